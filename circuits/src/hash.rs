@@ -1,0 +1,281 @@
+//! Native Poseidon: the account key, the venue tag, the leaves and the Merkle trees.
+//!
+//! `H` is Poseidon P128Pow5T3 in `ConstantLength` mode over the Pallas base field, with a
+//! leading domain tag, exactly as the circuit computes it (see `chips::poseidon`):
+//!
+//! | value | definition |
+//! |---|---|
+//! | account key | `H(1, sk)` |
+//! | account tag at a venue | `H(2, sk, venue_id)` |
+//! | collateral leaf | `H(3, account_key, chain_id, x[0..A], salt)` |
+//! | position leaf | `H(4, account_key, venue_id, slots[0..P] as 6 fields each, salt)` |
+//! | inner node | `H(left, right)` |
+//!
+//! An account with nothing on a chain or venue has leaf 0 there; empty subtrees hash up from 0.
+
+use std::collections::BTreeMap;
+
+use ff::{Field, PrimeField};
+use halo2_poseidon::{ConstantLength, Hash, P128Pow5T3};
+pub use pasta_curves::pallas::Base as Fp;
+
+use crate::margin::Position;
+
+/// Domain tag of `account_key`.
+pub const TAG_ACCOUNT_KEY: u64 = 1;
+/// Domain tag of `account_tag`.
+pub const TAG_ACCOUNT_TAG: u64 = 2;
+/// Domain tag of a collateral leaf.
+pub const TAG_COLLATERAL_LEAF: u64 = 3;
+/// Domain tag of a position leaf.
+pub const TAG_POSITION_LEAF: u64 = 4;
+
+/// Calls `$body` with `$L` bound to the constant length of `$len`, for every message length
+/// the circuits use (two for nodes and keys, three for tags, and the leaf lengths of each
+/// profile). Shared with the in-circuit hash so that both support the same lengths.
+#[macro_export]
+macro_rules! with_poseidon_length {
+    ($len:expr, $L:ident => $body:expr, else $other:expr) => {
+        match $len {
+            2 => {
+                const $L: usize = 2;
+                $body
+            }
+            3 => {
+                const $L: usize = 3;
+                $body
+            }
+            8 => {
+                const $L: usize = 8;
+                $body
+            }
+            12 => {
+                const $L: usize = 12;
+                $body
+            }
+            20 => {
+                const $L: usize = 20;
+                $body
+            }
+            28 => {
+                const $L: usize = 28;
+                $body
+            }
+            52 => {
+                const $L: usize = 52;
+                $body
+            }
+            100 => {
+                const $L: usize = 100;
+                $body
+            }
+            _ => $other,
+        }
+    };
+}
+
+/// `H(inputs)`. Panics on a message length that no profile uses (a programming error).
+pub fn poseidon(inputs: &[Fp]) -> Fp {
+    with_poseidon_length!(inputs.len(), L => {
+        let message: [Fp; L] = inputs.try_into().expect("length matched");
+        Hash::<Fp, P128Pow5T3, ConstantLength<L>, 3, 2>::init().hash(message)
+    }, else panic!("no profile hashes {} elements", inputs.len()))
+}
+
+/// `H(1, sk)`: the key the registry and the trees know the account by.
+pub fn account_key(sk: Fp) -> Fp {
+    poseidon(&[Fp::from(TAG_ACCOUNT_KEY), sk])
+}
+
+/// `H(2, sk, venue_id)`: the trader's pseudonym at one venue.
+pub fn account_tag(sk: Fp, venue_id: u64) -> Fp {
+    poseidon(&[Fp::from(TAG_ACCOUNT_TAG), sk, Fp::from(venue_id)])
+}
+
+/// The message of a collateral leaf (amounts padded to the profile's `A`).
+pub fn collateral_leaf_message(key: Fp, chain_id: u64, amounts: &[u64], salt: Fp) -> Vec<Fp> {
+    let mut message = vec![Fp::from(TAG_COLLATERAL_LEAF), key, Fp::from(chain_id)];
+    message.extend(amounts.iter().map(|&x| Fp::from(x)));
+    message.push(salt);
+    message
+}
+
+/// `H(3, account_key, chain_id, x[0..A], salt)`.
+pub fn collateral_leaf(key: Fp, chain_id: u64, amounts: &[u64], salt: Fp) -> Fp {
+    poseidon(&collateral_leaf_message(key, chain_id, amounts, salt))
+}
+
+/// The message of a position leaf (slots padded to the profile's `P`).
+pub fn position_leaf_message(key: Fp, venue_id: u64, slots: &[Position], salt: Fp) -> Vec<Fp> {
+    let mut message = vec![Fp::from(TAG_POSITION_LEAF), key, Fp::from(venue_id)];
+    message.extend(slots.iter().flat_map(|s| s.fields()).map(Fp::from));
+    message.push(salt);
+    message
+}
+
+/// `H(4, account_key, venue_id, slots..., salt)`.
+pub fn position_leaf(key: Fp, venue_id: u64, slots: &[Position], salt: Fp) -> Fp {
+    poseidon(&position_leaf_message(key, venue_id, slots, salt))
+}
+
+/// `H(left, right)`.
+pub fn merkle_node(left: Fp, right: Fp) -> Fp {
+    poseidon(&[left, right])
+}
+
+/// The root of an empty tree of each height: `empty[0] = 0`, `empty[h+1] = H(empty[h], empty[h])`.
+pub fn empty_roots(depth: usize) -> Vec<Fp> {
+    let mut roots = vec![Fp::ZERO];
+    for h in 0..depth {
+        roots.push(merkle_node(roots[h], roots[h]));
+    }
+    roots
+}
+
+/// The root a leaf reaches at `idx` with these siblings (bottom up).
+pub fn root_from_path(leaf: Fp, idx: u64, siblings: &[Fp]) -> Fp {
+    siblings
+        .iter()
+        .enumerate()
+        .fold(leaf, |node, (h, &sibling)| {
+            if (idx >> h) & 1 == 0 {
+                merkle_node(node, sibling)
+            } else {
+                merkle_node(sibling, node)
+            }
+        })
+}
+
+/// A sparse binary Merkle tree of fixed depth: only non-empty nodes are stored.
+#[derive(Clone, Debug)]
+pub struct MerkleTree {
+    depth: usize,
+    empty: Vec<Fp>,
+    /// `levels[h]` maps a node's position at height `h` to its value.
+    levels: Vec<BTreeMap<u64, Fp>>,
+}
+
+impl MerkleTree {
+    /// Builds a tree from `(idx, leaf)` pairs; every `idx` must be `< 2^depth` and distinct.
+    pub fn new(depth: usize, leaves: &[(u64, Fp)]) -> MerkleTree {
+        let empty = empty_roots(depth);
+        let mut levels = vec![BTreeMap::new(); depth + 1];
+        for &(idx, leaf) in leaves {
+            assert!(
+                depth >= 64 || idx < 1u64 << depth,
+                "index {idx} beyond depth {depth}"
+            );
+            if leaf != Fp::ZERO {
+                levels[0].insert(idx, leaf);
+            }
+        }
+        for h in 0..depth {
+            let parents: BTreeMap<u64, Fp> = levels[h]
+                .keys()
+                .map(|pos| pos >> 1)
+                .collect::<std::collections::BTreeSet<u64>>()
+                .into_iter()
+                .map(|parent| {
+                    let child = |pos: u64| *levels[h].get(&pos).unwrap_or(&empty[h]);
+                    (
+                        parent,
+                        merkle_node(child(2 * parent), child(2 * parent + 1)),
+                    )
+                })
+                .collect();
+            levels[h + 1] = parents;
+        }
+        MerkleTree {
+            depth,
+            empty,
+            levels,
+        }
+    }
+
+    pub fn root(&self) -> Fp {
+        *self.levels[self.depth]
+            .get(&0)
+            .unwrap_or(&self.empty[self.depth])
+    }
+
+    /// The leaf at `idx` (0 where the account holds nothing).
+    pub fn leaf(&self, idx: u64) -> Fp {
+        *self.levels[0].get(&idx).unwrap_or(&Fp::ZERO)
+    }
+
+    /// The siblings of the path from `idx` to the root, bottom up.
+    pub fn path(&self, idx: u64) -> Vec<Fp> {
+        (0..self.depth)
+            .map(|h| {
+                let sibling = (idx >> h) ^ 1;
+                *self.levels[h].get(&sibling).unwrap_or(&self.empty[h])
+            })
+            .collect()
+    }
+}
+
+/// A field element as `0x` and 64 lower-case hex digits, big-endian.
+pub fn fp_to_hex(value: &Fp) -> String {
+    let mut bytes = value.to_repr();
+    bytes.reverse();
+    let mut out = String::with_capacity(66);
+    out.push_str("0x");
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Parses `fp_to_hex`'s format; refuses anything else, including non-canonical encodings.
+pub fn fp_from_hex(text: &str) -> Option<Fp> {
+    let digits = text.strip_prefix("0x")?;
+    if digits.len() != 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).ok()?;
+    }
+    bytes.reverse();
+    Option::from(Fp::from_repr(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_reach_the_root() {
+        let leaves = [(0u64, Fp::from(11)), (5, Fp::from(22)), (6, Fp::from(33))];
+        let tree = MerkleTree::new(4, &leaves);
+        for idx in [0u64, 5, 6, 7, 15] {
+            assert_eq!(
+                root_from_path(tree.leaf(idx), idx, &tree.path(idx)),
+                tree.root()
+            );
+        }
+        assert_eq!(tree.leaf(7), Fp::ZERO);
+        assert_eq!(MerkleTree::new(4, &[]).root(), empty_roots(4)[4]);
+    }
+
+    #[test]
+    fn another_index_does_not_reach_the_root() {
+        let tree = MerkleTree::new(4, &[(5, Fp::from(22))]);
+        assert_ne!(root_from_path(Fp::from(22), 4, &tree.path(5)), tree.root());
+    }
+
+    #[test]
+    fn hex_round_trips_and_refuses_non_canonical() {
+        let v = Fp::from(0x1234_5678u64);
+        assert_eq!(fp_from_hex(&fp_to_hex(&v)), Some(v));
+        assert_eq!(fp_from_hex(&format!("0x{}", "f".repeat(64))), None);
+        assert_eq!(fp_from_hex("0x12"), None);
+    }
+
+    #[test]
+    fn domains_are_separated() {
+        let sk = Fp::from(7);
+        assert_ne!(account_key(sk), poseidon(&[Fp::from(TAG_ACCOUNT_TAG), sk]));
+        assert_ne!(account_tag(sk, 7), account_tag(sk, 9));
+    }
+}

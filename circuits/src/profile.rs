@@ -1,0 +1,135 @@
+//! Circuit profiles: the fixed shapes a margin circuit can take.
+//!
+//! A Halo2 circuit has a fixed shape, so a book is proven in the smallest profile whose
+//! dimensions hold it; unused assets, chains, venues, slots and buckets are padded with zeros
+//! (see `snapshot` for how the public side is padded). Every profile has its own verifying key.
+
+/// The dimensions of one circuit shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// Name used on the command line and in files.
+    pub name: &'static str,
+    /// Assets `A` (a power of two: the underlying index is range-checked to `log2(A)` bits).
+    pub assets: usize,
+    /// Collateral chains `C`.
+    pub chains: usize,
+    /// Venues `V`.
+    pub venues: usize,
+    /// Position slots per venue leaf `P`.
+    pub positions: usize,
+    /// Expiry buckets `B` (a power of two, for the same reason as `assets`).
+    pub buckets: usize,
+    /// Depth of every Merkle tree (account index `< 2^depth`).
+    pub depth: usize,
+    /// The circuit has `2^k` rows.
+    pub k: u32,
+}
+
+pub const SMALL: Profile = Profile {
+    name: "small",
+    assets: 4,
+    chains: 2,
+    venues: 2,
+    positions: 4,
+    buckets: 2,
+    depth: 16,
+    k: 13,
+};
+
+pub const STANDARD: Profile = Profile {
+    name: "standard",
+    assets: 8,
+    chains: 4,
+    venues: 4,
+    positions: 8,
+    buckets: 4,
+    depth: 20,
+    k: 14,
+};
+
+pub const LARGE: Profile = Profile {
+    name: "large",
+    assets: 16,
+    chains: 8,
+    venues: 8,
+    positions: 16,
+    buckets: 4,
+    depth: 24,
+    k: 16,
+};
+
+/// Every shipped profile, smallest first.
+pub const ALL: [Profile; 3] = [SMALL, STANDARD, LARGE];
+
+impl Profile {
+    /// The profile with this name, if any.
+    pub fn by_name(name: &str) -> Option<Profile> {
+        ALL.iter().copied().find(|p| p.name == name)
+    }
+
+    /// The smallest profile that holds a network of these dimensions.
+    pub fn smallest_fitting(
+        assets: usize,
+        chains: usize,
+        venues: usize,
+        positions: usize,
+        buckets: usize,
+    ) -> Option<Profile> {
+        ALL.iter()
+            .copied()
+            .find(|p| p.fits(assets, chains, venues, positions, buckets))
+    }
+
+    /// Whether a network of these dimensions fits this profile.
+    pub fn fits(
+        &self,
+        assets: usize,
+        chains: usize,
+        venues: usize,
+        positions: usize,
+        buckets: usize,
+    ) -> bool {
+        assets <= self.assets
+            && chains <= self.chains
+            && venues <= self.venues
+            && positions <= self.positions
+            && buckets <= self.buckets
+    }
+
+    /// Number of field elements in a collateral leaf: tag, account key, chain id, `A` amounts, salt.
+    pub fn collateral_leaf_len(&self) -> usize {
+        self.assets + 4
+    }
+
+    /// Number of field elements in a position leaf: tag, account key, venue id, `P` slots of
+    /// six fields, salt.
+    pub fn position_leaf_len(&self) -> usize {
+        6 * self.positions + 4
+    }
+
+    /// Number of records in the per-venue parameter table: one per (asset, bucket).
+    pub fn records_per_venue(&self) -> usize {
+        self.assets * self.buckets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_grids_are_powers_of_two() {
+        for p in ALL {
+            assert!(p.assets.is_power_of_two(), "{}", p.name);
+            assert!(p.buckets.is_power_of_two(), "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn smallest_fitting_prefers_small() {
+        assert_eq!(Profile::smallest_fitting(3, 2, 2, 1, 2), Some(SMALL));
+        assert_eq!(Profile::smallest_fitting(5, 2, 2, 1, 2), Some(STANDARD));
+        assert_eq!(Profile::smallest_fitting(5, 2, 2, 9, 2), Some(LARGE));
+        assert_eq!(Profile::smallest_fitting(17, 1, 1, 1, 1), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! zkmargin's prover side.
