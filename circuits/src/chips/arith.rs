@@ -1,0 +1,427 @@
+//! The arithmetic chip: one general gate over four advice columns.
+//!
+//! | a | b | c | d | q_arith | k_m | k_a | k_b | k_c | k_d | k_0 |
+//! |---|---|---|---|---------|-----|-----|-----|-----|-----|-----|
+//! | x | y | z | w |    1    | ... fixed coefficients of this row ... |
+//!
+//! Gate `arith`, one constraint `row`:
+//!
+//! ```text
+//! q_arith * (k_m*a*b + k_a*a + k_b*b + k_c*c + k_d*d + k_0) = 0
+//! ```
+//!
+//! Every instruction below is one row of this gate with its coefficients fixed by the circuit
+//! (so the verifying key pins them): a product, a multiply-add, a linear combination with a
+//! constant, a boolean check, or "zero unless a flag is set". Inputs are copied in with
+//! equality constraints, so a row can only talk about the cells it was given; outputs are
+//! fresh cells whose value the row fixes.
+//!
+//! Nothing here bounds a value: wrap-around is the caller's business, and every caller states
+//! the range checks its operands carry (see `gadgets`).
+
+use halo2_proofs::{
+    circuit::{AssignedCell, Layouter, Value},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Fixed, Selector},
+    poly::Rotation,
+};
+
+use crate::hash::Fp;
+
+/// A cell in the circuit.
+pub type Cell = AssignedCell<Fp, Fp>;
+
+/// Configuration of [`ArithChip`].
+#[derive(Clone, Debug)]
+pub struct ArithConfig {
+    advice: [Column<Advice>; 4],
+    q_arith: Selector,
+    /// `k_m, k_a, k_b, k_c, k_d, k_0`.
+    coefficients: [Column<Fixed>; 6],
+}
+
+/// One input of a row.
+enum Input<'a> {
+    /// Copied from an existing cell (equality constraint).
+    Copy(&'a Cell),
+    /// A fresh witness (an output of the row).
+    Fresh(Value<Fp>),
+    /// Not used by this row: assigned 0, with coefficient 0.
+    Unused,
+}
+
+/// What the arithmetic chip can do.
+pub trait ArithInstructions {
+    /// A fresh, unconstrained witness cell (the caller constrains it).
+    fn witness(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        value: Value<Fp>,
+    ) -> Result<Cell, Error>;
+    /// A cell fixed to a constant: `a - v = 0`.
+    fn constant(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        value: Fp,
+    ) -> Result<Cell, Error>;
+    /// `x * y`.
+    fn mul(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+    ) -> Result<Cell, Error>;
+    /// `x * y + z`.
+    fn mul_add(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+        z: &Cell,
+    ) -> Result<Cell, Error>;
+    /// Constrains `x * y + z - w = 0`.
+    fn assert_mul_add(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+        z: &Cell,
+        w: &Cell,
+    ) -> Result<(), Error>;
+    /// `x + y - 2 x y`: exclusive or, for boolean `x` and `y`.
+    fn xor(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+    ) -> Result<Cell, Error>;
+    /// `sum k_i * x_i + k_0` for up to three terms.
+    fn linear(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        terms: &[(Fp, &Cell)],
+        constant: Fp,
+    ) -> Result<Cell, Error>;
+    /// Constrains `sum k_i * x_i + k_0 = 0` for up to four terms.
+    fn assert_linear_zero(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        terms: &[(Fp, &Cell)],
+        constant: Fp,
+    ) -> Result<(), Error>;
+    /// Constrains `x * x - x = 0`.
+    fn assert_bool(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+    ) -> Result<(), Error>;
+    /// Constrains `flag * x - x = 0`: `x` must be zero unless `flag` is one.
+    fn assert_zero_unless(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        flag: &Cell,
+        x: &Cell,
+    ) -> Result<(), Error>;
+}
+
+/// The arithmetic chip.
+#[derive(Clone, Debug)]
+pub struct ArithChip {
+    config: ArithConfig,
+}
+
+impl ArithChip {
+    /// Configures the gate on `advice` (all four equality-enabled) with six new fixed columns.
+    pub fn configure(meta: &mut ConstraintSystem<Fp>, advice: [Column<Advice>; 4]) -> ArithConfig {
+        for column in advice {
+            meta.enable_equality(column);
+        }
+        let q_arith = meta.selector();
+        let coefficients = [(); 6].map(|_| meta.fixed_column());
+        meta.create_gate("arith", |meta| {
+            let q = meta.query_selector(q_arith);
+            let [a, b, c, d] = advice.map(|col| meta.query_advice(col, Rotation::cur()));
+            let [k_m, k_a, k_b, k_c, k_d, k_0] = coefficients.map(|col| meta.query_fixed(col));
+            Constraints::with_selector(
+                q,
+                [(
+                    "row",
+                    k_m * a.clone() * b.clone() + k_a * a + k_b * b + k_c * c + k_d * d + k_0,
+                )],
+            )
+        });
+        ArithConfig {
+            advice,
+            q_arith,
+            coefficients,
+        }
+    }
+
+    pub fn construct(config: ArithConfig) -> Self {
+        ArithChip { config }
+    }
+
+    /// Assigns one row: the four inputs and the coefficients `[k_m, k_a, k_b, k_c, k_d, k_0]`.
+    fn row(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        inputs: [Input<'_>; 4],
+        coefficients: [Fp; 6],
+    ) -> Result<[Cell; 4], Error> {
+        let config = &self.config;
+        layouter.assign_region(
+            || name,
+            |mut region| {
+                config.q_arith.enable(&mut region, 0)?;
+                for (column, k) in config.coefficients.iter().zip(coefficients) {
+                    region.assign_fixed(|| "k", *column, 0, || Value::known(k))?;
+                }
+                let mut cells = Vec::with_capacity(4);
+                for (column, input) in config.advice.iter().zip(inputs.iter()) {
+                    let cell = match input {
+                        Input::Copy(cell) => cell.copy_advice(|| "in", &mut region, *column, 0)?,
+                        Input::Fresh(value) => {
+                            region.assign_advice(|| "out", *column, 0, || *value)?
+                        }
+                        Input::Unused => region.assign_advice(
+                            || "unused",
+                            *column,
+                            0,
+                            || Value::known(Fp::zero()),
+                        )?,
+                    };
+                    cells.push(cell);
+                }
+                Ok(cells.try_into().expect("four cells"))
+            },
+        )
+    }
+}
+
+fn value(cell: &Cell) -> Value<Fp> {
+    cell.value().copied()
+}
+
+const ZERO: Fp = Fp::zero();
+const ONE: Fp = Fp::one();
+
+impl ArithInstructions for ArithChip {
+    fn witness(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        value: Value<Fp>,
+    ) -> Result<Cell, Error> {
+        // A row with all coefficients zero: it only places the cell.
+        let [w, ..] = self.row(
+            layouter,
+            name,
+            [
+                Input::Fresh(value),
+                Input::Unused,
+                Input::Unused,
+                Input::Unused,
+            ],
+            [ZERO; 6],
+        )?;
+        Ok(w)
+    }
+
+    fn constant(&self, layouter: &mut impl Layouter<Fp>, name: &str, v: Fp) -> Result<Cell, Error> {
+        let [w, ..] = self.row(
+            layouter,
+            name,
+            [
+                Input::Fresh(Value::known(v)),
+                Input::Unused,
+                Input::Unused,
+                Input::Unused,
+            ],
+            [ZERO, ONE, ZERO, ZERO, ZERO, -v],
+        )?;
+        Ok(w)
+    }
+
+    fn mul(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+    ) -> Result<Cell, Error> {
+        let out = value(x) * value(y);
+        let [.., w] = self.row(
+            layouter,
+            name,
+            [
+                Input::Copy(x),
+                Input::Copy(y),
+                Input::Unused,
+                Input::Fresh(out),
+            ],
+            [ONE, ZERO, ZERO, ZERO, -ONE, ZERO],
+        )?;
+        Ok(w)
+    }
+
+    fn mul_add(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+        z: &Cell,
+    ) -> Result<Cell, Error> {
+        let out = value(x) * value(y) + value(z);
+        let [.., w] = self.row(
+            layouter,
+            name,
+            [
+                Input::Copy(x),
+                Input::Copy(y),
+                Input::Copy(z),
+                Input::Fresh(out),
+            ],
+            [ONE, ZERO, ZERO, ONE, -ONE, ZERO],
+        )?;
+        Ok(w)
+    }
+
+    fn assert_mul_add(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+        z: &Cell,
+        w: &Cell,
+    ) -> Result<(), Error> {
+        self.row(
+            layouter,
+            name,
+            [
+                Input::Copy(x),
+                Input::Copy(y),
+                Input::Copy(z),
+                Input::Copy(w),
+            ],
+            [ONE, ZERO, ZERO, ONE, -ONE, ZERO],
+        )?;
+        Ok(())
+    }
+
+    fn xor(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+    ) -> Result<Cell, Error> {
+        let two = Fp::from(2);
+        let out = value(x) + value(y) - value(x) * value(y) * Value::known(two);
+        let [.., w] = self.row(
+            layouter,
+            name,
+            [
+                Input::Copy(x),
+                Input::Copy(y),
+                Input::Unused,
+                Input::Fresh(out),
+            ],
+            [-two, ONE, ONE, ZERO, -ONE, ZERO],
+        )?;
+        Ok(w)
+    }
+
+    fn linear(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        terms: &[(Fp, &Cell)],
+        constant: Fp,
+    ) -> Result<Cell, Error> {
+        assert!(terms.len() <= 3, "a row holds three terms and the result");
+        let out = terms.iter().fold(Value::known(constant), |acc, (k, cell)| {
+            acc + value(cell) * Value::known(*k)
+        });
+        let mut inputs = [
+            Input::Unused,
+            Input::Unused,
+            Input::Unused,
+            Input::Fresh(out),
+        ];
+        let mut k = [ZERO, ZERO, ZERO, ZERO, -ONE, constant];
+        for (i, (coefficient, cell)) in terms.iter().enumerate() {
+            inputs[i] = Input::Copy(cell);
+            k[1 + i] = *coefficient;
+        }
+        let [.., w] = self.row(layouter, name, inputs, k)?;
+        Ok(w)
+    }
+
+    fn assert_linear_zero(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        terms: &[(Fp, &Cell)],
+        constant: Fp,
+    ) -> Result<(), Error> {
+        assert!(terms.len() <= 4, "a row holds four terms");
+        let mut inputs = [Input::Unused, Input::Unused, Input::Unused, Input::Unused];
+        let mut k = [ZERO, ZERO, ZERO, ZERO, ZERO, constant];
+        for (i, (coefficient, cell)) in terms.iter().enumerate() {
+            inputs[i] = Input::Copy(cell);
+            k[1 + i] = *coefficient;
+        }
+        self.row(layouter, name, inputs, k)?;
+        Ok(())
+    }
+
+    fn assert_bool(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+    ) -> Result<(), Error> {
+        // x * x - x = 0
+        self.row(
+            layouter,
+            name,
+            [Input::Copy(x), Input::Copy(x), Input::Unused, Input::Unused],
+            [ONE, -ONE, ZERO, ZERO, ZERO, ZERO],
+        )?;
+        Ok(())
+    }
+
+    fn assert_zero_unless(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        flag: &Cell,
+        x: &Cell,
+    ) -> Result<(), Error> {
+        // flag * x - x = 0
+        self.row(
+            layouter,
+            name,
+            [
+                Input::Copy(flag),
+                Input::Copy(x),
+                Input::Unused,
+                Input::Unused,
+            ],
+            [ONE, ZERO, -ONE, ZERO, ZERO, ZERO],
+        )?;
+        Ok(())
+    }
+}

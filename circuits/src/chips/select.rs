@@ -1,0 +1,121 @@
+//! The select chip: picks one record out of a list of cells by a private one-hot choice.
+//!
+//! | a        | b          | c        | d        | q_select |
+//! |----------|------------|----------|----------|----------|
+//! | e_0      | record_0   | acc_0=0  | cnt_0=0  |    1     |
+//! | e_1      | record_1   | acc_1    | cnt_1    |    1     |
+//! | ...      | ...        | ...      | ...      |          |
+//! | e_{n-1}  | record_n-1 | acc_n-1  | cnt_n-1  |    1     |
+//! |          |            | acc_n    | cnt_n=1  |    0     |
+//!
+//! Gate `select`:
+//! - `choice is boolean`: `e (1 - e) = 0`;
+//! - `accumulate`: `acc_next = acc + e * record`;
+//! - `count`: `cnt_next = cnt + e`.
+//!
+//! With `acc_0 = cnt_0 = 0` and `cnt_n = 1` fixed by constants, exactly one `e` is one, so
+//! `acc_n` is exactly one of the records: a prover cannot blend two records (two choices of 1,
+//! or choices of 1/2) into a price or a rate that nobody published. Records are copied in from
+//! the cells the circuit built from the public inputs. Which record was picked is not revealed;
+//! each record carries its own index (see `gadgets::slot`) so the caller can tie the choice to
+//! the slot's underlying asset and expiry bucket.
+
+use halo2_proofs::{
+    circuit::{AssignedCell, Layouter, Value},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector},
+    poly::Rotation,
+};
+
+use crate::hash::Fp;
+
+/// Configuration of [`SelectChip`].
+#[derive(Clone, Debug)]
+pub struct SelectConfig {
+    advice: [Column<Advice>; 4],
+    q_select: Selector,
+}
+
+/// What the select chip can do.
+pub trait SelectInstructions {
+    /// Returns a cell equal to `records[choice]`, proving only that it is one of them.
+    fn select(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        records: &[AssignedCell<Fp, Fp>],
+        choice: Value<usize>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error>;
+}
+
+/// The select chip.
+#[derive(Clone, Debug)]
+pub struct SelectChip {
+    config: SelectConfig,
+}
+
+impl SelectChip {
+    /// Configures the gate on four equality-enabled advice columns. A constants column must be
+    /// enabled in the constraint system.
+    pub fn configure(meta: &mut ConstraintSystem<Fp>, advice: [Column<Advice>; 4]) -> SelectConfig {
+        for column in advice {
+            meta.enable_equality(column);
+        }
+        let q_select = meta.selector();
+        meta.create_gate("select", |meta| {
+            let q = meta.query_selector(q_select);
+            let e = meta.query_advice(advice[0], Rotation::cur());
+            let record = meta.query_advice(advice[1], Rotation::cur());
+            let acc = meta.query_advice(advice[2], Rotation::cur());
+            let acc_next = meta.query_advice(advice[2], Rotation::next());
+            let cnt = meta.query_advice(advice[3], Rotation::cur());
+            let cnt_next = meta.query_advice(advice[3], Rotation::next());
+            let one = Expression::Constant(Fp::one());
+            Constraints::with_selector(
+                q,
+                [
+                    ("choice is boolean", e.clone() * (one - e.clone())),
+                    ("accumulate", acc_next - acc - e.clone() * record),
+                    ("count", cnt_next - cnt - e),
+                ],
+            )
+        });
+        SelectConfig { advice, q_select }
+    }
+
+    pub fn construct(config: SelectConfig) -> Self {
+        SelectChip { config }
+    }
+}
+
+impl SelectInstructions for SelectChip {
+    fn select(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        records: &[AssignedCell<Fp, Fp>],
+        choice: Value<usize>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let [e_col, record_col, acc_col, cnt_col] = self.config.advice;
+        layouter.assign_region(
+            || name,
+            |mut region| {
+                let mut acc =
+                    region.assign_advice_from_constant(|| "acc_0", acc_col, 0, Fp::zero())?;
+                let mut cnt =
+                    region.assign_advice_from_constant(|| "cnt_0", cnt_col, 0, Fp::zero())?;
+                for (row, record) in records.iter().enumerate() {
+                    self.config.q_select.enable(&mut region, row)?;
+                    let e = choice.map(|c| if c == row { Fp::one() } else { Fp::zero() });
+                    region.assign_advice(|| "e", e_col, row, || e)?;
+                    let record = record.copy_advice(|| "record", &mut region, record_col, row)?;
+                    let acc_next = acc.value().copied() + e * record.value().copied();
+                    let cnt_next = cnt.value().copied() + e;
+                    acc = region.assign_advice(|| "acc", acc_col, row + 1, || acc_next)?;
+                    cnt = region.assign_advice(|| "cnt", cnt_col, row + 1, || cnt_next)?;
+                }
+                region.constrain_constant(cnt.cell(), Fp::one())?;
+                Ok(acc)
+            },
+        )
+    }
+}

@@ -1,0 +1,235 @@
+//! Sample networks for tests and benchmarks: a snapshot, one account's witness and the
+//! statement a venue checks, built natively with `hash` (no files involved).
+
+use crate::hash::{self, Fp, MerkleTree};
+use crate::instance::PublicStatement;
+use crate::margin::{Book, Bucket, Kind, Order, Position, Side};
+use crate::profile::Profile;
+use crate::snapshot::{Asset, Member, Snapshot};
+use crate::witness::{AccountWitness, LeafOpening};
+
+/// Start of the sample epoch.
+pub const VALID_FROM: u64 = 1_767_225_600;
+
+/// A network fixture: the snapshot and the prover's account.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub snapshot: Snapshot,
+    pub witness: AccountWitness,
+    /// The prover's book over the snapshot's real chains, assets and venues.
+    pub book: Book,
+    pub statement: PublicStatement,
+}
+
+/// Position helper.
+pub fn position(
+    kind: Kind,
+    underlying: usize,
+    side: Side,
+    size: u64,
+    price: u64,
+    expiry: u64,
+) -> Position {
+    Position {
+        kind,
+        underlying,
+        side,
+        size,
+        price,
+        expiry,
+    }
+}
+
+const BTC: usize = 0;
+const ETH: usize = 1;
+
+/// The sample book of the prover: collateral on two chains, a perp with a gain, one with a
+/// loss, a short in-the-money call and a long put.
+pub fn sample_book(profile: Profile) -> Book {
+    let a = |x: u64| x * 1_000_000_000; // whole units, e9
+    let mut balances = vec![vec![a(2), a(10), a(50_000)], vec![0, a(1), a(10_000)]];
+    balances.truncate(profile.chains);
+    let positions = vec![
+        vec![
+            position(
+                Kind::Perp,
+                BTC,
+                Side::Long,
+                a(1) / 2,
+                90_000 * 100_000_000,
+                0,
+            ),
+            position(
+                Kind::Call,
+                BTC,
+                Side::Short,
+                a(1),
+                95_000 * 100_000_000,
+                VALID_FROM + 3_600,
+            ),
+        ],
+        vec![
+            position(Kind::Perp, ETH, Side::Short, a(5), 3_000 * 100_000_000, 0),
+            position(
+                Kind::Put,
+                ETH,
+                Side::Long,
+                a(2),
+                3_500 * 100_000_000,
+                VALID_FROM + 7 * 86_400,
+            ),
+        ],
+    ];
+    Book {
+        balances,
+        positions,
+    }
+}
+
+/// Builds a two-account network in `profile` around `book` and returns the prover's side.
+/// The prover is account 3; another account sits at 6 so the trees are not trivial.
+pub fn fixture_with(
+    profile: Profile,
+    book: Book,
+    level_ppm: u64,
+    order: Option<Position>,
+) -> Fixture {
+    let idx = 3u64;
+    let sk = Fp::from(0x5eed_u64);
+    let other_sk = Fp::from(0xb0b_u64);
+    let assets = vec![
+        Asset {
+            symbol: "BTC".into(),
+            price: 100_000 * 100_000_000,
+        },
+        Asset {
+            symbol: "ETH".into(),
+            price: 3_200 * 100_000_000,
+        },
+        Asset {
+            symbol: "USDC".into(),
+            price: 100_000_000,
+        },
+    ];
+    let chains: Vec<Member> = [(1u64, "ethereum"), (42_161, "arbitrum")]
+        .iter()
+        .take(profile.chains)
+        .map(|(id, name)| Member {
+            id: *id,
+            name: name.to_string(),
+        })
+        .collect();
+    let venues: Vec<Member> = [(7u64, "deribit"), (9, "hyperliquid")]
+        .iter()
+        .map(|(id, name)| Member {
+            id: *id,
+            name: name.to_string(),
+        })
+        .collect();
+    let mut snapshot = Snapshot {
+        profile,
+        epoch: 4812,
+        valid_from: VALID_FROM,
+        valid_until: VALID_FROM + 3_600,
+        assets,
+        haircuts_ppm: vec![
+            vec![30_000, 45_000],
+            vec![40_000, 50_000],
+            vec![10_000, 12_000],
+        ]
+        .into_iter()
+        .map(|mut r: Vec<u64>| {
+            r.truncate(chains.len());
+            r
+        })
+        .collect(),
+        chains,
+        venues,
+        perp_mmr_ppm: vec![vec![10_000, 15_000, 0], vec![12_500, 20_000, 0]],
+        option_rate_ppm: vec![75_000, 90_000, 0],
+        buckets: vec![
+            Bucket {
+                max_seconds: 86_400,
+                tau_ppm: vec![20_000, 25_000, 0],
+            },
+            Bucket {
+                max_seconds: 31_536_000,
+                tau_ppm: vec![120_000, 150_000, 0],
+            },
+        ],
+        upnl_haircut_ppm: 100_000,
+        chain_roots: vec![],
+        venue_roots: vec![],
+    };
+    let salt = |i: u64| Fp::from(1_000 + i);
+    let key = hash::account_key(sk);
+    let other_key = hash::account_key(other_sk);
+    let pad_amounts = |row: &[u64]| {
+        let mut row = row.to_vec();
+        row.resize(profile.assets, 0);
+        row
+    };
+    let pad_slots = |slots: &[Position]| {
+        let mut slots = slots.to_vec();
+        slots.resize(profile.positions, Position::EMPTY);
+        slots
+    };
+    let mut chain_openings = vec![];
+    for (c, chain) in snapshot.chains.clone().iter().enumerate() {
+        let amounts = book.balances.get(c).cloned().unwrap_or_default();
+        let present = amounts.iter().any(|&x| x != 0);
+        let leaf = if present {
+            hash::collateral_leaf(key, chain.id, &pad_amounts(&amounts), salt(c as u64))
+        } else {
+            Fp::zero()
+        };
+        let other = hash::collateral_leaf(other_key, chain.id, &pad_amounts(&[1, 2]), salt(99));
+        let tree = MerkleTree::new(profile.depth, &[(idx, leaf), (6, other)]);
+        snapshot.chain_roots.push(tree.root());
+        chain_openings.push(LeafOpening {
+            present,
+            salt: salt(c as u64),
+            path: tree.path(idx),
+        });
+    }
+    let mut venue_openings = vec![];
+    for (v, venue) in snapshot.venues.clone().iter().enumerate() {
+        let slots = book.positions.get(v).cloned().unwrap_or_default();
+        let present = slots.iter().any(|s| s.kind != Kind::Empty);
+        let leaf = if present {
+            hash::position_leaf(key, venue.id, &pad_slots(&slots), salt(10 + v as u64))
+        } else {
+            Fp::zero()
+        };
+        let other_slots = pad_slots(&[position(Kind::Perp, BTC, Side::Short, 1, 1, 0)]);
+        let other = hash::position_leaf(other_key, venue.id, &other_slots, salt(98));
+        let tree = MerkleTree::new(profile.depth, &[(idx, leaf), (6, other)]);
+        snapshot.venue_roots.push(tree.root());
+        venue_openings.push(LeafOpening {
+            present,
+            salt: salt(10 + v as u64),
+            path: tree.path(idx),
+        });
+    }
+    let witness = AccountWitness::padded(profile, sk, idx, &book, &chain_openings, &venue_openings);
+    let venue_index = 0;
+    let tag = hash::account_tag(sk, snapshot.venues[venue_index].id);
+    let order = order.map(|position| Order {
+        venue: venue_index,
+        position,
+    });
+    let statement = PublicStatement::new(&snapshot, venue_index, tag, level_ppm, order.as_ref())
+        .expect("sample statement");
+    Fixture {
+        snapshot,
+        witness,
+        book,
+        statement,
+    }
+}
+
+/// The sample network at level 1 with a small perp order.
+pub fn fixture(profile: Profile) -> Fixture {
+    let order = position(Kind::Perp, BTC, Side::Long, 100_000_000, 0, 0);
+    fixture_with(profile, sample_book(profile), 1_000_000, Some(order))
+}

@@ -1,0 +1,180 @@
+//! Parameter records: the public parameters a position slot needs, packed into one field
+//! element so that one private choice selects all of them at once.
+//!
+//! For venue `v`, asset `a` and expiry bucket `b`:
+//!
+//! ```text
+//! record = price[a]                          bits   0 ..  48
+//!        + 2^48  perp_mmr[v][a]              bits  48 ..  68
+//!        + 2^68  (option_rate[a] + tau[b][a]) bits  68 ..  89
+//!        + 2^89  lower[b]                    bits  89 .. 130
+//!        + 2^130 upper[b]                    bits 130 .. 170
+//!        + 2^170 (v A B + a B + b)           bits 170 .. 179
+//! ```
+//!
+//! where `upper[b] = max_seconds[b]` and `lower[b] = max_seconds[b-1] + 1` (0 for `b = 0`), so
+//! that bucket `b` holds the times-to-expiry `lower[b] <= tte <= upper[b]`.
+//!
+//! Unpacking (`unpack`) witnesses the six limbs, range-checks each to its width and checks the
+//! weighted sum. Each limb is below its width and the widths do not overlap, so the sum is below
+//! `2^179 < p` and the decomposition is unique: a prover cannot shift value between limbs (say,
+//! a lower price paid for with a larger rate). This is the check whose absence broke packed-limb
+//! solvency proofs elsewhere.
+
+use halo2_proofs::{circuit::Layouter, circuit::Value, plonk::Error};
+
+use crate::chips::arith::{ArithInstructions, Cell};
+use crate::chips::range::RangeInstructions;
+use crate::hash::Fp;
+use crate::units::{PRICE_BITS, RATE_BITS, TIME_BITS};
+use ff::Field;
+
+/// Bit offset and width of each limb.
+pub const PRICE: (usize, usize) = (0, PRICE_BITS);
+pub const PERP_MMR: (usize, usize) = (48, RATE_BITS);
+pub const OPTION_FACTOR: (usize, usize) = (68, RATE_BITS + 1);
+pub const LOWER: (usize, usize) = (89, TIME_BITS + 1);
+pub const UPPER: (usize, usize) = (130, TIME_BITS);
+pub const INDEX: (usize, usize) = (170, 9);
+
+/// `2^bits` in the field.
+pub fn pow2(bits: usize) -> Fp {
+    Fp::from(2).pow_vartime([bits as u64])
+}
+
+/// The unpacked fields of a record, as integers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecordFields {
+    pub price: u64,
+    pub perp_mmr: u64,
+    pub option_factor: u64,
+    pub lower: u64,
+    pub upper: u64,
+    pub index: u64,
+}
+
+impl RecordFields {
+    pub fn packed(&self) -> Fp {
+        [
+            (PRICE, self.price),
+            (PERP_MMR, self.perp_mmr),
+            (OPTION_FACTOR, self.option_factor),
+            (LOWER, self.lower),
+            (UPPER, self.upper),
+            (INDEX, self.index),
+        ]
+        .iter()
+        .fold(Fp::zero(), |acc, ((offset, _), v)| {
+            acc + pow2(*offset) * Fp::from(*v)
+        })
+    }
+}
+
+/// Record cells after unpacking.
+pub struct Unpacked {
+    pub price: Cell,
+    pub perp_mmr: Cell,
+    pub option_factor: Cell,
+    pub lower: Cell,
+    pub upper: Cell,
+    pub index: Cell,
+}
+
+/// Packs record cells: `price + 2^48 mmr + 2^68 factor + 2^89 lower + 2^130 upper + 2^170 index`
+/// with `index` a constant of the layout.
+#[allow(clippy::too_many_arguments)]
+pub fn pack(
+    arith: &impl ArithInstructions,
+    layouter: &mut impl Layouter<Fp>,
+    name: &str,
+    price: &Cell,
+    perp_mmr: &Cell,
+    option_factor: &Cell,
+    lower: &Cell,
+    upper: &Cell,
+    index: u64,
+) -> Result<Cell, Error> {
+    let low = arith.linear(
+        layouter,
+        &format!("{name}: price, mmr, option factor"),
+        &[
+            (Fp::one(), price),
+            (pow2(PERP_MMR.0), perp_mmr),
+            (pow2(OPTION_FACTOR.0), option_factor),
+        ],
+        Fp::zero(),
+    )?;
+    arith.linear(
+        layouter,
+        &format!("{name}: bounds and index"),
+        &[
+            (Fp::one(), &low),
+            (pow2(LOWER.0), lower),
+            (pow2(UPPER.0), upper),
+        ],
+        pow2(INDEX.0) * Fp::from(index),
+    )
+}
+
+/// Splits a selected record into range-checked limbs (see the module doc for why this is
+/// unique). `fields` is the prover's reading of the record.
+pub fn unpack(
+    arith: &impl ArithInstructions,
+    range: &impl RangeInstructions,
+    layouter: &mut impl Layouter<Fp>,
+    name: &str,
+    record: &Cell,
+    fields: Value<RecordFields>,
+) -> Result<Unpacked, Error> {
+    let limb =
+        |layouter: &mut _, label: &str, (_, bits): (usize, usize), f: fn(&RecordFields) -> u64| {
+            range.witness_range_checked(
+                layouter,
+                &format!("{name}: {label}"),
+                fields.map(|r| Fp::from(f(&r))),
+                bits,
+            )
+        };
+    let price = limb(layouter, "price", PRICE, |r| r.price)?;
+    let perp_mmr = limb(layouter, "perp mmr", PERP_MMR, |r| r.perp_mmr)?;
+    let option_factor = limb(layouter, "option factor", OPTION_FACTOR, |r| {
+        r.option_factor
+    })?;
+    let lower = limb(layouter, "lower", LOWER, |r| r.lower)?;
+    let upper = limb(layouter, "upper", UPPER, |r| r.upper)?;
+    let index = limb(layouter, "index", INDEX, |r| r.index)?;
+    let low = arith.linear(
+        layouter,
+        &format!("{name}: low limbs"),
+        &[
+            (Fp::one(), &price),
+            (pow2(PERP_MMR.0), &perp_mmr),
+            (pow2(OPTION_FACTOR.0), &option_factor),
+        ],
+        Fp::zero(),
+    )?;
+    let high = arith.linear(
+        layouter,
+        &format!("{name}: high limbs"),
+        &[
+            (pow2(LOWER.0), &lower),
+            (pow2(UPPER.0), &upper),
+            (pow2(INDEX.0), &index),
+        ],
+        Fp::zero(),
+    )?;
+    arith.assert_linear_zero(
+        layouter,
+        &format!("{name}: limbs sum to the record"),
+        &[(Fp::one(), &low), (Fp::one(), &high), (-Fp::one(), record)],
+        Fp::zero(),
+    )?;
+    Ok(Unpacked {
+        price,
+        perp_mmr,
+        option_factor,
+        lower,
+        upper,
+        index,
+    })
+}

@@ -1,0 +1,469 @@
+//! One position slot valued under the public parameters: DESIGN.md's perpetual and option
+//! rules, in circuit.
+//!
+//! Inputs are the slot's six leaf fields `(kind, underlying, side, size, price, expiry)` —
+//! the same cells the leaf hash absorbs — and the packed parameter records it may choose from.
+//! Every step is one row of the arithmetic chip or one range check; the table lists each with
+//! the cheat it stops and the bound it relies on.
+//!
+//! | step | constraint | stops |
+//! |---|---|---|
+//! | field bounds | `underlying < A`, `size < 2^64`, `price < 2^48`, `expiry < 2^40`, `side` boolean | sizes or prices beyond the bounds, or "negative" ones near `p` |
+//! | kind flags | `perp, call, put` boolean, their sum boolean, `kind = perp + 2 call + 3 put` | a kind outside 0..=3, a slot counted as two kinds |
+//! | empty slot | `underlying, side, size, price` zero unless non-empty; `expiry` zero unless an option | a phantom position hidden in an empty slot |
+//! | record | one record selected (select chip); limbs unpacked and range-checked (`record`) | a price, rate or bucket bound nobody published |
+//! | record index | `index = venue A B + underlying B + bucket`, `bucket < B` | another asset's price or another venue's rate |
+//! | bucket | `lower <= tte <= upper` with `tte = is_option (expiry - valid_from)` (41-bit gaps) | a cheaper expiry bucket; an expired option |
+//! | direction | `P - price = (2 dir - 1) |d|`, `dir` boolean, `|d| < 2^48` | a loss booked as a gain, intrinsic value dropped |
+//! | intrinsic | `(call dir + put (1 - dir)) |d|` | an in-the-money option margined as out of the money |
+//! | margin | `mm = ceil(size (perp P mmr + short_option ((rate + tau) P + 1e6 intrinsic)) / 1e17)` | a short option treated as long; rounding down |
+//! | pnl | `|pnl| = perp size |d|`, `gain = dir xor side`; credit `floor(gain |pnl| (1e6 - h) / 1e17)`, debit `ceil((1 - gain) |pnl| / 1e11)` | profit on the wrong side; rounding in the prover's favour |
+//!
+//! Bounds: `size (< 2^64) * z (< 2^70) < 2^134`, and `|pnl| (< 2^112) * (1e6 - h) (< 2^20) <
+//! 2^132`: every product is far below `p`, so no product wraps; quotients are range-checked to
+//! 80 bits (`division`).
+
+use halo2_proofs::{
+    circuit::{Layouter, Value},
+    plonk::Error,
+};
+
+use super::division::{Division, Rounding};
+use super::record::{self, RecordFields};
+use super::Tools;
+use crate::chips::arith::{ArithInstructions, Cell};
+use crate::chips::range::RangeInstructions;
+use crate::chips::select::SelectInstructions;
+use crate::hash::Fp;
+use crate::margin::{self, Kind, Position, PositionTerms, RiskParams, Side};
+use crate::profile::Profile;
+use crate::units::{AMOUNT_BITS, PNL_DIVISOR, PPM, PRICE_BITS, TIME_BITS, VALUE_DIVISOR};
+
+/// Bits of a margin, credit or debit quotient: numerators stay below `2^134`, divisors are at
+/// least `1e11 > 2^36`.
+pub const QUOTIENT_BITS: usize = 100;
+
+/// The six leaf fields of a slot.
+#[derive(Clone, Debug)]
+pub struct SlotCells {
+    pub kind: Cell,
+    pub underlying: Cell,
+    pub side: Cell,
+    pub size: Cell,
+    pub price: Cell,
+    pub expiry: Cell,
+}
+
+/// Which venue's records a slot indexes.
+pub enum VenueRef<'a> {
+    /// A slot of venue `v`'s leaf: its records are that venue's block.
+    Leaf(usize),
+    /// The order: its venue index is a public cell and it chooses among every venue's records.
+    Order(&'a Cell),
+}
+
+/// The public cells a slot is valued against.
+pub struct SlotContext<'a> {
+    pub profile: Profile,
+    /// The records it may choose from (one venue's block, or all of them for the order).
+    pub records: &'a [Cell],
+    pub venue: VenueRef<'a>,
+    pub valid_from: &'a Cell,
+    /// `1e6 - upnl_haircut`.
+    pub one_minus_upnl_haircut: &'a Cell,
+    /// Whether to compute the profit and loss (the order has none: it enters at the price).
+    pub with_pnl: bool,
+}
+
+/// What the prover knows about a slot.
+#[derive(Clone, Debug, Default)]
+pub struct SlotWitness {
+    pub position: Option<Position>,
+    pub record: RecordFields,
+    /// Position of the chosen record in the context's list.
+    pub choice: usize,
+    pub bucket: usize,
+    pub direction: bool,
+    pub terms: PositionTerms,
+}
+
+/// Witness tampering for the dishonest-prover tests (all zero / none when honest).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SlotTamper {
+    /// Choose this record instead (its fields are read honestly from the parameters).
+    pub choice: Option<usize>,
+    /// Claim the other price direction.
+    pub flip_direction: bool,
+    /// Added to the margin, credit and debit quotients.
+    pub mm: i64,
+    pub credit: i64,
+    pub debit: i64,
+}
+
+/// The terms of a slot.
+pub struct SlotTerms {
+    pub mm: Cell,
+    pub upnl_credit: Option<Cell>,
+    pub upnl_debit: Option<Cell>,
+}
+
+/// The record of `(venue, asset, bucket)`, read from padded parameters.
+pub fn record_fields(
+    params: &RiskParams,
+    profile: Profile,
+    venue: usize,
+    asset: usize,
+    bucket: usize,
+) -> RecordFields {
+    let buckets = &params.buckets;
+    RecordFields {
+        price: params.prices[asset],
+        perp_mmr: params.perp_mmr_ppm[venue][asset],
+        option_factor: params.option_rate_ppm[asset] + buckets[bucket].tau_ppm[asset],
+        lower: if bucket == 0 {
+            0
+        } else {
+            buckets[bucket - 1].max_seconds + 1
+        },
+        upper: buckets[bucket].max_seconds,
+        index: ((venue * profile.assets + asset) * profile.buckets + bucket) as u64,
+    }
+}
+
+/// The honest witness of a slot of `venue` (padded parameters). A slot the engine refuses
+/// (say, an expired option) gets zero terms, which the circuit will not accept.
+pub fn slot_witness(
+    params: &RiskParams,
+    profile: Profile,
+    venue: usize,
+    position: &Position,
+    global_choice: bool,
+) -> SlotWitness {
+    let terms = margin::position_terms(params, venue, position);
+    let asset = position.underlying.min(profile.assets - 1);
+    let bucket = terms.as_ref().map_or(0, |t| t.bucket);
+    let record = record_fields(params, profile, venue, asset, bucket);
+    let local = asset * profile.buckets + bucket;
+    SlotWitness {
+        position: Some(*position),
+        record,
+        choice: if global_choice {
+            record.index as usize
+        } else {
+            local
+        },
+        bucket,
+        direction: params.prices[asset] >= position.price,
+        terms: terms.unwrap_or_default(),
+    }
+}
+
+fn bits_for(n: usize) -> usize {
+    assert!(n.is_power_of_two());
+    n.trailing_zeros() as usize
+}
+
+/// Values the slot; see the module doc for every constraint.
+pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions>(
+    tools: &Tools<'_, A, R, S>,
+    layouter: &mut impl Layouter<Fp>,
+    name: &str,
+    slot: &SlotCells,
+    ctx: &SlotContext<'_>,
+    witness: Value<SlotWitness>,
+    params: Value<&RiskParams>,
+    tamper: SlotTamper,
+) -> Result<SlotTerms, Error> {
+    let (arith, range) = (tools.arith, tools.range);
+    let profile = ctx.profile;
+    let one = Fp::one();
+    let fp = |v: u64| Fp::from(v);
+    let n = |s: &str| format!("{name}: {s}");
+    let witness = witness.zip(params).map(|(mut w, params)| {
+        if let Some(choice) = tamper.choice {
+            // Read the chosen record honestly, so that only the index check can object.
+            let per_venue = profile.records_per_venue();
+            let (venue, local) = match ctx.venue {
+                VenueRef::Leaf(v) => (v, choice),
+                VenueRef::Order(_) => (choice / per_venue, choice % per_venue),
+            };
+            w.choice = choice;
+            w.record = record_fields(
+                params,
+                profile,
+                venue,
+                local / profile.buckets,
+                local % profile.buckets,
+            );
+        }
+        w
+    });
+
+    // Field bounds.
+    range.range_check(
+        layouter,
+        &n("underlying < A"),
+        &slot.underlying,
+        bits_for(profile.assets),
+    )?;
+    range.range_check(layouter, &n("size < 2^64"), &slot.size, AMOUNT_BITS)?;
+    range.range_check(layouter, &n("price < 2^48"), &slot.price, PRICE_BITS)?;
+    range.range_check(layouter, &n("expiry < 2^40"), &slot.expiry, TIME_BITS)?;
+    arith.assert_bool(layouter, &n("side is boolean"), &slot.side)?;
+
+    // Kind flags.
+    let kind = witness
+        .as_ref()
+        .map(|w| w.position.map_or(Kind::Empty, |p| p.kind));
+    let flag = |layouter: &mut _, label: &str, k: Kind| -> Result<Cell, Error> {
+        let cell = arith.witness(layouter, &n(label), kind.map(|x| fp((x == k) as u64)))?;
+        arith.assert_bool(layouter, &n(&format!("{label} is boolean")), &cell)?;
+        Ok(cell)
+    };
+    let perp = flag(layouter, "is perp", Kind::Perp)?;
+    let call = flag(layouter, "is call", Kind::Call)?;
+    let put = flag(layouter, "is put", Kind::Put)?;
+    let non_empty = arith.linear(
+        layouter,
+        &n("is non-empty"),
+        &[(one, &perp), (one, &call), (one, &put)],
+        Fp::zero(),
+    )?;
+    arith.assert_bool(layouter, &n("one kind at most"), &non_empty)?;
+    arith.assert_linear_zero(
+        layouter,
+        &n("kind = perp + 2 call + 3 put"),
+        &[
+            (one, &perp),
+            (fp(2), &call),
+            (fp(3), &put),
+            (-one, &slot.kind),
+        ],
+        Fp::zero(),
+    )?;
+
+    // An empty slot is all zero; only options have an expiry.
+    for (label, cell) in [
+        ("underlying", &slot.underlying),
+        ("side", &slot.side),
+        ("size", &slot.size),
+        ("price", &slot.price),
+    ] {
+        arith.assert_zero_unless(
+            layouter,
+            &n(&format!("empty slot has no {label}")),
+            &non_empty,
+            cell,
+        )?;
+    }
+    let is_option = arith.linear(
+        layouter,
+        &n("is option"),
+        &[(one, &call), (one, &put)],
+        Fp::zero(),
+    )?;
+    arith.assert_zero_unless(
+        layouter,
+        &n("only options expire"),
+        &is_option,
+        &slot.expiry,
+    )?;
+    let short_option = arith.mul(layouter, &n("is short option"), &slot.side, &is_option)?;
+
+    // The parameter record, tied to the underlying and the bucket.
+    let selected = tools.select.select(
+        layouter,
+        &n("parameter record"),
+        ctx.records,
+        witness.as_ref().map(|w| w.choice),
+    )?;
+    let record = record::unpack(
+        arith,
+        range,
+        layouter,
+        &n("record"),
+        &selected,
+        witness.as_ref().map(|w| w.record),
+    )?;
+    let bucket = range.witness_range_checked(
+        layouter,
+        &n("bucket < B"),
+        witness.as_ref().map(|w| fp(w.bucket as u64)),
+        bits_for(profile.buckets).max(1),
+    )?;
+    let per_venue = fp(profile.records_per_venue() as u64);
+    let buckets = fp(profile.buckets as u64);
+    match ctx.venue {
+        VenueRef::Leaf(v) => arith.assert_linear_zero(
+            layouter,
+            &n("record index = venue A B + underlying B + bucket"),
+            &[
+                (one, &record.index),
+                (-buckets, &slot.underlying),
+                (-one, &bucket),
+            ],
+            -(per_venue * fp(v as u64)),
+        )?,
+        VenueRef::Order(venue) => arith.assert_linear_zero(
+            layouter,
+            &n("record index = venue A B + underlying B + bucket"),
+            &[
+                (one, &record.index),
+                (-buckets, &slot.underlying),
+                (-one, &bucket),
+                (-per_venue, venue),
+            ],
+            Fp::zero(),
+        )?,
+    }
+
+    // The expiry bucket: lower <= tte <= upper, tte = 0 for anything but an option.
+    let raw_tte = arith.linear(
+        layouter,
+        &n("expiry - valid_from"),
+        &[(one, &slot.expiry), (-one, ctx.valid_from)],
+        Fp::zero(),
+    )?;
+    let tte = arith.mul(layouter, &n("time to expiry"), &is_option, &raw_tte)?;
+    let above_lower = arith.linear(
+        layouter,
+        &n("tte - lower"),
+        &[(one, &tte), (-one, &record.lower)],
+        Fp::zero(),
+    )?;
+    range.range_check(layouter, &n("tte >= lower"), &above_lower, TIME_BITS + 1)?;
+    let below_upper = arith.linear(
+        layouter,
+        &n("upper - tte"),
+        &[(one, &record.upper), (-one, &tte)],
+        Fp::zero(),
+    )?;
+    range.range_check(layouter, &n("tte <= upper"), &below_upper, TIME_BITS + 1)?;
+
+    // Direction and distance between the price and the entry or strike.
+    let direction_value = witness
+        .as_ref()
+        .map(|w| w.direction ^ tamper.flip_direction);
+    let direction = arith.witness(
+        layouter,
+        &n("price >= entry"),
+        direction_value.map(|d| fp(d as u64)),
+    )?;
+    arith.assert_bool(layouter, &n("direction is boolean"), &direction)?;
+    let sign = arith.linear(layouter, &n("2 dir - 1"), &[(fp(2), &direction)], -one)?;
+    let distance_value = record
+        .price
+        .value()
+        .zip(slot.price.value())
+        .zip(direction_value)
+        .map(|((p, e), d)| if d { *p - *e } else { *e - *p });
+    let distance = range.witness_range_checked(
+        layouter,
+        &n("|P - price| < 2^48"),
+        distance_value,
+        PRICE_BITS,
+    )?;
+    arith.assert_mul_add(
+        layouter,
+        &n("P = price + (2 dir - 1) |d|"),
+        &sign,
+        &distance,
+        &slot.price,
+        &record.price,
+    )?;
+
+    // Intrinsic value: |d| for a call above its strike or a put below it.
+    let call_minus_put = arith.linear(
+        layouter,
+        &n("call - put"),
+        &[(one, &call), (-one, &put)],
+        Fp::zero(),
+    )?;
+    let in_the_money = arith.mul_add(
+        layouter,
+        &n("in the money"),
+        &direction,
+        &call_minus_put,
+        &put,
+    )?;
+    let intrinsic = arith.mul(layouter, &n("intrinsic"), &distance, &in_the_money)?;
+
+    // Maintenance margin.
+    let price_mmr = arith.mul(layouter, &n("P mmr"), &record.price, &record.perp_mmr)?;
+    let perp_factor = arith.mul(layouter, &n("perp P mmr"), &perp, &price_mmr)?;
+    let option_price = arith.mul(
+        layouter,
+        &n("(rate + tau) P"),
+        &record.option_factor,
+        &record.price,
+    )?;
+    let option_inner = arith.linear(
+        layouter,
+        &n("(rate + tau) P + 1e6 intrinsic"),
+        &[(one, &option_price), (fp(PPM), &intrinsic)],
+        Fp::zero(),
+    )?;
+    let factor = arith.mul_add(
+        layouter,
+        &n("margin factor"),
+        &short_option,
+        &option_inner,
+        &perp_factor,
+    )?;
+    let margin_numerator = arith.mul(layouter, &n("size factor"), &slot.size, &factor)?;
+    let mm = Division::new(VALUE_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
+        arith,
+        range,
+        layouter,
+        &n("mm"),
+        &margin_numerator,
+        tamper.mm,
+    )?;
+    if !ctx.with_pnl {
+        return Ok(SlotTerms {
+            mm,
+            upnl_credit: None,
+            upnl_debit: None,
+        });
+    }
+
+    // Unrealised profit and loss of a perpetual.
+    let size_distance = arith.mul(layouter, &n("size |d|"), &slot.size, &distance)?;
+    let pnl = arith.mul(layouter, &n("|pnl|"), &perp, &size_distance)?;
+    let gain = arith.xor(layouter, &n("gain = dir xor short"), &direction, &slot.side)?;
+    let profit = arith.mul(layouter, &n("profit"), &gain, &pnl)?;
+    let credit_numerator = arith.mul(
+        layouter,
+        &n("profit (1e6 - h)"),
+        &profit,
+        ctx.one_minus_upnl_haircut,
+    )?;
+    let upnl_credit = Division::new(VALUE_DIVISOR, Rounding::Floor, QUOTIENT_BITS).assign(
+        arith,
+        range,
+        layouter,
+        &n("upnl credit"),
+        &credit_numerator,
+        tamper.credit,
+    )?;
+    let loss = arith.linear(
+        layouter,
+        &n("loss"),
+        &[(one, &pnl), (-one, &profit)],
+        Fp::zero(),
+    )?;
+    let upnl_debit = Division::new(PNL_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
+        arith,
+        range,
+        layouter,
+        &n("upnl debit"),
+        &loss,
+        tamper.debit,
+    )?;
+    let _ = Side::Long;
+    Ok(SlotTerms {
+        mm,
+        upnl_credit: Some(upnl_credit),
+        upnl_debit: Some(upnl_debit),
+    })
+}

@@ -1,0 +1,287 @@
+//! The public inputs: their typed form (`PublicStatement`) and their layout in the single
+//! instance column (`InstanceLayout`).
+//!
+//! The verifier rebuilds the instance itself from the snapshot it trusts, the venue it is,
+//! the tag the trader registered there, the level it demands and the order it was sent; the
+//! prover never supplies it. Layout, in rows of the instance column:
+//!
+//! | rows | value |
+//! |---|---|
+//! | 0 | epoch |
+//! | 1, 2 | snapshot digest, low and high 128 bits (little-endian) |
+//! | 3 | valid_from |
+//! | A | price per asset (e8) |
+//! | A x C | haircut per (asset, chain) (ppm) |
+//! | V x A | perpetual maintenance rate per (venue, asset) (ppm) |
+//! | A | option rate per asset (ppm) |
+//! | B | bucket max_seconds |
+//! | B x A | tau per (bucket, asset) (ppm) |
+//! | 1 | upnl haircut (ppm) |
+//! | C, C | chain ids, chain roots |
+//! | V, V | venue ids, venue roots |
+//! | 4 | venue index, venue id, account tag, level (ppm) |
+//! | 6 | order: kind, underlying, side, size, price, expiry |
+//!
+//! The snapshot is padded to the profile: missing assets have price and rates 0; missing
+//! chains and venues have id 0 and the root of the empty tree; missing buckets repeat the last
+//! `max_seconds`, which makes their interval `(max, max]` empty so no option can select them.
+
+use ff::PrimeField;
+
+use crate::hash::{empty_roots, Fp};
+use crate::margin::{self, Bucket, MarginError, Order, Position, RiskParams};
+use crate::profile::Profile;
+use crate::snapshot::Snapshot;
+
+/// Row offsets of every public input for one profile.
+#[derive(Clone, Copy, Debug)]
+pub struct InstanceLayout {
+    pub profile: Profile,
+}
+
+impl InstanceLayout {
+    pub const EPOCH: usize = 0;
+    pub const DIGEST_LO: usize = 1;
+    pub const DIGEST_HI: usize = 2;
+    pub const VALID_FROM: usize = 3;
+
+    pub fn new(profile: Profile) -> Self {
+        InstanceLayout { profile }
+    }
+
+    fn prices_start(&self) -> usize {
+        4
+    }
+    pub fn price(&self, a: usize) -> usize {
+        self.prices_start() + a
+    }
+    pub fn haircut(&self, a: usize, c: usize) -> usize {
+        self.price(self.profile.assets) + a * self.profile.chains + c
+    }
+    pub fn perp_mmr(&self, v: usize, a: usize) -> usize {
+        self.haircut(self.profile.assets, 0) + v * self.profile.assets + a
+    }
+    pub fn option_rate(&self, a: usize) -> usize {
+        self.perp_mmr(self.profile.venues, 0) + a
+    }
+    pub fn bucket_max(&self, b: usize) -> usize {
+        self.option_rate(self.profile.assets) + b
+    }
+    pub fn tau(&self, b: usize, a: usize) -> usize {
+        self.bucket_max(self.profile.buckets) + b * self.profile.assets + a
+    }
+    pub fn upnl_haircut(&self) -> usize {
+        self.tau(self.profile.buckets, 0)
+    }
+    pub fn chain_id(&self, c: usize) -> usize {
+        self.upnl_haircut() + 1 + c
+    }
+    pub fn chain_root(&self, c: usize) -> usize {
+        self.chain_id(self.profile.chains) + c
+    }
+    pub fn venue_id(&self, v: usize) -> usize {
+        self.chain_root(self.profile.chains) + v
+    }
+    pub fn venue_root(&self, v: usize) -> usize {
+        self.venue_id(self.profile.venues) + v
+    }
+    pub fn venue_index(&self) -> usize {
+        self.venue_root(self.profile.venues)
+    }
+    pub fn prover_venue_id(&self) -> usize {
+        self.venue_index() + 1
+    }
+    pub fn account_tag(&self) -> usize {
+        self.venue_index() + 2
+    }
+    pub fn level(&self) -> usize {
+        self.venue_index() + 3
+    }
+    /// Field `i` of the order: kind, underlying, side, size, price, expiry.
+    pub fn order_field(&self, i: usize) -> usize {
+        self.venue_index() + 4 + i
+    }
+    /// Number of public inputs.
+    pub fn len(&self) -> usize {
+        self.order_field(6)
+    }
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// The public statement in typed form, padded to its profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicStatement {
+    pub profile: Profile,
+    pub epoch: u64,
+    pub digest: [u8; 32],
+    /// Risk parameters padded to the profile's assets, chains, venues and buckets.
+    pub params: RiskParams,
+    pub chain_ids: Vec<u64>,
+    pub chain_roots: Vec<Fp>,
+    pub venue_ids: Vec<u64>,
+    pub venue_roots: Vec<Fp>,
+    /// Position of the verifying venue in the snapshot.
+    pub venue_index: usize,
+    pub account_tag: Fp,
+    pub level_ppm: u64,
+    /// The order as valued (a perpetual's price is the snapshot price); empty when none.
+    pub order: Position,
+}
+
+/// Pads a snapshot's risk parameters to its profile.
+pub fn padded_params(snapshot: &Snapshot) -> RiskParams {
+    let p = snapshot.profile;
+    let params = snapshot.risk_params();
+    let pad = |row: &[u64], n: usize| {
+        let mut row = row.to_vec();
+        row.resize(n, 0);
+        row
+    };
+    let mut haircuts: Vec<Vec<u64>> = params
+        .haircuts_ppm
+        .iter()
+        .map(|r| pad(r, p.chains))
+        .collect();
+    haircuts.resize(p.assets, vec![0; p.chains]);
+    let mut mmr: Vec<Vec<u64>> = params
+        .perp_mmr_ppm
+        .iter()
+        .map(|r| pad(r, p.assets))
+        .collect();
+    mmr.resize(p.venues, vec![0; p.assets]);
+    let mut buckets: Vec<Bucket> = params
+        .buckets
+        .iter()
+        .map(|b| Bucket {
+            max_seconds: b.max_seconds,
+            tau_ppm: pad(&b.tau_ppm, p.assets),
+        })
+        .collect();
+    let last = buckets.last().map_or(0, |b| b.max_seconds);
+    buckets.resize(
+        p.buckets,
+        Bucket {
+            max_seconds: last,
+            tau_ppm: vec![0; p.assets],
+        },
+    );
+    RiskParams {
+        prices: pad(&params.prices, p.assets),
+        haircuts_ppm: haircuts,
+        perp_mmr_ppm: mmr,
+        option_rate_ppm: pad(&params.option_rate_ppm, p.assets),
+        buckets,
+        upnl_haircut_ppm: params.upnl_haircut_ppm,
+        valid_from: params.valid_from,
+    }
+}
+
+impl PublicStatement {
+    /// The statement a venue at `venue_index` checks for a trader with `account_tag`.
+    pub fn new(
+        snapshot: &Snapshot,
+        venue_index: usize,
+        account_tag: Fp,
+        level_ppm: u64,
+        order: Option<&Order>,
+    ) -> Result<PublicStatement, MarginError> {
+        let p = snapshot.profile;
+        if venue_index >= snapshot.venues.len() {
+            return Err(MarginError::UnknownVenue(venue_index));
+        }
+        let params = padded_params(snapshot);
+        let order = match order {
+            Some(order) => {
+                if order.venue != venue_index {
+                    return Err(MarginError::UnknownVenue(order.venue));
+                }
+                let position = margin::order_position(&params, order)?;
+                margin::position_terms(&params, venue_index, &position)?;
+                position
+            }
+            None => Position::EMPTY,
+        };
+        let empty_root = empty_roots(p.depth)[p.depth];
+        let ids = |members: &[crate::snapshot::Member], n: usize| {
+            let mut ids: Vec<u64> = members.iter().map(|m| m.id).collect();
+            ids.resize(n, 0);
+            ids
+        };
+        let roots = |roots: &[Fp], n: usize| {
+            let mut roots = roots.to_vec();
+            roots.resize(n, empty_root);
+            roots
+        };
+        Ok(PublicStatement {
+            profile: p,
+            epoch: snapshot.epoch,
+            digest: snapshot.digest(),
+            params,
+            chain_ids: ids(&snapshot.chains, p.chains),
+            chain_roots: roots(&snapshot.chain_roots, p.chains),
+            venue_ids: ids(&snapshot.venues, p.venues),
+            venue_roots: roots(&snapshot.venue_roots, p.venues),
+            venue_index,
+            account_tag,
+            level_ppm,
+            order,
+        })
+    }
+
+    /// The id of the verifying venue.
+    pub fn venue_id(&self) -> u64 {
+        self.venue_ids[self.venue_index]
+    }
+
+    /// The instance column.
+    pub fn to_instance(&self) -> Vec<Fp> {
+        let layout = InstanceLayout::new(self.profile);
+        let p = self.profile;
+        let mut out = vec![Fp::zero(); layout.len()];
+        let params = &self.params;
+        let digest_half = |bytes: &[u8]| {
+            let mut repr = [0u8; 32];
+            repr[..16].copy_from_slice(bytes);
+            Fp::from_repr(repr).expect("128 bits are canonical")
+        };
+        out[InstanceLayout::EPOCH] = Fp::from(self.epoch);
+        out[InstanceLayout::DIGEST_LO] = digest_half(&self.digest[..16]);
+        out[InstanceLayout::DIGEST_HI] = digest_half(&self.digest[16..]);
+        out[InstanceLayout::VALID_FROM] = Fp::from(params.valid_from);
+        for a in 0..p.assets {
+            out[layout.price(a)] = Fp::from(params.prices[a]);
+            out[layout.option_rate(a)] = Fp::from(params.option_rate_ppm[a]);
+            for c in 0..p.chains {
+                out[layout.haircut(a, c)] = Fp::from(params.haircuts_ppm[a][c]);
+            }
+            for v in 0..p.venues {
+                out[layout.perp_mmr(v, a)] = Fp::from(params.perp_mmr_ppm[v][a]);
+            }
+            for b in 0..p.buckets {
+                out[layout.tau(b, a)] = Fp::from(params.buckets[b].tau_ppm[a]);
+            }
+        }
+        for b in 0..p.buckets {
+            out[layout.bucket_max(b)] = Fp::from(params.buckets[b].max_seconds);
+        }
+        out[layout.upnl_haircut()] = Fp::from(params.upnl_haircut_ppm);
+        for c in 0..p.chains {
+            out[layout.chain_id(c)] = Fp::from(self.chain_ids[c]);
+            out[layout.chain_root(c)] = self.chain_roots[c];
+        }
+        for v in 0..p.venues {
+            out[layout.venue_id(v)] = Fp::from(self.venue_ids[v]);
+            out[layout.venue_root(v)] = self.venue_roots[v];
+        }
+        out[layout.venue_index()] = Fp::from(self.venue_index as u64);
+        out[layout.prover_venue_id()] = Fp::from(self.venue_id());
+        out[layout.account_tag()] = self.account_tag;
+        out[layout.level()] = Fp::from(self.level_ppm);
+        for (i, field) in self.order.fields().iter().enumerate() {
+            out[layout.order_field(i)] = Fp::from(*field);
+        }
+        out
+    }
+}

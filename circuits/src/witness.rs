@@ -1,0 +1,99 @@
+//! The private witness of the margin circuit: what only the trader knows.
+
+use crate::hash::{empty_roots, Fp};
+use crate::margin::{Book, Position};
+use crate::profile::Profile;
+
+/// How a leaf is opened in its tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeafOpening {
+    /// Whether the tree holds this account's leaf at its index (else it holds 0 there and
+    /// every amount or slot must be zero).
+    pub present: bool,
+    pub salt: Fp,
+    /// Siblings from the leaf up, `depth` of them.
+    pub path: Vec<Fp>,
+}
+
+impl LeafOpening {
+    /// The opening of index `idx`'s zero leaf in an empty tree (used for padded chains and
+    /// venues, whose public root is the empty root).
+    pub fn empty(depth: usize) -> LeafOpening {
+        LeafOpening {
+            present: false,
+            salt: Fp::zero(),
+            path: empty_roots(depth)[..depth].to_vec(),
+        }
+    }
+}
+
+/// Everything the trader proves about, padded to the profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountWitness {
+    pub sk: Fp,
+    /// The account's index in every tree, `< 2^depth`.
+    pub idx: u64,
+    /// `balances[chain][asset]` over the profile's `C x A` (e9).
+    pub balances: Vec<Vec<u64>>,
+    /// `positions[venue][slot]` over the profile's `V x P`.
+    pub positions: Vec<Vec<Position>>,
+    /// One opening per chain (`C`).
+    pub chain_openings: Vec<LeafOpening>,
+    /// One opening per venue (`V`).
+    pub venue_openings: Vec<LeafOpening>,
+}
+
+impl AccountWitness {
+    /// Pads a book over the snapshot's real chains, assets and venues (and its openings) to
+    /// the profile.
+    pub fn padded(
+        profile: Profile,
+        sk: Fp,
+        idx: u64,
+        book: &Book,
+        chain_openings: &[LeafOpening],
+        venue_openings: &[LeafOpening],
+    ) -> AccountWitness {
+        let mut balances: Vec<Vec<u64>> = book
+            .balances
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                row.resize(profile.assets, 0);
+                row
+            })
+            .collect();
+        balances.resize(profile.chains, vec![0; profile.assets]);
+        let mut positions: Vec<Vec<Position>> = book
+            .positions
+            .iter()
+            .map(|slots| {
+                let mut slots = slots.clone();
+                slots.resize(profile.positions, Position::EMPTY);
+                slots
+            })
+            .collect();
+        positions.resize(profile.venues, vec![Position::EMPTY; profile.positions]);
+        let pad_openings = |openings: &[LeafOpening], n: usize| {
+            let mut openings = openings.to_vec();
+            openings.resize(n, LeafOpening::empty(profile.depth));
+            openings
+        };
+        AccountWitness {
+            sk,
+            idx,
+            balances,
+            positions,
+            chain_openings: pad_openings(chain_openings, profile.chains),
+            venue_openings: pad_openings(venue_openings, profile.venues),
+        }
+    }
+
+    /// The book as the reference engine sees it (padded).
+    pub fn book(&self) -> Book {
+        Book {
+            balances: self.balances.clone(),
+            positions: self.positions.clone(),
+        }
+    }
+}
