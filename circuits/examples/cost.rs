@@ -1,0 +1,19 @@
+//! Prints halo2's cost model of each profile's circuit: rows used and predicted proof size.
+use halo2_proofs::dev::CircuitCost;
+use pasta_curves::vesta;
+use zkmargin_circuits::circuit::MarginCircuit;
+use zkmargin_circuits::fixtures::fixture;
+use zkmargin_circuits::profile::ALL;
+
+fn main() {
+    for p in ALL {
+        let f = fixture(p);
+        let circuit = MarginCircuit::new(f.statement.clone(), f.witness.clone());
+        let cost = CircuitCost::<vesta::Point, _>::measure(p.k + 1, &circuit);
+        let size: usize = cost.proof_size(1).into();
+        println!(
+            "{} k={} predicted proof {} bytes\n{:#?}",
+            p.name, p.k, size, cost
+        );
+    }
+}

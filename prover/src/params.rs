@@ -1,0 +1,147 @@
+//! Public parameters: generated once per `k`, cached on disk, checked against a pinned digest.
+//!
+//! `Params::new(k)` is transparent (no trusted setup) but slow: about 10 s at k = 14 on two
+//! cores. The cache lives in `$ZKMARGIN_CACHE`, else `$XDG_CACHE_HOME/zkmargin`, else
+//! `~/.cache/zkmargin`, else `./.zkmargin-cache`. `Params::read` does not re-derive the points,
+//! so a swapped file could break soundness: every read is checked against the BLAKE2b-256
+//! digest pinned below, and a file that does not match is ignored and regenerated.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use halo2_proofs::poly::commitment::Params;
+use pasta_curves::vesta;
+
+use crate::fsutil::write_atomic;
+
+/// The commitment parameters (the proof system commits over Vesta, whose scalar field is the
+/// Pallas base field the circuit works in).
+pub type CommitmentParams = Params<vesta::Affine>;
+
+/// BLAKE2b-256 of `Params::new(k)` serialised with `Params::write`, for each `k` a profile uses.
+/// Measured once; `pinned_digests_match_fresh_parameters` re-derives them.
+pub const PINNED_PARAMS_DIGESTS: &[(u32, &str)] = &[
+    (
+        13,
+        "c2ecc4e0390ee1c5ed97822aa97119721bd01a3008a127113fa84de347e994c6",
+    ),
+    (
+        14,
+        "7e77bf05488d7e8514ef5dcbe9326091994853a7bbb1e39272a0b8fe53c6d40c",
+    ),
+    (
+        16,
+        "96148e6086e2a9d113583a62a6bbc1e1faae9f9ab5c3fa6ec545601ea5fcd802",
+    ),
+];
+
+/// Environment variable naming the cache directory.
+pub const CACHE_ENV: &str = "ZKMARGIN_CACHE";
+
+/// The cache directory.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(CACHE_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("zkmargin");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(home).join(".cache").join("zkmargin");
+    }
+    PathBuf::from(".zkmargin-cache")
+}
+
+/// BLAKE2b-256 of serialised parameters, as lower-case hex.
+pub fn digest_hex(bytes: &[u8]) -> String {
+    let hash = blake2b_simd::Params::new().hash_length(32).hash(bytes);
+    hash.to_hex().to_string()
+}
+
+/// The pinned digest for `k`, if any.
+pub fn pinned_digest(k: u32) -> Option<&'static str> {
+    PINNED_PARAMS_DIGESTS
+        .iter()
+        .find(|(pk, _)| *pk == k)
+        .map(|(_, d)| *d)
+}
+
+/// Serialises parameters.
+pub fn to_bytes(params: &CommitmentParams) -> Vec<u8> {
+    let mut bytes = vec![];
+    params
+        .write(&mut bytes)
+        .expect("writing to a vector cannot fail");
+    bytes
+}
+
+/// Why parameters could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    #[error(
+        "freshly generated parameters for k = {k} have digest {found}, not the pinned {pinned}"
+    )]
+    PinMismatch {
+        k: u32,
+        found: String,
+        pinned: String,
+    },
+    #[error("cannot write the parameter cache {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// What happened while getting parameters (for the progress line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamsSource {
+    Cache,
+    Generated,
+    /// The cached file did not match the pinned digest and was replaced.
+    Regenerated,
+}
+
+/// Reads `k`'s parameters from `dir`, or generates (and caches) them. A cached file is used only
+/// if its digest equals the pinned one.
+pub fn load_or_generate_in(
+    dir: &Path,
+    k: u32,
+) -> Result<(CommitmentParams, ParamsSource), ParamsError> {
+    let path = dir.join(format!("params-k{k}.bin"));
+    let pinned = pinned_digest(k);
+    let mut source = ParamsSource::Generated;
+    if let Ok(bytes) = std::fs::read(&path) {
+        let trusted = pinned.is_some_and(|p| p == digest_hex(&bytes));
+        if trusted {
+            if let Ok(params) = CommitmentParams::read(&mut &bytes[..]) {
+                return Ok((params, ParamsSource::Cache));
+            }
+        }
+        source = ParamsSource::Regenerated;
+    }
+    let params = CommitmentParams::new(k);
+    let bytes = to_bytes(&params);
+    let found = digest_hex(&bytes);
+    if let Some(pinned) = pinned {
+        if pinned != found {
+            return Err(ParamsError::PinMismatch {
+                k,
+                found,
+                pinned: pinned.to_string(),
+            });
+        }
+        // Only pinned parameters are cached: an unpinned k is regenerated every time.
+        std::fs::create_dir_all(dir).map_err(|source| ParamsError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        write_atomic(&path, &bytes, None).map_err(|source| ParamsError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok((params, source))
+}
+
+/// `load_or_generate_in(cache_dir(), k)`.
+pub fn load_or_generate(k: u32) -> Result<(CommitmentParams, ParamsSource), ParamsError> {
+    load_or_generate_in(&cache_dir(), k)
+}
