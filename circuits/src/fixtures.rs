@@ -19,7 +19,19 @@ pub struct Fixture {
     /// The prover's book over the snapshot's real chains, assets and venues.
     pub book: Book,
     pub statement: PublicStatement,
+    /// The published trees (for tests that open another index).
+    pub chain_trees: Vec<MerkleTree>,
+    pub venue_trees: Vec<MerkleTree>,
 }
+
+/// Index of the prover's account in every tree.
+pub const PROVER_INDEX: u64 = 3;
+/// Index of the other account.
+pub const OTHER_INDEX: u64 = 6;
+/// The other account's secret.
+pub const OTHER_SK: u64 = 0xb0b;
+/// The other account's salts, on every chain and venue.
+pub const OTHER_SALT: u64 = 1_099;
 
 /// Position helper.
 pub fn position(
@@ -38,6 +50,21 @@ pub fn position(
         price,
         expiry,
     }
+}
+
+/// The other account's balances on every chain (a rich account: 1000 BTC).
+pub const OTHER_BALANCES: [u64; 3] = [1_000_000_000_000, 0, 0];
+
+/// The other account's one position at every venue.
+pub fn other_position() -> Position {
+    position(
+        Kind::Perp,
+        BTC,
+        Side::Long,
+        1_000_000_000,
+        100_000 * 100_000_000,
+        0,
+    )
 }
 
 const BTC: usize = 0;
@@ -94,9 +121,9 @@ pub fn fixture_with(
     level_ppm: u64,
     order: Option<Position>,
 ) -> Fixture {
-    let idx = 3u64;
+    let idx = PROVER_INDEX;
     let sk = Fp::from(0x5eed_u64);
-    let other_sk = Fp::from(0xb0b_u64);
+    let other_sk = Fp::from(OTHER_SK);
     let assets = vec![
         Asset {
             symbol: "BTC".into(),
@@ -175,6 +202,8 @@ pub fn fixture_with(
         slots
     };
     let mut chain_openings = vec![];
+    let mut chain_trees = vec![];
+    let mut venue_trees = vec![];
     for (c, chain) in snapshot.chains.clone().iter().enumerate() {
         let amounts = book.balances.get(c).cloned().unwrap_or_default();
         let present = amounts.iter().any(|&x| x != 0);
@@ -183,14 +212,20 @@ pub fn fixture_with(
         } else {
             Fp::zero()
         };
-        let other = hash::collateral_leaf(other_key, chain.id, &pad_amounts(&[1, 2]), salt(99));
-        let tree = MerkleTree::new(profile.depth, &[(idx, leaf), (6, other)]);
+        let other = hash::collateral_leaf(
+            other_key,
+            chain.id,
+            &pad_amounts(&OTHER_BALANCES),
+            Fp::from(OTHER_SALT),
+        );
+        let tree = MerkleTree::new(profile.depth, &[(idx, leaf), (OTHER_INDEX, other)]);
         snapshot.chain_roots.push(tree.root());
         chain_openings.push(LeafOpening {
             present,
             salt: salt(c as u64),
             path: tree.path(idx),
         });
+        chain_trees.push(tree);
     }
     let mut venue_openings = vec![];
     for (v, venue) in snapshot.venues.clone().iter().enumerate() {
@@ -201,15 +236,16 @@ pub fn fixture_with(
         } else {
             Fp::zero()
         };
-        let other_slots = pad_slots(&[position(Kind::Perp, BTC, Side::Short, 1, 1, 0)]);
-        let other = hash::position_leaf(other_key, venue.id, &other_slots, salt(98));
-        let tree = MerkleTree::new(profile.depth, &[(idx, leaf), (6, other)]);
+        let other_slots = pad_slots(&[other_position()]);
+        let other = hash::position_leaf(other_key, venue.id, &other_slots, Fp::from(OTHER_SALT));
+        let tree = MerkleTree::new(profile.depth, &[(idx, leaf), (OTHER_INDEX, other)]);
         snapshot.venue_roots.push(tree.root());
         venue_openings.push(LeafOpening {
             present,
             salt: salt(10 + v as u64),
             path: tree.path(idx),
         });
+        venue_trees.push(tree);
     }
     let witness = AccountWitness::padded(profile, sk, idx, &book, &chain_openings, &venue_openings);
     let venue_index = 0;
@@ -225,6 +261,8 @@ pub fn fixture_with(
         witness,
         book,
         statement,
+        chain_trees,
+        venue_trees,
     }
 }
 

@@ -83,6 +83,7 @@ mod tests {
     #[test]
     fn field_division_matches_integer_division() {
         use crate::hash::Fp;
+        use ff::PrimeField;
         let (a, b, d) = (
             u64::MAX as u128,
             (1u128 << 70) - 1,

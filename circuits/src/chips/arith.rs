@@ -425,3 +425,119 @@ impl ArithInstructions for ArithChip {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_proofs::{circuit::SimpleFloorPlanner, dev::MockProver, plonk::Circuit};
+
+    /// Runs every instruction on `x`, `y`, then one raw row with `bad_output` as the product.
+    #[derive(Clone)]
+    struct Ops {
+        x: Fp,
+        y: Fp,
+        bad_output: Option<Fp>,
+        flag: Fp,
+    }
+
+    impl Circuit<Fp> for Ops {
+        type Config = ArithConfig;
+        type FloorPlanner = SimpleFloorPlanner;
+        fn without_witnesses(&self) -> Self {
+            self.clone()
+        }
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> ArithConfig {
+            let advice = [(); 4].map(|_| meta.advice_column());
+            ArithChip::configure(meta, advice)
+        }
+        fn synthesize(
+            &self,
+            config: ArithConfig,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let chip = ArithChip::construct(config);
+            let l = &mut layouter;
+            let x = chip.witness(l, "x", Value::known(self.x))?;
+            let y = chip.witness(l, "y", Value::known(self.y))?;
+            let product = chip.mul(l, "x y", &x, &y)?;
+            let sum = chip.linear(
+                l,
+                "2x + 3y + 5",
+                &[(Fp::from(2), &x), (Fp::from(3), &y)],
+                Fp::from(5),
+            )?;
+            chip.mul_add(l, "x y + sum", &x, &y, &sum)?;
+            let zero = chip.constant(l, "0", Fp::zero())?;
+            chip.assert_mul_add(l, "x y + 0 = product", &x, &y, &zero, &product)?;
+            let flag = chip.witness(l, "flag", Value::known(self.flag))?;
+            chip.assert_bool(l, "flag is boolean", &flag)?;
+            chip.assert_zero_unless(l, "y is zero unless flag", &flag, &y)?;
+            chip.xor(l, "flag xor flag", &flag, &flag)?;
+            if let Some(bad) = self.bad_output {
+                chip.row(
+                    l,
+                    "x y = bad",
+                    [
+                        Input::Copy(&x),
+                        Input::Copy(&y),
+                        Input::Unused,
+                        Input::Fresh(Value::known(bad)),
+                    ],
+                    [ONE, ZERO, ZERO, ZERO, -ONE, ZERO],
+                )?;
+            }
+            Ok(())
+        }
+    }
+
+    fn accepts(ops: Ops) -> bool {
+        MockProver::run(6, &ops, vec![]).unwrap().verify().is_ok()
+    }
+
+    #[test]
+    fn honest_rows_hold() {
+        assert!(accepts(Ops {
+            x: Fp::from(6),
+            y: Fp::from(7),
+            bad_output: None,
+            flag: Fp::one()
+        }));
+        assert!(accepts(Ops {
+            x: Fp::from(6),
+            y: Fp::zero(),
+            bad_output: None,
+            flag: Fp::zero()
+        }));
+    }
+
+    #[test]
+    fn a_wrong_product_is_rejected() {
+        let ops = Ops {
+            x: Fp::from(6),
+            y: Fp::from(7),
+            bad_output: Some(Fp::from(43)),
+            flag: Fp::one(),
+        };
+        assert!(!accepts(ops));
+    }
+
+    #[test]
+    fn a_non_boolean_flag_is_rejected() {
+        assert!(!accepts(Ops {
+            x: Fp::from(6),
+            y: Fp::from(7),
+            bad_output: None,
+            flag: Fp::from(2)
+        }));
+    }
+
+    #[test]
+    fn zero_unless_rejects_a_value_without_its_flag() {
+        assert!(!accepts(Ops {
+            x: Fp::from(6),
+            y: Fp::from(7),
+            bad_output: None,
+            flag: Fp::zero()
+        }));
+    }
+}

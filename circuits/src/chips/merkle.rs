@@ -139,3 +139,181 @@ pub fn merkle_root(
     }
     Ok(node)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chips::poseidon::{PoseidonChip, PoseidonConfig};
+    use crate::hash::{root_from_path, MerkleTree};
+    use halo2_proofs::{
+        circuit::{SimpleFloorPlanner, Value},
+        dev::MockProver,
+        plonk::{Circuit, Instance},
+    };
+
+    /// Opens `leaf` with `path` at the index given by `bits` (raw field elements, so a
+    /// dishonest test can pass a bit of 2); the root is public.
+    #[derive(Clone)]
+    struct Open {
+        leaf: Fp,
+        path: Vec<Fp>,
+        bits: Vec<Fp>,
+        /// Claim this `left` output in the first level instead of the honest one.
+        bad_left: Option<Fp>,
+    }
+
+    impl Circuit<Fp> for Open {
+        type Config = (
+            MerkleConfig,
+            PoseidonConfig,
+            [Column<Advice>; 4],
+            Column<Instance>,
+        );
+        type FloorPlanner = SimpleFloorPlanner;
+        fn without_witnesses(&self) -> Self {
+            self.clone()
+        }
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+            let constants = meta.fixed_column();
+            meta.enable_constant(constants);
+            let advice = [(); 4].map(|_| meta.advice_column());
+            let instance = meta.instance_column();
+            meta.enable_equality(instance);
+            let poseidon =
+                PoseidonChip::configure(meta, [advice[0], advice[1], advice[2]], advice[3]);
+            (
+                MerkleChip::configure(meta, advice),
+                poseidon,
+                advice,
+                instance,
+            )
+        }
+        fn synthesize(
+            &self,
+            (merkle, poseidon, advice, instance): Self::Config,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let cells = layouter.assign_region(
+                || "inputs",
+                |mut region| {
+                    let mut assign = |i: usize, v: Fp| {
+                        region.assign_advice(|| "w", advice[i % 4], i / 4, || Value::known(v))
+                    };
+                    let leaf = assign(0, self.leaf)?;
+                    let mut path = vec![];
+                    let mut bits = vec![];
+                    for (h, (s, b)) in self.path.iter().zip(&self.bits).enumerate() {
+                        path.push(assign(4 + 2 * h, *s)?);
+                        bits.push(assign(5 + 2 * h, *b)?);
+                    }
+                    Ok((leaf, path, bits))
+                },
+            )?;
+            let (leaf, path, bits) = cells;
+            let chip = MerkleChip::construct(merkle.clone());
+            let hasher = PoseidonChip::construct(poseidon);
+            let root = match self.bad_left {
+                None => merkle_root(&chip, &hasher, &mut layouter, &leaf, &path, &bits)?,
+                Some(bad) => {
+                    let [a, b, c, d] = merkle.advice;
+                    let (left, right) = layouter.assign_region(
+                        || "bad swap",
+                        |mut region| {
+                            merkle.q_merkle.enable(&mut region, 0)?;
+                            leaf.copy_advice(|| "node", &mut region, a, 0)?;
+                            path[0].copy_advice(|| "sibling", &mut region, b, 0)?;
+                            bits[0].copy_advice(|| "bit", &mut region, c, 0)?;
+                            let left =
+                                region.assign_advice(|| "left", d, 0, || Value::known(bad))?;
+                            let right = region.assign_advice(
+                                || "right",
+                                a,
+                                1,
+                                || Value::known(self.leaf + self.path[0] - bad),
+                            )?;
+                            Ok((left, right))
+                        },
+                    )?;
+                    let mut node = hasher.hash(&mut layouter, "level 1", &[left, right])?;
+                    for h in 1..path.len() {
+                        let (l, r) = chip.swap(&mut layouter, &node, &path[h], &bits[h])?;
+                        node = hasher.hash(&mut layouter, "level", &[l, r])?;
+                    }
+                    node
+                }
+            };
+            layouter.constrain_instance(root.cell(), instance, 0)
+        }
+    }
+
+    fn setup() -> (MerkleTree, u64) {
+        let leaves: Vec<(u64, Fp)> = (0..8).map(|i| (i, Fp::from(100 + i))).collect();
+        (MerkleTree::new(3, &leaves), 5)
+    }
+
+    fn bits(idx: u64) -> Vec<Fp> {
+        (0..3).map(|h| Fp::from((idx >> h) & 1)).collect()
+    }
+
+    fn accepts(open: Open, root: Fp) -> bool {
+        MockProver::run(9, &open, vec![vec![root]])
+            .unwrap()
+            .verify()
+            .is_ok()
+    }
+
+    #[test]
+    fn the_right_path_reaches_the_root() {
+        let (tree, idx) = setup();
+        let open = Open {
+            leaf: tree.leaf(idx),
+            path: tree.path(idx),
+            bits: bits(idx),
+            bad_left: None,
+        };
+        assert_eq!(
+            root_from_path(tree.leaf(idx), idx, &tree.path(idx)),
+            tree.root()
+        );
+        assert!(accepts(open, tree.root()));
+    }
+
+    #[test]
+    fn another_index_does_not() {
+        let (tree, idx) = setup();
+        let open = Open {
+            leaf: tree.leaf(idx),
+            path: tree.path(idx),
+            bits: bits(idx ^ 2),
+            bad_left: None,
+        };
+        assert!(!accepts(open, tree.root()));
+    }
+
+    #[test]
+    fn a_bit_of_two_is_rejected() {
+        let (tree, idx) = setup();
+        let mut b = bits(idx);
+        b[1] = Fp::from(2);
+        let open = Open {
+            leaf: tree.leaf(idx),
+            path: tree.path(idx),
+            bits: b,
+            bad_left: None,
+        };
+        assert!(!accepts(open, tree.root()));
+    }
+
+    #[test]
+    fn a_swap_that_invents_a_node_is_rejected() {
+        let (tree, idx) = setup();
+        // idx 5 has bit 0 = 1: left must be the sibling; claim the leaf itself instead.
+        let open = Open {
+            leaf: tree.leaf(idx),
+            path: tree.path(idx),
+            bits: bits(idx),
+            bad_left: Some(tree.leaf(idx)),
+        };
+        assert!(!accepts(open, tree.root()));
+    }
+}

@@ -76,3 +76,79 @@ impl HashInstructions for PoseidonChip {
         }, else Err(Error::Synthesis))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::poseidon;
+    use halo2_proofs::{
+        circuit::{SimpleFloorPlanner, Value},
+        dev::MockProver,
+        plonk::{Circuit, Instance},
+    };
+
+    #[derive(Clone)]
+    struct HashOf(Vec<Fp>);
+
+    impl Circuit<Fp> for HashOf {
+        type Config = (PoseidonConfig, [Column<Advice>; 4], Column<Instance>);
+        type FloorPlanner = SimpleFloorPlanner;
+        fn without_witnesses(&self) -> Self {
+            self.clone()
+        }
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+            let constants = meta.fixed_column();
+            meta.enable_constant(constants);
+            let advice = [(); 4].map(|_| meta.advice_column());
+            let instance = meta.instance_column();
+            meta.enable_equality(instance);
+            (
+                PoseidonChip::configure(meta, [advice[0], advice[1], advice[2]], advice[3]),
+                advice,
+                instance,
+            )
+        }
+        fn synthesize(
+            &self,
+            (config, advice, instance): Self::Config,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let message = layouter.assign_region(
+                || "message",
+                |mut region| {
+                    self.0
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            region.assign_advice(|| "m", advice[0], i, || Value::known(*v))
+                        })
+                        .collect::<Result<Vec<_>, Error>>()
+                },
+            )?;
+            let digest = PoseidonChip::construct(config).hash(&mut layouter, "h", &message)?;
+            layouter.constrain_instance(digest.cell(), instance, 0)
+        }
+    }
+
+    #[test]
+    fn circuit_hash_equals_native_hash_for_every_length() {
+        for len in [2usize, 3, 8, 12, 20, 28] {
+            let message: Vec<Fp> = (0..len as u64).map(|i| Fp::from(i * 7 + 1)).collect();
+            let digest = poseidon(&message);
+            let ok = MockProver::run(11, &HashOf(message.clone()), vec![vec![digest]]).unwrap();
+            assert!(ok.verify().is_ok(), "length {len}");
+            let wrong =
+                MockProver::run(11, &HashOf(message), vec![vec![digest + Fp::one()]]).unwrap();
+            assert!(
+                wrong.verify().is_err(),
+                "length {len} accepted a wrong digest"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unsupported_length_is_a_synthesis_error() {
+        let message: Vec<Fp> = (0..5u64).map(Fp::from).collect();
+        assert!(MockProver::run(11, &HashOf(message), vec![vec![Fp::zero()]]).is_err());
+    }
+}

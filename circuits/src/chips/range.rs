@@ -205,3 +205,76 @@ impl RangeInstructions for RangeCheckChip {
         self.check(layouter, name, Source::Public(instance, row), bits)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ff::Field;
+    use halo2_proofs::{
+        circuit::SimpleFloorPlanner,
+        dev::MockProver,
+        plonk::{Circuit, ConstraintSystem},
+    };
+
+    /// Checks one witnessed value against `bits`.
+    #[derive(Clone)]
+    struct OneValue {
+        value: Fp,
+        bits: usize,
+    }
+
+    impl Circuit<Fp> for OneValue {
+        type Config = RangeCheckConfig;
+        type FloorPlanner = SimpleFloorPlanner;
+        fn without_witnesses(&self) -> Self {
+            self.clone()
+        }
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> RangeCheckConfig {
+            let constants = meta.fixed_column();
+            meta.enable_constant(constants);
+            let column = meta.advice_column();
+            RangeCheckChip::configure(meta, column)
+        }
+        fn synthesize(
+            &self,
+            config: RangeCheckConfig,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let chip = RangeCheckChip::construct(config);
+            chip.load_table(&mut layouter)?;
+            chip.witness_range_checked(&mut layouter, "x", Value::known(self.value), self.bits)?;
+            Ok(())
+        }
+    }
+
+    fn accepts(value: Fp, bits: usize) -> bool {
+        let circuit = OneValue { value, bits };
+        MockProver::run(11, &circuit, vec![])
+            .unwrap()
+            .verify()
+            .is_ok()
+    }
+
+    fn pow2(n: u32) -> Fp {
+        Fp::from(2).pow_vartime([n as u64])
+    }
+
+    #[test]
+    fn edges_of_every_width() {
+        for bits in [1usize, 3, 9, 10, 20, 41, 48, 57, 64, 100] {
+            let top = pow2(bits as u32);
+            assert!(accepts(Fp::ZERO, bits), "0 < 2^{bits}");
+            assert!(accepts(top - Fp::ONE, bits), "2^{bits} - 1 < 2^{bits}");
+            assert!(!accepts(top, bits), "2^{bits} accepted as < 2^{bits}");
+        }
+    }
+
+    #[test]
+    fn negative_numbers_wrap_and_fail() {
+        // -1 is p - 1 in the field: a "small negative" must never pass as small.
+        for bits in [8usize, 64, 100] {
+            assert!(!accepts(-Fp::ONE, bits));
+            assert!(!accepts(-pow2(bits as u32), bits));
+        }
+    }
+}

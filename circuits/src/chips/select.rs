@@ -119,3 +119,126 @@ impl SelectInstructions for SelectChip {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_proofs::{circuit::SimpleFloorPlanner, dev::MockProver, plonk::Circuit};
+
+    /// Selects from four records with raw choice weights (a one-hot vector when honest).
+    #[derive(Clone)]
+    struct Pick {
+        weights: [Fp; 4],
+        claimed: Option<Fp>,
+    }
+
+    impl Circuit<Fp> for Pick {
+        type Config = (SelectConfig, Column<Advice>);
+        type FloorPlanner = SimpleFloorPlanner;
+        fn without_witnesses(&self) -> Self {
+            self.clone()
+        }
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+            let constants = meta.fixed_column();
+            meta.enable_constant(constants);
+            let advice = [(); 4].map(|_| meta.advice_column());
+            let records = meta.advice_column();
+            meta.enable_equality(records);
+            (SelectChip::configure(meta, advice), records)
+        }
+        fn synthesize(
+            &self,
+            (config, records_col): Self::Config,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let records = layouter.assign_region(
+                || "records",
+                |mut region| {
+                    (0..4)
+                        .map(|i| {
+                            region.assign_advice(
+                                || "r",
+                                records_col,
+                                i,
+                                || Value::known(Fp::from(100 + i as u64)),
+                            )
+                        })
+                        .collect::<Result<Vec<_>, Error>>()
+                },
+            )?;
+            let [e_col, record_col, acc_col, cnt_col] = config.advice;
+            // The chip's own layout, with raw weights instead of a one-hot choice.
+            let acc = layouter.assign_region(
+                || "select",
+                |mut region| {
+                    let mut acc =
+                        region.assign_advice_from_constant(|| "acc_0", acc_col, 0, Fp::zero())?;
+                    let mut cnt =
+                        region.assign_advice_from_constant(|| "cnt_0", cnt_col, 0, Fp::zero())?;
+                    for (row, record) in records.iter().enumerate() {
+                        config.q_select.enable(&mut region, row)?;
+                        let e = Value::known(self.weights[row]);
+                        region.assign_advice(|| "e", e_col, row, || e)?;
+                        let record =
+                            record.copy_advice(|| "record", &mut region, record_col, row)?;
+                        let next = acc.value().copied() + e * record.value().copied();
+                        acc = region.assign_advice(|| "acc", acc_col, row + 1, || next)?;
+                        cnt = region.assign_advice(
+                            || "cnt",
+                            cnt_col,
+                            row + 1,
+                            || cnt.value().copied() + e,
+                        )?;
+                    }
+                    region.constrain_constant(cnt.cell(), Fp::one())?;
+                    Ok(acc)
+                },
+            )?;
+            if let Some(claimed) = self.claimed {
+                layouter.assign_region(
+                    || "claim",
+                    |mut region| region.constrain_constant(acc.cell(), claimed),
+                )?;
+            }
+            // And the chip itself, honestly.
+            let chip = SelectChip::construct(config.clone());
+            chip.select(&mut layouter, "honest", &records, Value::known(2))?;
+            Ok(())
+        }
+    }
+
+    fn accepts(weights: [u64; 4], claimed: Option<u64>) -> bool {
+        let pick = Pick {
+            weights: weights.map(Fp::from),
+            claimed: claimed.map(Fp::from),
+        };
+        MockProver::run(6, &pick, vec![]).unwrap().verify().is_ok()
+    }
+
+    #[test]
+    fn one_hot_choice_selects_its_record() {
+        assert!(accepts([0, 0, 1, 0], Some(102)));
+        assert!(!accepts([0, 0, 1, 0], Some(101)));
+    }
+
+    #[test]
+    fn two_choices_are_rejected() {
+        assert!(!accepts([1, 0, 1, 0], None));
+    }
+
+    #[test]
+    fn no_choice_is_rejected() {
+        assert!(!accepts([0, 0, 0, 0], None));
+    }
+
+    #[test]
+    fn a_blend_is_rejected() {
+        // Weights 1/2 and 1/2 sum to one but are not boolean: a made-up average record.
+        let half = ff::Field::invert(&Fp::from(2)).unwrap();
+        let pick = Pick {
+            weights: [half, half, Fp::zero(), Fp::zero()],
+            claimed: None,
+        };
+        assert!(MockProver::run(6, &pick, vec![]).unwrap().verify().is_err());
+    }
+}
