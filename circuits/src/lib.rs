@@ -1,8 +1,18 @@
 //! zkmargin's statement: the reference margin engine, the chips and gadgets, the margin
 //! circuit and its instance layout.
 
+pub mod chips;
+pub mod circuit;
+pub mod fixtures;
+pub mod gadgets;
 pub mod hash;
+pub mod input_error;
+pub mod instance;
 pub mod margin;
 pub mod profile;
 pub mod snapshot;
+pub mod snapshot_json;
+pub mod strict_json;
 pub mod units;
+pub mod wide;
+pub mod witness;

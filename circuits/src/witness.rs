@@ -5,7 +5,7 @@ use crate::margin::{Book, Position};
 use crate::profile::Profile;
 
 /// How a leaf is opened in its tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct LeafOpening {
     /// Whether the tree holds this account's leaf at its index (else it holds 0 there and
     /// every amount or slot must be zero).
@@ -13,6 +13,17 @@ pub struct LeafOpening {
     pub salt: Fp,
     /// Siblings from the leaf up, `depth` of them.
     pub path: Vec<Fp>,
+}
+
+/// The salt is secret: debug output leaves it out.
+impl std::fmt::Debug for LeafOpening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LeafOpening")
+            .field("present", &self.present)
+            .field("salt", &"<secret>")
+            .field("path", &format_args!("<{} siblings>", self.path.len()))
+            .finish()
+    }
 }
 
 impl LeafOpening {
@@ -28,7 +39,7 @@ impl LeafOpening {
 }
 
 /// Everything the trader proves about, padded to the profile.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AccountWitness {
     pub sk: Fp,
     /// The account's index in every tree, `< 2^depth`.
@@ -41,6 +52,20 @@ pub struct AccountWitness {
     pub chain_openings: Vec<LeafOpening>,
     /// One opening per venue (`V`).
     pub venue_openings: Vec<LeafOpening>,
+}
+
+/// The secret key never appears in debug output.
+impl std::fmt::Debug for AccountWitness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountWitness")
+            .field("sk", &"<secret>")
+            .field("idx", &self.idx)
+            .field("balances", &self.balances)
+            .field("positions", &self.positions)
+            .field("chain_openings", &self.chain_openings)
+            .field("venue_openings", &self.venue_openings)
+            .finish()
+    }
 }
 
 impl AccountWitness {

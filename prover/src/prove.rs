@@ -15,10 +15,10 @@ use zkmargin_circuits::hash::account_tag;
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{self, MarginError, Order, Position, Report};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::witness::{AccountWitness, LeafOpening};
+use zkmargin_circuits::witness::AccountWitness;
 use zkmargin_verifier::envelope::{Envelope, VERSION};
 
-use crate::account::{Account, Opening};
+use crate::account::Account;
 use crate::keys::{keys, Keys, KeysError};
 use crate::progress::Stage;
 
@@ -41,25 +41,15 @@ pub enum ProveError {
     Proof(halo2_proofs::plonk::Error),
 }
 
-fn opening(o: &Opening) -> LeafOpening {
-    LeafOpening {
-        present: o.present,
-        salt: o.salt,
-        path: o.path.clone(),
-    }
-}
-
 /// The account's witness, padded to its profile.
 pub fn witness_of(account: &Account) -> AccountWitness {
-    let chains: Vec<LeafOpening> = account.chain_openings.iter().map(opening).collect();
-    let venues: Vec<LeafOpening> = account.venue_openings.iter().map(opening).collect();
     AccountWitness::padded(
         account.profile,
         account.sk,
         account.idx,
         &account.book,
-        &chains,
-        &venues,
+        &account.chain_openings,
+        &account.venue_openings,
     )
 }
 

@@ -1,0 +1,75 @@
+//! Prove, verify and batch-verify the margin circuit of each profile, beside the trivial
+//! circuit of the same k (the bare cost of the proof system at that size).
+//!
+//! `cargo bench -p zkmargin-benches` runs small and standard; set `ZKMARGIN_BENCH_LARGE=1`
+//! to add large (k = 16, about half a minute a proof on two cores). Parameters come from the
+//! on-disk cache (`ZKMARGIN_CACHE`), keys are built before timing ("keys warm").
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::time::Duration;
+use zkmargin_benches::{trivial_keys, trivial_proof, trivial_verify};
+use zkmargin_circuits::fixtures::fixture;
+use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
+use zkmargin_prover::keys::keys;
+use zkmargin_prover::prove::proof_bytes;
+use zkmargin_verifier::verify::{verify_batch, verify_statement};
+
+const BATCH: usize = 16;
+
+fn profiles() -> Vec<Profile> {
+    let mut profiles = vec![SMALL, STANDARD];
+    if std::env::var_os("ZKMARGIN_BENCH_LARGE").is_some_and(|v| v == "1") {
+        profiles.push(LARGE);
+    }
+    profiles
+}
+
+fn bench(c: &mut Criterion) {
+    std::env::set_var("ZKMARGIN_QUIET", "1");
+    for profile in profiles() {
+        let keys = keys(profile).expect("keys");
+        let f = fixture(profile);
+        let proof = proof_bytes(&keys, &f.statement, &f.witness).expect("proof");
+        let (trivial, trivial_pk) = trivial_keys(&keys.params);
+        let trivial_bytes = trivial_proof(&keys.params, &trivial_pk, &trivial);
+        eprintln!(
+            "{}: k = {}, proof {} bytes (trivial circuit: {} bytes)",
+            profile.name,
+            profile.k,
+            proof.len(),
+            trivial_bytes.len()
+        );
+
+        let mut group = c.benchmark_group(format!("{}-k{}", profile.name, profile.k));
+        group
+            .sample_size(10)
+            .measurement_time(Duration::from_secs(if profile.k >= 16 { 60 } else { 20 }));
+        group.bench_function("prove", |b| {
+            b.iter(|| proof_bytes(&keys, &f.statement, &f.witness).expect("proof"))
+        });
+        group.bench_function("prove-trivial", |b| {
+            b.iter(|| trivial_proof(&keys.params, &trivial_pk, &trivial))
+        });
+        group.bench_function("verify", |b| {
+            b.iter(|| {
+                verify_statement(&keys.params, keys.vk(), &proof, &f.statement).expect("valid")
+            })
+        });
+        group.bench_function("verify-trivial", |b| {
+            b.iter(|| assert!(trivial_verify(&keys.params, &trivial_pk, &trivial_bytes)))
+        });
+        let items: Vec<_> = (0..BATCH)
+            .map(|_| (proof.clone(), f.statement.clone()))
+            .collect();
+        group.throughput(Throughput::Elements(BATCH as u64));
+        group.bench_with_input(
+            BenchmarkId::new("verify-batch", BATCH),
+            &items,
+            |b, items| b.iter(|| assert!(verify_batch(&keys.params, keys.vk(), items).is_empty())),
+        );
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

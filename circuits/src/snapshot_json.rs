@@ -1,0 +1,846 @@
+//! `snapshot.json`: the public epoch snapshot as a file, read with exact validation.
+//!
+//! ```text
+//! {"format": "zkmargin.snapshot/1", "profile": "standard", "epoch": 4812,
+//!  "valid_from": 1767225600, "valid_until": 1767229200,
+//!  "assets": [{"symbol": "BTC", "price": "97000.5"}, ...],
+//!  "chains": [{"id": 1, "name": "ethereum"}, ...], "venues": [{"id": 7, "name": "deribit"}, ...],
+//!  "haircuts_ppm": {asset: {chain: ppm}}, "perp_mmr_ppm": {venue: {asset: ppm}},
+//!  "option_rate_ppm": {asset: ppm},
+//!  "expiry_buckets": [{"max_seconds": 86400, "tau_ppm": {asset: ppm}}, ...],
+//!  "upnl_haircut_ppm": 100000,
+//!  "roots": {"chains": {chain: "0x..."}, "venues": {venue: "0x..."}},
+//!  "digest": "<64 lower-case hex digits of Snapshot::digest()>"}
+//! ```
+//!
+//! The epoch parameters (everything from `epoch` to `upnl_haircut_ppm`) are written in the same
+//! words in `network.json`; [`read_epoch_params`] reads them for both files.
+
+use crate::hash::{fp_to_hex, Fp};
+use crate::input_error::InputError;
+use crate::margin::{Bucket, RiskParams};
+use crate::profile::Profile;
+use crate::snapshot::{Asset, Member, Snapshot, SNAPSHOT_FORMAT};
+use crate::strict_json::{self, check_name, shown, At, Json, Obj};
+use crate::units::{self, EPOCH_BITS, ID_BITS, PRICE_BITS, PRICE_DECIMALS, TIME_BITS};
+
+/// The keys of the epoch parameters, shared by `snapshot.json` and `network.json`.
+pub const EPOCH_PARAM_KEYS: [&str; 11] = [
+    "epoch",
+    "valid_from",
+    "valid_until",
+    "assets",
+    "chains",
+    "venues",
+    "haircuts_ppm",
+    "perp_mmr_ppm",
+    "option_rate_ppm",
+    "expiry_buckets",
+    "upnl_haircut_ppm",
+];
+
+/// The keys of a snapshot file.
+pub const SNAPSHOT_KEYS: [&str; 15] = [
+    "format",
+    "profile",
+    "epoch",
+    "valid_from",
+    "valid_until",
+    "assets",
+    "chains",
+    "venues",
+    "haircuts_ppm",
+    "perp_mmr_ppm",
+    "option_rate_ppm",
+    "expiry_buckets",
+    "upnl_haircut_ppm",
+    "roots",
+    "digest",
+];
+
+/// An epoch's public parameters without profile and roots: what `network.json` and
+/// `snapshot.json` share. Every bound of DESIGN.md holds once [`read_epoch_params`] accepts it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochParams {
+    pub epoch: u64,
+    pub valid_from: u64,
+    pub valid_until: u64,
+    pub assets: Vec<Asset>,
+    pub chains: Vec<Member>,
+    pub venues: Vec<Member>,
+    /// `haircuts_ppm[asset][chain]`.
+    pub haircuts_ppm: Vec<Vec<u64>>,
+    /// `perp_mmr_ppm[venue][asset]`.
+    pub perp_mmr_ppm: Vec<Vec<u64>>,
+    /// `option_rate_ppm[asset]`.
+    pub option_rate_ppm: Vec<u64>,
+    /// `max_seconds` strictly increasing; `tau_ppm[asset]`.
+    pub buckets: Vec<Bucket>,
+    pub upnl_haircut_ppm: u64,
+}
+
+impl EpochParams {
+    pub fn risk_params(&self) -> RiskParams {
+        RiskParams {
+            prices: self.assets.iter().map(|a| a.price).collect(),
+            haircuts_ppm: self.haircuts_ppm.clone(),
+            perp_mmr_ppm: self.perp_mmr_ppm.clone(),
+            option_rate_ppm: self.option_rate_ppm.clone(),
+            buckets: self.buckets.clone(),
+            upnl_haircut_ppm: self.upnl_haircut_ppm,
+            valid_from: self.valid_from,
+        }
+    }
+
+    /// The snapshot of these parameters under `profile` with these roots (in chain and venue
+    /// order).
+    pub fn into_snapshot(
+        self,
+        profile: Profile,
+        chain_roots: Vec<Fp>,
+        venue_roots: Vec<Fp>,
+    ) -> Snapshot {
+        Snapshot {
+            profile,
+            epoch: self.epoch,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            assets: self.assets,
+            chains: self.chains,
+            venues: self.venues,
+            haircuts_ppm: self.haircuts_ppm,
+            perp_mmr_ppm: self.perp_mmr_ppm,
+            option_rate_ppm: self.option_rate_ppm,
+            buckets: self.buckets,
+            upnl_haircut_ppm: self.upnl_haircut_ppm,
+            chain_roots,
+            venue_roots,
+        }
+    }
+
+    /// Whether the dimensions fit `profile` (positions are the caller's to check); the error
+    /// names the field that is too long.
+    pub fn check_fits(&self, profile: &Profile, file: &str) -> Result<(), InputError> {
+        let dims = [
+            ("assets", self.assets.len(), profile.assets, "assets"),
+            ("chains", self.chains.len(), profile.chains, "chains"),
+            ("venues", self.venues.len(), profile.venues, "venues"),
+            (
+                "expiry_buckets",
+                self.buckets.len(),
+                profile.buckets,
+                "expiry buckets",
+            ),
+        ];
+        for (field, count, max, what) in dims {
+            if count > max {
+                return Err(InputError::new(
+                    file,
+                    field,
+                    format!(
+                        "{count} {what} do not fit profile {} (at most {max})",
+                        profile.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<&Snapshot> for EpochParams {
+    fn from(s: &Snapshot) -> EpochParams {
+        EpochParams {
+            epoch: s.epoch,
+            valid_from: s.valid_from,
+            valid_until: s.valid_until,
+            assets: s.assets.clone(),
+            chains: s.chains.clone(),
+            venues: s.venues.clone(),
+            haircuts_ppm: s.haircuts_ppm.clone(),
+            perp_mmr_ppm: s.perp_mmr_ppm.clone(),
+            option_rate_ppm: s.option_rate_ppm.clone(),
+            buckets: s.buckets.clone(),
+            upnl_haircut_ppm: s.upnl_haircut_ppm,
+        }
+    }
+}
+
+/// The most of a dimension any profile holds: a longer list can never be built or proven,
+/// and refusing it early keeps every later check cheap.
+fn largest(dimension: fn(&Profile) -> usize) -> usize {
+    crate::profile::ALL.iter().map(dimension).max().unwrap_or(0)
+}
+
+/// A list of at least one and at most `max` items.
+fn non_empty<'a>(at: &At<'a>, what: &str, max: usize) -> Result<Vec<At<'a>>, InputError> {
+    let items = at.items()?;
+    if items.is_empty() {
+        return Err(at.err(format!("at least one {what} is required")));
+    }
+    if items.len() > max {
+        return Err(at.err(format!(
+            "{} {what}s: no profile holds more than {max}",
+            items.len()
+        )));
+    }
+    Ok(items)
+}
+
+fn read_members(at: &At, what: &str, max: usize) -> Result<Vec<Member>, InputError> {
+    let mut members: Vec<Member> = Vec::new();
+    for item in non_empty(at, what, max)? {
+        let obj = item.object()?;
+        obj.only(&["id", "name"])?;
+        let id_at = obj.req("id")?;
+        let id = id_at.uint(ID_BITS)?;
+        let name_at = obj.req("name")?;
+        let name = name_at.str()?;
+        check_name(&name_at, name)?;
+        if members.iter().any(|m| m.id == id) {
+            return Err(id_at.err(format!("duplicate {what} id {id}")));
+        }
+        if members.iter().any(|m| m.name == name) {
+            return Err(name_at.err(format!("duplicate {what} name {}", shown(name))));
+        }
+        members.push(Member {
+            id,
+            name: name.to_string(),
+        });
+    }
+    Ok(members)
+}
+
+fn read_assets(at: &At) -> Result<Vec<Asset>, InputError> {
+    let mut assets: Vec<Asset> = Vec::new();
+    for item in non_empty(at, "asset", largest(|p| p.assets))? {
+        let obj = item.object()?;
+        obj.only(&["symbol", "price"])?;
+        let symbol_at = obj.req("symbol")?;
+        let symbol = symbol_at.str()?;
+        check_name(&symbol_at, symbol)?;
+        if assets.iter().any(|a| a.symbol == symbol) {
+            return Err(symbol_at.err(format!("duplicate asset symbol {}", shown(symbol))));
+        }
+        let price = obj.req("price")?.decimal(PRICE_DECIMALS, PRICE_BITS)?;
+        assets.push(Asset {
+            symbol: symbol.to_string(),
+            price,
+        });
+    }
+    Ok(assets)
+}
+
+/// A map `{asset: ppm}` over exactly these symbols, in symbol order.
+fn ppm_by_asset(at: &At, symbols: &[&str], missing: &str) -> Result<Vec<u64>, InputError> {
+    at.keyed(symbols, "asset", missing)?
+        .iter()
+        .map(At::ppm)
+        .collect()
+}
+
+/// Reads and checks the epoch parameters from the top-level object of `snapshot.json` or
+/// `network.json` (the caller checks the format and the set of keys).
+pub fn read_epoch_params(top: &Obj) -> Result<EpochParams, InputError> {
+    let epoch = top.req("epoch")?.uint(EPOCH_BITS)?;
+    let valid_from = top.req("valid_from")?.uint(TIME_BITS)?;
+    let until_at = top.req("valid_until")?;
+    let valid_until = until_at.uint(TIME_BITS)?;
+    if valid_until < valid_from {
+        return Err(until_at.err(format!("{valid_until} is before valid_from ({valid_from})")));
+    }
+    let assets = read_assets(&top.req("assets")?)?;
+    let chains = read_members(&top.req("chains")?, "chain", largest(|p| p.chains))?;
+    let venues = read_members(&top.req("venues")?, "venue", largest(|p| p.venues))?;
+    let symbols: Vec<&str> = assets.iter().map(|a| a.symbol.as_str()).collect();
+    let chain_names: Vec<&str> = chains.iter().map(|c| c.name.as_str()).collect();
+    let venue_names: Vec<&str> = venues.iter().map(|v| v.name.as_str()).collect();
+
+    let haircuts_ppm = top
+        .req("haircuts_ppm")?
+        .keyed(
+            &symbols,
+            "asset",
+            "missing: every asset needs a haircut on every chain",
+        )?
+        .iter()
+        .map(|row| {
+            row.keyed(
+                &chain_names,
+                "chain",
+                "missing: every asset needs a haircut on every chain",
+            )?
+            .iter()
+            .map(At::ppm)
+            .collect()
+        })
+        .collect::<Result<Vec<Vec<u64>>, InputError>>()?;
+    let perp_mmr_ppm = top
+        .req("perp_mmr_ppm")?
+        .keyed(
+            &venue_names,
+            "venue",
+            "missing: every venue needs a perp margin rate for every asset",
+        )?
+        .iter()
+        .map(|row| {
+            ppm_by_asset(
+                row,
+                &symbols,
+                "missing: every venue needs a perp margin rate for every asset",
+            )
+        })
+        .collect::<Result<Vec<Vec<u64>>, InputError>>()?;
+    let option_rate_ppm = ppm_by_asset(
+        &top.req("option_rate_ppm")?,
+        &symbols,
+        "missing: every asset needs an option rate",
+    )?;
+
+    let mut buckets: Vec<Bucket> = Vec::new();
+    for item in non_empty(
+        &top.req("expiry_buckets")?,
+        "expiry bucket",
+        largest(|p| p.buckets),
+    )? {
+        let obj = item.object()?;
+        obj.only(&["max_seconds", "tau_ppm"])?;
+        let max_at = obj.req("max_seconds")?;
+        let max_seconds = max_at.uint(TIME_BITS)?;
+        if let Some(previous) = buckets.last() {
+            if max_seconds <= previous.max_seconds {
+                return Err(max_at.err(format!(
+                    "{max_seconds} must be greater than the previous bucket's max_seconds \
+                     ({}): buckets are strictly increasing",
+                    previous.max_seconds
+                )));
+            }
+        }
+        let tau_ppm = ppm_by_asset(
+            &obj.req("tau_ppm")?,
+            &symbols,
+            "missing: every asset needs a tau in every bucket",
+        )?;
+        buckets.push(Bucket {
+            max_seconds,
+            tau_ppm,
+        });
+    }
+    let upnl_haircut_ppm = top.req("upnl_haircut_ppm")?.ppm()?;
+
+    Ok(EpochParams {
+        epoch,
+        valid_from,
+        valid_until,
+        assets,
+        chains,
+        venues,
+        haircuts_ppm,
+        perp_mmr_ppm,
+        option_rate_ppm,
+        buckets,
+        upnl_haircut_ppm,
+    })
+}
+
+/// The epoch parameters as JSON entries, in the files' order.
+pub fn epoch_params_entries(p: &EpochParams) -> Vec<(String, Json)> {
+    let asset_map = |values: &[u64]| {
+        Json::object(
+            p.assets
+                .iter()
+                .zip(values)
+                .map(|(a, &v)| (a.symbol.clone(), Json::uint(v))),
+        )
+    };
+    let members = |list: &[Member]| {
+        Json::Array(
+            list.iter()
+                .map(|m| Json::object([("id", Json::uint(m.id)), ("name", Json::str(&m.name))]))
+                .collect(),
+        )
+    };
+    vec![
+        ("epoch".into(), Json::uint(p.epoch)),
+        ("valid_from".into(), Json::uint(p.valid_from)),
+        ("valid_until".into(), Json::uint(p.valid_until)),
+        (
+            "assets".into(),
+            Json::Array(
+                p.assets
+                    .iter()
+                    .map(|a| {
+                        Json::object([
+                            ("symbol", Json::str(&a.symbol)),
+                            (
+                                "price",
+                                Json::str(units::format_scaled(a.price as i128, PRICE_DECIMALS)),
+                            ),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        ("chains".into(), members(&p.chains)),
+        ("venues".into(), members(&p.venues)),
+        (
+            "haircuts_ppm".into(),
+            Json::object(p.assets.iter().zip(&p.haircuts_ppm).map(|(a, row)| {
+                (
+                    a.symbol.clone(),
+                    Json::object(
+                        p.chains
+                            .iter()
+                            .zip(row)
+                            .map(|(c, &v)| (c.name.clone(), Json::uint(v))),
+                    ),
+                )
+            })),
+        ),
+        (
+            "perp_mmr_ppm".into(),
+            Json::object(
+                p.venues
+                    .iter()
+                    .zip(&p.perp_mmr_ppm)
+                    .map(|(v, row)| (v.name.clone(), asset_map(row))),
+            ),
+        ),
+        ("option_rate_ppm".into(), asset_map(&p.option_rate_ppm)),
+        (
+            "expiry_buckets".into(),
+            Json::Array(
+                p.buckets
+                    .iter()
+                    .map(|b| {
+                        Json::object([
+                            ("max_seconds", Json::uint(b.max_seconds)),
+                            ("tau_ppm", asset_map(&b.tau_ppm)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        ("upnl_haircut_ppm".into(), Json::uint(p.upnl_haircut_ppm)),
+    ]
+}
+
+/// A digest as 64 lower-case hex digits.
+pub fn digest_to_hex(digest: &[u8; 32]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses exactly 64 lower-case hex digits.
+pub fn digest_from_hex(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Reads a digest field: 64 lower-case hex digits.
+pub fn read_digest(at: &At) -> Result<[u8; 32], InputError> {
+    let text = at.str()?;
+    digest_from_hex(text).ok_or_else(|| {
+        at.err(format!(
+            "{} is not a digest (64 lower-case hex digits)",
+            shown(text)
+        ))
+    })
+}
+
+/// Reads a profile name.
+pub fn read_profile(at: &At) -> Result<Profile, InputError> {
+    let name = at.str()?;
+    Profile::by_name(name).ok_or_else(|| {
+        let known: Vec<&str> = crate::profile::ALL.iter().map(|p| p.name).collect();
+        at.err(format!(
+            "unknown profile {} (known: {})",
+            shown(name),
+            known.join(", ")
+        ))
+    })
+}
+
+/// Reads `snapshot.json`: every bound, every table complete, the profile fits, the roots cover
+/// exactly the chains and venues, and the stored digest matches the contents.
+pub fn read_snapshot(text: &str, file: &str) -> Result<Snapshot, InputError> {
+    let json = strict_json::parse(text, file)?;
+    let root = At::root(file, &json);
+    let top = root.object()?;
+    top.format(SNAPSHOT_FORMAT)?;
+    top.only(&SNAPSHOT_KEYS)?;
+    let profile = read_profile(&top.req("profile")?)?;
+    let params = read_epoch_params(&top)?;
+    params.check_fits(&profile, file)?;
+
+    let roots = top.req("roots")?.object()?;
+    roots.only(&["chains", "venues"])?;
+    let chain_names: Vec<&str> = params.chains.iter().map(|c| c.name.as_str()).collect();
+    let venue_names: Vec<&str> = params.venues.iter().map(|v| v.name.as_str()).collect();
+    let chain_roots = roots
+        .req("chains")?
+        .keyed(&chain_names, "chain", "missing: every chain needs a root")?
+        .iter()
+        .map(At::fp)
+        .collect::<Result<Vec<Fp>, InputError>>()?;
+    let venue_roots = roots
+        .req("venues")?
+        .keyed(&venue_names, "venue", "missing: every venue needs a root")?
+        .iter()
+        .map(At::fp)
+        .collect::<Result<Vec<Fp>, InputError>>()?;
+
+    let digest_at = top.req("digest")?;
+    let stored = read_digest(&digest_at)?;
+    let snapshot = params.into_snapshot(profile, chain_roots, venue_roots);
+    if stored != snapshot.digest() {
+        return Err(digest_at
+            .err("does not match the contents: the snapshot was altered after it was published"));
+    }
+    Ok(snapshot)
+}
+
+/// The snapshot as pretty JSON, digest included.
+pub fn write_snapshot(s: &Snapshot) -> String {
+    let mut entries: Vec<(String, Json)> = vec![
+        ("format".into(), Json::str(SNAPSHOT_FORMAT)),
+        ("profile".into(), Json::str(s.profile.name)),
+    ];
+    entries.extend(epoch_params_entries(&EpochParams::from(s)));
+    let roots = |members: &[Member], roots: &[Fp]| {
+        Json::object(
+            members
+                .iter()
+                .zip(roots)
+                .map(|(m, r)| (m.name.clone(), Json::str(fp_to_hex(r)))),
+        )
+    };
+    entries.push((
+        "roots".into(),
+        Json::object([
+            ("chains", roots(&s.chains, &s.chain_roots)),
+            ("venues", roots(&s.venues, &s.venue_roots)),
+        ]),
+    ));
+    entries.push(("digest".into(), Json::str(digest_to_hex(&s.digest()))));
+    strict_json::to_pretty(&Json::Object(entries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::{empty_roots, merkle_node};
+    use crate::profile::{SMALL, STANDARD};
+    use serde_json::{json, Value};
+
+    const FILE: &str = "snap.json";
+
+    fn sample() -> Snapshot {
+        Snapshot {
+            profile: STANDARD,
+            epoch: 4812,
+            valid_from: 1_767_225_600,
+            valid_until: 1_767_229_200,
+            assets: vec![
+                Asset {
+                    symbol: "BTC".into(),
+                    price: 9_700_050_000_000,
+                },
+                Asset {
+                    symbol: "USDC".into(),
+                    price: 100_000_000,
+                },
+            ],
+            chains: vec![
+                Member {
+                    id: 1,
+                    name: "ethereum".into(),
+                },
+                Member {
+                    id: 42161,
+                    name: "arbitrum".into(),
+                },
+                Member {
+                    id: 900,
+                    name: "solana".into(),
+                },
+            ],
+            venues: vec![
+                Member {
+                    id: 7,
+                    name: "deribit".into(),
+                },
+                Member {
+                    id: 9,
+                    name: "hyperliquid".into(),
+                },
+            ],
+            haircuts_ppm: vec![vec![30_000, 45_000, 60_000], vec![10_000, 12_000, 0]],
+            perp_mmr_ppm: vec![vec![10_000, 0], vec![12_500, 0]],
+            option_rate_ppm: vec![75_000, 0],
+            buckets: vec![
+                Bucket {
+                    max_seconds: 86_400,
+                    tau_ppm: vec![20_000, 0],
+                },
+                Bucket {
+                    max_seconds: 31_536_000,
+                    tau_ppm: vec![120_000, 1_000_000],
+                },
+            ],
+            upnl_haircut_ppm: 100_000,
+            chain_roots: vec![empty_roots(20)[20], Fp::from(5), Fp::from(6)],
+            venue_roots: vec![merkle_node(Fp::from(1), Fp::from(2)), Fp::ZERO],
+        }
+    }
+
+    use ff::Field;
+
+    #[test]
+    fn round_trips() {
+        let s = sample();
+        let text = write_snapshot(&s);
+        assert_eq!(read_snapshot(&text, FILE), Ok(s.clone()));
+        // Formatting does not matter: compact JSON with keys reordered reads the same.
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(read_snapshot(&value.to_string(), FILE), Ok(s));
+    }
+
+    #[test]
+    fn writes_the_documented_shape() {
+        let value: Value = serde_json::from_str(&write_snapshot(&sample())).unwrap();
+        assert_eq!(value["format"], "zkmargin.snapshot/1");
+        assert_eq!(value["profile"], "standard");
+        assert_eq!(
+            value["assets"][0],
+            json!({"symbol": "BTC", "price": "97000.5"})
+        );
+        assert_eq!(value["haircuts_ppm"]["BTC"]["arbitrum"], 45_000);
+        assert_eq!(value["perp_mmr_ppm"]["hyperliquid"]["BTC"], 12_500);
+        assert_eq!(value["expiry_buckets"][1]["tau_ppm"]["USDC"], 1_000_000);
+        assert_eq!(
+            value["roots"]["chains"]["arbitrum"],
+            fp_to_hex(&Fp::from(5))
+        );
+        assert_eq!(value["digest"], digest_to_hex(&sample().digest()));
+        assert_eq!(value["digest"].as_str().unwrap().len(), 64);
+    }
+
+    /// Applies `mutate` to the sample's JSON and expects an error at `field`.
+    fn refused(mutate: impl FnOnce(&mut Value), field: &str) -> InputError {
+        let mut value: Value = serde_json::from_str(&write_snapshot(&sample())).unwrap();
+        mutate(&mut value);
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let e = read_snapshot(&text, FILE).expect_err(field);
+        assert_eq!(e.file, FILE);
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.to_string().starts_with(&format!("{FILE}: {field}: ")));
+        e
+    }
+
+    fn obj(v: &mut Value) -> &mut serde_json::Map<String, Value> {
+        v.as_object_mut().unwrap()
+    }
+
+    #[test]
+    fn refuses_bad_snapshots() {
+        refused(|v| v["format"] = json!("zkmargin.snapshot/2"), "format");
+        refused(|v| v["format"] = json!("zkmargin.network/1"), "format");
+        refused(
+            |v| {
+                obj(v).remove("format");
+            },
+            "format",
+        );
+        refused(
+            |v| {
+                obj(v).remove("valid_until");
+            },
+            "valid_until",
+        );
+        refused(|v| v["surprise"] = json!(1), "surprise");
+        refused(
+            |v| v["assets"][0]["decimals"] = json!(8),
+            "assets[0].decimals",
+        );
+        refused(|v| v["epoch"] = json!("4812"), "epoch");
+        refused(|v| v["epoch"] = json!(-1), "epoch");
+        refused(|v| v["valid_from"] = json!(1u64 << 40), "valid_from");
+        refused(|v| v["valid_until"] = json!(1_767_225_599), "valid_until");
+        refused(|v| v["profile"] = json!("huge"), "profile");
+        refused(|v| v["profile"] = json!("small"), "chains");
+        refused(
+            |v| v["assets"][0]["price"] = json!(97000.5),
+            "assets[0].price",
+        );
+        refused(|v| v["assets"][0]["price"] = json!("-1"), "assets[0].price");
+        refused(
+            |v| v["assets"][0]["price"] = json!("97000.123456789"),
+            "assets[0].price",
+        );
+        let e = refused(
+            |v| v["assets"][0]["price"] = json!("2814749.76710656"),
+            "assets[0].price",
+        );
+        assert!(e.reason.contains("out of range"), "{e}");
+        refused(
+            |v| v["assets"][1]["symbol"] = json!("BTC"),
+            "assets[1].symbol",
+        );
+        refused(|v| v["assets"] = json!([]), "assets");
+        let e = refused(
+            |v| {
+                v["assets"] = Value::Array(
+                    (0..17)
+                        .map(|i| json!({"symbol": format!("A{i}"), "price": "1"}))
+                        .collect(),
+                )
+            },
+            "assets",
+        );
+        assert!(e.reason.contains("no profile holds more than 16"), "{e}");
+        refused(
+            |v| v["assets"][1]["symbol"] = json!("a b"),
+            "assets[1].symbol",
+        );
+        refused(|v| v["chains"][1]["id"] = json!(1), "chains[1].id");
+        refused(|v| v["chains"][1]["id"] = json!(1u64 << 32), "chains[1].id");
+        refused(
+            |v| v["venues"][1]["name"] = json!("deribit"),
+            "venues[1].name",
+        );
+        refused(
+            |v| v["haircuts_ppm"]["BTC"]["arbitrum"] = json!(1_000_001),
+            "haircuts_ppm.BTC.arbitrum",
+        );
+        refused(
+            |v| {
+                v["haircuts_ppm"]["BTC"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("solana");
+            },
+            "haircuts_ppm.BTC.solana",
+        );
+        refused(
+            |v| v["haircuts_ppm"]["BTC"]["polygon"] = json!(1),
+            "haircuts_ppm.BTC.polygon",
+        );
+        refused(
+            |v| v["haircuts_ppm"]["DOGE"] = json!({}),
+            "haircuts_ppm.DOGE",
+        );
+        refused(
+            |v| v["perp_mmr_ppm"]["okx"] = json!({"BTC": 1, "USDC": 1}),
+            "perp_mmr_ppm.okx",
+        );
+        refused(
+            |v| v["perp_mmr_ppm"]["deribit"]["BTC"] = json!(-5),
+            "perp_mmr_ppm.deribit.BTC",
+        );
+        refused(
+            |v| {
+                v["option_rate_ppm"].as_object_mut().unwrap().remove("USDC");
+            },
+            "option_rate_ppm.USDC",
+        );
+        refused(
+            |v| v["expiry_buckets"][1]["max_seconds"] = json!(86_400),
+            "expiry_buckets[1].max_seconds",
+        );
+        refused(
+            |v| v["expiry_buckets"][1]["max_seconds"] = json!(100),
+            "expiry_buckets[1].max_seconds",
+        );
+        refused(
+            |v| {
+                v["expiry_buckets"][0]["tau_ppm"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("BTC");
+            },
+            "expiry_buckets[0].tau_ppm.BTC",
+        );
+        refused(|v| v["expiry_buckets"] = json!([]), "expiry_buckets");
+        refused(|v| v["upnl_haircut_ppm"] = json!(0.5), "upnl_haircut_ppm");
+        refused(
+            |v| {
+                v["roots"]["venues"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("deribit");
+            },
+            "roots.venues.deribit",
+        );
+        refused(
+            |v| v["roots"]["chains"]["ethereum"] = json!(format!("0x{}", "f".repeat(64))),
+            "roots.chains.ethereum",
+        );
+        refused(|v| v["roots"]["extra"] = json!({}), "roots.extra");
+        refused(|v| v["digest"] = json!("00"), "digest");
+        let e = refused(
+            |v| {
+                let d = v["digest"].as_str().unwrap().to_string();
+                let flipped = if d.starts_with('0') { "1" } else { "0" };
+                v["digest"] = json!(format!("{flipped}{}", &d[1..]));
+            },
+            "digest",
+        );
+        assert!(e.reason.contains("does not match the contents"), "{e}");
+        // A valid-looking change (a price) without a new digest is caught by the digest.
+        refused(|v| v["assets"][0]["price"] = json!("97000.6"), "digest");
+        refused(|v| v["upnl_haircut_ppm"] = json!(0), "digest");
+    }
+
+    #[test]
+    fn refuses_broken_json_and_duplicates() {
+        let text = write_snapshot(&sample());
+        let e = read_snapshot(&text[..text.len() / 2], FILE).unwrap_err();
+        assert_eq!(e.file, FILE);
+        assert!(e.field.starts_with("line "), "{e}");
+        let e = read_snapshot("[]", FILE).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "snap.json: (top level): expected an object, found an array"
+        );
+        let dup = text.replacen("\"epoch\": 4812,", "\"epoch\": 4812, \"epoch\": 4813,", 1);
+        let e = read_snapshot(&dup, FILE).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.reason.as_str()),
+            ("epoch", "duplicate key")
+        );
+        let dup = text.replacen("\"BTC\": 75000", "\"BTC\": 75000, \"BTC\": 1", 1);
+        assert_ne!(dup, text);
+        let e = read_snapshot(&dup, FILE).unwrap_err();
+        assert_eq!(e.field, "option_rate_ppm.BTC");
+    }
+
+    #[test]
+    fn profile_limits_apply() {
+        let mut s = sample();
+        s.profile = SMALL;
+        s.chains.truncate(2);
+        s.chain_roots.truncate(2);
+        for row in &mut s.haircuts_ppm {
+            row.truncate(2);
+        }
+        assert_eq!(read_snapshot(&write_snapshot(&s), FILE), Ok(s));
+    }
+
+    #[test]
+    fn digest_hex_round_trips() {
+        let d = sample().digest();
+        assert_eq!(digest_from_hex(&digest_to_hex(&d)), Some(d));
+        assert_eq!(digest_from_hex(&digest_to_hex(&d).to_uppercase()), None);
+        assert_eq!(digest_from_hex("é".repeat(32).as_str()), None);
+    }
+}

@@ -1,0 +1,694 @@
+//! `<account>.json`: a trader's private account file.
+//!
+//! ```text
+//! {"format": "zkmargin.account/1", "name": "alice", "profile": "standard", "epoch": 4812,
+//!  "snapshot_digest": "<64 hex digits>", "sk": "0x...", "idx": 0,
+//!  "collateral": {chain: {asset: "1.5"}},            // nonzero amounts only
+//!  "positions": {venue: [position, ...]},            // as in network.json
+//!  "openings": {"chains": {chain: {"present": true, "salt": "0x...", "path": ["0x...", ...]}},
+//!               "venues": {venue: {...}}}}
+//! ```
+//!
+//! The file belongs to one snapshot (its epoch and digest). Reading it checks it against that
+//! snapshot, down to every opening reaching the published root, so that a stale or corrupted
+//! file is refused with a clear error instead of an unprovable statement. It holds the secret
+//! key: it is written with mode 0600, atomically.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+
+use ff::Field;
+
+use zkmargin_circuits::hash::{
+    account_key, collateral_leaf, fp_to_hex, position_leaf, root_from_path, Fp,
+};
+use zkmargin_circuits::input_error::InputError;
+use zkmargin_circuits::margin::{Book, Position};
+use zkmargin_circuits::profile::Profile;
+use zkmargin_circuits::snapshot::{Member, Snapshot};
+use zkmargin_circuits::snapshot_json::{digest_to_hex, read_digest, read_profile};
+use zkmargin_circuits::strict_json::{self, key_path, At, Json};
+use zkmargin_circuits::units::EPOCH_BITS;
+
+use crate::fsutil;
+use crate::network::{
+    check_account_name, collateral_to_json, positions_to_json, read_collateral, read_positions,
+};
+
+/// The `format` of an account file.
+pub const ACCOUNT_FORMAT: &str = "zkmargin.account/1";
+
+const ACCOUNT_KEYS: [&str; 10] = [
+    "format",
+    "name",
+    "profile",
+    "epoch",
+    "snapshot_digest",
+    "sk",
+    "idx",
+    "collateral",
+    "positions",
+    "openings",
+];
+
+/// An account's opening in one tree (the circuit's witness type): whether its leaf is present
+/// (nonzero), the leaf's salt (0 when absent), and the siblings from the leaf up to the root.
+pub use zkmargin_circuits::witness::LeafOpening as Opening;
+
+/// A trader's account: secret key, index, book and openings, for one snapshot.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub profile: Profile,
+    pub epoch: u64,
+    pub snapshot_digest: [u8; 32],
+    pub sk: Fp,
+    pub idx: u64,
+    /// `balances[chain][asset]` and `positions[venue]` over the snapshot's real chains,
+    /// assets and venues; slots unpadded.
+    pub book: Book,
+    /// One opening per snapshot chain, in order.
+    pub chain_openings: Vec<Opening>,
+    /// One opening per snapshot venue, in order.
+    pub venue_openings: Vec<Opening>,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name)
+            .field("profile", &self.profile.name)
+            .field("epoch", &self.epoch)
+            .field("snapshot_digest", &digest_to_hex(&self.snapshot_digest))
+            .field("sk", &"<secret>")
+            .field("idx", &self.idx)
+            .field("book", &self.book)
+            .field("chain_openings", &self.chain_openings)
+            .field("venue_openings", &self.venue_openings)
+            .finish()
+    }
+}
+
+/// Amounts padded with zeros to the profile's `A`; `None` if there are more than `A`.
+pub fn padded_amounts(profile: &Profile, amounts: &[u64]) -> Option<Vec<u64>> {
+    if amounts.len() > profile.assets {
+        return None;
+    }
+    let mut padded = amounts.to_vec();
+    padded.resize(profile.assets, 0);
+    Some(padded)
+}
+
+/// Slots padded with empty slots to the profile's `P`; `None` if there are more than `P`.
+pub fn padded_slots(profile: &Profile, slots: &[Position]) -> Option<Vec<Position>> {
+    if slots.len() > profile.positions {
+        return None;
+    }
+    let mut padded = slots.to_vec();
+    padded.resize(profile.positions, Position::EMPTY);
+    Some(padded)
+}
+
+impl Account {
+    /// `H(1, sk)`.
+    pub fn account_key(&self) -> Fp {
+        account_key(self.sk)
+    }
+
+    /// The account's leaf in the tree of snapshot chain `chain` (0 when absent); `None` if the
+    /// chain or the book does not fit the snapshot.
+    pub fn chain_leaf(&self, snapshot: &Snapshot, chain: usize) -> Option<Fp> {
+        let opening = self.chain_openings.get(chain)?;
+        let member = snapshot.chains.get(chain)?;
+        let amounts = padded_amounts(&self.profile, self.book.balances.get(chain)?)?;
+        Some(if opening.present {
+            collateral_leaf(self.account_key(), member.id, &amounts, opening.salt)
+        } else {
+            Fp::ZERO
+        })
+    }
+
+    /// The account's leaf in the tree of snapshot venue `venue` (0 when absent); `None` if the
+    /// venue or the book does not fit the snapshot.
+    pub fn venue_leaf(&self, snapshot: &Snapshot, venue: usize) -> Option<Fp> {
+        let opening = self.venue_openings.get(venue)?;
+        let member = snapshot.venues.get(venue)?;
+        let slots = padded_slots(&self.profile, self.book.positions.get(venue)?)?;
+        Some(if opening.present {
+            position_leaf(self.account_key(), member.id, &slots, opening.salt)
+        } else {
+            Fp::ZERO
+        })
+    }
+}
+
+/// Checks that an opening is present exactly when the account holds something there, and that
+/// its leaf reaches the published root.
+fn check_opening(
+    at: &At,
+    opening: Option<&Opening>,
+    holds: bool,
+    leaf: Option<Fp>,
+    idx: u64,
+    root: Option<&Fp>,
+    (here, what, committer): (&str, &str, &str),
+) -> Result<(), InputError> {
+    let Some(opening) = opening else {
+        return Err(at.err("missing"));
+    };
+    if opening.present != holds {
+        let reason = if holds {
+            format!("is false, but the account holds something {here}")
+        } else {
+            format!("is true, but the account holds nothing {here}")
+        };
+        let field = key_path(at.path(), "present");
+        return Err(InputError::new(at.file(), field, reason));
+    }
+    let reached = leaf.map(|leaf| root_from_path(leaf, idx, &opening.path));
+    if reached.is_none() || reached.as_ref() != root {
+        return Err(at.err(format!(
+            "does not reach the {what}'s published root: the key, index, book, salt or path \
+             differ from what the {committer} committed"
+        )));
+    }
+    Ok(())
+}
+
+fn read_opening(at: &At, depth: usize) -> Result<Opening, InputError> {
+    let obj = at.object()?;
+    obj.only(&["present", "salt", "path"])?;
+    let present = obj.req("present")?.bool()?;
+    let salt = obj.req("salt")?.fp()?;
+    let path_at = obj.req("path")?;
+    let items = path_at.items()?;
+    if items.len() != depth {
+        return Err(path_at.err(format!(
+            "has {} siblings, but the snapshot's trees have depth {depth}",
+            items.len()
+        )));
+    }
+    let path = items.iter().map(At::fp).collect::<Result<Vec<Fp>, _>>()?;
+    Ok(Opening {
+        present,
+        salt,
+        path,
+    })
+}
+
+/// Reads an account file and checks it against `snapshot`: same epoch and digest (else the
+/// file belongs to another snapshot), same profile, known names, `idx < 2^depth`, paths of
+/// the tree depth, `present` exactly where the account holds something, and every opening
+/// reaching the published root.
+pub fn read_account(text: &str, file: &str, snapshot: &Snapshot) -> Result<Account, InputError> {
+    let json = strict_json::parse(text, file)?;
+    let root = At::root(file, &json);
+    let top = root.object()?;
+    top.format(ACCOUNT_FORMAT)?;
+    top.only(&ACCOUNT_KEYS)?;
+
+    let name_at = top.req("name")?;
+    let name = name_at.str()?;
+    check_account_name(&name_at, name)?;
+
+    let epoch_at = top.req("epoch")?;
+    let epoch = epoch_at.uint(EPOCH_BITS)?;
+    if epoch != snapshot.epoch {
+        return Err(epoch_at.err(format!(
+            "the account file belongs to another snapshot (epoch {epoch}, but the snapshot is \
+             epoch {})",
+            snapshot.epoch
+        )));
+    }
+    let digest_at = top.req("snapshot_digest")?;
+    let snapshot_digest = read_digest(&digest_at)?;
+    if snapshot_digest != snapshot.digest() {
+        return Err(digest_at.err(
+            "the account file belongs to another snapshot (its digest differs from the \
+             snapshot's)",
+        ));
+    }
+    let profile_at = top.req("profile")?;
+    let profile = read_profile(&profile_at)?;
+    if profile != snapshot.profile {
+        return Err(profile_at.err(format!(
+            "the account was built for profile {}, but the snapshot is profile {}",
+            profile.name, snapshot.profile.name
+        )));
+    }
+    let sk = top.req("sk")?.fp()?;
+    let idx = top.req("idx")?.uint(profile.depth)?;
+
+    let balances = match top.opt("collateral") {
+        Some(at) => read_collateral(&at, &snapshot.assets, &snapshot.chains)?,
+        None => vec![vec![0; snapshot.assets.len()]; snapshot.chains.len()],
+    };
+    let positions = match top.opt("positions") {
+        Some(at) => read_positions(
+            &at,
+            &snapshot.assets,
+            &snapshot.venues,
+            &snapshot.risk_params(),
+        )?,
+        None => vec![Vec::new(); snapshot.venues.len()],
+    };
+    for (venue, slots) in snapshot.venues.iter().zip(&positions) {
+        if slots.len() > profile.positions {
+            return Err(InputError::new(
+                file,
+                key_path("positions", &venue.name),
+                format!(
+                    "{} positions do not fit profile {} (at most {})",
+                    slots.len(),
+                    profile.name,
+                    profile.positions
+                ),
+            ));
+        }
+    }
+
+    let openings = top.req("openings")?.object()?;
+    openings.only(&["chains", "venues"])?;
+    let chain_names: Vec<&str> = snapshot.chains.iter().map(|c| c.name.as_str()).collect();
+    let venue_names: Vec<&str> = snapshot.venues.iter().map(|v| v.name.as_str()).collect();
+    let chain_ats = openings.req("chains")?.keyed(
+        &chain_names,
+        "chain",
+        "missing: every chain needs an opening",
+    )?;
+    let venue_ats = openings.req("venues")?.keyed(
+        &venue_names,
+        "venue",
+        "missing: every venue needs an opening",
+    )?;
+    let chain_openings = chain_ats
+        .iter()
+        .map(|at| read_opening(at, profile.depth))
+        .collect::<Result<Vec<_>, _>>()?;
+    let venue_openings = venue_ats
+        .iter()
+        .map(|at| read_opening(at, profile.depth))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let account = Account {
+        name: name.to_string(),
+        profile,
+        epoch,
+        snapshot_digest,
+        sk,
+        idx,
+        book: Book {
+            balances,
+            positions,
+        },
+        chain_openings,
+        venue_openings,
+    };
+
+    // Every opening must agree with the book and reach the published root.
+    for (c, at) in chain_ats.iter().enumerate() {
+        let holds = account
+            .book
+            .balances
+            .get(c)
+            .is_some_and(|row| row.iter().any(|&x| x != 0));
+        check_opening(
+            at,
+            account.chain_openings.get(c),
+            holds,
+            account.chain_leaf(snapshot, c),
+            idx,
+            snapshot.chain_roots.get(c),
+            ("on this chain", "chain", "vault"),
+        )?;
+    }
+    for (v, at) in venue_ats.iter().enumerate() {
+        let holds = account
+            .book
+            .positions
+            .get(v)
+            .is_some_and(|slots| !slots.is_empty());
+        check_opening(
+            at,
+            account.venue_openings.get(v),
+            holds,
+            account.venue_leaf(snapshot, v),
+            idx,
+            snapshot.venue_roots.get(v),
+            ("at this venue", "venue", "venue"),
+        )?;
+    }
+    Ok(account)
+}
+
+fn openings_to_json(members: &[Member], openings: &[Opening]) -> Json {
+    Json::object(members.iter().zip(openings).map(|(member, opening)| {
+        (
+            member.name.clone(),
+            Json::object([
+                ("present", Json::Bool(opening.present)),
+                ("salt", Json::str(fp_to_hex(&opening.salt))),
+                (
+                    "path",
+                    Json::Array(
+                        opening
+                            .path
+                            .iter()
+                            .map(|node| Json::str(fp_to_hex(node)))
+                            .collect(),
+                    ),
+                ),
+            ]),
+        )
+    }))
+}
+
+/// The account file's text (pretty JSON).
+pub fn write_account(account: &Account, snapshot: &Snapshot) -> String {
+    let json = Json::object([
+        ("format", Json::str(ACCOUNT_FORMAT)),
+        ("name", Json::str(&account.name)),
+        ("profile", Json::str(account.profile.name)),
+        ("epoch", Json::uint(account.epoch)),
+        (
+            "snapshot_digest",
+            Json::str(digest_to_hex(&account.snapshot_digest)),
+        ),
+        ("sk", Json::str(fp_to_hex(&account.sk))),
+        ("idx", Json::uint(account.idx)),
+        (
+            "collateral",
+            collateral_to_json(&account.book.balances, &snapshot.assets, &snapshot.chains),
+        ),
+        (
+            "positions",
+            positions_to_json(&account.book.positions, &snapshot.assets, &snapshot.venues),
+        ),
+        (
+            "openings",
+            Json::object([
+                (
+                    "chains",
+                    openings_to_json(&snapshot.chains, &account.chain_openings),
+                ),
+                (
+                    "venues",
+                    openings_to_json(&snapshot.venues, &account.venue_openings),
+                ),
+            ]),
+        ),
+    ]);
+    strict_json::to_pretty(&json)
+}
+
+/// Writes the account file atomically with mode 0600 (it holds the secret key).
+pub fn write_account_file(path: &Path, account: &Account, snapshot: &Snapshot) -> io::Result<()> {
+    fsutil::write_atomic(
+        path,
+        write_account(account, snapshot).as_bytes(),
+        Some(0o600),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{build, read_network};
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+    use serde_json::{json, Value};
+    use zkmargin_circuits::margin::{Kind, Side};
+
+    const FILE: &str = "alice.json";
+
+    fn built() -> (Snapshot, Vec<Account>) {
+        let network = read_network(
+            include_str!("../../examples/network.json"),
+            "examples/network.json",
+        )
+        .unwrap();
+        build(&network, None, &mut StdRng::seed_from_u64(7)).unwrap()
+    }
+
+    #[test]
+    fn round_trips() {
+        let (snapshot, accounts) = built();
+        for account in &accounts {
+            let text = write_account(account, &snapshot);
+            assert_eq!(read_account(&text, FILE, &snapshot).as_ref(), Ok(account));
+        }
+    }
+
+    #[test]
+    fn writes_the_documented_shape() {
+        let (snapshot, accounts) = built();
+        let value: Value = serde_json::from_str(&write_account(&accounts[0], &snapshot)).unwrap();
+        assert_eq!(value["format"], "zkmargin.account/1");
+        assert_eq!(value["name"], "alice");
+        assert_eq!(value["profile"], "standard");
+        assert_eq!(value["idx"], 0);
+        assert_eq!(value["snapshot_digest"], digest_to_hex(&snapshot.digest()));
+        assert_eq!(value["sk"], fp_to_hex(&accounts[0].sk));
+        assert_eq!(
+            value["collateral"]["ethereum"],
+            json!({"BTC": "0.25", "USDC": "5000"})
+        );
+        assert_eq!(
+            value["positions"]["deribit"][0],
+            json!({"kind": "call", "underlying": "BTC", "size": "-1", "strike": "105000",
+                   "expiry": 1767312000u64})
+        );
+        assert_eq!(
+            value["positions"]["okx"][0],
+            json!({"kind": "perp", "underlying": "SOL", "size": "-20", "entry": "200"})
+        );
+        let opening = &value["openings"]["chains"]["solana"];
+        assert_eq!(opening["present"], true);
+        assert_eq!(opening["path"].as_array().unwrap().len(), 20);
+        // Bob holds nothing on solana: his opening there is absent with a zero salt.
+        let value: Value = serde_json::from_str(&write_account(&accounts[1], &snapshot)).unwrap();
+        assert_eq!(value["openings"]["chains"]["solana"]["present"], false);
+        assert_eq!(
+            value["openings"]["chains"]["solana"]["salt"],
+            fp_to_hex(&Fp::ZERO)
+        );
+        assert!(value["collateral"].get("solana").is_none());
+    }
+
+    #[test]
+    fn debug_output_hides_the_secrets() {
+        let (_, accounts) = built();
+        let shown = format!("{:?}", accounts[0]);
+        assert!(!shown.contains(&fp_to_hex(&accounts[0].sk)));
+        assert!(!shown.contains(&format!("{:?}", accounts[0].sk)));
+        assert!(!shown.contains(&format!("{:?}", accounts[0].chain_openings[0].salt)));
+        assert!(shown.contains("<secret>"));
+    }
+
+    #[test]
+    fn leaves_match_the_book() {
+        let (snapshot, accounts) = built();
+        let alice = &accounts[0];
+        assert_eq!(alice.book.positions[0][0].kind, Kind::Call);
+        assert_eq!(alice.book.positions[0][0].side, Side::Short);
+        for c in 0..snapshot.chains.len() {
+            let leaf = alice.chain_leaf(&snapshot, c).unwrap();
+            assert_eq!(
+                root_from_path(leaf, alice.idx, &alice.chain_openings[c].path),
+                snapshot.chain_roots[c]
+            );
+        }
+        assert_eq!(alice.chain_leaf(&snapshot, 3), None);
+        assert_eq!(alice.venue_leaf(&snapshot, 3), None);
+    }
+
+    /// Applies `mutate` to Alice's file and expects an error at `field`.
+    fn refused(mutate: impl FnOnce(&mut Value), field: &str) -> InputError {
+        let (snapshot, accounts) = built();
+        let mut value: Value =
+            serde_json::from_str(&write_account(&accounts[0], &snapshot)).unwrap();
+        mutate(&mut value);
+        let text = serde_json::to_string(&value).unwrap();
+        let e = read_account(&text, FILE, &snapshot).expect_err(field);
+        assert_eq!(e.file, FILE);
+        assert_eq!(e.field, field, "{e}");
+        assert!(e.to_string().starts_with(&format!("{FILE}: {field}: ")));
+        e
+    }
+
+    fn remove(v: &mut Value, key: &str) {
+        v.as_object_mut().unwrap().remove(key);
+    }
+
+    #[test]
+    fn refuses_bad_account_files() {
+        refused(|v| v["format"] = json!("zkmargin.account/0"), "format");
+        refused(|v| remove(v, "format"), "format");
+        refused(|v| remove(v, "sk"), "sk");
+        refused(|v| remove(v, "openings"), "openings");
+        refused(|v| v["balance"] = json!("1"), "balance");
+        refused(|v| v["name"] = json!("alice/../bob"), "name");
+        refused(|v| v["idx"] = json!("0"), "idx");
+        refused(|v| v["idx"] = json!(1 << 20), "idx");
+        refused(|v| v["idx"] = json!(-1), "idx");
+        // Another index, key or salt does not reach the roots.
+        refused(|v| v["idx"] = json!(1), "openings.chains.ethereum");
+        refused(
+            |v| v["sk"] = json!(fp_to_hex(&Fp::from(1))),
+            "openings.chains.ethereum",
+        );
+        refused(|v| v["sk"] = json!("0x1"), "sk");
+        let e = refused(|v| v["epoch"] = json!(4811), "epoch");
+        assert!(e.reason.contains("belongs to another snapshot"), "{e}");
+        let e = refused(
+            |v| v["snapshot_digest"] = json!("ab".repeat(32)),
+            "snapshot_digest",
+        );
+        assert!(e.reason.contains("belongs to another snapshot"), "{e}");
+        refused(
+            |v| v["snapshot_digest"] = json!("AB".repeat(32)),
+            "snapshot_digest",
+        );
+        refused(|v| v["profile"] = json!("tiny"), "profile");
+        refused(|v| v["profile"] = json!("large"), "profile");
+        refused(
+            |v| v["collateral"]["ethereum"]["USDC"] = json!("-5000"),
+            "collateral.ethereum.USDC",
+        );
+        refused(
+            |v| v["collateral"]["ethereum"]["USDC"] = json!("5000.0000000001"),
+            "collateral.ethereum.USDC",
+        );
+        refused(|v| v["collateral"]["base"] = json!({}), "collateral.base");
+        refused(
+            |v| v["collateral"]["ethereum"]["DOGE"] = json!("1"),
+            "collateral.ethereum.DOGE",
+        );
+        // A changed amount no longer matches the committed leaf.
+        refused(
+            |v| v["collateral"]["ethereum"]["USDC"] = json!("5001"),
+            "openings.chains.ethereum",
+        );
+        refused(
+            |v| v["positions"]["deribit"][0]["size"] = json!("-0.5"),
+            "openings.venues.deribit",
+        );
+        refused(
+            |v| remove(&mut v["positions"], "okx"),
+            "openings.venues.okx.present",
+        );
+        refused(
+            |v| v["positions"]["deribit"][0]["strike"] = json!("2814749.76710656"),
+            "positions.deribit[0].strike",
+        );
+        refused(
+            |v| v["positions"]["deribit"][0]["expiry"] = json!(1_767_225_000),
+            "positions.deribit[0].expiry",
+        );
+        refused(
+            |v| v["positions"]["deribit"][0]["expiry"] = json!(1_767_225_600u64 + 31_536_001),
+            "positions.deribit[0].expiry",
+        );
+        refused(
+            |v| v["positions"]["okx"][0]["underlying"] = json!("DOGE"),
+            "positions.okx[0].underlying",
+        );
+        refused(
+            |v| {
+                let p = v["positions"]["okx"][0].clone();
+                v["positions"]["okx"] = Value::Array(vec![p; 9]);
+            },
+            "positions.okx",
+        );
+        refused(
+            |v| remove(&mut v["openings"]["chains"], "solana"),
+            "openings.chains.solana",
+        );
+        refused(
+            |v| v["openings"]["venues"]["binance"] = v["openings"]["venues"]["okx"].clone(),
+            "openings.venues.binance",
+        );
+        refused(
+            |v| {
+                v["openings"]["chains"]["solana"]["path"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            },
+            "openings.chains.solana.path",
+        );
+        refused(
+            |v| v["openings"]["chains"]["solana"]["path"][3] = json!("0x12"),
+            "openings.chains.solana.path[3]",
+        );
+        refused(
+            |v| v["openings"]["chains"]["solana"]["path"][3] = json!(fp_to_hex(&Fp::from(3))),
+            "openings.chains.solana",
+        );
+        refused(
+            |v| v["openings"]["chains"]["solana"]["salt"] = json!(fp_to_hex(&Fp::from(3))),
+            "openings.chains.solana",
+        );
+        refused(
+            |v| v["openings"]["chains"]["solana"]["present"] = json!(false),
+            "openings.chains.solana.present",
+        );
+        refused(
+            |v| v["openings"]["chains"]["solana"]["present"] = json!("yes"),
+            "openings.chains.solana.present",
+        );
+        refused(
+            |v| v["openings"]["chains"]["solana"]["extra"] = json!(1),
+            "openings.chains.solana.extra",
+        );
+    }
+
+    #[test]
+    fn refuses_truncated_and_foreign_files() {
+        let (snapshot, accounts) = built();
+        let text = write_account(&accounts[0], &snapshot);
+        for cut in [0, 1, text.len() / 3, text.len() - 3] {
+            let e = read_account(&text[..cut], FILE, &snapshot).unwrap_err();
+            assert_eq!(e.file, FILE);
+            assert!(e.field.starts_with("line "), "{e}");
+        }
+        let dup = text.replacen("\"idx\": 0,", "\"idx\": 0, \"idx\": 1,", 1);
+        assert_ne!(dup, text);
+        let e = read_account(&dup, FILE, &snapshot).unwrap_err();
+        assert_eq!(e.to_string(), "alice.json: idx: duplicate key");
+        let dup = text.replacen(
+            "\"BTC\": \"0.25\",",
+            "\"BTC\": \"0.25\", \"BTC\": \"9\",",
+            1,
+        );
+        assert_ne!(dup, text);
+        let e = read_account(&dup, FILE, &snapshot).unwrap_err();
+        assert_eq!(e.field, "collateral.ethereum.BTC");
+        // The same network built again is another snapshot: its account files do not fit.
+        let network = read_network(
+            include_str!("../../examples/network.json"),
+            "examples/network.json",
+        )
+        .unwrap();
+        let (other, _) = build(&network, None, &mut StdRng::seed_from_u64(8)).unwrap();
+        let e = read_account(&text, FILE, &other).unwrap_err();
+        assert_eq!(e.field, "snapshot_digest");
+    }
+
+    #[test]
+    fn writes_private_files() {
+        let (snapshot, accounts) = built();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alice.json");
+        write_account_file(&path, &accounts[0], &snapshot).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(read_account(&text, FILE, &snapshot).unwrap(), accounts[0]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}
