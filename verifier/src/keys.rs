@@ -17,7 +17,20 @@ pub type MarginVerifyingKey = VerifyingKey<vesta::Affine>;
 
 /// Pinned verifying-key digests, one per profile. Measured with `zkmargin audit`; the test
 /// `pinned_verifying_keys` in the prover crate rebuilds each key and compares.
-pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[];
+pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
+    (
+        "small",
+        "f8a3024ea83ad45e28863e53b8ac5ce2520628507fe6cbe93ca88d5f23dd6657",
+    ),
+    (
+        "standard",
+        "2de4535e88f098410773974c556e07e1ffe44e2f0f933dc4b05dab3ad51184c8",
+    ),
+    (
+        "large",
+        "2006c7484518e4052291fe2e173c30966a86146a87397358af06ba5499a89ca7",
+    ),
+];
 
 /// The pinned digest of a profile's verifying key.
 pub fn pinned_vk_digest(profile: Profile) -> Option<&'static str> {
@@ -77,15 +90,15 @@ pub fn verifying_key(
     profile: Profile,
 ) -> Result<MarginVerifyingKey, KeyError> {
     let vk = build_verifying_key_unchecked(params, profile)?;
-    if let Some(pinned) = pinned_vk_digest(profile) {
-        let found = vk_digest(&vk);
-        if found != pinned {
-            return Err(KeyError::Unpinned {
-                profile: profile.name,
-                found,
-                pinned: pinned.to_string(),
-            });
-        }
+    // A profile without a pin has no audited key: refuse it like a mismatch.
+    let pinned = pinned_vk_digest(profile).unwrap_or("(none pinned)");
+    let found = vk_digest(&vk);
+    if found != pinned {
+        return Err(KeyError::Unpinned {
+            profile: profile.name,
+            found,
+            pinned: pinned.to_string(),
+        });
     }
     Ok(vk)
 }

@@ -29,7 +29,8 @@ use crate::keys::MarginVerifyingKey;
 /// Pinned proof length per profile, in bytes. A proof of a profile has a fixed shape, so any
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
 /// measures them.
-pub const PINNED_PROOF_BYTES: &[(&str, usize)] = &[];
+pub const PINNED_PROOF_BYTES: &[(&str, usize)] =
+    &[("small", 3584), ("standard", 3648), ("large", 3776)];
 
 /// The exact proof length of a profile.
 pub fn proof_bytes(profile: &str) -> Option<usize> {
@@ -184,7 +185,7 @@ pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStat
             return Err(Rejection::Order);
         }
     }
-    let expected_len = proof_bytes(&envelope.profile).unwrap_or(envelope.proof.len());
+    let expected_len = proof_bytes(&envelope.profile).unwrap_or(0);
     if envelope.proof.len() != expected_len {
         return Err(Rejection::ProofLength {
             profile: envelope.profile.clone(),
