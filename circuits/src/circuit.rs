@@ -59,7 +59,7 @@ use crate::units::{
     AMOUNT_BITS, ID_BITS, MAX_LEVEL_PPM, MIN_LEVEL_PPM, PPM, PRICE_BITS, RATE_BITS, TIME_BITS,
     VALUE_BITS, VALUE_DIVISOR,
 };
-use crate::witness::AccountWitness;
+use crate::witness::{AccountWitness, LeafOpening};
 
 /// Bits of the level's distance to its bounds: `1e7 - 1e6 < 2^24`.
 const LEVEL_GAP_BITS: usize = 24;
@@ -241,12 +241,22 @@ impl Circuit<Fp> for MarginCircuit {
                 Ok(bit)
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let open =
-            |layouter: &mut _, name: &str, leaf: &Cell, path: Value<Vec<Fp>>, root_row: usize| {
-                open_leaf(
-                    &arith, &merkle, &hasher, layouter, name, leaf, path, &bits, instance, root_row,
-                )
-            };
+        // A leaf: `present * H(message.., salt)` must sit at the shared index under the root.
+        let finish_leaf = |layouter: &mut _,
+                           name: &str,
+                           present: &Cell,
+                           mut message: Vec<Cell>,
+                           opening: Value<LeafOpening>,
+                           root_row: usize| {
+            let salt = opening.as_ref().map(|o| o.salt);
+            message.push(arith.witness(layouter, &format!("{name}: salt"), salt)?);
+            let leaf = hasher.hash(layouter, &format!("{name}: leaf"), &message)?;
+            let held = arith.mul(layouter, &format!("{name}: present leaf"), present, &leaf)?;
+            let path = opening.map(|o| o.path);
+            open_leaf(
+                &arith, &merkle, &hasher, layouter, name, &held, path, &bits, instance, root_row,
+            )
+        };
 
         let zero = arith.constant(layouter, "zero", Fp::zero())?;
         let mut collateral_total = zero.clone();
@@ -258,17 +268,15 @@ impl Circuit<Fp> for MarginCircuit {
         for c in 0..p.chains {
             let name = format!("chain {c}");
             let opening = w.map(|w| w.chain_openings[c].clone());
-            let present = arith.witness(
+            let (present, mut message) = begin_leaf(
+                &arith,
                 layouter,
-                &format!("{name}: present"),
-                opening.as_ref().map(|o| Fp::from(o.present as u64)),
+                &name,
+                &opening,
+                TAG_COLLATERAL_LEAF,
+                &key,
+                &publics.chain_ids[c],
             )?;
-            arith.assert_bool(layouter, &format!("{name}: present is boolean"), &present)?;
-            let mut message = vec![
-                arith.constant(layouter, "tag 3", Fp::from(TAG_COLLATERAL_LEAF))?,
-                key.clone(),
-                publics.chain_ids[c].clone(),
-            ];
             for a in 0..p.assets {
                 let amount = match self.tamper.balance(c, a) {
                     Some(v) => Value::known(v),
@@ -304,18 +312,12 @@ impl Circuit<Fp> for MarginCircuit {
                 )?;
                 message.push(x);
             }
-            message.push(arith.witness(
-                layouter,
-                &format!("{name}: salt"),
-                opening.as_ref().map(|o| o.salt),
-            )?);
-            let leaf = hasher.hash(layouter, &format!("{name}: leaf"), &message)?;
-            let held = arith.mul(layouter, &format!("{name}: present leaf"), &present, &leaf)?;
-            open(
+            finish_leaf(
                 layouter,
                 &name,
-                &held,
-                opening.map(|o| o.path),
+                &present,
+                message,
+                opening,
                 layout.chain_root(c),
             )?;
         }
@@ -324,17 +326,15 @@ impl Circuit<Fp> for MarginCircuit {
         for v in 0..p.venues {
             let name = format!("venue {v}");
             let opening = w.map(|w| w.venue_openings[v].clone());
-            let present = arith.witness(
+            let (present, mut message) = begin_leaf(
+                &arith,
                 layouter,
-                &format!("{name}: present"),
-                opening.as_ref().map(|o| Fp::from(o.present as u64)),
+                &name,
+                &opening,
+                TAG_POSITION_LEAF,
+                &key,
+                &publics.venue_ids[v],
             )?;
-            arith.assert_bool(layouter, &format!("{name}: present is boolean"), &present)?;
-            let mut message = vec![
-                arith.constant(layouter, "tag 4", Fp::from(TAG_POSITION_LEAF))?,
-                key.clone(),
-                publics.venue_ids[v].clone(),
-            ];
             for s in 0..p.positions {
                 let slot_name = format!("{name} slot {s}");
                 let position = w.map(|w| w.positions[v][s]);
@@ -389,18 +389,12 @@ impl Circuit<Fp> for MarginCircuit {
                 }
                 message.extend(fields);
             }
-            message.push(arith.witness(
-                layouter,
-                &format!("{name}: salt"),
-                opening.as_ref().map(|o| o.salt),
-            )?);
-            let leaf = hasher.hash(layouter, &format!("{name}: leaf"), &message)?;
-            let held = arith.mul(layouter, &format!("{name}: present leaf"), &present, &leaf)?;
-            open(
+            finish_leaf(
                 layouter,
                 &name,
-                &held,
-                opening.map(|o| o.path),
+                &present,
+                message,
+                opening,
                 layout.venue_root(v),
             )?;
         }
@@ -460,6 +454,25 @@ impl Circuit<Fp> for MarginCircuit {
         range.range_check(layouter, "equity >= requirement", &headroom, VALUE_BITS)?;
         Ok(())
     }
+}
+
+/// Starts a leaf: its `present` flag (boolean) and the head of its message,
+/// `(domain tag, account key, chain or venue id)`.
+#[allow(clippy::too_many_arguments)]
+fn begin_leaf(
+    arith: &impl ArithInstructions,
+    layouter: &mut impl Layouter<Fp>,
+    name: &str,
+    opening: &Value<LeafOpening>,
+    tag: u64,
+    key: &Cell,
+    member_id: &Cell,
+) -> Result<(Cell, Vec<Cell>), Error> {
+    let flag = opening.as_ref().map(|o| Fp::from(o.present as u64));
+    let present = arith.witness(layouter, &format!("{name}: present"), flag)?;
+    arith.assert_bool(layouter, &format!("{name}: present is boolean"), &present)?;
+    let tag = arith.constant(layouter, &format!("{name}: domain tag"), Fp::from(tag))?;
+    Ok((present, vec![tag, key.clone(), member_id.clone()]))
 }
 
 /// Opens `leaf` at the shared index `bits` with the witnessed `path` and constrains the root
