@@ -1,1 +1,246 @@
-fn main() {}
+//! `zkmargin`: build an epoch's network, check a book, prove its solvency to a venue, and
+//! verify such a proof as the venue.
+//!
+//! Exit codes are part of the interface (DESIGN.md "Command line"):
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success: built, solvent, proven, or VALID |
+//! | 1 | bad input: a file, a flag or the command line; one line on stderr names the file and the field |
+//! | 2 | insolvent (`check`, `prove`): the book does not cover the margin; `prove` writes nothing |
+//! | 3 | rejected (`verify`): the proof does not show what the venue requires; `REJECTED: <reason>` on stdout |
+//! | 101 | a bug: an internal error that should never happen, reported on one line |
+//!
+//! Every error is one line on stderr, `zkmargin: <file>: <field>: <reason>`, and no input
+//! makes the program panic.
+
+mod commands;
+mod errors;
+mod inputs;
+mod report;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::error::{ContextKind, ErrorKind};
+use clap::{Args, Parser, Subcommand};
+
+use crate::errors::{Failure, BUG};
+
+/// Zero-knowledge margin proofs: show a venue that your whole book, across chains and venues,
+/// is solvent, without revealing it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zkmargin",
+    version,
+    propagate_version = true,
+    after_help = "Exit codes: 0 success; 1 bad input; 2 insolvent (check, prove); \
+                  3 proof rejected (verify).\n\
+                  Environment: ZKMARGIN_CACHE (parameter cache directory), ZKMARGIN_QUIET=1 \
+                  (no progress lines)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a whole network from network.json (risk publisher, vaults and venues together).
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Print the margin report of an account's book without proving (exit 2 if insolvent).
+    Check(CheckArgs),
+    /// Prove to a venue that the book is solvent, and write the proof file.
+    Prove(ProveArgs),
+    /// Verify a proof as a venue (exit 3 if rejected).
+    Verify(VerifyArgs),
+    /// Build the bundled example network, prove for one account and verify as a venue.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Write DIR/snapshot.json (public) and DIR/accounts/<name>.json (private, mode 0600).
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The network description (format zkmargin.network/1).
+    #[arg(value_name = "NETWORK.json")]
+    pub network: PathBuf,
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Circuit profile: small, standard or large (default: the smallest that fits).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The epoch snapshot (snapshot.json).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// The trader's private account file (accounts/<name>.json).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: PathBuf,
+    /// The venue the order would be placed at (required with --order).
+    #[arg(long, value_name = "NAME")]
+    pub venue: Option<String>,
+    /// Margin level: a multiple of maintenance margin from 1 to 10, such as 1.5 (default 1).
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub level: Option<String>,
+    /// A proposed order, in the words of a network.json position (a perp has no entry), e.g.
+    /// '{"kind": "perp", "underlying": "BTC", "size": "-0.5"}'.
+    #[arg(long, value_name = "JSON")]
+    pub order: Option<String>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProveArgs {
+    /// The epoch snapshot (snapshot.json).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// The trader's private account file (accounts/<name>.json).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: PathBuf,
+    /// The venue the proof is for.
+    #[arg(long, value_name = "NAME")]
+    pub venue: String,
+    /// Margin level to prove: a multiple of maintenance margin from 1 to 10 (default 1).
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub level: Option<String>,
+    /// The order the venue is asked to accept, in the words of a network.json position.
+    #[arg(long, value_name = "JSON")]
+    pub order: Option<String>,
+    /// Where to write the proof file.
+    #[arg(long, value_name = "PROOF")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The epoch snapshot the venue trusts (snapshot.json).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// The proof file.
+    #[arg(long, value_name = "PROOF")]
+    pub proof: PathBuf,
+    /// This venue's name in the snapshot.
+    #[arg(long, value_name = "NAME")]
+    pub venue: String,
+    /// The account tag the trader registered at this venue (0x and 64 hex digits).
+    #[arg(long, value_name = "HEX")]
+    pub tag: Option<String>,
+    /// The least margin level this venue accepts (default 1).
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub level: Option<String>,
+    /// Verify as of this unix time (default: now).
+    #[arg(long, value_name = "UNIX", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    /// The order the trader sent; the proof must be for exactly this order.
+    #[arg(long, value_name = "JSON")]
+    pub order: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory for the demo's files (default: a fresh temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// The one line a usage error becomes: clap's message without its usage and tip lines.
+fn usage_error(error: &clap::Error) -> Failure {
+    let text = error.render().to_string();
+    let mut reason = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty()
+            || line.starts_with("Usage:")
+            || line.starts_with("tip:")
+            || line.starts_with("For more information")
+        {
+            continue;
+        }
+        if !reason.is_empty() {
+            reason.push(' ');
+        }
+        reason.push_str(line.strip_prefix("error: ").unwrap_or(line));
+    }
+    let args = match error.get(ContextKind::InvalidArg) {
+        Some(clap::error::ContextValue::String(arg)) => vec![arg.clone()],
+        Some(clap::error::ContextValue::Strings(args)) => args.clone(),
+        _ => vec![],
+    };
+    match error.kind() {
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            reason = "a command is required".to_string()
+        }
+        ErrorKind::MissingRequiredArgument if args.len() == 1 => reason = "is required".into(),
+        ErrorKind::MissingRequiredArgument if args.len() > 1 => reason = "are required".into(),
+        _ if reason.is_empty() => reason = "invalid arguments".into(),
+        _ => {}
+    }
+    reason.push_str(" (see zkmargin --help)");
+    let field = if args.is_empty() {
+        "(arguments)".to_string()
+    } else {
+        args.join(", ")
+    };
+    Failure::flag(&field, reason)
+}
+
+fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => match e.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                // Help and version go to stdout; a closed pipe is not an error.
+                report::print(&e.render().to_string());
+                return 0;
+            }
+            _ => return usage_error(&e).report(),
+        },
+    };
+    let outcome = match &cli.command {
+        Command::Network(NetworkCommand::Build(args)) => commands::network::build(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Prove(args) => commands::prove::run(args),
+        Command::Verify(args) => commands::verify::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(failure) => failure.report(),
+    }
+}
+
+/// Last resort: a panic is a bug, reported on one line (no backtrace dump), exit 101.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_string());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let line = format!("internal error (a bug, please report it): {payload}{place}");
+        errors::eprint_line(&line.replace(['\n', '\r'], " "));
+        std::process::exit(BUG);
+    }));
+}
+
+fn main() {
+    install_panic_hook();
+    let code = run(std::env::args_os().collect());
+    std::process::exit(code);
+}

@@ -8,13 +8,20 @@ use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
 use zkmargin_prover::keys::{keys, params};
 use zkmargin_prover::prove::proof_bytes;
-use zkmargin_verifier::keys::{build_verifying_key_unchecked, pinned_vk_digest, verifying_key, vk_digest, KeyError};
+use zkmargin_verifier::keys::{
+    build_verifying_key_unchecked, pinned_vk_digest, verifying_key, vk_digest, KeyError,
+};
 use zkmargin_verifier::verify::proof_bytes as pinned_proof_bytes;
 
 fn check_vk(profile: Profile) {
     let params = params(profile).unwrap();
     let vk = build_verifying_key_unchecked(&params, profile).unwrap();
-    assert_eq!(Some(vk_digest(&vk).as_str()), pinned_vk_digest(profile), "profile {}", profile.name);
+    assert_eq!(
+        Some(vk_digest(&vk).as_str()),
+        pinned_vk_digest(profile),
+        "profile {}",
+        profile.name
+    );
 }
 
 #[test]
@@ -35,11 +42,17 @@ fn large_verifying_key_is_pinned() {
 #[test]
 fn a_changed_circuit_changes_the_digest_and_is_refused() {
     // The small circuit with one tree level fewer: a different layout, hence a different key.
-    let changed = Profile { depth: SMALL.depth - 1, ..SMALL };
+    let changed = Profile {
+        depth: SMALL.depth - 1,
+        ..SMALL
+    };
     let params = params(SMALL).unwrap();
     let vk = build_verifying_key_unchecked(&params, changed).unwrap();
     assert_ne!(Some(vk_digest(&vk).as_str()), pinned_vk_digest(SMALL));
-    assert!(matches!(verifying_key(&params, changed), Err(KeyError::Unpinned { .. })));
+    assert!(matches!(
+        verifying_key(&params, changed),
+        Err(KeyError::Unpinned { .. })
+    ));
 }
 
 #[test]

@@ -1,0 +1,7 @@
+//! One module per command.
+
+pub mod check;
+pub mod demo;
+pub mod network;
+pub mod prove;
+pub mod verify;

@@ -1,0 +1,189 @@
+//! Reading the inputs every command shares: files (with clear errors and size limits) and the
+//! flags `--level`, `--venue`, `--order`, `--profile`, `--tag` and `--at`.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use zkmargin_circuits::hash::{fp_from_hex, Fp};
+use zkmargin_circuits::input_error::InputError;
+use zkmargin_circuits::margin::Position;
+use zkmargin_circuits::profile::{self, Profile};
+use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_circuits::snapshot_json::read_snapshot;
+use zkmargin_circuits::strict_json::shown;
+use zkmargin_circuits::units::{self, MAX_LEVEL_PPM, MIN_LEVEL_PPM, TIME_BITS};
+use zkmargin_prover::account::{read_account, Account};
+use zkmargin_prover::network;
+
+use crate::errors::Failure;
+
+/// Largest snapshot or account file read (real ones are a few hundred KiB at most).
+pub const JSON_FILE_LIMIT: u64 = 64 << 20;
+/// Largest network file read (a network can list many accounts).
+pub const NETWORK_FILE_LIMIT: u64 = 1 << 30;
+/// Largest proof file read: anything longer is not an envelope (and is rejected as such).
+pub const PROOF_FILE_LIMIT: u64 = zkmargin_verifier::envelope::MAX_ENVELOPE_BYTES as u64 + 64;
+
+/// How the user named a file, for error messages.
+pub fn label(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Reads at most `limit` bytes of a file (one more, to tell that it is longer).
+pub fn read_bytes(path: &Path, flag: &str, limit: u64) -> Result<Vec<u8>, Failure> {
+    let file = std::fs::File::open(path).map_err(|e| Failure::io(path, flag, "cannot read", &e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::io(path, flag, "cannot read", &e))?;
+    Ok(bytes)
+}
+
+/// Reads a UTF-8 text file of at most `limit` bytes.
+pub fn read_text(path: &Path, flag: &str, limit: u64) -> Result<String, Failure> {
+    let bytes = read_bytes(path, flag, limit)?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::input(InputError::new(
+            label(path),
+            "(file)",
+            format!("is larger than {} MiB: not a zkmargin file", limit >> 20),
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Failure::input(InputError::new(
+            label(path),
+            "(file)",
+            format!(
+                "is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })
+}
+
+/// Reads and checks `snapshot.json` (digest included).
+pub fn load_snapshot(path: &Path) -> Result<Snapshot, Failure> {
+    let text = read_text(path, "--snapshot", JSON_FILE_LIMIT)?;
+    Ok(read_snapshot(&text, &label(path))?)
+}
+
+/// Reads an account file and checks it against the snapshot (down to its Merkle openings).
+pub fn load_account(path: &Path, snapshot: &Snapshot) -> Result<Account, Failure> {
+    let text = read_text(path, "--account", JSON_FILE_LIMIT)?;
+    Ok(read_account(&text, &label(path), snapshot)?)
+}
+
+/// `--level`: a decimal multiple of maintenance margin, parsed exactly into ppm, in [1, 10].
+pub fn parse_level(text: Option<&str>) -> Result<u64, Failure> {
+    let Some(text) = text else {
+        return Ok(MIN_LEVEL_PPM);
+    };
+    let hint = "the level is a multiple of maintenance margin from 1 to 10, such as 1.5";
+    let ppm = units::parse_scaled(text, 6)
+        .map_err(|e| Failure::flag("--level", format!("{e}: {hint}")))?;
+    if ppm < MIN_LEVEL_PPM as i128 || ppm > MAX_LEVEL_PPM as i128 {
+        return Err(Failure::flag(
+            "--level",
+            format!("{} is out of range: {hint}", shown(text)),
+        ));
+    }
+    Ok(ppm as u64)
+}
+
+/// `--profile`: one of the shipped profiles.
+pub fn parse_profile(text: Option<&str>) -> Result<Option<Profile>, Failure> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    Profile::by_name(text).map(Some).ok_or_else(|| {
+        let known: Vec<&str> = profile::ALL.iter().map(|p| p.name).collect();
+        Failure::flag(
+            "--profile",
+            format!(
+                "unknown profile {} (known: {})",
+                shown(text),
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// `--venue`: a venue of the snapshot, by name.
+pub fn venue_index(snapshot: &Snapshot, name: &str) -> Result<usize, Failure> {
+    snapshot.venue_index(name).ok_or_else(|| {
+        let known: Vec<&str> = snapshot.venues.iter().map(|v| v.name.as_str()).collect();
+        Failure::flag(
+            "--venue",
+            format!(
+                "unknown venue {} (the snapshot's venues: {})",
+                shown(name),
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+/// `--order`: one position object, valued against the snapshot; it needs a venue.
+pub fn parse_order(
+    text: Option<&str>,
+    venue: Option<usize>,
+    snapshot: &Snapshot,
+) -> Result<Option<Position>, Failure> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    if venue.is_none() {
+        return Err(Failure::flag(
+            "--order",
+            "needs --venue: an order is placed at a venue",
+        ));
+    }
+    Ok(Some(network::parse_order(text, snapshot, "--order")?))
+}
+
+/// `--at`: unix seconds.
+pub fn parse_at(text: Option<&str>) -> Result<u64, Failure> {
+    let Some(text) = text else {
+        return Ok(now());
+    };
+    let value = text
+        .parse::<u64>()
+        .ok()
+        .filter(|v| *v < 1u64 << TIME_BITS)
+        .ok_or_else(|| {
+            Failure::flag(
+                "--at",
+                format!(
+                    "{} is not a time (unix seconds, a whole number below 2^{TIME_BITS})",
+                    shown(text)
+                ),
+            )
+        })?;
+    Ok(value)
+}
+
+/// `--tag`: an account tag as `zkmargin prove` prints it.
+pub fn parse_tag(text: Option<&str>) -> Result<Option<Fp>, Failure> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    fp_from_hex(&text.to_ascii_lowercase())
+        .map(Some)
+        .ok_or_else(|| {
+            Failure::flag(
+                "--tag",
+                format!(
+                    "{} is not an account tag (0x and 64 hex digits, as zkmargin prove prints it)",
+                    shown(text)
+                ),
+            )
+        })
+}
+
+/// The current unix time (0 if the clock is before 1970).
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

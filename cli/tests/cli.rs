@@ -1,0 +1,983 @@
+//! End-to-end tests of the `zkmargin` binary: every command, its exit codes and its errors.
+//!
+//! One small-profile network (2 chains, 2 venues, 3 assets, at most 2 positions per venue) is
+//! built once and one proof made once (`fixture()`); every test shares them, so the suite
+//! makes a single real proof besides the demo's. Parameters are cached in `$ZKMARGIN_CACHE`,
+//! else `target/zkmargin-test-cache`, shared by every run.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use zkmargin_circuits::margin::{evaluate, Order};
+use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_circuits::snapshot_json::read_snapshot;
+use zkmargin_prover::account::{read_account, Account};
+use zkmargin_prover::network::parse_order;
+
+// ------------------------------------------------------------------------------- harness
+
+/// The workspace's `target/`, where the parameter cache and the fixtures live.
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .to_path_buf()
+}
+
+/// The parameter cache: `$ZKMARGIN_CACHE` when set (CI shares one with the other crates),
+/// else `target/zkmargin-test-cache`.
+fn cache_dir() -> PathBuf {
+    match std::env::var_os("ZKMARGIN_CACHE").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => target_dir().join("zkmargin-test-cache"),
+    }
+}
+
+/// A scratch directory, removed when dropped.
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("cli-test-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("scratch directory")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin"))
+        .args(args)
+        .env("ZKMARGIN_CACHE", cache_dir())
+        .env("ZKMARGIN_QUIET", "1")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+impl Run {
+    fn show(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "{}", self.show());
+        assert!(!self.stderr.contains("panicked"), "{}", self.show());
+        self
+    }
+
+    /// Exit 1, nothing on stdout, and exactly one line on stderr that starts with
+    /// `zkmargin: <file>: <field>` (field a prefix, e.g. `line ` for a syntax error).
+    fn expect_bad_input(&self, file: &str, field: &str) -> &Self {
+        self.expect_code(1);
+        assert_eq!(self.stdout, "", "{}", self.show());
+        let line = self.stderr.strip_suffix('\n').unwrap_or(&self.stderr);
+        assert!(!line.contains('\n'), "not one line: {}", self.show());
+        let prefix = format!("zkmargin: {file}: {field}");
+        assert!(
+            line.starts_with(&prefix),
+            "expected {prefix:?}...\n{}",
+            self.show()
+        );
+        self
+    }
+
+    /// Exit 3 with `REJECTED: <reason>`, the reason containing `why`.
+    fn expect_rejected(&self, why: &str) -> &Self {
+        self.expect_code(3);
+        assert!(
+            self.stdout.starts_with("REJECTED: ") && self.stdout.contains(why),
+            "expected a rejection for {why:?}\n{}",
+            self.show()
+        );
+        assert!(!self.stdout.contains("VALID\n"), "{}", self.show());
+        self
+    }
+}
+
+// ------------------------------------------------------------------------------- fixture
+
+/// The epoch of the test network: it started an hour ago (rounded to the hour) and lasts 30
+/// days, so that verifying "now" (no `--at`) is inside it.
+fn epoch_window() -> (u64, u64) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let valid_from = now / 3_600 * 3_600 - 3_600;
+    (valid_from, valid_from + 30 * 86_400)
+}
+
+/// A small-profile network: alice is solvent, bob is not, carol holds only collateral.
+fn network_json(valid_from: u64, valid_until: u64) -> Value {
+    let day = 86_400;
+    json!({
+        "format": "zkmargin.network/1",
+        "epoch": 77,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "assets": [
+            {"symbol": "BTC", "price": "100000"},
+            {"symbol": "ETH", "price": "3000.5"},
+            {"symbol": "USDC", "price": "1"}
+        ],
+        "chains": [{"id": 1, "name": "ethereum"}, {"id": 42161, "name": "arbitrum"}],
+        "venues": [{"id": 7, "name": "cex"}, {"id": 9, "name": "dex"}],
+        "haircuts_ppm": {
+            "BTC": {"ethereum": 30000, "arbitrum": 45000},
+            "ETH": {"ethereum": 25000, "arbitrum": 35000},
+            "USDC": {"ethereum": 10000, "arbitrum": 12000}
+        },
+        "perp_mmr_ppm": {
+            "cex": {"BTC": 10000, "ETH": 12500, "USDC": 0},
+            "dex": {"BTC": 12500, "ETH": 15000, "USDC": 0}
+        },
+        "option_rate_ppm": {"BTC": 75000, "ETH": 90000, "USDC": 0},
+        "expiry_buckets": [
+            {"max_seconds": 7 * day, "tau_ppm": {"BTC": 20000, "ETH": 25000, "USDC": 0}},
+            {"max_seconds": 365 * day, "tau_ppm": {"BTC": 120000, "ETH": 140000, "USDC": 0}}
+        ],
+        "upnl_haircut_ppm": 100000,
+        "accounts": [
+            {"name": "alice",
+             "collateral": {"ethereum": {"USDC": "50000", "BTC": "0.5"},
+                            "arbitrum": {"ETH": "10"}},
+             "positions": {
+                "cex": [
+                    {"kind": "perp", "underlying": "BTC", "size": "1", "entry": "95000"},
+                    {"kind": "call", "underlying": "BTC", "size": "-1", "strike": "110000",
+                     "expiry": valid_from + 3 * day}
+                ],
+                "dex": [
+                    {"kind": "perp", "underlying": "ETH", "size": "-5", "entry": "2900"},
+                    {"kind": "put", "underlying": "ETH", "size": "2", "strike": "2800",
+                     "expiry": valid_from + 60 * day}
+                ]}},
+            {"name": "bob",
+             "collateral": {"ethereum": {"USDC": "1000"}},
+             "positions": {"cex": [
+                {"kind": "perp", "underlying": "BTC", "size": "-1", "entry": "90000"}]}},
+            {"name": "carol", "collateral": {"arbitrum": {"USDC": "10"}}}
+        ]
+    })
+}
+
+/// The order of the shared proof, at `dex`.
+const ORDER: &str = r#"{"kind": "perp", "underlying": "ETH", "size": "-1"}"#;
+/// The level of the shared proof.
+const LEVEL: &str = "1.5";
+
+struct Fixture {
+    dir: PathBuf,
+    network: PathBuf,
+    snapshot: PathBuf,
+    valid_from: u64,
+    valid_until: u64,
+    /// The same network built again: another snapshot (new keys and salts, new digest).
+    other_snapshot: PathBuf,
+    other_alice: PathBuf,
+    /// alice's proof at dex, level 1.5, with ORDER.
+    proof: PathBuf,
+    /// alice's tag at dex, as `prove` printed it.
+    tag: String,
+}
+
+impl Fixture {
+    fn account(&self, name: &str) -> PathBuf {
+        self.dir.join("net/accounts").join(format!("{name}.json"))
+    }
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-fixture");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (valid_from, valid_until) = epoch_window();
+        let network = dir.join("network.json");
+        std::fs::write(
+            &network,
+            serde_json::to_string_pretty(&network_json(valid_from, valid_until)).unwrap(),
+        )
+        .unwrap();
+        let net = dir.join("net");
+        zkmargin(&["network", "build", p(&network), "--out", p(&net)]).expect_code(0);
+        let other = dir.join("other");
+        zkmargin(&["network", "build", p(&network), "--out", p(&other)]).expect_code(0);
+
+        let proof = dir.join("alice-dex.proof");
+        let run = zkmargin(&[
+            "prove",
+            "--snapshot",
+            p(&net.join("snapshot.json")),
+            "--account",
+            p(&net.join("accounts/alice.json")),
+            "--venue",
+            "dex",
+            "--level",
+            LEVEL,
+            "--order",
+            ORDER,
+            "--out",
+            p(&proof),
+        ]);
+        run.expect_code(0);
+        let tag = run
+            .stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("account tag"))
+            .map(|t| t.trim().to_string())
+            .unwrap_or_else(|| panic!("no tag printed\n{}", run.show()));
+        assert!(tag.starts_with("0x") && tag.len() == 66, "{tag}");
+        Fixture {
+            snapshot: net.join("snapshot.json"),
+            other_snapshot: other.join("snapshot.json"),
+            other_alice: other.join("accounts/alice.json"),
+            dir,
+            network,
+            valid_from,
+            valid_until,
+            proof,
+            tag,
+        }
+    })
+}
+
+fn load(f: &Fixture, name: &str) -> (Snapshot, Account) {
+    let text = std::fs::read_to_string(&f.snapshot).unwrap();
+    let snapshot = read_snapshot(&text, "s").unwrap();
+    let text = std::fs::read_to_string(f.account(name)).unwrap();
+    let account = read_account(&text, "a", &snapshot).unwrap();
+    (snapshot, account)
+}
+
+/// `verify` of the shared proof as dex with the registered tag, plus `extra` flags.
+fn verify_as_dex(f: &Fixture, proof: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "verify",
+        "--snapshot",
+        p(&f.snapshot),
+        "--proof",
+        p(proof),
+        "--venue",
+        "dex",
+        "--tag",
+        &f.tag,
+    ];
+    args.extend_from_slice(extra);
+    zkmargin(&args)
+}
+
+// ------------------------------------------------------------------------------- happy path
+
+#[test]
+fn network_build_writes_public_snapshot_and_private_accounts() {
+    let f = fixture();
+    let text = std::fs::read_to_string(&f.snapshot).unwrap();
+    let snapshot = read_snapshot(&text, "snapshot.json").unwrap();
+    assert_eq!(snapshot.profile.name, "small");
+    assert_eq!(
+        (snapshot.valid_from, snapshot.valid_until),
+        (f.valid_from, f.valid_until)
+    );
+    for name in ["alice", "bob", "carol"] {
+        let path = f.account(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        read_account(&text, name, &snapshot).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}");
+        }
+    }
+    // A forced larger profile is honoured.
+    let out = scratch();
+    let run = zkmargin(&[
+        "network",
+        "build",
+        p(&f.network),
+        "--out",
+        p(out.path()),
+        "--profile",
+        "standard",
+    ]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("profile standard"), "{}", run.show());
+    assert!(out.path().join("accounts/carol.json").is_file());
+}
+
+#[test]
+fn check_reports_solvent_and_insolvent_books() {
+    let f = fixture();
+    let alice = zkmargin(&[
+        "check",
+        "--snapshot",
+        p(&f.snapshot),
+        "--account",
+        p(&f.account("alice")),
+    ]);
+    alice.expect_code(0);
+    for needle in [
+        "ethereum", "arbitrum", "cex", "dex", "equity", "headroom", "SOLVENT",
+    ] {
+        assert!(alice.stdout.contains(needle), "{needle}\n{}", alice.show());
+    }
+    let bob = zkmargin(&[
+        "check",
+        "--snapshot",
+        p(&f.snapshot),
+        "--account",
+        p(&f.account("bob")),
+    ]);
+    bob.expect_code(2);
+    assert!(bob.stdout.contains("INSOLVENT"), "{}", bob.show());
+    // carol holds nothing at any venue and has no margin to cover.
+    zkmargin(&[
+        "check",
+        "--snapshot",
+        p(&f.snapshot),
+        "--account",
+        p(&f.account("carol")),
+    ])
+    .expect_code(0);
+}
+
+/// `check --json` against the reference engine, figure by figure.
+fn check_json_matches_engine(f: &Fixture, name: &str, order: Option<&str>, level: &str) {
+    let account = f.account(name);
+    let mut args = vec![
+        "check",
+        "--snapshot",
+        p(&f.snapshot),
+        "--account",
+        p(&account),
+        "--json",
+        "--level",
+        level,
+    ];
+    if let Some(order) = order {
+        args.extend_from_slice(&["--venue", "dex", "--order", order]);
+    }
+    let run = zkmargin(&args);
+    let value: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", run.show()));
+
+    let (snapshot, account) = load(f, name);
+    let order = order.map(|text| Order {
+        venue: snapshot.venue_index("dex").unwrap(),
+        position: parse_order(text, &snapshot, "order").unwrap(),
+    });
+    let level_ppm = zkmargin_circuits::units::parse_scaled(level, 6).unwrap() as u64;
+    let report = evaluate(
+        &snapshot.risk_params(),
+        &account.book,
+        order.as_ref(),
+        level_ppm,
+    )
+    .unwrap();
+    run.expect_code(if report.solvent { 0 } else { 2 });
+    let expected = [
+        ("collateral_uusd", report.collateral.to_string()),
+        ("upnl_credit_uusd", report.upnl_credit.to_string()),
+        ("upnl_debit_uusd", report.upnl_debit.to_string()),
+        ("equity_uusd", report.equity.to_string()),
+        ("mm_uusd", report.mm.to_string()),
+        ("requirement_uusd", report.requirement.to_string()),
+        ("headroom_uusd", report.headroom.to_string()),
+    ];
+    for (key, want) in expected {
+        assert_eq!(value[key].as_str(), Some(want.as_str()), "{name} {key}");
+    }
+    assert_eq!(value["solvent"], Value::Bool(report.solvent), "{name}");
+    // Per chain and per venue detail adds up to the totals.
+    for (c, chain) in report.chains.iter().enumerate() {
+        assert_eq!(
+            value["chains"][c]["collateral_uusd"].as_str(),
+            Some(chain.collateral.to_string().as_str())
+        );
+    }
+    for (v, venue) in report.venues.iter().enumerate() {
+        assert_eq!(
+            value["venues"][v]["mm_uusd"].as_str(),
+            Some(venue.mm.to_string().as_str())
+        );
+    }
+    assert_eq!(
+        value["order_mm_uusd"].as_str(),
+        Some(report.order.mm.to_string().as_str())
+    );
+}
+
+#[test]
+fn check_json_is_the_reference_engine() {
+    let f = fixture();
+    check_json_matches_engine(f, "alice", None, "1");
+    check_json_matches_engine(f, "alice", Some(ORDER), LEVEL);
+    check_json_matches_engine(f, "bob", None, "1");
+    let put = format!(
+        r#"{{"kind": "put", "underlying": "BTC", "size": "-0.1", "strike": "99000", "expiry": {}}}"#,
+        f.valid_from + 86_400
+    );
+    check_json_matches_engine(f, "alice", Some(&put), "2.25");
+    // Bob's headroom is negative, written as a negative decimal string.
+    let run = zkmargin(&[
+        "check",
+        "--snapshot",
+        p(&f.snapshot),
+        "--account",
+        p(&f.account("bob")),
+        "--json",
+    ]);
+    run.expect_code(2);
+    let value: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(value["headroom_uusd"].as_str().unwrap().starts_with('-'));
+    assert_eq!(value["solvent"], Value::Bool(false));
+}
+
+#[test]
+fn the_shared_proof_verifies_as_the_venue() {
+    let f = fixture();
+    let run = verify_as_dex(f, &f.proof, &["--level", LEVEL, "--order", ORDER]);
+    run.expect_code(0);
+    assert!(run.stdout.ends_with("VALID\n"), "{}", run.show());
+    for needle in [
+        "small",
+        "dex (id 9)",
+        f.tag.as_str(),
+        "1.5x",
+        "short perp ETH 1",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle}\n{}", run.show());
+    }
+    assert!(!run.stderr.contains("not checked"), "{}", run.show());
+    // At the epoch's bounds, inclusive.
+    for at in [f.valid_from, f.valid_until] {
+        verify_as_dex(f, &f.proof, &["--at", &at.to_string()]).expect_code(0);
+    }
+}
+
+#[test]
+fn verify_without_tag_says_so_and_accepts_a_lower_level() {
+    let f = fixture();
+    // No --tag, no --order, no --level (1 <= the proven 1.5), no --at (now).
+    let run = zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(&f.snapshot),
+        "--proof",
+        p(&f.proof),
+        "--venue",
+        "dex",
+    ]);
+    run.expect_code(0);
+    assert!(run.stdout.ends_with("VALID\n"), "{}", run.show());
+    assert!(
+        run.stderr.contains("not checked against a registration"),
+        "{}",
+        run.show()
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.show());
+}
+
+// ------------------------------------------------------------------------------- rejections
+
+#[test]
+fn verify_rejects_what_the_venue_did_not_ask_for() {
+    let f = fixture();
+    // Another venue.
+    zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(&f.snapshot),
+        "--proof",
+        p(&f.proof),
+        "--venue",
+        "cex",
+    ])
+    .expect_rejected("venue id 9");
+    // Another registered tag.
+    let other_tag = format!("0x{}1", "0".repeat(63));
+    zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(&f.snapshot),
+        "--proof",
+        p(&f.proof),
+        "--venue",
+        "dex",
+        "--tag",
+        &other_tag,
+    ])
+    .expect_rejected("registered tag");
+    // A higher level than proven.
+    verify_as_dex(f, &f.proof, &["--level", "1.500001"]).expect_rejected("level");
+    verify_as_dex(f, &f.proof, &["--level", "2"]).expect_rejected("requires 2x");
+    // Outside the epoch.
+    verify_as_dex(f, &f.proof, &["--at", &(f.valid_until + 1).to_string()])
+        .expect_rejected("expired");
+    verify_as_dex(f, &f.proof, &["--at", &(f.valid_from - 1).to_string()])
+        .expect_rejected("not valid yet");
+    // Another order than the one sent.
+    verify_as_dex(
+        f,
+        &f.proof,
+        &[
+            "--order",
+            r#"{"kind": "perp", "underlying": "ETH", "size": "-2"}"#,
+        ],
+    )
+    .expect_rejected("another order");
+    // A proof against another snapshot (the network rebuilt: new digest).
+    zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(&f.other_snapshot),
+        "--proof",
+        p(&f.proof),
+        "--venue",
+        "dex",
+    ])
+    .expect_rejected("another snapshot");
+}
+
+#[test]
+fn verify_rejects_altered_proof_files() {
+    let f = fixture();
+    let bytes = std::fs::read(&f.proof).unwrap();
+    let dir = scratch();
+    let write = |name: &str, content: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    };
+    // One byte of the proof itself flipped (the proof bytes are the envelope's tail).
+    let mut flipped = bytes.clone();
+    let at = flipped.len() - 100;
+    flipped[at] ^= 0x01;
+    verify_as_dex(f, &write("flipped.proof", &flipped), &[]).expect_rejected("does not verify");
+    // A trailing byte.
+    let mut longer = bytes.clone();
+    longer.push(0);
+    verify_as_dex(f, &write("longer.proof", &longer), &[]).expect_rejected("trailing");
+    // Truncated, by one byte and by half.
+    verify_as_dex(f, &write("short.proof", &bytes[..bytes.len() - 1]), &[])
+        .expect_rejected("malformed proof file");
+    verify_as_dex(f, &write("half.proof", &bytes[..bytes.len() / 2]), &[])
+        .expect_rejected("malformed proof file");
+    // Not a proof at all, or empty.
+    verify_as_dex(f, &write("json.proof", b"{\"proof\": 1}"), &[]).expect_rejected("magic");
+    verify_as_dex(f, &write("empty.proof", b""), &[]).expect_rejected("malformed");
+    // The envelope's level raised after proving: the proof no longer matches its claims.
+    let envelope = zkmargin_verifier::envelope::Envelope::decode(&bytes).unwrap();
+    let mut raised = envelope.clone();
+    raised.level_ppm = 2_000_000;
+    verify_as_dex(f, &write("raised.proof", &raised.encode()), &[])
+        .expect_rejected("does not verify");
+}
+
+// ------------------------------------------------------------------------------- prove
+
+#[test]
+fn prove_refuses_an_insolvent_book_and_writes_nothing() {
+    let f = fixture();
+    let dir = scratch();
+    let out = dir.path().join("bob.proof");
+    let run = zkmargin(&[
+        "prove",
+        "--snapshot",
+        p(&f.snapshot),
+        "--account",
+        p(&f.account("bob")),
+        "--venue",
+        "cex",
+        "--out",
+        p(&out),
+    ]);
+    run.expect_code(2);
+    assert!(run.stdout.contains("INSOLVENT"), "{}", run.show());
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // An order that would make alice insolvent is refused the same way.
+    let out = dir.path().join("alice.proof");
+    let run = zkmargin(&[
+        "prove",
+        "--snapshot",
+        p(&f.snapshot),
+        "--account",
+        p(&f.account("alice")),
+        "--venue",
+        "cex",
+        "--order",
+        r#"{"kind": "perp", "underlying": "BTC", "size": "200"}"#,
+        "--out",
+        p(&out),
+    ]);
+    run.expect_code(2);
+    assert!(!out.exists());
+}
+
+#[test]
+fn prove_checks_its_inputs_before_proving() {
+    let f = fixture();
+    let dir = scratch();
+    let out = dir.path().join("p.proof");
+    let base = |extra: &[&str]| {
+        let mut args = vec![
+            "prove".to_string(),
+            "--snapshot".into(),
+            p(&f.snapshot).into(),
+            "--account".into(),
+            p(&f.account("alice")).into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        zkmargin(&args)
+    };
+    base(&["--venue", "nowhere", "--out", p(&out)]).expect_bad_input("command line", "--venue");
+    base(&["--venue", "dex", "--level", "0.5", "--out", p(&out)])
+        .expect_bad_input("command line", "--level");
+    base(&["--venue", "dex", "--order", "{", "--out", p(&out)])
+        .expect_bad_input("--order", "line 1");
+    let missing_dir = dir.path().join("no/such/dir/p.proof");
+    base(&["--venue", "dex", "--out", p(&missing_dir)]).expect_bad_input(p(&missing_dir), "--out");
+    base(&["--venue", "dex", "--out", p(dir.path())]).expect_bad_input(p(dir.path()), "--out");
+    base(&["--venue", "dex"]).expect_bad_input("command line", "--out");
+    // The proof never replaces an input: the account file holds the secret key.
+    let alice = f.account("alice");
+    let before = std::fs::read(&alice).unwrap();
+    base(&["--venue", "dex", "--out", p(&alice)]).expect_bad_input(p(&alice), "--out");
+    base(&["--venue", "dex", "--out", p(&f.snapshot)]).expect_bad_input(p(&f.snapshot), "--out");
+    assert_eq!(std::fs::read(&alice).unwrap(), before);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+// ------------------------------------------------------------------------------- bad input
+
+/// Writes a mutation of the test network and expects `network build` to name `field`.
+fn network_refused(mutate: impl FnOnce(&mut Value), field: &str) {
+    let (from, until) = epoch_window();
+    let mut value = network_json(from, until);
+    mutate(&mut value);
+    let dir = scratch();
+    let file = dir.path().join("network.json");
+    std::fs::write(&file, serde_json::to_string(&value).unwrap()).unwrap();
+    let out = dir.path().join("out");
+    zkmargin(&["network", "build", p(&file), "--out", p(&out)]).expect_bad_input(p(&file), field);
+    assert!(!out.exists(), "nothing is written for a bad network");
+}
+
+#[test]
+fn network_build_names_the_bad_field() {
+    network_refused(|v| v["format"] = json!("zkmargin.network/9"), "format");
+    network_refused(|v| v["surprise"] = json!(true), "surprise");
+    network_refused(
+        |v| {
+            v["haircuts_ppm"]["BTC"]
+                .as_object_mut()
+                .unwrap()
+                .remove("arbitrum");
+        },
+        "haircuts_ppm.BTC.arbitrum",
+    );
+    network_refused(
+        |v| v["assets"][0]["price"] = json!("100000.123456789"),
+        "assets[0].price",
+    );
+    network_refused(
+        |v| v["assets"][0]["price"] = json!(100000),
+        "assets[0].price",
+    );
+    network_refused(
+        |v| v["accounts"][0]["positions"]["cex"][0]["underlying"] = json!("DOGE"),
+        "accounts[0].positions.cex[0].underlying",
+    );
+    network_refused(
+        |v| v["accounts"][0]["positions"]["cex"][1]["expiry"] = json!(1),
+        "accounts[0].positions.cex[1].expiry",
+    );
+    network_refused(
+        |v| v["accounts"][1]["collateral"]["ethereum"]["USDC"] = json!("-1"),
+        "accounts[1].collateral.ethereum.USDC",
+    );
+    network_refused(
+        |v| v["accounts"][2]["name"] = json!("../x"),
+        "accounts[2].name",
+    );
+    network_refused(
+        |v| v["perp_mmr_ppm"]["dex"]["BTC"] = json!(1_000_001),
+        "perp_mmr_ppm.dex.BTC",
+    );
+
+    let dir = scratch();
+    let file = dir.path().join("n.json");
+    let out = dir.path().join("out");
+    let (from, until) = epoch_window();
+    let text = serde_json::to_string_pretty(&network_json(from, until)).unwrap();
+    // Broken JSON names the line and column.
+    std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+    zkmargin(&["network", "build", p(&file), "--out", p(&out)]).expect_bad_input(p(&file), "line ");
+    std::fs::write(&file, "").unwrap();
+    zkmargin(&["network", "build", p(&file), "--out", p(&out)]).expect_bad_input(p(&file), "line ");
+    std::fs::write(&file, b"\xff\xfe{}").unwrap();
+    zkmargin(&["network", "build", p(&file), "--out", p(&out)])
+        .expect_bad_input(p(&file), "(file)");
+    // Too many positions for the forced profile.
+    let mut value = network_json(from, until);
+    let perp = value["accounts"][0]["positions"]["cex"][0].clone();
+    value["accounts"][0]["positions"]["cex"] = Value::Array(vec![perp; 5]);
+    std::fs::write(&file, value.to_string()).unwrap();
+    zkmargin(&[
+        "network",
+        "build",
+        p(&file),
+        "--out",
+        p(&out),
+        "--profile",
+        "small",
+    ])
+    .expect_bad_input(p(&file), "accounts[0].positions.cex");
+    zkmargin(&[
+        "network",
+        "build",
+        p(&file),
+        "--out",
+        p(&out),
+        "--profile",
+        "tiny",
+    ])
+    .expect_bad_input("command line", "--profile");
+    // A missing file.
+    let missing = dir.path().join("missing.json");
+    zkmargin(&["network", "build", p(&missing), "--out", p(&out)])
+        .expect_bad_input(p(&missing), "NETWORK.json");
+    assert!(!out.exists());
+}
+
+#[test]
+fn snapshot_and_account_files_are_checked() {
+    let f = fixture();
+    let dir = scratch();
+    let text = std::fs::read_to_string(&f.snapshot).unwrap();
+    let write = |name: &str, content: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    };
+    let check = |snapshot: &Path, account: &Path| {
+        zkmargin(&["check", "--snapshot", p(snapshot), "--account", p(account)])
+    };
+    let alice = f.account("alice");
+
+    // A price changed after publication: the digest no longer matches.
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["assets"][0]["price"] = json!("1000000");
+    let tampered = write("tampered.json", &value.to_string());
+    check(&tampered, &alice).expect_bad_input(p(&tampered), "digest");
+    // A digest edited by hand.
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["digest"] = json!("00".repeat(32));
+    let tampered = write("digest.json", &value.to_string());
+    check(&tampered, &alice).expect_bad_input(p(&tampered), "digest");
+    // An unknown field.
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["assets"][1]["decimals"] = json!(18);
+    let unknown = write("unknown.json", &value.to_string());
+    check(&unknown, &alice).expect_bad_input(p(&unknown), "assets[1].decimals");
+    // The verifier reads the snapshot the same way.
+    zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(&unknown),
+        "--proof",
+        p(&f.proof),
+        "--venue",
+        "dex",
+    ])
+    .expect_bad_input(p(&unknown), "assets[1].decimals");
+
+    // Account files: the wrong format, another snapshot's account, a snapshot as an account.
+    let account_text = std::fs::read_to_string(&alice).unwrap();
+    let mut value: Value = serde_json::from_str(&account_text).unwrap();
+    value["format"] = json!("zkmargin.account/7");
+    let wrong = write("wrong.json", &value.to_string());
+    check(&f.snapshot, &wrong).expect_bad_input(p(&wrong), "format");
+    check(&f.snapshot, &f.other_alice).expect_bad_input(p(&f.other_alice), "snapshot_digest");
+    check(&f.snapshot, &f.snapshot).expect_bad_input(p(&f.snapshot), "format");
+    check(&alice, &alice).expect_bad_input(p(&alice), "format");
+    // A balance edited in the account file no longer opens the committed leaf.
+    let mut value: Value = serde_json::from_str(&account_text).unwrap();
+    value["collateral"]["ethereum"]["USDC"] = json!("5000000");
+    let edited = write("edited.json", &value.to_string());
+    check(&f.snapshot, &edited).expect_bad_input(p(&edited), "openings.chains.ethereum");
+
+    // Missing files.
+    let missing = dir.path().join("missing.json");
+    check(&missing, &alice).expect_bad_input(p(&missing), "--snapshot");
+    check(&f.snapshot, &missing).expect_bad_input(p(&missing), "--account");
+    zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(&f.snapshot),
+        "--proof",
+        p(&missing),
+        "--venue",
+        "dex",
+    ])
+    .expect_bad_input(p(&missing), "--proof");
+    // A directory is not a proof file: bad input, not a rejection.
+    zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(&f.snapshot),
+        "--proof",
+        p(dir.path()),
+        "--venue",
+        "dex",
+    ])
+    .expect_bad_input(p(dir.path()), "--proof");
+}
+
+#[test]
+fn flags_are_checked() {
+    let f = fixture();
+    let alice = f.account("alice");
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--snapshot",
+            p(&f.snapshot),
+            "--account",
+            p(&alice),
+        ];
+        args.extend_from_slice(extra);
+        zkmargin(&args)
+    };
+    for level in [
+        "0.5",
+        "abc",
+        "1.0000001",
+        "10.000001",
+        "-1",
+        "",
+        "1e0",
+        " 1",
+    ] {
+        check(&["--level", level]).expect_bad_input("command line", "--level");
+    }
+    check(&["--level", "10"]).expect_code(0);
+    check(&["--venue", "nowhere"]).expect_bad_input("command line", "--venue");
+    check(&["--order", ORDER]).expect_bad_input("command line", "--order");
+    check(&["--venue", "dex", "--order", "not json"]).expect_bad_input("--order", "line 1");
+    check(&["--venue", "dex", "--order", "[]"]).expect_bad_input("--order", "(top level)");
+    check(&[
+        "--venue",
+        "dex",
+        "--order",
+        r#"{"kind": "perp", "underlying": "ETH", "size": "1", "entry": "3000"}"#,
+    ])
+    .expect_bad_input("--order", "entry");
+    check(&[
+        "--venue",
+        "dex",
+        "--order",
+        r#"{"kind": "swap", "underlying": "ETH", "size": "1"}"#,
+    ])
+    .expect_bad_input("--order", "kind");
+    check(&[
+        "--venue",
+        "dex",
+        "--order",
+        r#"{"kind": "perp", "underlying": "DOGE", "size": "1"}"#,
+    ])
+    .expect_bad_input("--order", "underlying");
+    check(&[
+        "--venue",
+        "dex",
+        "--order",
+        r#"{"kind": "call", "underlying": "ETH", "size": "1", "strike": "3000", "expiry": 5}"#,
+    ])
+    .expect_bad_input("--order", "expiry");
+    check(&["--bogus"]).expect_bad_input("command line", "--bogus");
+
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--snapshot",
+            p(&f.snapshot),
+            "--proof",
+            p(&f.proof),
+        ];
+        args.extend_from_slice(extra);
+        zkmargin(&args)
+    };
+    verify(&["--venue", "nowhere"]).expect_bad_input("command line", "--venue");
+    verify(&["--venue", "dex", "--tag", "0x12"]).expect_bad_input("command line", "--tag");
+    verify(&["--venue", "dex", "--tag", &format!("0x{}", "f".repeat(64))])
+        .expect_bad_input("command line", "--tag");
+    verify(&["--venue", "dex", "--at", "soon"]).expect_bad_input("command line", "--at");
+    verify(&["--venue", "dex", "--at", "-5"]).expect_bad_input("command line", "--at");
+    verify(&["--venue", "dex", "--level", "0.99"]).expect_bad_input("command line", "--level");
+    verify(&["--venue", "dex", "--order", "{}"]).expect_bad_input("--order", "kind");
+    verify(&[]).expect_bad_input("command line", "--venue");
+}
+
+#[test]
+fn usage_errors_are_one_line_and_help_is_not_an_error() {
+    zkmargin::<&str>(&[]).expect_bad_input("command line", "(arguments)");
+    zkmargin(&["frobnicate"]).expect_bad_input("command line", "(arguments)");
+    zkmargin(&["network"]).expect_bad_input("command line", "(arguments)");
+    zkmargin(&["check"]).expect_bad_input("command line", "--snapshot");
+    zkmargin(&["network", "build", "x.json"]).expect_bad_input("command line", "--out");
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["help"],
+        &["check", "--help"],
+        &["network", "build", "--help"],
+    ] {
+        let run = zkmargin(args);
+        run.expect_code(0);
+        assert!(!run.stdout.is_empty(), "{}", run.show());
+        assert_eq!(run.stderr, "", "{}", run.show());
+    }
+}
+
+// ------------------------------------------------------------------------------- demo
+
+#[test]
+fn demo_plays_publisher_trader_and_venue() {
+    let dir = scratch();
+    let out = dir.path().join("demo");
+    let run = zkmargin(&["demo", "--out", p(&out)]);
+    run.expect_code(0);
+    for needle in [
+        "Risk publisher",
+        "digest",
+        "SOLVENT",
+        "account tag",
+        "VALID\n",
+        "Timings",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle}\n{}", run.show());
+    }
+    assert!(out.join("snapshot.json").is_file());
+    assert!(out.join("accounts/alice.json").is_file());
+}
