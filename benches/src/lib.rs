@@ -81,8 +81,15 @@ pub fn trivial_proof(
 ) -> Vec<u8> {
     let mut transcript = Blake2bWrite::<_, vesta::Affine, Challenge255<_>>::init(vec![]);
     let rng = rand_core::UnwrapErr(rand::rngs::SysRng);
-    create_proof(params, pk, &[circuit.clone()], &[&[]], rng, &mut transcript)
-        .expect("trivial proof");
+    create_proof(
+        params,
+        pk,
+        std::slice::from_ref(circuit),
+        &[&[]],
+        rng,
+        &mut transcript,
+    )
+    .expect("trivial proof");
     transcript.finalize()
 }
 

@@ -761,7 +761,7 @@ fn load_publics(
         })
         .collect::<Result<Vec<_>, Error>>()?;
     let mut records = Vec::with_capacity(p.venues);
-    for v in 0..p.venues {
+    for (v, venue_mmr) in perp_mmr.iter().enumerate() {
         let mut block = Vec::with_capacity(p.records_per_venue());
         for a in 0..p.assets {
             for b in 0..p.buckets {
@@ -770,7 +770,7 @@ fn load_publics(
                     layouter,
                     &format!("record {v} {a} {b}"),
                     &prices[a],
-                    &perp_mmr[v][a],
+                    &venue_mmr[a],
                     &factors[a][b],
                     &lower[b],
                     &bucket_max[b],

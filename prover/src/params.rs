@@ -6,7 +6,6 @@
 //! so a swapped file could break soundness: every read is checked against the BLAKE2b-256
 //! digest pinned below, and a file that does not match is ignored and regenerated.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use halo2_proofs::poly::commitment::Params;
@@ -86,8 +85,6 @@ pub enum ParamsError {
         found: String,
         pinned: String,
     },
-    #[error("cannot write the parameter cache {path}: {source}")]
-    Write { path: PathBuf, source: io::Error },
 }
 
 /// What happened while getting parameters (for the progress line).
@@ -128,15 +125,15 @@ pub fn load_or_generate_in(
                 pinned: pinned.to_string(),
             });
         }
-        // Only pinned parameters are cached: an unpinned k is regenerated every time.
-        std::fs::create_dir_all(dir).map_err(|source| ParamsError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        write_atomic(&path, &bytes, None).map_err(|source| ParamsError::Write {
-            path: path.clone(),
-            source,
-        })?;
+        // Only pinned parameters are cached. A cache that cannot be written (a read-only home,
+        // say) costs time on the next run, not correctness: warn and go on.
+        let written = std::fs::create_dir_all(dir).and_then(|()| write_atomic(&path, &bytes, None));
+        if let Err(error) = written {
+            eprintln!(
+                "zkmargin: warning: cannot cache parameters in {}: {error}",
+                path.display()
+            );
+        }
     }
     Ok((params, source))
 }

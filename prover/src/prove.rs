@@ -124,7 +124,7 @@ pub fn proof_bytes_for_circuit(
     create_proof(
         &keys.params,
         &keys.pk,
-        &[circuit.clone()],
+        std::slice::from_ref(circuit),
         &[&[&instance]],
         rng,
         &mut transcript,

@@ -205,11 +205,13 @@ pub fn verify_statement(
 ) -> Result<(), Rejection> {
     let instance = statement.to_instance();
     let mut reader = proof;
-    let mut transcript = Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
     let strategy = SingleVerifier::new(params);
-    verify_proof(params, vk, strategy, &[&[&instance]], &mut transcript)
-        .map_err(|_| Rejection::Proof)?;
-    drop(transcript);
+    {
+        // The transcript borrows the reader; what it leaves unread is checked below.
+        let mut transcript = Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
+        verify_proof(params, vk, strategy, &[&[&instance]], &mut transcript)
+            .map_err(|_| Rejection::Proof)?;
+    }
     if !reader.is_empty() {
         return Err(Rejection::ProofLength {
             profile: statement.profile.name.to_string(),

@@ -24,6 +24,9 @@ use halo2_proofs::{
 use super::poseidon::HashInstructions;
 use crate::hash::Fp;
 
+/// The ordered pair `(left, right)` a level hashes.
+pub type OrderedPair = (AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>);
+
 /// Configuration of [`MerkleChip`].
 #[derive(Clone, Debug)]
 pub struct MerkleConfig {
@@ -40,7 +43,7 @@ pub trait MerkleInstructions {
         node: &AssignedCell<Fp, Fp>,
         sibling: &AssignedCell<Fp, Fp>,
         bit: &AssignedCell<Fp, Fp>,
-    ) -> Result<(AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>), Error>;
+    ) -> Result<OrderedPair, Error>;
 }
 
 /// The Merkle chip.
@@ -91,7 +94,7 @@ impl MerkleInstructions for MerkleChip {
         node: &AssignedCell<Fp, Fp>,
         sibling: &AssignedCell<Fp, Fp>,
         bit: &AssignedCell<Fp, Fp>,
-    ) -> Result<(AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>), Error> {
+    ) -> Result<OrderedPair, Error> {
         let [a, b, c, d] = self.config.advice;
         layouter.assign_region(
             || "merkle swap",

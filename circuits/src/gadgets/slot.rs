@@ -164,6 +164,7 @@ fn bits_for(n: usize) -> usize {
 }
 
 /// Values the slot; see the module doc for every constraint.
+#[allow(clippy::too_many_arguments)]
 pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions>(
     tools: &Tools<'_, A, R, S>,
     layouter: &mut impl Layouter<Fp>,
