@@ -60,15 +60,19 @@ fn bench(c: &mut Criterion) {
         group.bench_function("verify-trivial", |b| {
             b.iter(|| assert!(trivial_verify(&keys.params, &trivial_pk, &trivial_bytes)))
         });
-        let items: Vec<_> = (0..BATCH)
-            .map(|_| (proof.clone(), f.statement.clone()))
-            .collect();
-        group.throughput(Throughput::Elements(BATCH as u64));
-        group.bench_with_input(
-            BenchmarkId::new("verify-batch", BATCH),
-            &items,
-            |b, items| b.iter(|| assert!(verify_batch(&keys.params, keys.vk(), items).is_empty())),
-        );
+        for batch in BATCHES {
+            let items: Vec<_> = (0..batch)
+                .map(|_| (proof.clone(), f.statement.clone()))
+                .collect();
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_with_input(
+                BenchmarkId::new("verify-batch", batch),
+                &items,
+                |b, items| {
+                    b.iter(|| assert!(verify_batch(&keys.params, keys.vk(), items).is_empty()))
+                },
+            );
+        }
         group.finish();
     }
 }
