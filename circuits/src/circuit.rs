@@ -36,11 +36,11 @@
 
 use halo2_proofs::{
     circuit::{Layouter, SimpleFloorPlanner, Value},
-    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance},
+    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance},
 };
 
 use crate::chips::arith::{ArithChip, ArithConfig, ArithInstructions, Cell};
-use crate::chips::merkle::{merkle_root, MerkleChip, MerkleConfig};
+use crate::chips::merkle::{merkle_root, MerkleChip, MerkleConfig, SwapForge};
 use crate::chips::poseidon::{HashInstructions, PoseidonChip, PoseidonConfig};
 use crate::chips::range::{RangeCheckChip, RangeCheckConfig, RangeInstructions};
 use crate::chips::select::{SelectChip, SelectConfig};
@@ -68,11 +68,20 @@ const LEVEL_GAP_BITS: usize = 24;
 #[derive(Clone, Debug)]
 pub struct MarginConfig {
     instance: Column<Instance>,
+    /// The fixed column the layouter places constants in.
+    constants: Column<Fixed>,
     arith: ArithConfig,
     range: RangeCheckConfig,
     poseidon: PoseidonConfig,
     merkle: MerkleConfig,
     select: SelectConfig,
+}
+
+impl MarginConfig {
+    /// The constants column (for floor planners driven outside halo2, see `inspect`).
+    pub fn constants(&self) -> Column<Fixed> {
+        self.constants
+    }
 }
 
 /// Witness tampering, for the dishonest-prover tests. It changes witness values only, never
@@ -89,6 +98,17 @@ pub struct Tamper {
     pub balances: Vec<((usize, usize), Fp)>,
     /// Replaces raw slot field `(venue, slot, field)` (in the leaf and in the valuation).
     pub slot_fields: Vec<((usize, usize, usize), Fp)>,
+    /// Forges the Merkle swap of `(tree, level)`.
+    pub merkle: Vec<((Tree, usize), SwapForge)>,
+    /// Replaces the value of index bit `i` (in every tree).
+    pub index_bits: Vec<(usize, Fp)>,
+}
+
+/// A published tree: a chain's collateral vault or a venue's position book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tree {
+    Chain(usize),
+    Venue(usize),
 }
 
 impl Tamper {
@@ -97,6 +117,15 @@ impl Tamper {
             .iter()
             .find(|(at, _)| *at == (venue, slot))
             .map_or_else(Default::default, |t| t.1)
+    }
+    fn swap(&self, tree: Tree, level: usize) -> SwapForge {
+        self.merkle
+            .iter()
+            .find(|(at, _)| *at == (tree, level))
+            .map_or_else(Default::default, |t| t.1)
+    }
+    fn index_bit(&self, i: usize) -> Option<Fp> {
+        self.index_bits.iter().find(|(at, _)| *at == i).map(|t| t.1)
     }
     fn collateral(&self, chain: usize, asset: usize) -> i64 {
         self.collateral
@@ -184,6 +213,7 @@ impl Circuit<Fp> for MarginCircuit {
         let shared = [advice[0], advice[1], advice[2], advice[3]];
         MarginConfig {
             instance,
+            constants,
             poseidon: PoseidonChip::configure(meta, [advice[0], advice[1], advice[2]], advice[3]),
             arith: ArithChip::configure(meta, shared),
             merkle: MerkleChip::configure(meta, shared),
@@ -232,11 +262,11 @@ impl Circuit<Fp> for MarginCircuit {
         // The account index, one boolean cell per level, shared by every tree.
         let bits = (0..p.depth)
             .map(|i| {
-                let bit = arith.witness(
-                    layouter,
-                    &format!("index bit {i}"),
-                    w.map(|w| Fp::from((w.idx >> i) & 1)),
-                )?;
+                let value = match self.tamper.index_bit(i) {
+                    Some(v) => Value::known(v),
+                    None => w.map(|w| Fp::from((w.idx >> i) & 1)),
+                };
+                let bit = arith.witness(layouter, &format!("index bit {i}"), value)?;
                 arith.assert_bool(layouter, &format!("index bit {i} is boolean"), &bit)?;
                 Ok(bit)
             })
@@ -247,14 +277,25 @@ impl Circuit<Fp> for MarginCircuit {
                            present: &Cell,
                            mut message: Vec<Cell>,
                            opening: Value<LeafOpening>,
-                           root_row: usize| {
+                           root_row: usize,
+                           tree: Tree| {
             let salt = opening.as_ref().map(|o| o.salt);
             message.push(arith.witness(layouter, &format!("{name}: salt"), salt)?);
             let leaf = hasher.hash(layouter, &format!("{name}: leaf"), &message)?;
             let held = arith.mul(layouter, &format!("{name}: present leaf"), present, &leaf)?;
             let path = opening.map(|o| o.path);
             open_leaf(
-                &arith, &merkle, &hasher, layouter, name, &held, path, &bits, instance, root_row,
+                &arith,
+                &merkle,
+                &hasher,
+                layouter,
+                name,
+                &held,
+                path,
+                &bits,
+                instance,
+                root_row,
+                |level| self.tamper.swap(tree, level),
             )
         };
 
@@ -319,6 +360,7 @@ impl Circuit<Fp> for MarginCircuit {
                 message,
                 opening,
                 layout.chain_root(c),
+                Tree::Chain(c),
             )?;
         }
 
@@ -396,6 +438,7 @@ impl Circuit<Fp> for MarginCircuit {
                 message,
                 opening,
                 layout.venue_root(v),
+                Tree::Venue(v),
             )?;
         }
 
@@ -489,6 +532,7 @@ fn open_leaf(
     bits: &[Cell],
     instance: Column<Instance>,
     root_row: usize,
+    forge: impl Fn(usize) -> SwapForge,
 ) -> Result<(), Error> {
     let siblings = (0..bits.len())
         .map(|h| {
@@ -499,7 +543,7 @@ fn open_leaf(
             )
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let root = merkle_root(merkle, hasher, layouter, leaf, &siblings, bits)?;
+    let root = merkle_root(merkle, hasher, layouter, name, leaf, &siblings, bits, forge)?;
     layouter.constrain_instance(root.cell(), instance, root_row)
 }
 

@@ -3,12 +3,15 @@
 
 pub mod chips;
 pub mod circuit;
+pub mod corpus;
 pub mod fixtures;
 pub mod gadgets;
 pub mod hash;
 pub mod input_error;
+pub mod inspect;
 pub mod instance;
 pub mod margin;
+pub mod mutation;
 pub mod profile;
 pub mod snapshot;
 pub mod snapshot_json;

@@ -10,8 +10,15 @@
 //!  "expiry_buckets": [{"max_seconds": 86400, "tau_ppm": {asset: ppm}}, ...],
 //!  "upnl_haircut_ppm": 100000,
 //!  "roots": {"chains": {chain: "0x..."}, "venues": {venue: "0x..."}},
-//!  "digest": "<64 lower-case hex digits of Snapshot::digest()>"}
+//!  "digest": "<64 lower-case hex digits of Snapshot::digest()>",
+//!  "publisher_key": "<64 hex digits>", "signature": "<128 hex digits>"}
 //! ```
+//!
+//! `publisher_key` and `signature` (an Ed25519 public key and its signature over the digest,
+//! see `zkmargin_verifier::publisher`) come together or not at all: `zkmargin publish` signs,
+//! `zkmargin network build` signs only when given a key. They are outside the digest, which
+//! covers the snapshot's contents only; [`read_snapshot_file`] reads them as bytes and leaves
+//! the signature check to the verifier crate.
 //!
 //! The epoch parameters (everything from `epoch` to `upnl_haircut_ppm`) are written in the same
 //! words in `network.json`; [`read_epoch_params`] reads them for both files.
@@ -57,6 +64,17 @@ pub const SNAPSHOT_KEYS: [&str; 15] = [
     "roots",
     "digest",
 ];
+
+/// The optional keys of a snapshot file: the publisher's signature over the digest.
+pub const SNAPSHOT_SIGNATURE_KEYS: [&str; 2] = ["publisher_key", "signature"];
+
+/// A publisher's signature of a snapshot, as the file holds it: an Ed25519 public key and a
+/// signature, raw bytes (checked by `zkmargin_verifier::publisher`, not here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotSignature {
+    pub publisher_key: [u8; 32],
+    pub signature: [u8; 64],
+}
 
 /// An epoch's public parameters without profile and roots: what `network.json` and
 /// `snapshot.json` share. Every bound of DESIGN.md holds once [`read_epoch_params`] accepts it.
@@ -239,9 +257,22 @@ fn ppm_by_asset(at: &At, symbols: &[&str], missing: &str) -> Result<Vec<u64>, In
         .collect()
 }
 
+/// Computes the haircut table (`[asset][chain]`) of a network's assets and chains, in place of
+/// the file's `haircuts_ppm` (as `network build --risk` does).
+pub type HaircutSource<'a> = &'a dyn Fn(&[Asset], &[Member]) -> Result<Vec<Vec<u64>>, InputError>;
+
 /// Reads and checks the epoch parameters from the top-level object of `snapshot.json` or
 /// `network.json` (the caller checks the format and the set of keys).
 pub fn read_epoch_params(top: &Obj) -> Result<EpochParams, InputError> {
+    read_epoch_params_with(top, None)
+}
+
+/// [`read_epoch_params`], with the haircuts computed by `computed` when given: then
+/// `haircuts_ppm` may be left out of the file, and when present it is checked and replaced.
+pub fn read_epoch_params_with(
+    top: &Obj,
+    computed: Option<HaircutSource>,
+) -> Result<EpochParams, InputError> {
     let epoch = top.req("epoch")?.uint(EPOCH_BITS)?;
     let valid_from = top.req("valid_from")?.uint(TIME_BITS)?;
     let until_at = top.req("valid_until")?;
@@ -256,9 +287,8 @@ pub fn read_epoch_params(top: &Obj) -> Result<EpochParams, InputError> {
     let chain_names: Vec<&str> = chains.iter().map(|c| c.name.as_str()).collect();
     let venue_names: Vec<&str> = venues.iter().map(|v| v.name.as_str()).collect();
 
-    let haircuts_ppm = top
-        .req("haircuts_ppm")?
-        .keyed(
+    let read_haircuts = |at: At| {
+        at.keyed(
             &symbols,
             "asset",
             "missing: every asset needs a haircut on every chain",
@@ -274,7 +304,18 @@ pub fn read_epoch_params(top: &Obj) -> Result<EpochParams, InputError> {
             .map(At::ppm)
             .collect()
         })
-        .collect::<Result<Vec<Vec<u64>>, InputError>>()?;
+        .collect::<Result<Vec<Vec<u64>>, InputError>>()
+    };
+    let haircuts_ppm = match (top.opt("haircuts_ppm"), computed) {
+        (Some(at), None) => read_haircuts(at)?,
+        (None, None) => return Err(top.err("haircuts_ppm", "missing")),
+        (at, Some(compute)) => {
+            if let Some(at) = at {
+                read_haircuts(at)?;
+            }
+            compute(&assets, &chains)?
+        }
+    };
     let perp_mmr_ppm = top
         .req("perp_mmr_ppm")?
         .keyed(
@@ -432,18 +473,40 @@ pub fn digest_to_hex(digest: &[u8; 32]) -> String {
 
 /// Parses exactly 64 lower-case hex digits.
 pub fn digest_from_hex(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64
+    bytes_from_hex(text)
+}
+
+/// Bytes as lower-case hex digits.
+pub fn bytes_to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses exactly `2 * N` lower-case hex digits into `N` bytes.
+pub fn bytes_from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != 2 * N
         || !text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     {
         return None;
     }
-    let mut out = [0u8; 32];
+    let mut out = [0u8; N];
     for (i, byte) in out.iter_mut().enumerate() {
         *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(out)
+}
+
+/// Reads `N` bytes written as `2 * N` lower-case hex digits; `what` names them in the error.
+pub fn read_hex_bytes<const N: usize>(at: &At, what: &str) -> Result<[u8; N], InputError> {
+    let text = at.str()?;
+    bytes_from_hex(text).ok_or_else(|| {
+        at.err(format!(
+            "{} is not {what} ({} lower-case hex digits)",
+            shown(text),
+            2 * N
+        ))
+    })
 }
 
 /// Reads a digest field: 64 lower-case hex digits.
@@ -471,13 +534,26 @@ pub fn read_profile(at: &At) -> Result<Profile, InputError> {
 }
 
 /// Reads `snapshot.json`: every bound, every table complete, the profile fits, the roots cover
-/// exactly the chains and venues, and the stored digest matches the contents.
+/// exactly the chains and venues, and the stored digest matches the contents. A signature, if
+/// present, is read but not checked: see [`read_snapshot_file`].
 pub fn read_snapshot(text: &str, file: &str) -> Result<Snapshot, InputError> {
+    read_snapshot_file(text, file).map(|(snapshot, _)| snapshot)
+}
+
+/// [`read_snapshot`], and the publisher's signature if the file has one (`publisher_key` and
+/// `signature` together; one without the other is an error). The signature is returned as
+/// bytes: `zkmargin_verifier::publisher` checks it against the digest.
+pub fn read_snapshot_file(
+    text: &str,
+    file: &str,
+) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
     let json = strict_json::parse(text, file)?;
     let root = At::root(file, &json);
     let top = root.object()?;
     top.format(SNAPSHOT_FORMAT)?;
-    top.only(&SNAPSHOT_KEYS)?;
+    let mut keys = SNAPSHOT_KEYS.to_vec();
+    keys.extend(SNAPSHOT_SIGNATURE_KEYS);
+    top.only(&keys)?;
     let profile = read_profile(&top.req("profile")?)?;
     let params = read_epoch_params(&top)?;
     params.check_fits(&profile, file)?;
@@ -506,11 +582,35 @@ pub fn read_snapshot(text: &str, file: &str) -> Result<Snapshot, InputError> {
         return Err(digest_at
             .err("does not match the contents: the snapshot was altered after it was published"));
     }
-    Ok(snapshot)
+    let signature = match (top.opt("publisher_key"), top.opt("signature")) {
+        (None, None) => None,
+        (Some(key_at), Some(signature_at)) => Some(SnapshotSignature {
+            publisher_key: read_hex_bytes(&key_at, "an Ed25519 public key")?,
+            signature: read_hex_bytes(&signature_at, "an Ed25519 signature")?,
+        }),
+        (Some(_), None) => {
+            return Err(top.err(
+                "signature",
+                "missing: a snapshot with a publisher_key must carry its signature",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(top.err(
+                "publisher_key",
+                "missing: a signed snapshot must name the key that signed it",
+            ))
+        }
+    };
+    Ok((snapshot, signature))
 }
 
-/// The snapshot as pretty JSON, digest included.
+/// The snapshot as pretty JSON, digest included, unsigned.
 pub fn write_snapshot(s: &Snapshot) -> String {
+    write_signed_snapshot(s, None)
+}
+
+/// The snapshot as pretty JSON, digest included, with the publisher's signature if given.
+pub fn write_signed_snapshot(s: &Snapshot, signature: Option<&SnapshotSignature>) -> String {
     let mut entries: Vec<(String, Json)> = vec![
         ("format".into(), Json::str(SNAPSHOT_FORMAT)),
         ("profile".into(), Json::str(s.profile.name)),
@@ -532,6 +632,16 @@ pub fn write_snapshot(s: &Snapshot) -> String {
         ]),
     ));
     entries.push(("digest".into(), Json::str(digest_to_hex(&s.digest()))));
+    if let Some(signed) = signature {
+        entries.push((
+            "publisher_key".into(),
+            Json::str(bytes_to_hex(&signed.publisher_key)),
+        ));
+        entries.push((
+            "signature".into(),
+            Json::str(bytes_to_hex(&signed.signature)),
+        ));
+    }
     strict_json::to_pretty(&Json::Object(entries))
 }
 
@@ -834,6 +944,43 @@ mod tests {
             row.truncate(2);
         }
         assert_eq!(read_snapshot(&write_snapshot(&s), FILE), Ok(s));
+    }
+
+    #[test]
+    fn signatures_are_read_as_bytes_and_come_in_pairs() {
+        let s = sample();
+        let signed = SnapshotSignature {
+            publisher_key: [7u8; 32],
+            signature: [9u8; 64],
+        };
+        let text = write_signed_snapshot(&s, Some(&signed));
+        assert_eq!(
+            read_snapshot_file(&text, FILE),
+            Ok((s.clone(), Some(signed)))
+        );
+        // The signature is outside the digest: the plain reader accepts the signed file.
+        assert_eq!(read_snapshot(&text, FILE), Ok(s.clone()));
+        assert_eq!(read_snapshot_file(&write_snapshot(&s), FILE), Ok((s, None)));
+        let signed_value = |mutate: fn(&mut Value)| {
+            let mut value: Value = serde_json::from_str(&text).unwrap();
+            mutate(&mut value);
+            read_snapshot_file(&value.to_string(), FILE).unwrap_err()
+        };
+        let e = signed_value(|v| {
+            obj(v).remove("signature");
+        });
+        assert_eq!(e.field, "signature");
+        let e = signed_value(|v| {
+            obj(v).remove("publisher_key");
+        });
+        assert_eq!(e.field, "publisher_key");
+        let e = signed_value(|v| v["signature"] = json!("ab"));
+        assert_eq!(e.field, "signature");
+        assert!(e.reason.contains("128 lower-case hex digits"), "{e}");
+        let e = signed_value(|v| v["publisher_key"] = json!("AB".repeat(32)));
+        assert_eq!(e.field, "publisher_key");
+        let e = signed_value(|v| v["publisher_key"] = json!(1));
+        assert_eq!(e.field, "publisher_key");
     }
 
     #[test]

@@ -10,11 +10,13 @@ use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::margin::Position;
 use zkmargin_circuits::profile::{self, Profile};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::read_snapshot;
 use zkmargin_circuits::strict_json::shown;
 use zkmargin_circuits::units::{self, MAX_LEVEL_PPM, MIN_LEVEL_PPM, TIME_BITS};
 use zkmargin_prover::account::{read_account, Account};
 use zkmargin_prover::network;
+use zkmargin_verifier::publisher::{
+    parse_public_hex, read_public, read_signed_snapshot, PublisherKey, SignedSnapshot,
+};
 
 use crate::errors::Failure;
 
@@ -62,10 +64,27 @@ pub fn read_text(path: &Path, flag: &str, limit: u64) -> Result<String, Failure>
     })
 }
 
-/// Reads and checks `snapshot.json` (digest included).
+/// Reads and checks `snapshot.json` (digest included, and the publisher's signature when the
+/// snapshot is signed).
 pub fn load_snapshot(path: &Path) -> Result<Snapshot, Failure> {
+    Ok(load_signed_snapshot(path)?.snapshot)
+}
+
+/// [`load_snapshot`], keeping the publisher's (checked) signature.
+pub fn load_signed_snapshot(path: &Path) -> Result<SignedSnapshot, Failure> {
     let text = read_text(path, "--snapshot", JSON_FILE_LIMIT)?;
-    Ok(read_snapshot(&text, &label(path))?)
+    Ok(read_signed_snapshot(&text, &label(path))?)
+}
+
+/// `--publisher`: the publisher's public key, as 64 hex digits or a key file
+/// (`zkmargin publisher keygen` writes one).
+pub fn parse_publisher(text: &str) -> Result<PublisherKey, Failure> {
+    let path = Path::new(text);
+    if path.is_file() {
+        let content = read_text(path, "--publisher", JSON_FILE_LIMIT)?;
+        return Ok(read_public(&content, &label(path))?);
+    }
+    parse_public_hex(text).map_err(|reason| Failure::flag("--publisher", reason))
 }
 
 /// Reads an account file and checks it against the snapshot (down to its Merkle openings).

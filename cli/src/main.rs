@@ -17,6 +17,7 @@
 mod commands;
 mod errors;
 mod inputs;
+mod plot;
 mod report;
 
 use std::ffi::OsString;
@@ -57,6 +58,29 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Build the bundled example network, prove for one account and verify as a venue.
     Demo(DemoArgs),
+    /// Auditor: the circuit's columns, gates, lookups, rows and proof size, and the pinned
+    /// keys; --layout draws it, --vectors verifies the frozen proofs (exit 3 on a mismatch).
+    Audit(commands::audit::AuditArgs),
+    /// Trader: make a secret, or assemble the account file from the openings.
+    #[command(subcommand)]
+    Account(commands::parties::AccountCommand),
+    /// Registry: give account keys their index in every tree.
+    #[command(subcommand)]
+    Registry(commands::parties::RegistryCommand),
+    /// A chain's vault: commit its balances to a Merkle root.
+    #[command(subcommand)]
+    Vault(commands::parties::VaultCommand),
+    /// A venue: commit its positions to a Merkle root.
+    #[command(subcommand)]
+    Venue(commands::parties::VenueCommand),
+    /// Risk publisher: make the Ed25519 key pair that signs snapshots.
+    #[command(subcommand)]
+    Publisher(commands::publisher::PublisherCommand),
+    /// Risk publisher: join prices, risk parameters and every root into a signed snapshot.
+    Publish(commands::publisher::PublishArgs),
+    /// Risk publisher: haircuts from volatility and relay latency.
+    #[command(subcommand)]
+    Risk(commands::risk::RiskCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +100,12 @@ pub struct BuildArgs {
     /// Circuit profile: small, standard or large (default: the smallest that fits).
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
+    /// Compute the haircuts from this risk model (zkmargin.risk/1) in place of haircuts_ppm.
+    #[arg(long, value_name = "RISK.json")]
+    pub risk: Option<PathBuf>,
+    /// Sign the snapshot with this publisher secret key (zkmargin publisher keygen).
+    #[arg(long = "signing-key", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +129,12 @@ pub struct CheckArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Evaluate the book after a price move, e.g. BTC=-10 (percent; repeat for several assets).
+    #[arg(long, value_name = "ASSET=PCT", allow_hyphen_values = true)]
+    pub shock: Vec<String>,
+    /// Draw equity and requirement against a move of each underlying (SVG).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +182,10 @@ pub struct VerifyArgs {
     /// The order the trader sent; the proof must be for exactly this order.
     #[arg(long, value_name = "JSON")]
     pub order: Option<String>,
+    /// The risk publisher's public key (64 hex digits, or its key file): refuse a snapshot
+    /// it did not sign, or that was changed after signing.
+    #[arg(long, value_name = "KEY")]
+    pub publisher: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +253,14 @@ fn run(args: Vec<OsString>) -> i32 {
         Command::Prove(args) => commands::prove::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Audit(args) => commands::audit::run(args),
+        Command::Account(command) => commands::parties::account(command),
+        Command::Registry(command) => commands::parties::registry(command),
+        Command::Vault(command) => commands::parties::vault(command),
+        Command::Venue(command) => commands::parties::venue(command),
+        Command::Publisher(command) => commands::publisher::keygen(command),
+        Command::Publish(args) => commands::publisher::publish_snapshot(args),
+        Command::Risk(command) => commands::risk::run(command),
     };
     match outcome {
         Ok(code) => code,

@@ -468,7 +468,13 @@ fn the_shared_proof_verifies_as_the_venue() {
     ] {
         assert!(run.stdout.contains(needle), "{needle}\n{}", run.show());
     }
-    assert!(!run.stderr.contains("not checked"), "{}", run.show());
+    assert!(!run.stderr.contains("tag was not checked"), "{}", run.show());
+    // No --publisher: the origin of the (unsigned) snapshot is said to be unchecked.
+    assert!(
+        run.stderr.contains("the snapshot's origin was not checked; it is unsigned"),
+        "{}",
+        run.show()
+    );
     // At the epoch's bounds, inclusive.
     for at in [f.valid_from, f.valid_until] {
         verify_as_dex(f, &f.proof, &["--at", &at.to_string()]).expect_code(0);
@@ -495,7 +501,8 @@ fn verify_without_tag_says_so_and_accepts_a_lower_level() {
         "{}",
         run.show()
     );
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.show());
+    // One note for the tag, one for the snapshot's origin (no --publisher).
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.show());
 }
 
 // ------------------------------------------------------------------------------- rejections

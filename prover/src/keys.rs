@@ -62,6 +62,24 @@ pub fn build_keys(profile: Profile) -> Result<Keys, KeysError> {
     })
 }
 
+/// Builds the proving key of a profile from parameters and a verifying key the caller has
+/// already built and checked (`zkmargin audit` prints the key's digest before proving).
+pub fn keys_from(
+    profile: Profile,
+    params: CommitmentParams,
+    vk: MarginVerifyingKey,
+) -> Result<Keys, KeysError> {
+    let stage = Stage::start(format!("building the proving key of profile {}", profile.name));
+    let pk = keygen_pk(&params, vk, &MarginCircuit::blank(profile))
+        .map_err(|e| KeysError::Keygen(profile.name, e))?;
+    stage.finish(format!("proving key of profile {}", profile.name));
+    Ok(Keys {
+        profile,
+        params,
+        pk,
+    })
+}
+
 /// The keys of a profile, built at most once per process.
 pub fn keys(profile: Profile) -> Result<Arc<Keys>, KeysError> {
     static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<Keys>>>> = OnceLock::new();

@@ -17,21 +17,25 @@ use std::path::Path;
 
 use ff::Field;
 use rand_core::CryptoRng;
-use zkmargin_circuits::hash::{account_key, collateral_leaf, position_leaf, Fp, MerkleTree};
+use zkmargin_circuits::hash::{account_key, Fp};
 use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::margin::{self, Book, Kind, MarginError, Position, RiskParams, Side};
 use zkmargin_circuits::profile::{self, Profile};
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
 use zkmargin_circuits::snapshot_json::{
-    read_epoch_params, write_snapshot, EpochParams, EPOCH_PARAM_KEYS,
+    read_epoch_params_with, write_signed_snapshot, EpochParams, HaircutSource, SnapshotSignature,
+    EPOCH_PARAM_KEYS,
 };
 use zkmargin_circuits::strict_json::{self, key_path, shown, At, Json};
 use zkmargin_circuits::units::{
     self, AMOUNT_BITS, AMOUNT_DECIMALS, PRICE_BITS, PRICE_DECIMALS, TIME_BITS,
 };
 
-use crate::account::{padded_amounts, padded_slots, write_account_file, Account, Opening};
+use crate::account::{write_account_file, Account};
 use crate::fsutil;
+use crate::parties::{
+    assemble, build_tree, publish, Epoch, Holding, OpeningFile, Registry, RootFile, TreeKind,
+};
 
 /// The `format` of a network file.
 pub const NETWORK_FORMAT: &str = "zkmargin.network/1";
@@ -353,6 +357,16 @@ pub fn positions_to_json(positions: &[Vec<Position>], assets: &[Asset], venues: 
 /// Reads `network.json` (DESIGN.md "Files"): the epoch parameters with every bound checked,
 /// then the accounts, each with a unique file-safe name, its collateral and its positions.
 pub fn read_network(text: &str, file: &str) -> Result<Network, InputError> {
+    read_network_with(text, file, None)
+}
+
+/// [`read_network`], with the haircuts computed by `haircuts` when given (`network build
+/// --risk`): `haircuts_ppm` may then be left out, and is replaced when present.
+pub fn read_network_with(
+    text: &str,
+    file: &str,
+    haircuts: Option<HaircutSource>,
+) -> Result<Network, InputError> {
     let json = strict_json::parse(text, file)?;
     let root = At::root(file, &json);
     let top = root.object()?;
@@ -360,7 +374,7 @@ pub fn read_network(text: &str, file: &str) -> Result<Network, InputError> {
     let mut keys = vec!["format", "accounts"];
     keys.extend(EPOCH_PARAM_KEYS);
     top.only(&keys)?;
-    let params = read_epoch_params(&top)?;
+    let params = read_epoch_params_with(&top, haircuts)?;
     let risk = params.risk_params();
 
     let mut accounts: Vec<NetworkAccount> = Vec::new();
@@ -449,139 +463,185 @@ pub fn choose_profile(network: &Network, forced: Option<Profile>) -> Result<Prof
         .unwrap_or_else(|| InputError::new(&network.file, "(top level)", "no profile is defined")))
 }
 
-/// Builds the network: picks the profile, gives the accounts indices `0, 1, 2, ...` in file
-/// order, draws each account's `sk` and a salt per present leaf, builds one Merkle tree per
-/// chain and per venue, and returns the snapshot (roots included) and every account with its
-/// openings.
-///
-/// A leaf is present only where the account holds a nonzero amount on the chain, or at least
-/// one position at the venue; elsewhere the tree holds 0 and the salt is 0.
+/// What `build` draws at random: each account's `sk` and a salt per tree where it holds
+/// something (`Fp::ZERO` elsewhere). `chain_salts[i][c]`, `venue_salts[i][v]` for account `i`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draws {
+    pub secrets: Vec<Fp>,
+    pub chain_salts: Vec<Vec<Fp>>,
+    pub venue_salts: Vec<Vec<Fp>>,
+}
+
+impl Draws {
+    /// Draws account by account, in file order: `sk`, then a salt for every chain where the
+    /// account holds a nonzero amount, then one for every venue where it holds a position.
+    pub fn draw<R: CryptoRng + ?Sized>(network: &Network, rng: &mut R) -> Draws {
+        let mut draws = Draws {
+            secrets: Vec::new(),
+            chain_salts: Vec::new(),
+            venue_salts: Vec::new(),
+        };
+        for account in &network.accounts {
+            draws.secrets.push(Fp::random(&mut *rng));
+            let mut salt = |present: bool| {
+                if present {
+                    Fp::random(&mut *rng)
+                } else {
+                    Fp::ZERO
+                }
+            };
+            let chains: Vec<Fp> = account
+                .book
+                .balances
+                .iter()
+                .map(|row| salt(row.iter().any(|&x| x != 0)))
+                .collect();
+            let venues: Vec<Fp> = account
+                .book
+                .positions
+                .iter()
+                .map(|slots| salt(!slots.is_empty()))
+                .collect();
+            draws.chain_salts.push(chains);
+            draws.venue_salts.push(venues);
+        }
+        draws
+    }
+}
+
+/// Builds the network: picks the profile, draws every account's `sk` and leaf salts
+/// ([`Draws::draw`]) and runs the parties' steps ([`build_with`]). Returns the snapshot (roots
+/// included, unsigned) and every account with its openings.
 pub fn build<R: CryptoRng + ?Sized>(
     network: &Network,
     profile: Option<Profile>,
     rng: &mut R,
 ) -> Result<(Snapshot, Vec<Account>), InputError> {
     let profile = choose_profile(network, profile)?;
+    let draws = Draws::draw(network, rng);
+    build_with(network, profile, &draws)
+}
+
+/// The network built by the composition of the parties' steps (`parties`), with these draws:
+///
+/// 1. each trader's key `H(1, sk)` is registered, in file order (indices `0, 1, 2, ...`);
+/// 2. each chain's vault builds its tree over the registry (`parties::build_tree`), and so
+///    does each venue: a leaf is present only where the account holds a nonzero amount on the
+///    chain, or at least one position at the venue; elsewhere the tree holds 0 and the salt is 0;
+/// 3. the publisher publishes the epoch with their roots (`parties::publish`);
+/// 4. each trader assembles its account file from its openings (`parties::assemble`).
+///
+/// The multi-party commands (`account new`, `registry add`, `vault build`, `venue build`,
+/// `publish`, `account assemble`) run the same functions, so the same data and draws give the
+/// same snapshot digest and the same proof inputs.
+pub fn build_with(
+    network: &Network,
+    profile: Profile,
+    draws: &Draws,
+) -> Result<(Snapshot, Vec<Account>), InputError> {
+    check_network_fits(network, &profile)?;
     let params = &network.params;
+    let file = network.file.as_str();
     let shape_error = |i: usize, what: &str| {
         InputError::new(
-            &network.file,
+            file,
             format!("accounts[{i}]"),
             format!("the book does not match the network's {what}"),
         )
     };
-
-    struct Drawn {
-        sk: Fp,
-        chains: Vec<(bool, Fp)>,
-        venues: Vec<(bool, Fp)>,
+    let n = network.accounts.len();
+    if draws.secrets.len() != n || draws.chain_salts.len() != n || draws.venue_salts.len() != n {
+        return Err(InputError::new(
+            file,
+            "accounts",
+            "one secret and one set of salts per account are required",
+        ));
     }
-    let mut chain_leaves: Vec<Vec<(u64, Fp)>> = vec![Vec::new(); params.chains.len()];
-    let mut venue_leaves: Vec<Vec<(u64, Fp)>> = vec![Vec::new(); params.venues.len()];
-    let mut drawn = Vec::with_capacity(network.accounts.len());
-    for (i, account) in network.accounts.iter().enumerate() {
-        let idx = i as u64;
+
+    // 1. The registry.
+    let mut registry = Registry::default();
+    for (i, (account, sk)) in network.accounts.iter().zip(&draws.secrets).enumerate() {
         let book = &account.book;
         if book.balances.len() != params.chains.len()
             || book
                 .balances
                 .iter()
                 .any(|row| row.len() != params.assets.len())
+            || draws.chain_salts[i].len() != params.chains.len()
         {
             return Err(shape_error(i, "chains and assets"));
         }
-        if book.positions.len() != params.venues.len() {
+        if book.positions.len() != params.venues.len()
+            || draws.venue_salts[i].len() != params.venues.len()
+        {
             return Err(shape_error(i, "venues"));
         }
-        let sk = Fp::random(&mut *rng);
-        let key = account_key(sk);
-        let mut chains = Vec::with_capacity(params.chains.len());
-        for ((chain, amounts), leaves) in params
-            .chains
-            .iter()
-            .zip(&book.balances)
-            .zip(&mut chain_leaves)
-        {
-            let present = amounts.iter().any(|&x| x != 0);
-            let salt = if present {
-                let salt = Fp::random(&mut *rng);
-                let padded =
-                    padded_amounts(&profile, amounts).ok_or_else(|| shape_error(i, "profile"))?;
-                leaves.push((idx, collateral_leaf(key, chain.id, &padded, salt)));
-                salt
-            } else {
-                Fp::ZERO
-            };
-            chains.push((present, salt));
-        }
-        let mut venues = Vec::with_capacity(params.venues.len());
-        for ((venue, slots), leaves) in params
-            .venues
-            .iter()
-            .zip(&book.positions)
-            .zip(&mut venue_leaves)
-        {
-            let present = !slots.is_empty();
-            let salt = if present {
-                let salt = Fp::random(&mut *rng);
-                let padded =
-                    padded_slots(&profile, slots).ok_or_else(|| shape_error(i, "profile"))?;
-                leaves.push((idx, position_leaf(key, venue.id, &padded, salt)));
-                salt
-            } else {
-                Fp::ZERO
-            };
-            venues.push((present, salt));
-        }
-        drawn.push(Drawn { sk, chains, venues });
+        registry
+            .add(&account.name, account_key(*sk))
+            .map_err(|reason| InputError::new(file, format!("accounts[{i}].name"), reason))?;
     }
 
-    let chain_trees: Vec<MerkleTree> = chain_leaves
-        .iter()
-        .map(|leaves| MerkleTree::new(profile.depth, leaves))
-        .collect();
-    let venue_trees: Vec<MerkleTree> = venue_leaves
-        .iter()
-        .map(|leaves| MerkleTree::new(profile.depth, leaves))
-        .collect();
-    let snapshot = params.clone().into_snapshot(
+    // 2. Every vault and every venue builds its tree.
+    let epoch = Epoch {
         profile,
-        chain_trees.iter().map(MerkleTree::root).collect(),
-        venue_trees.iter().map(MerkleTree::root).collect(),
-    );
-    let digest = snapshot.digest();
-
-    let openings = |trees: &[MerkleTree], drawn: &[(bool, Fp)], idx: u64| -> Vec<Opening> {
-        trees
-            .iter()
-            .zip(drawn)
-            .map(|(tree, &(present, salt))| Opening {
-                present,
-                salt,
-                path: tree.path(idx),
-            })
-            .collect()
+        params: params.clone(),
     };
-    let accounts = network
-        .accounts
+    let mut trees = Vec::new();
+    for (c, chain) in params.chains.iter().enumerate() {
+        let holdings: Vec<Holding> = network
+            .accounts
+            .iter()
+            .map(|a| Holding::Collateral(a.book.balances[c].clone()))
+            .collect();
+        let salts: Vec<Fp> = draws.chain_salts.iter().map(|s| s[c]).collect();
+        trees.push(build_tree(
+            &epoch,
+            TreeKind::Chain,
+            chain,
+            &registry,
+            &holdings,
+            &salts,
+            file,
+        )?);
+    }
+    for (v, venue) in params.venues.iter().enumerate() {
+        let holdings: Vec<Holding> = network
+            .accounts
+            .iter()
+            .map(|a| Holding::Positions(a.book.positions[v].clone()))
+            .collect();
+        let salts: Vec<Fp> = draws.venue_salts.iter().map(|s| s[v]).collect();
+        trees.push(build_tree(
+            &epoch,
+            TreeKind::Venue,
+            venue,
+            &registry,
+            &holdings,
+            &salts,
+            file,
+        )?);
+    }
+
+    // 3. The publisher.
+    let roots: Vec<(String, RootFile)> = trees
         .iter()
-        .zip(&drawn)
-        .enumerate()
-        .map(|(i, (account, d))| {
-            let idx = i as u64;
-            Account {
-                name: account.name.clone(),
-                profile,
-                epoch: snapshot.epoch,
-                snapshot_digest: digest,
-                sk: d.sk,
-                idx,
-                book: account.book.clone(),
-                chain_openings: openings(&chain_trees, &d.chains, idx),
-                venue_openings: openings(&venue_trees, &d.venues, idx),
-            }
-        })
+        .map(|t| (file.to_string(), t.root.clone()))
         .collect();
+    let snapshot = publish(&epoch, &roots)?;
+
+    // 4. Every trader assembles its account.
+    let accounts = draws
+        .secrets
+        .iter()
+        .enumerate()
+        .map(|(i, sk)| {
+            let openings: Vec<(String, OpeningFile)> = trees
+                .iter()
+                .map(|t| (file.to_string(), t.openings[i].clone()))
+                .collect();
+            assemble(*sk, &snapshot, &openings)
+        })
+        .collect::<Result<Vec<Account>, InputError>>()?;
     Ok((snapshot, accounts))
 }
 
@@ -589,6 +649,16 @@ pub fn build<R: CryptoRng + ?Sized>(
 /// `dir/accounts/<name>.json` (mode 0600, in a directory created with mode 0700), each file
 /// written atomically.
 pub fn write_build(dir: &Path, snapshot: &Snapshot, accounts: &[Account]) -> io::Result<()> {
+    write_build_signed(dir, snapshot, None, accounts)
+}
+
+/// [`write_build`], the snapshot carrying the publisher's signature when given.
+pub fn write_build_signed(
+    dir: &Path,
+    snapshot: &Snapshot,
+    signature: Option<&SnapshotSignature>,
+    accounts: &[Account],
+) -> io::Result<()> {
     fsutil::create_dir_all(dir, None)?;
     let account_dir = dir.join("accounts");
     fsutil::create_dir_all(&account_dir, Some(0o700))?;
@@ -601,7 +671,7 @@ pub fn write_build(dir: &Path, snapshot: &Snapshot, accounts: &[Account]) -> io:
     }
     fsutil::write_atomic(
         &dir.join("snapshot.json"),
-        write_snapshot(snapshot).as_bytes(),
+        write_signed_snapshot(snapshot, signature).as_bytes(),
         None,
     )
 }

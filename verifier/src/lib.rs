@@ -4,4 +4,5 @@
 
 pub mod envelope;
 pub mod keys;
+pub mod publisher;
 pub mod verify;

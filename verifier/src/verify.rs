@@ -238,25 +238,44 @@ pub fn verify_bytes(
 /// Verifies many proofs of one profile together with halo2's `BatchVerifier` (one
 /// multi-scalar multiplication for all). When the batch fails, each proof is verified on its
 /// own to name the bad ones. Returns the rejections, by position; empty when all are valid.
+///
+/// halo2's batch verifier reads each proof as a stream and ignores bytes after its end, so
+/// every proof's length is checked against its profile's first: a proof with trailing bytes
+/// is refused here as it is by [`verify_statement`].
 pub fn verify_batch(
     params: &Params<vesta::Affine>,
     vk: &MarginVerifyingKey,
     items: &[(Vec<u8>, PublicStatement)],
 ) -> Vec<(usize, Rejection)> {
+    let mut rejected = vec![];
     let mut batch = BatchVerifier::new();
-    for (proof, statement) in items {
-        batch.add_proof(vec![vec![statement.to_instance()]], proof.clone());
+    let mut batched = vec![];
+    for (i, (proof, statement)) in items.iter().enumerate() {
+        let profile = statement.profile.name;
+        match proof_bytes(profile) {
+            Some(expected) if expected == proof.len() => {
+                batch.add_proof(vec![vec![statement.to_instance()]], proof.clone());
+                batched.push(i);
+            }
+            expected => rejected.push((
+                i,
+                Rejection::ProofLength {
+                    profile: profile.to_string(),
+                    expected: expected.unwrap_or(0),
+                    found: proof.len(),
+                },
+            )),
+        }
     }
-    if batch.finalize(params, vk) {
-        return vec![];
+    if batched.is_empty() || batch.finalize(params, vk) {
+        return rejected;
     }
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (proof, statement))| {
-            verify_statement(params, vk, proof, statement)
-                .err()
-                .map(|e| (i, e))
-        })
-        .collect()
+    rejected.extend(batched.into_iter().filter_map(|i| {
+        let (proof, statement) = &items[i];
+        verify_statement(params, vk, proof, statement)
+            .err()
+            .map(|e| (i, e))
+    }));
+    rejected.sort_by_key(|(i, _)| *i);
+    rejected
 }

@@ -26,6 +26,7 @@ use halo2_proofs::{
 };
 
 use crate::hash::Fp;
+use crate::mutation::switch;
 
 /// A cell in the circuit.
 pub type Cell = AssignedCell<Fp, Fp>;
@@ -155,7 +156,10 @@ impl ArithChip {
                 q,
                 [(
                     "row",
-                    k_m * a.clone() * b.clone() + k_a * a + k_b * b + k_c * c + k_d * d + k_0,
+                    switch(
+                        "arith/row",
+                        k_m * a.clone() * b.clone() + k_a * a + k_b * b + k_c * c + k_d * d + k_0,
+                    ),
                 )],
             )
         });

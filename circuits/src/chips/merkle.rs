@@ -16,13 +16,14 @@
 //! index"). The hash of `(left, right)` is the next level's node.
 
 use halo2_proofs::{
-    circuit::{AssignedCell, Layouter},
+    circuit::{AssignedCell, Layouter, Value},
     plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector},
     poly::Rotation,
 };
 
 use super::poseidon::HashInstructions;
 use crate::hash::Fp;
+use crate::mutation::switch;
 
 /// The ordered pair `(left, right)` a level hashes.
 pub type OrderedPair = (AssignedCell<Fp, Fp>, AssignedCell<Fp, Fp>);
@@ -34,15 +35,31 @@ pub struct MerkleConfig {
     q_merkle: Selector,
 }
 
+/// Witness tampering of one swap, for the dishonest-prover corpus (`corpus`). It changes the
+/// values a dishonest prover writes into the `left` and `right` cells, never the constraints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SwapForge {
+    /// The honest order.
+    #[default]
+    Honest,
+    /// The order the bit does not say (`left`'s constraint objects).
+    FlipOrder,
+    /// The honest `left`, and this value as `right` (`right`'s constraint objects).
+    Right(Fp),
+}
+
 /// What the Merkle chip can do.
 pub trait MerkleInstructions {
     /// Orders `(node, sibling)` by `bit`: `(node, sibling)` when 0, `(sibling, node)` when 1.
+    /// `name` labels the region; `forge` is `SwapForge::Honest` except in the corpus.
     fn swap(
         &self,
         layouter: &mut impl Layouter<Fp>,
+        name: &str,
         node: &AssignedCell<Fp, Fp>,
         sibling: &AssignedCell<Fp, Fp>,
         bit: &AssignedCell<Fp, Fp>,
+        forge: SwapForge,
     ) -> Result<OrderedPair, Error>;
 }
 
@@ -70,12 +87,24 @@ impl MerkleChip {
             Constraints::with_selector(
                 q,
                 [
-                    ("bit is boolean", bit.clone() * (one - bit.clone())),
+                    (
+                        "bit is boolean",
+                        switch(
+                            "merkle swap/bit is boolean",
+                            bit.clone() * (one - bit.clone()),
+                        ),
+                    ),
                     (
                         "left",
-                        left.clone() - node.clone() - bit * (sibling.clone() - node.clone()),
+                        switch(
+                            "merkle swap/left",
+                            left.clone() - node.clone() - bit * (sibling.clone() - node.clone()),
+                        ),
                     ),
-                    ("right", right - (node + sibling - left)),
+                    (
+                        "right",
+                        switch("merkle swap/right", right - (node + sibling - left)),
+                    ),
                 ],
             )
         });
@@ -91,27 +120,34 @@ impl MerkleInstructions for MerkleChip {
     fn swap(
         &self,
         layouter: &mut impl Layouter<Fp>,
+        name: &str,
         node: &AssignedCell<Fp, Fp>,
         sibling: &AssignedCell<Fp, Fp>,
         bit: &AssignedCell<Fp, Fp>,
+        forge: SwapForge,
     ) -> Result<OrderedPair, Error> {
         let [a, b, c, d] = self.config.advice;
         layouter.assign_region(
-            || "merkle swap",
+            || name,
             |mut region| {
                 self.config.q_merkle.enable(&mut region, 0)?;
                 let node = node.copy_advice(|| "node", &mut region, a, 0)?;
                 let sibling = sibling.copy_advice(|| "sibling", &mut region, b, 0)?;
                 let bit = bit.copy_advice(|| "bit", &mut region, c, 0)?;
-                let swap = bit.value().map(|b| *b == Fp::one());
+                let swap = bit
+                    .value()
+                    .map(|b| (*b == Fp::one()) ^ (forge == SwapForge::FlipOrder));
                 let n = node.value().copied();
                 let s = sibling.value().copied();
                 let left = swap
                     .zip(n.zip(s))
                     .map(|(swap, (n, s))| if swap { s } else { n });
-                let right = swap
-                    .zip(n.zip(s))
-                    .map(|(swap, (n, s))| if swap { n } else { s });
+                let right = match forge {
+                    SwapForge::Right(value) => Value::known(value),
+                    _ => swap
+                        .zip(n.zip(s))
+                        .map(|(swap, (n, s))| if swap { n } else { s }),
+                };
                 let left = region.assign_advice(|| "left", d, 0, || left)?;
                 let right = region.assign_advice(|| "right", a, 1, || right)?;
                 Ok((left, right))
@@ -121,22 +157,33 @@ impl MerkleInstructions for MerkleChip {
 }
 
 /// The root reached from `leaf` through `siblings` (bottom up), ordering each level by the
-/// matching cell of `bits`.
+/// matching cell of `bits`. `name` prefixes the regions' names; `forge(level)` is
+/// `SwapForge::Honest` except in the dishonest-prover corpus.
+#[allow(clippy::too_many_arguments)]
 pub fn merkle_root(
     merkle: &impl MerkleInstructions,
     hasher: &impl HashInstructions,
     layouter: &mut impl Layouter<Fp>,
+    name: &str,
     leaf: &AssignedCell<Fp, Fp>,
     siblings: &[AssignedCell<Fp, Fp>],
     bits: &[AssignedCell<Fp, Fp>],
+    forge: impl Fn(usize) -> SwapForge,
 ) -> Result<AssignedCell<Fp, Fp>, Error> {
     assert_eq!(siblings.len(), bits.len(), "one index bit per level");
     let mut node = leaf.clone();
     for (level, (sibling, bit)) in siblings.iter().zip(bits).enumerate() {
-        let (left, right) = merkle.swap(layouter, &node, sibling, bit)?;
+        let (left, right) = merkle.swap(
+            layouter,
+            &format!("{name}: merkle swap at height {level}"),
+            &node,
+            sibling,
+            bit,
+            forge(level),
+        )?;
         node = hasher.hash(
             layouter,
-            &format!("node at height {}", level + 1),
+            &format!("{name}: node at height {}", level + 1),
             &[left, right],
         )?;
     }
@@ -216,7 +263,16 @@ mod tests {
             let chip = MerkleChip::construct(merkle.clone());
             let hasher = PoseidonChip::construct(poseidon);
             let root = match self.bad_left {
-                None => merkle_root(&chip, &hasher, &mut layouter, &leaf, &path, &bits)?,
+                None => merkle_root(
+                    &chip,
+                    &hasher,
+                    &mut layouter,
+                    "open",
+                    &leaf,
+                    &path,
+                    &bits,
+                    |_| SwapForge::Honest,
+                )?,
                 Some(bad) => {
                     let [a, b, c, d] = merkle.advice;
                     let (left, right) = layouter.assign_region(
@@ -239,7 +295,14 @@ mod tests {
                     )?;
                     let mut node = hasher.hash(&mut layouter, "level 1", &[left, right])?;
                     for h in 1..path.len() {
-                        let (l, r) = chip.swap(&mut layouter, &node, &path[h], &bits[h])?;
+                        let (l, r) = chip.swap(
+                            &mut layouter,
+                            "swap",
+                            &node,
+                            &path[h],
+                            &bits[h],
+                            SwapForge::Honest,
+                        )?;
                         node = hasher.hash(&mut layouter, "level", &[l, r])?;
                     }
                     node

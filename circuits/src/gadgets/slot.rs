@@ -33,7 +33,7 @@ use super::record::{self, RecordFields};
 use super::Tools;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
-use crate::chips::select::SelectInstructions;
+use crate::chips::select::{SelectForge, SelectInstructions};
 use crate::hash::Fp;
 use crate::margin::{self, Kind, Position, PositionTerms, RiskParams, Side};
 use crate::profile::Profile;
@@ -98,6 +98,12 @@ pub struct SlotTamper {
     pub mm: i64,
     pub credit: i64,
     pub debit: i64,
+    /// Weights or a claimed record in the select chip.
+    pub select: SelectForge,
+    /// Unpack the selected record into these limbs.
+    pub record: Option<RecordFields>,
+    /// Claim this expiry bucket.
+    pub bucket: Option<usize>,
 }
 
 /// The terms of a slot.
@@ -197,6 +203,12 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
                 local % profile.buckets,
             );
         }
+        if let Some(record) = tamper.record {
+            w.record = record;
+        }
+        if let Some(bucket) = tamper.bucket {
+            w.bucket = bucket;
+        }
         w
     });
 
@@ -277,6 +289,7 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
         &n("parameter record"),
         ctx.records,
         witness.as_ref().map(|w| w.choice),
+        tamper.select,
     )?;
     let record = record::unpack(
         arith,

@@ -1,21 +1,38 @@
-//! `zkmargin check --snapshot S --account A [--venue NAME] [--level X] [--order JSON] [--json]`
+//! `zkmargin check --snapshot S --account A [--venue NAME] [--level X] [--order JSON] [--json]
+//! [--shock ASSET=PCT ...] [--plot FILE.svg]`
 //!
 //! The margin report of the reference engine (`margin::evaluate`, the rules the circuit
 //! proves), without proving: collateral per chain and asset, figures per venue and slot, the
 //! order's margin, the totals and the headroom. Exit 0 when solvent, 2 when insolvent, 1 on
 //! bad input.
+//!
+//! Risk views (`zkmargin_prover::scenarios`, the same engine at shocked prices):
+//!
+//! - the report adds, for each asset the book is exposed to, the smallest uniform move of its
+//!   price, down and up, that uses up the headroom (to 0.0001%, i.e. one ppm of the price);
+//! - `--shock BTC=-10` evaluates the book after the move (repeat for several assets); the
+//!   report, and the exit code, are then those of the moved book, the order being a position
+//!   entered at the snapshot price;
+//! - `--plot FILE.svg` draws equity and requirement against moves of -50% to +50% of each
+//!   exposed asset.
 
 use std::path::Path;
 
 use zkmargin_circuits::input_error::InputError;
-use zkmargin_circuits::margin::{MarginError, Report};
+use zkmargin_circuits::margin::{Book, MarginError, Report};
 use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_circuits::snapshot_json::digest_to_hex;
+use zkmargin_circuits::strict_json::{shown, Json};
+use zkmargin_circuits::units::{self, format_scaled};
 use zkmargin_prover::account::Account;
+use zkmargin_prover::fsutil::write_atomic;
 use zkmargin_prover::prove;
+use zkmargin_prover::scenarios::{self, BreakingMoves, PERCENT};
 
 use crate::errors::{Failure, Outcome, INSOLVENT, OK};
 use crate::inputs::{load_account, load_snapshot, parse_level, parse_order, venue_index};
-use crate::report::{json_text, margin_json, margin_table, print, View};
+use crate::plot::{check_svg_path, move_curves, Curve};
+use crate::report::{json_text, margin_json, margin_table, price, print, table, View};
 use crate::CheckArgs;
 
 /// A book the engine cannot value. The account file was checked when read, so this names it.
@@ -40,8 +57,165 @@ pub fn evaluate(
         .map_err(|e| margin_failure(account_path, e))
 }
 
+/// A move in ppm of the price as a signed percentage, e.g. `-12.3456%`.
+pub fn move_text(move_ppm: i64) -> String {
+    let sign = if move_ppm > 0 { "+" } else { "" };
+    format!("{sign}{}%", format_scaled(move_ppm as i128, 4))
+}
+
+/// `--shock ASSET=PCT`: an asset of the snapshot and a move in percent (at most 4 decimals,
+/// at least -100, the moved price below 2^48). Each asset at most once.
+pub fn parse_shocks(texts: &[String], snapshot: &Snapshot) -> Result<Vec<(usize, i64)>, Failure> {
+    let mut shocks: Vec<(usize, i64)> = Vec::new();
+    for text in texts {
+        let bad = |reason: String| Failure::flag("--shock", format!("{}: {reason}", shown(text)));
+        let (symbol, pct) = text
+            .split_once('=')
+            .ok_or_else(|| bad("expected ASSET=PCT, such as BTC=-10".into()))?;
+        let asset = snapshot.asset_index(symbol).ok_or_else(|| {
+            let known: Vec<&str> = snapshot.assets.iter().map(|a| a.symbol.as_str()).collect();
+            bad(format!(
+                "unknown asset (the snapshot's: {})",
+                known.join(", ")
+            ))
+        })?;
+        // Percent with 4 decimals is ppm of the price: 1% = 10000 ppm.
+        let ppm = units::parse_scaled(pct, 4)
+            .map_err(|e| bad(format!("{e} (a percentage, such as -10 or 2.5)")))?;
+        let ppm = i64::try_from(ppm)
+            .ok()
+            .filter(|m| *m >= -scenarios::MAX_DOWN)
+            .ok_or_else(|| bad("a move is at least -100%".into()))?;
+        if scenarios::moved_price(snapshot.assets[asset].price, ppm).is_none() {
+            return Err(bad(
+                "the moved price would reach 2^48 e8 (about 2.8 million USD), beyond what a \
+                 snapshot holds"
+                    .into(),
+            ));
+        }
+        if shocks.iter().any(|(a, _)| *a == asset) {
+            return Err(bad(format!("{symbol} is shocked twice")));
+        }
+        shocks.push((asset, ppm));
+    }
+    Ok(shocks)
+}
+
+/// The moves section of the report.
+fn moves_table(snapshot: &Snapshot, moves: &[BreakingMoves], solvent: bool) -> String {
+    let mut out = String::from(
+        "Price moves that use up the headroom (each asset alone, the order as a position \
+         entered at the snapshot price; to 1 ppm of the price)\n",
+    );
+    if !solvent {
+        out.push_str("  none: the book is insolvent already\n");
+        return out;
+    }
+    let mut rows = vec![vec![
+        "asset".to_string(),
+        "price (USD)".into(),
+        "down".into(),
+        "price then".into(),
+        "up".into(),
+        "price then".into(),
+    ]];
+    for m in moves {
+        let p = snapshot.assets[m.asset].price;
+        let side = |found: Option<i64>, sign: i64, limit: i64| match found {
+            Some(ppm) => (
+                move_text(sign * ppm),
+                scenarios::moved_price(p, sign * ppm).map_or("-".into(), price),
+            ),
+            None => (format!("none to {}", move_text(sign * limit)), "-".into()),
+        };
+        let (down, down_price) = side(m.down, -1, scenarios::MAX_DOWN);
+        let (up, up_price) = side(m.up, 1, m.up_limit);
+        rows.push(vec![
+            snapshot.assets[m.asset].symbol.clone(),
+            price(p),
+            down,
+            down_price,
+            up,
+            up_price,
+        ]);
+    }
+    out.push_str(&table(&rows, &[false, true, true, true, true, true], 2));
+    out
+}
+
+fn moves_json(snapshot: &Snapshot, moves: &[BreakingMoves]) -> Json {
+    let pct = |ppm: Option<i64>, sign: i64| {
+        ppm.map_or(Json::Null, |m| {
+            Json::str(format_scaled((sign * m) as i128, 4))
+        })
+    };
+    Json::Array(
+        moves
+            .iter()
+            .map(|m| {
+                Json::object([
+                    ("asset", Json::str(&snapshot.assets[m.asset].symbol)),
+                    ("down_pct", pct(m.down, -1)),
+                    ("up_pct", pct(m.up, 1)),
+                    ("up_searched_to_pct", pct(Some(m.up_limit), 1)),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// The object with `extra` entries set: replaced where the key exists, else appended.
+fn with_entries(json: Json, extra: Vec<(&str, Json)>) -> Json {
+    match json {
+        Json::Object(mut entries) => {
+            for (key, value) in extra {
+                match entries.iter_mut().find(|(k, _)| k == key) {
+                    Some(entry) => entry.1 = value,
+                    None => entries.push((key.to_string(), value)),
+                }
+            }
+            Json::Object(entries)
+        }
+        other => other,
+    }
+}
+
+/// Equity and requirement of `book` against moves of each exposed asset, -50% to +50%.
+fn curves(
+    snapshot: &Snapshot,
+    book: &Book,
+    level: u64,
+    account: &Path,
+) -> Result<Vec<Curve>, Failure> {
+    let params = snapshot.risk_params();
+    let mut curves = Vec::new();
+    for asset in scenarios::exposed_assets(book, params.prices.len()) {
+        let mut points = Vec::new();
+        for step in -50i64..=50 {
+            let m = step * PERCENT;
+            if let Some(r) = scenarios::evaluate_moved(&params, book, level, &[(asset, m)])
+                .map_err(|e| margin_failure(account, e))?
+            {
+                points.push((
+                    step as f64,
+                    r.equity as f64 / 1e6,
+                    r.requirement as f64 / 1e6,
+                ));
+            }
+        }
+        curves.push(Curve {
+            symbol: snapshot.assets[asset].symbol.clone(),
+            points,
+        });
+    }
+    Ok(curves)
+}
+
 pub fn run(args: &CheckArgs) -> Outcome {
     let level = parse_level(args.level.as_deref())?;
+    if let Some(plot) = &args.plot {
+        check_svg_path(plot)?;
+    }
     let snapshot = load_snapshot(&args.snapshot)?;
     let venue = args
         .venue
@@ -49,18 +223,127 @@ pub fn run(args: &CheckArgs) -> Outcome {
         .map(|name| venue_index(&snapshot, name))
         .transpose()?;
     let order = parse_order(args.order.as_deref(), venue, &snapshot)?;
+    let shocks = parse_shocks(&args.shock, &snapshot)?;
     let account = load_account(&args.account, &snapshot)?;
-    let report = evaluate(&snapshot, &account, &args.account, venue, level, order)?;
+    let params = snapshot.risk_params();
+    let book = scenarios::book_with_order(
+        &params,
+        &account.book,
+        venue.and_then(|v| prove::order_at(v, order)).as_ref(),
+    )
+    .map_err(|e| margin_failure(&args.account, e))?;
+
+    let mut notes = String::new();
+    if let Some(plot) = &args.plot {
+        let title = format!(
+            "{}: equity and requirement ({}x mm) against price moves",
+            account.name,
+            format_scaled(level as i128, 6)
+        );
+        let svg = move_curves(&title, &curves(&snapshot, &book, level, &args.account)?)
+            .map_err(|reason| Failure::flag("--plot", reason))?;
+        write_atomic(plot, svg.as_bytes(), None)
+            .map_err(|e| Failure::io(plot, "--plot", "cannot write the plot", &e))?;
+        notes.push_str(&format!(
+            "wrote {} (equity and requirement)\n",
+            plot.display()
+        ));
+    }
+
+    if shocks.is_empty() {
+        let report = evaluate(&snapshot, &account, &args.account, venue, level, order)?;
+        let moves = scenarios::breaking_moves(&params, &book, level)
+            .map_err(|e| margin_failure(&args.account, e))?;
+        let view = View {
+            snapshot: &snapshot,
+            account: &account,
+            venue,
+            order,
+        };
+        if args.json {
+            let json = with_entries(
+                margin_json(&view, &report),
+                vec![("moves", moves_json(&snapshot, &moves))],
+            );
+            print(&json_text(&json));
+        } else {
+            let mut out = margin_table(&view, &report);
+            out.push('\n');
+            out.push_str(&moves_table(&snapshot, &moves, report.solvent));
+            out.push_str(&notes);
+            print(&out);
+        }
+        return Ok(if report.solvent { OK } else { INSOLVENT });
+    }
+
+    // What if: the engine at the moved prices, the order a position in the book.
+    let report = scenarios::evaluate_moved(&params, &book, level, &shocks)
+        .map_err(|e| margin_failure(&args.account, e))?
+        .ok_or_else(|| Failure::flag("--shock", "a moved price is out of range"))?;
+    let mut moved = snapshot.clone();
+    for &(asset, m) in &shocks {
+        if let Some(p) = scenarios::moved_price(moved.assets[asset].price, m) {
+            moved.assets[asset].price = p;
+        }
+    }
+    let mut moved_account = account.clone();
+    moved_account.book = book;
     let view = View {
-        snapshot: &snapshot,
-        account: &account,
-        venue,
-        order,
+        snapshot: &moved,
+        account: &moved_account,
+        venue: None,
+        order: None,
     };
+    let described: Vec<String> = shocks
+        .iter()
+        .map(|&(a, m)| {
+            format!(
+                "{} {} ({} -> {} USD)",
+                snapshot.assets[a].symbol,
+                move_text(m),
+                price(snapshot.assets[a].price),
+                price(moved.assets[a].price)
+            )
+        })
+        .collect();
     if args.json {
-        print(&json_text(&margin_json(&view, &report)));
+        let shocks_json = Json::Array(
+            shocks
+                .iter()
+                .map(|&(a, m)| {
+                    Json::object([
+                        ("asset", Json::str(&snapshot.assets[a].symbol)),
+                        ("move_pct", Json::str(format_scaled(m as i128, 4))),
+                        ("price", Json::str(price(moved.assets[a].price))),
+                    ])
+                })
+                .collect(),
+        );
+        // The digest is the published snapshot's: the moved prices are not a snapshot.
+        let json = with_entries(
+            margin_json(&view, &report),
+            vec![
+                (
+                    "snapshot_digest",
+                    Json::str(digest_to_hex(&snapshot.digest())),
+                ),
+                ("shocks", shocks_json),
+            ],
+        );
+        print(&json_text(&json));
     } else {
-        print(&margin_table(&view, &report));
+        let mut out = format!(
+            "What if: {} (the snapshot's prices otherwise; the order, if any, is a position \
+             entered at the snapshot price)\n\n",
+            described.join(", ")
+        );
+        // The digest shown is the published snapshot's: the moved prices are not a snapshot.
+        out.push_str(&margin_table(&view, &report).replace(
+            &digest_to_hex(&moved.digest()),
+            &format!("{} (prices moved)", digest_to_hex(&snapshot.digest())),
+        ));
+        out.push_str(&notes);
+        print(&out);
     }
     Ok(if report.solvent { OK } else { INSOLVENT })
 }

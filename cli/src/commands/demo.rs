@@ -3,7 +3,7 @@
 //! One epoch of the bundled example network (`examples/network.json`, compiled in), played by
 //! its three parties in turn, each seeing only what it would see in real life:
 //!
-//! 1. the risk publisher builds the snapshot and publishes its roots and digest;
+//! 1. the risk publisher builds the snapshot, signs its digest and publishes its roots;
 //! 2. a trader checks its book with an order at a venue, then proves it solvent there;
 //! 3. the venue verifies the proof from the public snapshot, the proof file and the tag the
 //!    trader registered, and learns only the public inputs.
@@ -21,13 +21,16 @@ use zkmargin_prover::account::Account;
 use zkmargin_prover::fsutil::write_atomic;
 use zkmargin_prover::network::parse_order;
 use zkmargin_prover::prove;
+use zkmargin_verifier::publisher::PublisherSecret;
 use zkmargin_verifier::verify::Expectation;
 
 use crate::commands::check::evaluate;
-use crate::commands::network::{build_and_write, summary};
+use crate::commands::network::{build_and_write_with, summary};
 use crate::commands::verify::{valid_text, verify_proof_bytes};
 use crate::errors::{Failure, Outcome, OK};
-use crate::inputs::{load_account, load_snapshot, now, read_bytes, PROOF_FILE_LIMIT};
+use crate::inputs::{
+    load_account, load_signed_snapshot, load_snapshot, now, read_bytes, PROOF_FILE_LIMIT,
+};
 use crate::report::{describe, margin_table, print, tag_text, utc, View};
 use crate::DemoArgs;
 
@@ -115,7 +118,18 @@ pub fn run(args: &DemoArgs) -> Outcome {
 
     // 1. The risk publisher.
     let started = Instant::now();
-    let (_, accounts) = build_and_write(EXAMPLE_NETWORK, EXAMPLE_LABEL, None, &dir)?;
+    // The publisher's signing key, drawn for the demo; venues pin its public half.
+    let mut seed = [0u8; 32];
+    rand_core::Rng::fill_bytes(&mut rand_core::UnwrapErr(rand::rngs::SysRng), &mut seed);
+    let publisher = PublisherSecret::from_bytes(&seed);
+    let (_, accounts) = build_and_write_with(
+        EXAMPLE_NETWORK,
+        EXAMPLE_LABEL,
+        None,
+        None,
+        Some(&publisher),
+        &dir,
+    )?;
     let built = started.elapsed();
     timings.push(("publisher: build the network and its trees", built));
     let snapshot_path = dir.join("snapshot.json");
@@ -123,9 +137,10 @@ pub fn run(args: &DemoArgs) -> Outcome {
     print(&format!(
         "== 1. Risk publisher: builds the epoch from {EXAMPLE_LABEL} ({})\n\
          It publishes snapshot.json: prices, haircuts, margin rates, and the roots of every \
-         vault and venue book.\n{}\
+         vault and venue book, signed with its Ed25519 key {}.\n{}\
          It hands each of the {} accounts its private file (accounts/<name>.json, mode 0600).\n\n",
         seconds(built),
+        publisher.public().to_hex(),
         summary(&snapshot),
         accounts.len()
     ));
@@ -202,7 +217,15 @@ pub fn run(args: &DemoArgs) -> Outcome {
     ));
 
     // 4. The venue verifies, from the public snapshot, the proof file and the registered tag.
-    let venue_snapshot = load_snapshot(&snapshot_path)?;
+    let signed = load_signed_snapshot(&snapshot_path)?;
+    signed.require_publisher(&publisher.public()).map_err(|e| {
+        Failure::other(
+            "demo",
+            "publisher",
+            format!("the demo's own snapshot does not verify: {e}"),
+        )
+    })?;
+    let venue_snapshot = signed.snapshot;
     let proof_bytes = read_bytes(&proof_path, "--proof", PROOF_FILE_LIMIT)?;
     let time = now();
     let (at, at_note) = if (venue_snapshot.valid_from..=venue_snapshot.valid_until).contains(&time)
@@ -240,8 +263,8 @@ pub fn run(args: &DemoArgs) -> Outcome {
     };
     print(&format!(
         "== 4. Venue {venue_name}: verifies {at_note} (verifying key {}, verification {})\n\
-         It holds only snapshot.json, the proof file and the tag the trader registered, and \
-         learns only this:\n{}\
+         It holds only snapshot.json (whose signature it checked against the publisher's key), \
+         the proof file and the tag the trader registered, and learns only this:\n{}\
          It does not learn the account's index, balances, chains, positions, other venues, \
          equity or headroom.\n\n",
         seconds(venue_timings.keys),

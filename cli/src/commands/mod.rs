@@ -1,7 +1,11 @@
 //! One module per command.
 
+pub mod audit;
 pub mod check;
 pub mod demo;
 pub mod network;
+pub mod parties;
 pub mod prove;
+pub mod publisher;
+pub mod risk;
 pub mod verify;

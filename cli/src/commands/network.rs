@@ -4,6 +4,11 @@
 //! secret key and leaf salts from the operating system's generator, builds every chain's and
 //! venue's Merkle tree, and writes `DIR/snapshot.json` (public) and `DIR/accounts/<name>.json`
 //! (private, mode 0600), each atomically. Exit 0, or 1 on bad input.
+//!
+//! `--risk RISK.json` computes the haircuts from a risk model (`zkmargin risk haircuts`) in
+//! place of the file's `haircuts_ppm`; `--signing-key` signs the snapshot as `zkmargin
+//! publish` does. Without a key the snapshot is unsigned: a local build has no publisher
+//! whose key a venue would know, and a key drawn on the spot would vouch for nothing.
 
 use std::path::Path;
 
@@ -11,26 +16,42 @@ use rand::rngs::SysRng;
 use rand_core::UnwrapErr;
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_circuits::snapshot::{Asset, Member};
 use zkmargin_circuits::snapshot_json::digest_to_hex;
 use zkmargin_prover::account::Account;
-use zkmargin_prover::network::{self, read_network, write_build};
+use zkmargin_prover::network::{self, read_network_with, write_build_signed};
+use zkmargin_prover::risk::RiskModel;
+use zkmargin_verifier::publisher::{read_secret, PublisherSecret};
 
+use crate::commands::risk::load_risk;
 use crate::errors::{Failure, Outcome, OK};
-use crate::inputs::{parse_profile, read_text, NETWORK_FILE_LIMIT};
+use crate::inputs::{parse_profile, read_text, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT};
 use crate::report::{print, utc};
 use crate::BuildArgs;
 
-/// Builds a network from its text (`file` names it in errors) and writes it under `out`.
-pub fn build_and_write(
+/// Builds a network from its text (`file` names it in errors), with the haircuts of a risk
+/// model and a publisher's signature when given, and writes it under `out`.
+pub fn build_and_write_with(
     text: &str,
     file: &str,
     profile: Option<Profile>,
+    risk: Option<&RiskModel>,
+    signer: Option<&PublisherSecret>,
     out: &Path,
 ) -> Result<(Snapshot, Vec<Account>), Failure> {
-    let network = read_network(text, file)?;
+    let haircuts = |assets: &[Asset], chains: &[Member]| match risk {
+        Some(model) => model.haircuts_for(assets, chains),
+        None => Ok(Vec::new()),
+    };
+    let network = read_network_with(
+        text,
+        file,
+        risk.map(|_| &haircuts as zkmargin_circuits::snapshot_json::HaircutSource),
+    )?;
     let mut rng = UnwrapErr(SysRng);
     let (snapshot, accounts) = network::build(&network, profile, &mut rng)?;
-    write_build(out, &snapshot, &accounts)
+    let signature = signer.map(|key| key.sign(&snapshot));
+    write_build_signed(out, &snapshot, signature.as_ref(), &accounts)
         .map_err(|e| Failure::io(out, "--out", "cannot write the network", &e))?;
     Ok((snapshot, accounts))
 }
@@ -66,10 +87,39 @@ pub fn summary(snapshot: &Snapshot) -> String {
 
 pub fn build(args: &BuildArgs) -> Outcome {
     let profile = parse_profile(args.profile.as_deref())?;
+    let risk = args.risk.as_deref().map(load_risk).transpose()?;
+    let signer = match &args.signing_key {
+        Some(path) => {
+            let text = read_text(path, "--signing-key", JSON_FILE_LIMIT)?;
+            Some(read_secret(&text, &path.display().to_string())?)
+        }
+        None => None,
+    };
     let text = read_text(&args.network, "NETWORK.json", NETWORK_FILE_LIMIT)?;
     let label = args.network.display().to_string();
-    let (snapshot, accounts) = build_and_write(&text, &label, profile, &args.out)?;
-    let mut out = summary(&snapshot);
+    let (snapshot, accounts) = build_and_write_with(
+        &text,
+        &label,
+        profile,
+        risk.as_ref(),
+        signer.as_ref(),
+        &args.out,
+    )?;
+    let mut out = String::new();
+    if let Some(model) = &risk {
+        out.push_str(&format!(
+            "haircuts computed from {} (in place of haircuts_ppm)\n",
+            model.file
+        ));
+    }
+    out.push_str(&summary(&snapshot));
+    match &signer {
+        Some(key) => out.push_str(&format!(
+            "  signed by publisher {}\n",
+            key.public().to_hex()
+        )),
+        None => out.push_str("  unsigned (sign with --signing-key, or use zkmargin publish)\n"),
+    }
     out.push_str(&format!(
         "wrote {} (public)\n",
         args.out.join("snapshot.json").display()

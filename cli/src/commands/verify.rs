@@ -1,5 +1,11 @@
 //! `zkmargin verify --snapshot S --proof P --venue NAME [--tag HEX] [--level X] [--at UNIX]
-//! [--order JSON]`
+//! [--order JSON] [--publisher KEY]`
+//!
+//! With `--publisher`, the snapshot must carry a valid Ed25519 signature of its digest by that
+//! key (`zkmargin_verifier::publisher`); an unsigned snapshot, one signed by another key, or one
+//! changed after signing is bad input (exit 1, naming the snapshot's `signature` or
+//! `publisher_key`), like a snapshot whose digest does not match. Without it, a note on
+//! standard error says that the snapshot's origin was not checked.
 //!
 //! The venue's side. It trusts its snapshot, knows its own name, the tag the trader
 //! registered, the level it demands and the order it was sent; it rebuilds the public inputs
@@ -10,6 +16,7 @@
 
 use std::time::{Duration, Instant};
 
+use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_verifier::envelope::Envelope;
@@ -18,8 +25,8 @@ use zkmargin_verifier::verify::{check, verify_bytes, Expectation, Rejection};
 
 use crate::errors::{eprint_line, Failure, Outcome, OK, REJECTED};
 use crate::inputs::{
-    load_snapshot, parse_at, parse_level, parse_order, parse_tag, read_bytes, venue_index,
-    PROOF_FILE_LIMIT,
+    label, load_signed_snapshot, parse_at, parse_level, parse_order, parse_publisher, parse_tag,
+    read_bytes, venue_index, PROOF_FILE_LIMIT,
 };
 use crate::report::{print, public_inputs, PublicView};
 use crate::VerifyArgs;
@@ -86,7 +93,25 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let level = parse_level(args.level.as_deref())?;
     let at = parse_at(args.at.as_deref())?;
     let tag = parse_tag(args.tag.as_deref())?;
-    let snapshot = load_snapshot(&args.snapshot)?;
+    let publisher = args.publisher.as_deref().map(parse_publisher).transpose()?;
+    let signed = load_signed_snapshot(&args.snapshot)?;
+    let origin = match &publisher {
+        Some(key) => {
+            signed.require_publisher(key).map_err(|e| {
+                Failure::input(InputError::new(
+                    label(&args.snapshot),
+                    e.field(),
+                    e.to_string(),
+                ))
+            })?;
+            Some(format!(
+                "snapshot signed by the publisher {} (signature checked)\n",
+                key.to_hex()
+            ))
+        }
+        None => None,
+    };
+    let snapshot = signed.snapshot.clone();
     let venue = venue_index(&snapshot, &args.venue)?;
     let order = parse_order(args.order.as_deref(), Some(venue), &snapshot)?;
     let bytes = read_bytes(&args.proof, "--proof", PROOF_FILE_LIMIT)?;
@@ -99,6 +124,19 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         at,
     };
     let (verdict, _) = verify_proof_bytes(&bytes, &expect)?;
+    if origin.is_none() {
+        let signer = match signed.publisher() {
+            Some(key) => format!(
+                "; it is signed by {}, a key nothing here vouches for",
+                key.to_hex()
+            ),
+            None => "; it is unsigned".to_string(),
+        };
+        eprint_line(&format!(
+            "note: the snapshot's origin was not checked{signer} (pass --publisher with the \
+             risk publisher's public key)"
+        ));
+    }
     match verdict {
         Ok((_, statement)) => {
             if tag.is_none() {
@@ -107,7 +145,9 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                      (pass --tag with the tag the trader registered at this venue)",
                 );
             }
-            print(&valid_text(&snapshot, venue, &statement, tag.is_some()));
+            let mut text = origin.unwrap_or_default();
+            text.push_str(&valid_text(&snapshot, venue, &statement, tag.is_some()));
+            print(&text);
             Ok(OK)
         }
         Err(rejection) => {

@@ -1,0 +1,65 @@
+//! Switches that turn named constraints off, for the mutation check
+//! (`circuits/tests/mutation.rs`): with a constraint off, at least one cheat of the corpus must
+//! get through, else the constraint is dead weight or untested.
+//!
+//! Without the cargo feature `mutation` every function here is the identity and compiles away:
+//! the constraint system is byte for byte the one the verifying keys pin. With it, a chip's
+//! `configure` asks [`switch`] for each named constraint; a constraint switched off is
+//! multiplied by the constant 0. The switches live in a thread-local set, read when
+//! `configure` runs: `MockProver::run` configures on the calling thread, so a test that
+//! switches a constraint off for one run affects no other test. With no switch set (always,
+//! without the feature) every constraint is emitted unchanged, so even a build with the
+//! feature has the pinned verifying keys (the pins test passes in both builds).
+
+use halo2_proofs::plonk::Expression;
+
+use crate::hash::Fp;
+
+/// The constraints a switch exists for: every named constraint of our own chips. The
+/// halo2_gadgets chips (Poseidon, the range check's lookup and short check) are configured by
+/// the gadget crate and have no switch; `circuits/tests/mutation.rs` covers the lookup by
+/// attribution.
+pub const SWITCHES: [&str; 7] = [
+    "arith/row",
+    "merkle swap/bit is boolean",
+    "merkle swap/left",
+    "merkle swap/right",
+    "select/choice is boolean",
+    "select/accumulate",
+    "select/count",
+];
+
+#[cfg(feature = "mutation")]
+thread_local! {
+    static OFF: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(feature = "mutation")]
+fn bit(name: &str) -> u64 {
+    let i = SWITCHES
+        .iter()
+        .position(|s| *s == name)
+        .unwrap_or_else(|| panic!("no switch for {name:?}"));
+    1 << i
+}
+
+/// Runs `f` with the constraints `names` switched off on this thread (feature `mutation`).
+#[cfg(feature = "mutation")]
+pub fn with_off<T>(names: &[&str], f: impl FnOnce() -> T) -> T {
+    let mask = names.iter().fold(0, |m, n| m | bit(n));
+    let before = OFF.with(|off| off.replace(mask));
+    let out = f();
+    OFF.with(|off| off.set(before));
+    out
+}
+
+/// The constraint `expression` named `name`, or zero times it when switched off.
+#[inline(always)]
+pub fn switch(name: &'static str, expression: Expression<Fp>) -> Expression<Fp> {
+    #[cfg(feature = "mutation")]
+    if OFF.with(|off| off.get()) & bit(name) != 0 {
+        return expression * Expression::Constant(Fp::zero());
+    }
+    let _ = name;
+    expression
+}

@@ -1,0 +1,198 @@
+//! The mutation check: every named constraint of the circuit stops at least one cheat of the
+//! corpus that gets through without it, so none is dead weight and none is untested.
+//!
+//! Two ways, which must agree:
+//! - attribution: MockProver reports every failing constraint of a witness independently, so
+//!   a cheat whose failures all belong to one constraint is accepted by the circuit without
+//!   that constraint. This covers every gate constraint and the lookup;
+//! - switching off (feature `mutation`, enabled for this crate's tests): the constraint is
+//!   really removed from the constraint system (multiplied by zero in `configure`), and
+//!   MockProver accepts the cheat. This covers every constraint of our own chips.
+//!
+//! Exempt, with the reason asserted below: halo2_gadgets' Poseidon rounds and the short range
+//! check's shift (the gadgets compute those cells themselves: no witness a prover can choose
+//! through their API breaks them alone), and `merkle swap/bit is boolean`, which is redundant
+//! in this circuit (every index bit is also constrained boolean by `arith/row`, "index bit i is
+//! boolean").
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use halo2_proofs::dev::MockProver;
+use halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use zkmargin_circuits::circuit::MarginCircuit;
+use zkmargin_circuits::corpus::{cheat, corpus, failures, honest_attempt, Attempt, PROFILE};
+use zkmargin_circuits::hash::Fp;
+use zkmargin_circuits::inspect::describe;
+use zkmargin_circuits::mutation::{with_off, SWITCHES};
+
+/// Constraints no corpus cheat can isolate, and why (see the module doc).
+const EXEMPT: &[(&str, &str)] = &[
+    ("full round/#0", "halo2_gadgets Poseidon"),
+    ("full round/#1", "halo2_gadgets Poseidon"),
+    ("full round/#2", "halo2_gadgets Poseidon"),
+    ("partial rounds/#0", "halo2_gadgets Poseidon"),
+    ("partial rounds/#1", "halo2_gadgets Poseidon"),
+    ("partial rounds/#2", "halo2_gadgets Poseidon"),
+    ("partial rounds/#3", "halo2_gadgets Poseidon"),
+    ("pad-and-add/#0", "halo2_gadgets Poseidon"),
+    ("pad-and-add/#1", "halo2_gadgets Poseidon"),
+    ("pad-and-add/#2", "halo2_gadgets Poseidon"),
+    ("Short lookup bitshift/#0", "halo2_gadgets range check"),
+    (
+        "merkle swap/bit is boolean",
+        "redundant with arith/row (index bit i is boolean)",
+    ),
+];
+
+/// For each named constraint and the lookup, the cheats whose every failure is that item.
+fn attribution() -> BTreeMap<String, Vec<&'static str>> {
+    let cheats = corpus();
+    let results: Vec<(&'static str, BTreeSet<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cheats
+            .chunks(cheats.len().div_ceil(2))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|c| {
+                            let items = failures(&(c.build)()).into_iter().map(|f| f.item);
+                            (c.name, items.collect())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a corpus thread"))
+            .collect()
+    });
+    let mut only: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for (name, items) in results {
+        assert!(!items.is_empty(), "{name} is accepted by the full circuit");
+        if items.len() == 1 {
+            let item = items.into_iter().next().unwrap_or_default();
+            only.entry(item).or_default().push(name);
+        }
+    }
+    only
+}
+
+fn accepted(attempt: &Attempt) -> bool {
+    MockProver::run(PROFILE.k, &attempt.circuit, vec![attempt.instance.clone()])
+        .expect("synthesis")
+        .verify()
+        .is_ok()
+}
+
+#[test]
+fn every_named_constraint_and_the_lookup_stop_a_cheat_alone() {
+    let report = describe(PROFILE).unwrap();
+    let only = attribution();
+    let mut checked = vec![];
+    for gate in &report.gates {
+        for c in &gate.constraints {
+            let item = gate.qualified(c);
+            let through = only.get(&item);
+            match EXEMPT.iter().find(|(e, _)| *e == item) {
+                Some((_, why)) => assert!(
+                    through.is_none(),
+                    "{item} is exempt ({why}) but stops {through:?} alone: take it off the list"
+                ),
+                None => {
+                    assert!(
+                        through.is_some_and(|t| !t.is_empty()),
+                        "without {item} no cheat of the corpus gets through: dead weight, \
+                         or a missing cheat"
+                    );
+                    checked.push((item, through.cloned().unwrap_or_default()));
+                }
+            }
+        }
+    }
+    for lookup in &report.lookups {
+        let item = format!("lookup: {}", lookup.name);
+        assert!(
+            only.get(&item).is_some_and(|t| !t.is_empty()),
+            "without {item} no cheat gets through"
+        );
+        checked.push((item.clone(), only[&item].clone()));
+    }
+    // The copy constraints that bind public inputs and constants also stop cheats alone.
+    for item in ["copy: public input", "copy: constant"] {
+        assert!(only.get(item).is_some_and(|t| !t.is_empty()), "{item}");
+        checked.push((item.to_string(), only[item].clone()));
+    }
+    for (item, cheats) in &checked {
+        println!("without {item:<28} through: {}", cheats.join(", "));
+    }
+}
+
+/// The switches: each constraint really removed, and the cheat attributed to it accepted.
+const SWITCHED: &[(&str, &str)] = &[
+    ("arith/row", "kind-outside-0-to-3"),
+    ("merkle swap/left", "empty-neighbour-opened-in-one-tree"),
+    ("merkle swap/right", "forged-merkle-node"),
+    ("select/choice is boolean", "blended-parameter-record"),
+    ("select/accumulate", "forged-parameter-record"),
+    ("select/count", "no-parameter-record"),
+];
+
+#[test]
+fn switching_a_constraint_off_lets_its_cheat_through() {
+    for (switch, name) in SWITCHED {
+        let attempt = (cheat(name).unwrap().build)();
+        assert!(!accepted(&attempt), "{name} passes the full circuit");
+        let through = with_off(&[switch], || accepted(&attempt));
+        assert!(through, "with {switch} off, {name} is still rejected");
+        // Switching off only that one: every other switch's cheat still fails.
+        for (other, other_name) in SWITCHED.iter().filter(|(s, _)| s != switch) {
+            let other_attempt = (cheat(other_name).unwrap().build)();
+            assert!(
+                !with_off(&[switch], || accepted(&other_attempt)),
+                "with {switch} off, {other_name} (stopped by {other}) gets through"
+            );
+        }
+    }
+    for switch in SWITCHES {
+        assert!(
+            switch == "merkle swap/bit is boolean" || SWITCHED.iter().any(|(s, _)| *s == switch),
+            "{switch} has no cheat in SWITCHED"
+        );
+    }
+}
+
+#[test]
+fn the_index_bit_check_in_the_merkle_gate_is_redundant_here() {
+    // Off, the non-boolean index bit is still refused by the arith rows that check every index
+    // bit: `merkle swap/bit is boolean` only matters for the chip used on its own.
+    let attempt = (cheat("non-boolean-index-bit").unwrap().build)();
+    assert!(!with_off(&["merkle swap/bit is boolean"], || accepted(
+        &attempt
+    )));
+    let found = failures(&attempt);
+    assert!(found
+        .iter()
+        .any(|f| f.is("arith/row", "index bit 0 is boolean")));
+}
+
+#[test]
+fn switches_change_nothing_until_set() {
+    let pinned = |cs: ConstraintSystem<Fp>| format!("{:?}", cs.pinned());
+    let configure = || {
+        let mut cs = ConstraintSystem::<Fp>::default();
+        MarginCircuit::configure(&mut cs);
+        cs
+    };
+    let default = pinned(configure());
+    assert_eq!(with_off(&[], || pinned(configure())), default);
+    for switch in SWITCHES {
+        assert_ne!(
+            with_off(&[switch], || pinned(configure())),
+            default,
+            "{switch}"
+        );
+    }
+    // The honest proof still passes with any one switch off (a switch only removes).
+    assert!(with_off(&["select/count"], || accepted(&honest_attempt())));
+}

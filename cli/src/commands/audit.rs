@@ -1,0 +1,473 @@
+//! `zkmargin audit [--profile P] [--json] [--full] [--no-proof] [--layout FILE [--rows A..B]]`
+//! and `zkmargin audit --vectors DIR`.
+//!
+//! For an auditor who trusts nothing but this source tree and halo2: for each profile, what
+//! the circuit is made of as halo2 itself reports it (`zkmargin_circuits::inspect`): `k`, the
+//! columns by kind, every gate with its named constraints, every lookup and what it bounds, the
+//! equality-enabled columns, the copy constraints by class, the rows used against `2^k` and
+//! where each part of the statement sits; then the proof size halo2's cost model predicts next
+//! to the size of a real proof of the sample book (verified), the parameters' digest next to
+//! the pinned one, and the verifying key's digest next to the pinned one. `docs/CIRCUIT.md`
+//! explains every item under the same name.
+//!
+//! Exit codes: 0 when every digest matches its pin (and every vector verifies); 3 when a
+//! verifying key or a parameter file differs from its pin, the sample proof does not verify,
+//! or a frozen vector is refused; 1 on bad input.
+//!
+//! `--layout FILE.svg` draws the layout of one profile (default small) with halo2's
+//! `dev-graph`: every region outlined and labelled with its name, searchable in a browser;
+//! `FILE.png` draws the same picture as a bitmap without labels (plotters has no font here).
+//! `--rows 0..400` draws only those rows (a part's rows are listed in the text output).
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::{json, Value};
+use zkmargin_circuits::fixtures::fixture;
+use zkmargin_circuits::inspect::{describe, render_layout, report_text, CircuitReport};
+use zkmargin_circuits::profile::{Profile, ALL, SMALL};
+use zkmargin_prover::keys::{keys_from, params};
+use zkmargin_prover::params::{digest_hex, pinned_digest, to_bytes};
+use zkmargin_prover::prove::proof_bytes;
+use zkmargin_prover::vectors::{read_vector, vector_files, verify_vector, Outcome};
+use zkmargin_verifier::keys::{build_verifying_key_unchecked, pinned_vk_digest, vk_digest};
+use zkmargin_verifier::verify::verify_statement;
+
+use crate::errors::{Failure, Outcome as CommandOutcome, OK, REJECTED};
+use crate::inputs::parse_profile;
+use crate::report::print;
+
+/// `zkmargin audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Audit only this profile: small, standard or large (default: all three).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print every constraint polynomial in full (the Poseidon rounds are long).
+    #[arg(long)]
+    pub full: bool,
+    /// Skip the real proof of the sample book (no measured proof size).
+    #[arg(long)]
+    pub no_proof: bool,
+    /// Draw the circuit layout into FILE.svg (regions labelled) or FILE.png (unlabelled), for
+    /// --profile (default small).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
+    /// With --layout: draw only these rows, START..END (default: every used row).
+    #[arg(long, value_name = "START..END", requires = "layout")]
+    pub rows: Option<String>,
+    /// Verify every frozen proof (DIR/*.vector.json) against today's keys, instead of the audit.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["profile", "json", "full", "no_proof", "layout"]
+    )]
+    pub vectors: Option<PathBuf>,
+}
+
+/// Rows of a drawn layout: at least this many pixels each in an SVG, so labels do not overlap.
+const SVG_ROW_PIXELS: usize = 16;
+const LAYOUT_WIDTH: u32 = 1800;
+/// Largest bitmap drawn (pixels high).
+const PNG_MAX_HEIGHT: usize = 16_000;
+
+pub fn run(args: &AuditArgs) -> CommandOutcome {
+    if let Some(dir) = &args.vectors {
+        return run_vectors(dir);
+    }
+    let only = parse_profile(args.profile.as_deref())?;
+    let rows = args.rows.as_deref().map(parse_rows).transpose()?;
+    let profiles: Vec<Profile> = match only {
+        Some(p) => vec![p],
+        None => ALL.to_vec(),
+    };
+    let mut all_ok = true;
+    let mut reports = vec![];
+    let mut text = String::new();
+    for profile in &profiles {
+        let audit = audit_profile(*profile, !args.no_proof)?;
+        all_ok &= audit.ok();
+        if args.json {
+            reports.push(audit.to_json());
+        } else {
+            text.push_str(&audit.to_text(args.full));
+        }
+    }
+    if let Some(path) = &args.layout {
+        let profile = only.unwrap_or(SMALL);
+        let note = draw_layout(profile, path, rows)?;
+        if !args.json {
+            text.push_str(&note);
+        }
+    }
+    if args.json {
+        let out = json!({
+            "format": "zkmargin.audit/1",
+            "ok": all_ok,
+            "profiles": reports,
+        });
+        print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&out).unwrap_or_default()
+        ));
+    } else {
+        text.push_str(if all_ok {
+            "AUDIT OK: every parameter file and verifying key matches its pin\n"
+        } else {
+            "AUDIT FAILED: see MISMATCH above\n"
+        });
+        print(&text);
+    }
+    Ok(if all_ok { OK } else { REJECTED })
+}
+
+/// One profile's findings.
+struct ProfileAudit {
+    circuit: CircuitReport,
+    params_digest: String,
+    params_pinned: Option<&'static str>,
+    vk_digest: String,
+    vk_pinned: Option<&'static str>,
+    /// Length of a real proof of the sample book and whether it verified.
+    measured: Option<(usize, bool)>,
+}
+
+impl ProfileAudit {
+    fn params_ok(&self) -> bool {
+        self.params_pinned == Some(self.params_digest.as_str())
+    }
+    fn vk_ok(&self) -> bool {
+        self.vk_pinned == Some(self.vk_digest.as_str())
+    }
+    fn ok(&self) -> bool {
+        self.params_ok() && self.vk_ok() && self.measured.is_none_or(|(_, valid)| valid)
+    }
+
+    fn to_text(&self, full: bool) -> String {
+        let r = &self.circuit;
+        let p = r.profile;
+        let mut out = format!(
+            "== profile {}: k = {} (2^{} = {} rows); assets {}, chains {}, venues {}, \
+             positions per venue {}, expiry buckets {}, tree depth {} ==\n",
+            p.name,
+            p.k,
+            p.k,
+            1usize << p.k,
+            p.assets,
+            p.chains,
+            p.venues,
+            p.positions,
+            p.buckets,
+            p.depth
+        );
+        out.push_str(&report_text(r, full));
+        out.push_str("where each part of the statement lies (rows first..end, regions):\n");
+        for (group, first, end, n) in groups(r) {
+            out.push_str(&format!("  {group:<34} {first:>6}..{end:<6} {n:>5}\n"));
+        }
+        let measured = match self.measured {
+            Some((n, true)) => format!("{n} bytes (a real proof of the sample book; it verifies)"),
+            Some((n, false)) => {
+                format!("{n} bytes, and the proof does NOT verify: MISMATCH")
+            }
+            None => "not measured (--no-proof)".to_string(),
+        };
+        out.push_str(&format!(
+            "proof size: predicted {} bytes (halo2 cost model); measured {measured}\n",
+            r.predicted_proof_bytes
+        ));
+        let verdict = |ok: bool| if ok { "match" } else { "MISMATCH" };
+        out.push_str(&format!(
+            "parameters (k = {}): BLAKE2b-256 {}\n            pinned         {} ({})\n",
+            p.k,
+            self.params_digest,
+            self.params_pinned.unwrap_or("(none)"),
+            verdict(self.params_ok())
+        ));
+        out.push_str(&format!(
+            "verifying key: BLAKE2b-256 {}\n               pinned      {} ({})\n\n",
+            self.vk_digest,
+            self.vk_pinned.unwrap_or("(none)"),
+            verdict(self.vk_ok())
+        ));
+        out
+    }
+
+    fn to_json(&self) -> Value {
+        let r = &self.circuit;
+        let p = r.profile;
+        let columns = |cols: &[(String, String)]| -> Value {
+            cols.iter()
+                .map(|(n, role)| json!({"name": n, "role": role}))
+                .collect()
+        };
+        json!({
+            "profile": p.name,
+            "k": p.k,
+            "dimensions": {
+                "assets": p.assets, "chains": p.chains, "venues": p.venues,
+                "positions": p.positions, "buckets": p.buckets, "depth": p.depth,
+            },
+            "columns": {
+                "advice": columns(&r.advice),
+                "instance": columns(&r.instance),
+                "fixed": columns(&r.fixed),
+                "selectors": columns(&r.selectors),
+                "fixed_after_selector_compression": r.fixed_after_compression,
+            },
+            "degree": r.degree,
+            "gates": r.gates.iter().map(|g| json!({
+                "index": g.index,
+                "name": g.name,
+                "selectors": g.selectors,
+                "constraints": g.constraints.iter().map(|c| json!({
+                    "name": g.qualified(c),
+                    "expression": c.expression,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "lookups": r.lookups.iter().map(|l| json!({
+                "index": l.index,
+                "name": format!("lookup: {}", l.name),
+                "bounds": l.bounds,
+                "inputs": l.inputs,
+                "tables": l.tables,
+            })).collect::<Vec<_>>(),
+            "equality_columns": r.equality_columns,
+            "constant_columns": r.constant_columns,
+            "copy_constraints": r.copies.iter()
+                .map(|(class, n)| (class.name().to_string(), json!(n)))
+                .collect::<serde_json::Map<_, _>>(),
+            "rows": {
+                "used": r.rows_used,
+                "usable": r.usable_rows,
+                "total": 1usize << p.k,
+                "blinding_factors": r.blinding_factors,
+                "regions": r.regions.len(),
+            },
+            "parts": groups(r).iter().map(|(g, first, end, n)| json!({
+                "part": g, "first_row": first, "end_row": end, "regions": n,
+            })).collect::<Vec<_>>(),
+            "proof_bytes": {
+                "predicted": r.predicted_proof_bytes,
+                "measured": self.measured.map(|(n, _)| n),
+                "measured_proof_verifies": self.measured.map(|(_, v)| v),
+            },
+            "params_digest": {
+                "found": self.params_digest,
+                "pinned": self.params_pinned,
+                "matches": self.params_ok(),
+            },
+            "vk_digest": {
+                "found": self.vk_digest,
+                "pinned": self.vk_pinned,
+                "matches": self.vk_ok(),
+            },
+        })
+    }
+}
+
+fn keys_failure(profile: Profile, e: impl std::fmt::Display) -> Failure {
+    Failure::other("keys", format!("profile {}", profile.name), e.to_string())
+}
+
+fn audit_profile(profile: Profile, prove: bool) -> Result<ProfileAudit, Failure> {
+    let circuit = describe(profile).map_err(|e| {
+        Failure::other(
+            "circuit",
+            format!("profile {}", profile.name),
+            e.to_string(),
+        )
+    })?;
+    let params = params(profile).map_err(|e| keys_failure(profile, e))?;
+    let params_digest = digest_hex(&to_bytes(&params));
+    let vk =
+        build_verifying_key_unchecked(&params, profile).map_err(|e| keys_failure(profile, e))?;
+    let found = vk_digest(&vk);
+    let vk_pinned = pinned_vk_digest(profile);
+    let mut measured = None;
+    // A key that is not the pinned one proves nothing a venue would accept: no proof then.
+    if prove && vk_pinned == Some(found.as_str()) {
+        let keys = keys_from(profile, params, vk).map_err(|e| keys_failure(profile, e))?;
+        let f = fixture(profile);
+        let proof =
+            proof_bytes(&keys, &f.statement, &f.witness).map_err(|e| keys_failure(profile, e))?;
+        let valid = verify_statement(&keys.params, keys.vk(), &proof, &f.statement).is_ok();
+        measured = Some((proof.len(), valid));
+    }
+    Ok(ProfileAudit {
+        circuit,
+        params_digest,
+        params_pinned: pinned_digest(profile.k),
+        vk_digest: found,
+        vk_pinned,
+        measured,
+    })
+}
+
+/// Coarse groups of regions: the parts of the statement an auditor looks for.
+fn group_of(part: &str) -> String {
+    let words: Vec<&str> = part.split_whitespace().collect();
+    let numbered = |n: usize| words.len() > n && words[n].parse::<usize>().is_ok();
+    match words.as_slice() {
+        ["chain", ..] if numbered(1) => format!("chain {} (collateral leaf)", words[1]),
+        ["venue", _, "slot", ..] if numbered(1) && numbered(3) => {
+            format!("venue {} slot {}", words[1], words[3])
+        }
+        ["venue", ..] if numbered(1) && words.len() == 2 => {
+            format!("venue {} (position leaf)", words[1])
+        }
+        ["order", ..] => "order".into(),
+        ["record", ..] => "parameter records".into(),
+        ["index", "bit", ..] => "account index bits".into(),
+        ["sk"] | ["tag", ..] | ["account", ..] => "account key and tag".into(),
+        ["range", "table"] => "range table".into(),
+        ["mm", ..]
+        | ["collateral", "total"]
+        | ["credit", "total"]
+        | ["debit", "total"]
+        | ["requirement"]
+        | ["equity", ..]
+        | ["headroom"]
+        | ["zero"] => "totals and solvency".into(),
+        _ => "public inputs (range-checked)".into(),
+    }
+}
+
+fn groups(r: &CircuitReport) -> Vec<(String, usize, usize, usize)> {
+    let mut out: Vec<(String, usize, usize, usize)> = vec![];
+    for (part, first, end, n) in r.parts() {
+        let group = group_of(&part);
+        match out.iter_mut().find(|g| g.0 == group) {
+            Some(g) => {
+                g.1 = g.1.min(first);
+                g.2 = g.2.max(end);
+                g.3 += n;
+            }
+            None => out.push((group, first, end, n)),
+        }
+    }
+    out.sort_by_key(|g| (g.1, g.0.clone()));
+    out
+}
+
+fn parse_rows(text: &str) -> Result<Range<usize>, Failure> {
+    let bad = || {
+        Failure::flag(
+            "--rows",
+            format!("{text:?} is not START..END (row numbers)"),
+        )
+    };
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let (a, b): (usize, usize) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+    if a >= b {
+        return Err(bad());
+    }
+    Ok(a..b)
+}
+
+fn draw_layout(
+    profile: Profile,
+    path: &Path,
+    rows: Option<Range<usize>>,
+) -> Result<String, Failure> {
+    use plotters::prelude::*;
+
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let report = describe(profile).map_err(|e| {
+        Failure::other(
+            "circuit",
+            format!("profile {}", profile.name),
+            e.to_string(),
+        )
+    })?;
+    let n = 1usize << profile.k;
+    let rows = rows.unwrap_or(0..report.rows_used + 2);
+    let rows = rows.start.min(n)..rows.end.min(n);
+    if rows.is_empty() {
+        return Err(Failure::flag("--rows", format!("the circuit has {n} rows")));
+    }
+    let failed = |e: String| Failure::other(path.display().to_string(), "--layout", e);
+    let labelled = match extension.as_deref() {
+        Some("svg") => {
+            let height = (rows.len() * SVG_ROW_PIXELS) as u32;
+            let area = SVGBackend::new(path, (LAYOUT_WIDTH, height)).into_drawing_area();
+            area.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
+            render_layout(profile, &area, rows.clone(), true).map_err(failed)?;
+            area.present().map_err(|e| failed(e.to_string()))?;
+            true
+        }
+        Some("png") => {
+            let height = rows.len().clamp(800, PNG_MAX_HEIGHT) as u32;
+            let area = BitMapBackend::new(path, (LAYOUT_WIDTH, height)).into_drawing_area();
+            area.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
+            render_layout(profile, &area, rows.clone(), false).map_err(failed)?;
+            area.present().map_err(|e| failed(e.to_string()))?;
+            false
+        }
+        _ => {
+            return Err(Failure::flag(
+                "--layout",
+                format!(
+                    "{} must end in .svg (labelled) or .png (unlabelled)",
+                    path.display()
+                ),
+            ))
+        }
+    };
+    Ok(format!(
+        "layout of profile {} (rows {}..{} of {n}; {} columns: instance, advice, fixed; {} \
+         regions{}) written to {}\n",
+        profile.name,
+        rows.start,
+        rows.end,
+        report.advice.len() + report.instance.len() + report.fixed_after_compression,
+        report.regions.len(),
+        if labelled {
+            ", each labelled with its name"
+        } else {
+            "; labels are in the .svg form"
+        },
+        path.display()
+    ))
+}
+
+fn run_vectors(dir: &Path) -> CommandOutcome {
+    let files = vector_files(dir)?;
+    let mut all_valid = true;
+    let mut out = String::new();
+    for file in files {
+        let vector = read_vector(&file)?;
+        let outcome = verify_vector(&vector).map_err(|e| keys_failure(vector.profile, e))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let line = match &outcome {
+            Outcome::Valid => format!(
+                "{name}: VALID (profile {}, epoch {}, venue {}, {} proof bytes, verified at {})",
+                vector.profile.name,
+                vector.snapshot.epoch,
+                vector.venue,
+                vector.proof.len(),
+                vector.at
+            ),
+            Outcome::Rejected(r) => format!("{name}: REJECTED: {r}"),
+            Outcome::StaleKey { made_under, pinned } => format!(
+                "{name}: REJECTED: made under verifying key {made_under}, today's pinned key is \
+                 {pinned}"
+            ),
+        };
+        all_valid &= outcome == Outcome::Valid;
+        out.push_str(&line.replace(['\n', '\r'], " "));
+        out.push('\n');
+    }
+    print(&out);
+    Ok(if all_valid { OK } else { REJECTED })
+}

@@ -1,0 +1,220 @@
+//! `zkmargin audit` through the binary: the small profile's report (text and JSON), the layout
+//! picture, and the frozen vectors (honest and tampered). Parameters are cached as in
+//! `cli.rs` (`$ZKMARGIN_CACHE`, else `target/zkmargin-test-cache`); only k = 13 is needed.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .to_path_buf()
+}
+
+fn cache_dir() -> PathBuf {
+    match std::env::var_os("ZKMARGIN_CACHE").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => target_dir().join("zkmargin-test-cache"),
+    }
+}
+
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("audit-test-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("scratch directory")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn show(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin"))
+        .args(args)
+        .env("ZKMARGIN_CACHE", cache_dir())
+        .env("ZKMARGIN_QUIET", "1")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+/// A directory with the small vector only (so the test needs the k = 13 parameters only).
+fn small_vector_dir() -> tempfile::TempDir {
+    let dir = scratch();
+    for file in ["small.vector.json", "small.snapshot.json", "small.proof"] {
+        std::fs::copy(vectors().join(file), dir.path().join(file)).expect("copy a vector file");
+    }
+    dir
+}
+
+#[test]
+fn audits_the_small_profile() {
+    let run = zkmargin(&["audit", "--profile", "small"]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    for expected in [
+        "== profile small: k = 13",
+        "advice (5)",
+        "arith/row: S3 * ",
+        "merkle swap/left",
+        "select/count",
+        "lookup 0 \"range table\"",
+        "equality-enabled columns: A0, A1, A2, A3, A4, I0, F0, F4, F5, F6",
+        "copy: public input",
+        "rows: 5174 used of 8186 usable",
+        "proof size: predicted 3584 bytes (halo2 cost model); measured 3584 bytes",
+        "(match)",
+        "AUDIT OK",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "{expected:?}\n{}",
+            run.show()
+        );
+    }
+    assert!(!run.stdout.contains("MISMATCH"), "{}", run.show());
+
+    let run = zkmargin(&["audit", "--profile", "small", "--json", "--no-proof"]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    assert_eq!(json["format"], "zkmargin.audit/1");
+    assert_eq!(json["ok"], true);
+    let small = &json["profiles"][0];
+    assert_eq!(small["profile"], "small");
+    assert_eq!(small["k"], 13);
+    assert_eq!(small["rows"]["used"], 5174);
+    assert_eq!(small["proof_bytes"]["predicted"], 3584);
+    assert_eq!(small["vk_digest"]["matches"], true);
+    assert_eq!(small["params_digest"]["matches"], true);
+    let names: Vec<&str> = small["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["constraints"].as_array().unwrap())
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"select/choice is boolean"), "{names:?}");
+}
+
+#[test]
+fn draws_the_layout() {
+    let dir = scratch();
+    let svg = dir.path().join("small.svg");
+    let run = zkmargin(&[
+        OsStr::new("audit"),
+        OsStr::new("--profile"),
+        OsStr::new("small"),
+        OsStr::new("--no-proof"),
+        OsStr::new("--layout"),
+        svg.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    let text = std::fs::read_to_string(&svg).expect("the svg");
+    assert!(text.starts_with("<svg"));
+    // Regions are labelled with their names.
+    for label in [
+        "index bit 0 is boolean",
+        "chain 0: salt",
+        "requirement: q * d +/- r = n",
+    ] {
+        assert!(text.contains(label), "no label {label:?}");
+    }
+    let png = dir.path().join("window.png");
+    let run = zkmargin(&[
+        OsStr::new("audit"),
+        OsStr::new("--profile"),
+        OsStr::new("small"),
+        OsStr::new("--no-proof"),
+        OsStr::new("--layout"),
+        png.as_os_str(),
+        OsStr::new("--rows"),
+        OsStr::new("200..400"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    let bytes = std::fs::read(&png).expect("the png");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+
+    for (args, field) in [
+        (vec!["--layout", "x.gif"], "--layout"),
+        (vec!["--layout", "x.svg", "--rows", "9..3"], "--rows"),
+        (vec!["--layout", "x.svg", "--rows", "nine"], "--rows"),
+    ] {
+        let mut all = vec!["audit", "--profile", "small", "--no-proof"];
+        all.extend(args);
+        let run = zkmargin(&all);
+        assert_eq!(run.code, 1, "{}", run.show());
+        assert!(run.stderr.contains(field), "{}", run.show());
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.show());
+    }
+}
+
+#[test]
+fn verifies_the_frozen_vectors_and_refuses_a_tampered_one() {
+    let dir = small_vector_dir();
+    let run = zkmargin(&[
+        OsStr::new("audit"),
+        OsStr::new("--vectors"),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert!(
+        run.stdout
+            .starts_with("small.vector.json: VALID (profile small"),
+        "{}",
+        run.show()
+    );
+
+    // One byte of the proof flipped: rejected, exit 3.
+    let proof = dir.path().join("small.proof");
+    let mut bytes = std::fs::read(&proof).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&proof, bytes).unwrap();
+    let run = zkmargin(&[
+        OsStr::new("audit"),
+        OsStr::new("--vectors"),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(run.code, 3, "{}", run.show());
+    assert!(run.stdout.contains("REJECTED"), "{}", run.show());
+
+    // A vector file with an unknown field, and a directory without vectors: bad input.
+    let file = dir.path().join("small.vector.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen('{', "{\"extra\": 1, ", 1)).unwrap();
+    let run = zkmargin(&[
+        OsStr::new("audit"),
+        OsStr::new("--vectors"),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.show());
+    assert!(run.stderr.contains("extra"), "{}", run.show());
+    let empty = scratch();
+    let run = zkmargin(&[
+        OsStr::new("audit"),
+        OsStr::new("--vectors"),
+        empty.path().as_os_str(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.show());
+}

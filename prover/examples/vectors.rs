@@ -1,0 +1,28 @@
+//! Writes the frozen test vectors: an honest proof of the sample book for each profile given
+//! (default all), with its snapshot and statement, into DIR (default `tests/vectors`).
+//! Usage: `cargo run --release -p zkmargin-prover --example vectors -- [DIR] [small standard large]`.
+use std::path::PathBuf;
+
+use zkmargin_circuits::profile::{Profile, ALL};
+use zkmargin_prover::vectors::write_vector;
+
+fn main() {
+    let mut args = std::env::args().skip(1).peekable();
+    let dir = match args.peek() {
+        Some(a) if Profile::by_name(a).is_none() => PathBuf::from(args.next().unwrap_or_default()),
+        _ => PathBuf::from("tests/vectors"),
+    };
+    let names: Vec<String> = args.collect();
+    for profile in ALL {
+        if !names.is_empty() && !names.iter().any(|n| n == profile.name) {
+            continue;
+        }
+        match write_vector(&dir, profile) {
+            Ok(path) => println!("wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("{}: {e}", profile.name);
+                std::process::exit(1);
+            }
+        }
+    }
+}

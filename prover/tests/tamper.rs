@@ -1,0 +1,406 @@
+//! Proof and file tampering against the venue's whole check (`verify_bytes`): every byte of
+//! the envelope's header flipped, a seeded sample of the proof's bytes flipped (all of them in
+//! the ignored test below), seeded multi-byte changes, every truncation, extensions, altered
+//! and re-ordered public inputs, and a proof of one profile presented as another. Every one is
+//! rejected and none panics.
+//!
+//! The honest proof is the frozen small vector (`tests/vectors`), verified as of its
+//! snapshot's `valid_from`. The exhaustive run of every proof byte takes a few minutes on two
+//! cores: `cargo test --release -p zkmargin-prover --test tamper -- --ignored`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use halo2_proofs::plonk::{verify_proof, SingleVerifier};
+use halo2_proofs::transcript::{Blake2bRead, Challenge255};
+use pasta_curves::vesta;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+use zkmargin_circuits::hash::Fp;
+use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
+use zkmargin_prover::keys::params;
+use zkmargin_prover::params::CommitmentParams;
+use zkmargin_prover::vectors::{read_vector, Vector};
+use zkmargin_verifier::envelope::{Envelope, MAGIC};
+use zkmargin_verifier::keys::{verifying_key, MarginVerifyingKey};
+use zkmargin_verifier::verify::{
+    verify_batch, verify_bytes, verify_statement, Expectation, Rejection,
+};
+
+struct Setup {
+    vector: Vector,
+    params: CommitmentParams,
+    vk: MarginVerifyingKey,
+}
+
+impl Setup {
+    fn load(profile: &str) -> Setup {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+        let vector = read_vector(&dir.join(format!("{profile}.vector.json"))).unwrap();
+        let params = params(vector.profile).unwrap();
+        let vk = verifying_key(&params, vector.profile).unwrap();
+        Setup { vector, params, vk }
+    }
+
+    fn expect(&self) -> Expectation<'_> {
+        Expectation {
+            snapshot: &self.vector.snapshot,
+            venue_index: self.vector.venue_index,
+            tag: Some(self.vector.tag),
+            min_level_ppm: self.vector.level_ppm,
+            order: self.vector.order,
+            at: self.vector.at,
+        }
+    }
+
+    /// The venue's verdict on a proof file; a panic is reported as a failure of the test.
+    fn verdict(&self, bytes: &[u8], what: &str) -> Result<(), Rejection> {
+        let expect = self.expect();
+        catch_unwind(AssertUnwindSafe(|| {
+            verify_bytes(&self.params, &self.vk, bytes, &expect).map(|_| ())
+        }))
+        .unwrap_or_else(|_| panic!("verification panicked on {what}"))
+    }
+
+    fn envelope(&self) -> Envelope {
+        Envelope::decode(&self.vector.proof).unwrap()
+    }
+
+    fn statement(&self) -> PublicStatement {
+        let e = self.envelope();
+        zkmargin_verifier::verify::check(&e, &self.expect()).unwrap()
+    }
+
+    /// Where the proof bytes start in the file (they end it).
+    fn proof_offset(&self) -> usize {
+        self.vector.proof.len() - self.envelope().proof.len()
+    }
+
+    /// halo2's own verdict on raw proof bytes for a raw instance.
+    fn raw_verdict(&self, proof: &[u8], instance: &[Fp]) -> bool {
+        catch_unwind(AssertUnwindSafe(|| {
+            let mut reader = proof;
+            let mut transcript =
+                Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
+            let strategy = SingleVerifier::new(&self.params);
+            verify_proof(
+                &self.params,
+                &self.vk,
+                strategy,
+                &[&[instance]],
+                &mut transcript,
+            )
+            .is_ok()
+        }))
+        .expect("halo2 verification panicked")
+    }
+}
+
+fn flipped(bytes: &[u8], at: usize, mask: u8) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[at] ^= mask;
+    out
+}
+
+#[test]
+fn the_honest_vector_verifies() {
+    let s = Setup::load("small");
+    assert_eq!(s.verdict(&s.vector.proof, "the honest proof"), Ok(()));
+}
+
+#[test]
+fn every_header_byte_flipped_is_rejected() {
+    // Magic, version, profile, epoch, digest, venue, tag, level, order, proof length: the
+    // cheap checks refuse most; a flip that survives them changes the instance the venue
+    // rebuilds, and the proof fails.
+    let s = Setup::load("small");
+    let bytes = &s.vector.proof;
+    (0..s.proof_offset()).into_par_iter().for_each(|at| {
+        for mask in [0x01u8, 0x80, 0xff] {
+            let what = format!("header byte {at} ^ {mask:#04x}");
+            assert!(
+                s.verdict(&flipped(bytes, at, mask), &what).is_err(),
+                "{what}"
+            );
+        }
+    });
+}
+
+/// Checks flips of the proof bytes at `positions` (offsets into the proof).
+fn proof_flips_rejected(s: &Setup, positions: &[usize]) {
+    let offset = s.proof_offset();
+    let bytes = &s.vector.proof;
+    positions.par_iter().for_each(|&i| {
+        let what = format!("proof byte {i} ^ 0xff");
+        let verdict = s.verdict(&flipped(bytes, offset + i, 0xff), &what);
+        assert_eq!(verdict, Err(Rejection::Proof), "{what}");
+        let bit = 1u8 << (i % 8);
+        let what = format!("proof byte {i} ^ {bit:#04x}");
+        let verdict = s.verdict(&flipped(bytes, offset + i, bit), &what);
+        assert_eq!(verdict, Err(Rejection::Proof), "{what}");
+    });
+}
+
+#[test]
+fn a_seeded_sample_of_proof_byte_flips_is_rejected() {
+    let s = Setup::load("small");
+    let n = s.envelope().proof.len();
+    let mut rng = StdRng::seed_from_u64(0x7a6b_6d61_7267_696e);
+    // The first and last 32 bytes (first commitment, last scalars), and 96 more at random.
+    let mut positions: Vec<usize> = (0..32).chain(n - 32..n).collect();
+    positions.extend((0..96).map(|_| rng.random_range(0..n)));
+    proof_flips_rejected(&s, &positions);
+}
+
+#[test]
+#[ignore = "exhaustive: every byte of the proof (a few minutes on two cores)"]
+fn every_proof_byte_flipped_is_rejected() {
+    let s = Setup::load("small");
+    let positions: Vec<usize> = (0..s.envelope().proof.len()).collect();
+    let started = std::time::Instant::now();
+    proof_flips_rejected(&s, &positions);
+    println!(
+        "{} proof bytes, each flipped two ways, all rejected in {:?}",
+        positions.len(),
+        started.elapsed()
+    );
+}
+
+#[test]
+fn seeded_multi_byte_changes_are_rejected() {
+    let s = Setup::load("small");
+    let bytes = &s.vector.proof;
+    let mut rng = StdRng::seed_from_u64(4812);
+    let cases: Vec<Vec<u8>> = (0..64)
+        .map(|_| {
+            let mut out = bytes.clone();
+            let changes = rng.random_range(2..=16);
+            for _ in 0..changes {
+                let at = rng.random_range(0..out.len());
+                let value: u8 = rng.random_range(0..=255);
+                out[at] = if out[at] == value { !value } else { value };
+            }
+            out
+        })
+        .collect();
+    cases.par_iter().enumerate().for_each(|(i, case)| {
+        let what = format!("multi-byte change {i}");
+        assert!(s.verdict(case, &what).is_err(), "{what}");
+    });
+}
+
+#[test]
+fn truncations_and_extensions_are_rejected() {
+    let s = Setup::load("small");
+    let bytes = &s.vector.proof;
+    for len in 0..bytes.len() {
+        let what = format!("the first {len} bytes");
+        assert!(s.verdict(&bytes[..len], &what).is_err(), "{what}");
+    }
+    for extra in [1usize, 2, 31, 32, 33, 1000] {
+        let mut longer = bytes.clone();
+        longer.extend((0..extra).map(|i| i as u8));
+        let what = format!("{extra} bytes appended");
+        assert!(s.verdict(&longer, &what).is_err(), "{what}");
+    }
+    let mut huge = bytes.clone();
+    huge.resize(
+        zkmargin_verifier::envelope::MAX_ENVELOPE_BYTES + MAGIC.len() + 1,
+        0,
+    );
+    assert!(s.verdict(&huge, "an envelope over the size limit").is_err());
+
+    // The proof inside a well-formed envelope, longer or shorter by a byte or a whole point.
+    for change in [-32isize, -1, 1, 32] {
+        let mut e = s.envelope();
+        if change < 0 {
+            e.proof.truncate((e.proof.len() as isize + change) as usize);
+        } else {
+            e.proof.extend(std::iter::repeat_n(0u8, change as usize));
+        }
+        assert!(matches!(
+            s.verdict(&e.encode(), "a re-encoded proof"),
+            Err(Rejection::ProofLength { .. })
+        ));
+        // halo2 itself accepts trailing bytes: the verifier's own length check is what stops
+        // them.
+        assert!(verify_statement(&s.params, &s.vk, &e.proof, &s.statement()).is_err());
+    }
+}
+
+#[test]
+fn altered_and_reordered_public_inputs_are_rejected() {
+    let s = Setup::load("small");
+    let proof = s.envelope().proof;
+    let statement = s.statement();
+    let instance = statement.to_instance();
+    assert!(s.raw_verdict(&proof, &instance), "control");
+    // Every public input, one at a time, off by one (epoch and digest included: the
+    // transcript binds every row).
+    (0..instance.len()).into_par_iter().for_each(|row| {
+        let mut altered = instance.clone();
+        altered[row] += Fp::one();
+        assert!(!s.raw_verdict(&proof, &altered), "row {row} + 1");
+    });
+    // Re-ordered: pairs of rows swapped.
+    let l = InstanceLayout::new(statement.profile);
+    let pairs = [
+        (l.price(0), l.price(1)),
+        (l.haircut(0, 0), l.haircut(0, 1)),
+        (l.perp_mmr(0, 0), l.perp_mmr(1, 0)),
+        (l.chain_id(0), l.chain_id(1)),
+        (l.chain_root(0), l.chain_root(1)),
+        (l.venue_id(0), l.venue_id(1)),
+        (l.venue_root(0), l.venue_root(1)),
+        (l.bucket_max(0), l.bucket_max(1)),
+        (l.order_field(3), l.order_field(4)),
+        (l.level(), l.account_tag()),
+        (InstanceLayout::DIGEST_LO, InstanceLayout::DIGEST_HI),
+    ];
+    pairs.par_iter().for_each(|&(a, b)| {
+        let mut swapped = instance.clone();
+        swapped.swap(a, b);
+        assert_ne!(swapped, instance, "rows {a} and {b} differ");
+        assert!(!s.raw_verdict(&proof, &swapped), "rows {a} and {b} swapped");
+    });
+    // A row missing shifts every later one.
+    let mut shorter = instance.clone();
+    shorter.remove(l.level());
+    assert!(!s.raw_verdict(&proof, &shorter));
+    // halo2 pads the instance column with zeros: trailing zero rows, added or left out, are
+    // the same instance (the verifier builds it at its exact length anyway).
+    let mut padded = instance.clone();
+    padded.push(Fp::zero());
+    assert!(s.raw_verdict(&proof, &padded));
+    let mut nonzero = instance.clone();
+    nonzero.push(Fp::one());
+    assert!(!s.raw_verdict(&proof, &nonzero));
+}
+
+#[test]
+fn envelope_fields_naming_another_statement_are_rejected() {
+    let s = Setup::load("small");
+    let reject = |edit: &dyn Fn(&mut Envelope), what: &str| {
+        let mut e = s.envelope();
+        edit(&mut e);
+        let verdict = s.verdict(&e.encode(), what);
+        assert!(verdict.is_err(), "{what}");
+        verdict.unwrap_err()
+    };
+    assert!(matches!(
+        reject(&|e| e.version += 1, "version"),
+        Rejection::Envelope(_)
+    ));
+    assert!(matches!(
+        reject(&|e| e.profile = "medium".into(), "profile"),
+        Rejection::Envelope(_)
+    ));
+    assert!(matches!(
+        reject(&|e| e.epoch += 1, "epoch"),
+        Rejection::Epoch { .. }
+    ));
+    assert_eq!(
+        reject(&|e| e.snapshot_digest[0] ^= 1, "digest"),
+        Rejection::Digest
+    );
+    assert!(matches!(
+        reject(&|e| e.venue_id = 9, "venue"),
+        Rejection::Venue { .. }
+    ));
+    assert!(matches!(
+        reject(&|e| e.account_tag[0] ^= 1, "tag"),
+        Rejection::Tag { .. }
+    ));
+    assert_eq!(
+        reject(&|e| e.account_tag = [0xff; 32], "a non-canonical tag"),
+        Rejection::TagEncoding
+    );
+    assert!(matches!(
+        reject(&|e| e.level_ppm = 999_999, "level below 1x"),
+        Rejection::LevelRange(_)
+    ));
+    // A higher level than proven: the cheap checks pass, the instance differs, the proof fails.
+    assert_eq!(
+        reject(&|e| e.level_ppm = 1_500_000, "level above the proven one"),
+        Rejection::Proof
+    );
+    assert_eq!(reject(&|e| e.order.size += 1, "order"), Rejection::Order);
+}
+
+#[test]
+fn a_proof_of_one_profile_presented_as_another_is_rejected() {
+    let small = Setup::load("small");
+    let standard = Setup::load("standard");
+    // The small envelope as it is, to a venue on the standard snapshot.
+    let verdict = standard.verdict(&small.vector.proof, "a small proof");
+    assert!(matches!(verdict, Err(Rejection::Profile { .. })));
+    // Relabelled as standard, with the standard snapshot's epoch and digest.
+    let mut e = small.envelope();
+    let theirs = standard.envelope();
+    e.profile = "standard".into();
+    e.epoch = theirs.epoch;
+    e.snapshot_digest = theirs.snapshot_digest;
+    e.account_tag = theirs.account_tag;
+    e.order = theirs.order;
+    assert!(matches!(
+        standard.verdict(&e.encode(), "a relabelled small proof"),
+        Err(Rejection::ProofLength { .. })
+    ));
+    // Padded to the standard length: it reaches the standard key, and fails there.
+    let len = theirs.proof.len();
+    e.proof.resize(len, 0);
+    assert_eq!(
+        standard.verdict(&e.encode(), "a padded small proof"),
+        Err(Rejection::Proof)
+    );
+    // The raw proofs against each other's key and instance.
+    let small_proof = small.envelope().proof;
+    let standard_proof = theirs.proof;
+    assert!(!standard.raw_verdict(&small_proof, &standard.statement().to_instance()));
+    assert!(!small.raw_verdict(&standard_proof, &small.statement().to_instance()));
+    assert!(!small.raw_verdict(
+        &standard_proof[..small_proof.len()],
+        &small.statement().to_instance()
+    ));
+}
+
+#[test]
+fn batch_verification_rejects_tampered_and_extended_proofs() {
+    let s = Setup::load("small");
+    let proof = s.envelope().proof;
+    let statement = s.statement();
+    let good = (proof.clone(), statement.clone());
+    assert!(verify_batch(&s.params, &s.vk, &[good.clone(), good.clone()]).is_empty());
+    let mut longer = proof.clone();
+    longer.push(0);
+    let flipped = flipped(&proof, proof.len() / 2, 0xff);
+    let rejected = verify_batch(
+        &s.params,
+        &s.vk,
+        &[
+            good.clone(),
+            (longer, statement.clone()),
+            (flipped, statement.clone()),
+            (proof[..proof.len() - 1].to_vec(), statement.clone()),
+            good.clone(),
+        ],
+    );
+    assert_eq!(
+        rejected.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    // A batch whose only fault is a trailing byte: halo2's batch verifier reads a proof as a
+    // stream and would not see it; `verify_batch` checks every proof's length first.
+    let mut longer = proof.clone();
+    longer.push(0);
+    let rejected = verify_batch(
+        &s.params,
+        &s.vk,
+        &[good.clone(), (longer, statement.clone())],
+    );
+    assert_eq!(
+        rejected.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![1]
+    );
+}
