@@ -2,23 +2,34 @@
 //! bytes are decoded or refused, never a panic; what decodes re-encodes to the same bytes.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
+use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_circuits::snapshot_json::read_snapshot;
 use zkmargin_verifier::envelope::Envelope;
 use zkmargin_verifier::verify::{check, Expectation};
+
+/// The small vector's snapshot, read once.
+fn snapshot() -> &'static Snapshot {
+    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
+    SNAPSHOT.get_or_init(|| {
+        read_snapshot(
+            include_str!("../../tests/vectors/small.snapshot.json"),
+            "small.snapshot.json",
+        )
+        .expect("the vector's snapshot")
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(envelope) = Envelope::decode(data) else {
         return;
     };
     assert_eq!(envelope.encode(), data, "decoding is exact");
-    let snapshot = read_snapshot(
-        include_str!("../../tests/vectors/small.snapshot.json"),
-        "small.snapshot.json",
-    )
-    .expect("the vector's snapshot");
+    let snapshot = snapshot();
     let expect = Expectation {
-        snapshot: &snapshot,
+        snapshot,
         venue_index: 0,
         tag: None,
         min_level_ppm: 1_000_000,

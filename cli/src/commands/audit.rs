@@ -451,7 +451,8 @@ fn run_vectors(dir: &Path) -> CommandOutcome {
             .unwrap_or_default();
         let line = match &outcome {
             Outcome::Valid => format!(
-                "{name}: VALID (profile {}, epoch {}, venue {}, {} proof bytes, verified at {})",
+                "{name}: VALID (profile {}, epoch {}, venue {}, a {}-byte proof file, verified \
+                 at {})",
                 vector.profile.name,
                 vector.snapshot.epoch,
                 vector.venue,
