@@ -468,10 +468,15 @@ fn the_shared_proof_verifies_as_the_venue() {
     ] {
         assert!(run.stdout.contains(needle), "{needle}\n{}", run.show());
     }
-    assert!(!run.stderr.contains("tag was not checked"), "{}", run.show());
+    assert!(
+        !run.stderr.contains("tag was not checked"),
+        "{}",
+        run.show()
+    );
     // No --publisher: the origin of the (unsigned) snapshot is said to be unchecked.
     assert!(
-        run.stderr.contains("the snapshot's origin was not checked; it is unsigned"),
+        run.stderr
+            .contains("the snapshot's origin was not checked; it is unsigned"),
         "{}",
         run.show()
     );

@@ -69,7 +69,10 @@ pub fn keys_from(
     params: CommitmentParams,
     vk: MarginVerifyingKey,
 ) -> Result<Keys, KeysError> {
-    let stage = Stage::start(format!("building the proving key of profile {}", profile.name));
+    let stage = Stage::start(format!(
+        "building the proving key of profile {}",
+        profile.name
+    ));
     let pk = keygen_pk(&params, vk, &MarginCircuit::blank(profile))
         .map_err(|e| KeysError::Keygen(profile.name, e))?;
     stage.finish(format!("proving key of profile {}", profile.name));

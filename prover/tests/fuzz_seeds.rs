@@ -1,0 +1,57 @@
+//! The fuzz targets' seeds (`fuzz/seeds`) are valid inputs of the decoders they fuzz, so that
+//! every fuzzing run starts from files that reach deep into the parsers (and a format change
+//! that leaves them behind is seen here, not as a silently shallow fuzzing run).
+
+use std::path::{Path, PathBuf};
+
+use zkmargin_circuits::snapshot_json::read_snapshot;
+use zkmargin_prover::account::read_account;
+use zkmargin_prover::network::{parse_order, read_network};
+use zkmargin_verifier::envelope::Envelope;
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = fuzz_dir().join("seeds").join(target);
+    let mut out: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let path = e.unwrap().path();
+            (path.display().to_string(), std::fs::read(&path).unwrap())
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no seeds for {target}");
+    out
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("seeds are UTF-8")
+}
+
+#[test]
+fn every_seed_is_accepted_by_its_decoder() {
+    for (name, bytes) in seeds("envelope") {
+        Envelope::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for (name, bytes) in seeds("snapshot") {
+        read_snapshot(text(&bytes), &name).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (name, bytes) in seeds("network") {
+        read_network(text(&bytes), &name).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let fixture = fuzz_dir().join("fixtures/snapshot.json");
+    let snapshot = read_snapshot(
+        &std::fs::read_to_string(&fixture).unwrap(),
+        &fixture.display().to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (name, bytes) in seeds("account") {
+        read_account(text(&bytes), &name, &snapshot).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (name, bytes) in seeds("order") {
+        parse_order(text(&bytes), &snapshot, &name).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
