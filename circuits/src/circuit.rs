@@ -596,6 +596,45 @@ fn collateral_value(
     )
 }
 
+/// Which cell of a loaded ppm a table keeps.
+#[derive(Clone, Copy)]
+enum PpmSide {
+    /// `x` itself (rates).
+    Value,
+    /// `1e6 - x` (haircuts, which value what is left after them).
+    Complement,
+}
+
+/// Loads a `rows x cols` table of ppm values row by row (`load_ppm` each, named
+/// `"{name} {i} {j}"`, from instance row `row_of(i, j)`), keeping one side of each.
+#[allow(clippy::too_many_arguments)]
+fn load_ppm_table(
+    arith: &impl ArithInstructions,
+    range: &impl RangeInstructions,
+    layouter: &mut impl Layouter<Fp>,
+    instance: Column<Instance>,
+    name: &str,
+    (rows, cols): (usize, usize),
+    row_of: impl Fn(usize, usize) -> usize,
+    side: PpmSide,
+) -> Result<Vec<Vec<Cell>>, Error> {
+    (0..rows)
+        .map(|i| {
+            (0..cols)
+                .map(|j| {
+                    let label = format!("{name} {i} {j}");
+                    let (x, complement) =
+                        load_ppm(arith, range, layouter, &label, instance, row_of(i, j))?;
+                    Ok(match side {
+                        PpmSide::Value => x,
+                        PpmSide::Complement => complement,
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Loads a ppm from the instance: `x < 2^20` and `1e6 - x < 2^20`, so `0 <= x <= 1e6`.
 /// Returns `(x, 1e6 - x)`.
 fn load_ppm(
@@ -637,40 +676,26 @@ fn load_publics(
     let prices = (0..p.assets)
         .map(|a| public(layouter, &format!("price {a}"), layout.price(a), PRICE_BITS))
         .collect::<Result<Vec<_>, Error>>()?;
-    let mut one_minus_haircut = Vec::with_capacity(p.assets);
-    for a in 0..p.assets {
-        let row = (0..p.chains)
-            .map(|c| {
-                load_ppm(
-                    arith,
-                    range,
-                    layouter,
-                    &format!("haircut {a} {c}"),
-                    instance,
-                    layout.haircut(a, c),
-                )
-                .map(|x| x.1)
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        one_minus_haircut.push(row);
-    }
-    let perp_mmr = (0..p.venues)
-        .map(|v| {
-            (0..p.assets)
-                .map(|a| {
-                    load_ppm(
-                        arith,
-                        range,
-                        layouter,
-                        &format!("perp mmr {v} {a}"),
-                        instance,
-                        layout.perp_mmr(v, a),
-                    )
-                    .map(|x| x.0)
-                })
-                .collect::<Result<Vec<_>, Error>>()
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+    let one_minus_haircut = load_ppm_table(
+        arith,
+        range,
+        layouter,
+        instance,
+        "haircut",
+        (p.assets, p.chains),
+        |a, c| layout.haircut(a, c),
+        PpmSide::Complement,
+    )?;
+    let perp_mmr = load_ppm_table(
+        arith,
+        range,
+        layouter,
+        instance,
+        "perp mmr",
+        (p.venues, p.assets),
+        |v, a| layout.perp_mmr(v, a),
+        PpmSide::Value,
+    )?;
     let option_rate = (0..p.assets)
         .map(|a| {
             load_ppm(
@@ -694,23 +719,16 @@ fn load_publics(
             )
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let tau = (0..p.buckets)
-        .map(|b| {
-            (0..p.assets)
-                .map(|a| {
-                    load_ppm(
-                        arith,
-                        range,
-                        layouter,
-                        &format!("tau {b} {a}"),
-                        instance,
-                        layout.tau(b, a),
-                    )
-                    .map(|x| x.0)
-                })
-                .collect::<Result<Vec<_>, Error>>()
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+    let tau = load_ppm_table(
+        arith,
+        range,
+        layouter,
+        instance,
+        "tau",
+        (p.buckets, p.assets),
+        |b, a| layout.tau(b, a),
+        PpmSide::Value,
+    )?;
     let (_, one_minus_upnl_haircut) = load_ppm(
         arith,
         range,
