@@ -2,59 +2,12 @@
 //! picture, and the frozen vectors (honest and tampered). Parameters are cached as in
 //! `cli.rs` (`$ZKMARGIN_CACHE`, else `target/zkmargin-test-cache`); only k = 13 is needed.
 
+mod common;
+
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("target/tmp has a parent")
-        .to_path_buf()
-}
-
-fn cache_dir() -> PathBuf {
-    match std::env::var_os("ZKMARGIN_CACHE").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => target_dir().join("zkmargin-test-cache"),
-    }
-}
-
-fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("audit-test-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("scratch directory")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn show(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin"))
-        .args(args)
-        .env("ZKMARGIN_CACHE", cache_dir())
-        .env("ZKMARGIN_QUIET", "1")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+use common::{scratch, zkmargin};
 
 fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")

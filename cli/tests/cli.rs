@@ -5,11 +5,10 @@
 //! makes a single real proof besides the demo's. Parameters are cached in `$ZKMARGIN_CACHE`,
 //! else `target/zkmargin-test-cache`, shared by every run.
 
-use std::ffi::OsStr;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use zkmargin_circuits::margin::{evaluate, Order};
@@ -18,169 +17,23 @@ use zkmargin_circuits::snapshot_json::read_snapshot;
 use zkmargin_prover::account::{read_account, Account};
 use zkmargin_prover::network::parse_order;
 
-// ------------------------------------------------------------------------------- harness
-
-/// The workspace's `target/`, where the parameter cache and the fixtures live.
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("target/tmp has a parent")
-        .to_path_buf()
-}
-
-/// The parameter cache: `$ZKMARGIN_CACHE` when set (CI shares one with the other crates),
-/// else `target/zkmargin-test-cache`.
-fn cache_dir() -> PathBuf {
-    match std::env::var_os("ZKMARGIN_CACHE").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => target_dir().join("zkmargin-test-cache"),
-    }
-}
-
-/// A scratch directory, removed when dropped.
-fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("cli-test-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("scratch directory")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin"))
-        .args(args)
-        .env("ZKMARGIN_CACHE", cache_dir())
-        .env("ZKMARGIN_QUIET", "1")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("test paths are UTF-8")
-}
-
-impl Run {
-    fn show(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "{}", self.show());
-        assert!(!self.stderr.contains("panicked"), "{}", self.show());
-        self
-    }
-
-    /// Exit 1, nothing on stdout, and exactly one line on stderr that starts with
-    /// `zkmargin: <file>: <field>` (field a prefix, e.g. `line ` for a syntax error).
-    fn expect_bad_input(&self, file: &str, field: &str) -> &Self {
-        self.expect_code(1);
-        assert_eq!(self.stdout, "", "{}", self.show());
-        let line = self.stderr.strip_suffix('\n').unwrap_or(&self.stderr);
-        assert!(!line.contains('\n'), "not one line: {}", self.show());
-        let prefix = format!("zkmargin: {file}: {field}");
-        assert!(
-            line.starts_with(&prefix),
-            "expected {prefix:?}...\n{}",
-            self.show()
-        );
-        self
-    }
-
-    /// Exit 3 with `REJECTED: <reason>`, the reason containing `why`.
-    fn expect_rejected(&self, why: &str) -> &Self {
-        self.expect_code(3);
-        assert!(
-            self.stdout.starts_with("REJECTED: ") && self.stdout.contains(why),
-            "expected a rejection for {why:?}\n{}",
-            self.show()
-        );
-        assert!(!self.stdout.contains("VALID\n"), "{}", self.show());
-        self
-    }
-}
+use common::{alice, epoch_window, p, scratch, zkmargin, Run, ORDER};
 
 // ------------------------------------------------------------------------------- fixture
 
-/// The epoch of the test network: it started an hour ago (rounded to the hour) and lasts 30
-/// days, so that verifying "now" (no `--at`) is inside it.
-fn epoch_window() -> (u64, u64) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let valid_from = now / 3_600 * 3_600 - 3_600;
-    (valid_from, valid_from + 30 * 86_400)
-}
-
-/// A small-profile network: alice is solvent, bob is not, carol holds only collateral.
+/// The test network: alice is solvent, bob is not, carol holds only collateral.
 fn network_json(valid_from: u64, valid_until: u64) -> Value {
-    let day = 86_400;
-    json!({
-        "format": "zkmargin.network/1",
-        "epoch": 77,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-        "assets": [
-            {"symbol": "BTC", "price": "100000"},
-            {"symbol": "ETH", "price": "3000.5"},
-            {"symbol": "USDC", "price": "1"}
-        ],
-        "chains": [{"id": 1, "name": "ethereum"}, {"id": 42161, "name": "arbitrum"}],
-        "venues": [{"id": 7, "name": "cex"}, {"id": 9, "name": "dex"}],
-        "haircuts_ppm": {
-            "BTC": {"ethereum": 30000, "arbitrum": 45000},
-            "ETH": {"ethereum": 25000, "arbitrum": 35000},
-            "USDC": {"ethereum": 10000, "arbitrum": 12000}
-        },
-        "perp_mmr_ppm": {
-            "cex": {"BTC": 10000, "ETH": 12500, "USDC": 0},
-            "dex": {"BTC": 12500, "ETH": 15000, "USDC": 0}
-        },
-        "option_rate_ppm": {"BTC": 75000, "ETH": 90000, "USDC": 0},
-        "expiry_buckets": [
-            {"max_seconds": 7 * day, "tau_ppm": {"BTC": 20000, "ETH": 25000, "USDC": 0}},
-            {"max_seconds": 365 * day, "tau_ppm": {"BTC": 120000, "ETH": 140000, "USDC": 0}}
-        ],
-        "upnl_haircut_ppm": 100000,
-        "accounts": [
-            {"name": "alice",
-             "collateral": {"ethereum": {"USDC": "50000", "BTC": "0.5"},
-                            "arbitrum": {"ETH": "10"}},
-             "positions": {
-                "cex": [
-                    {"kind": "perp", "underlying": "BTC", "size": "1", "entry": "95000"},
-                    {"kind": "call", "underlying": "BTC", "size": "-1", "strike": "110000",
-                     "expiry": valid_from + 3 * day}
-                ],
-                "dex": [
-                    {"kind": "perp", "underlying": "ETH", "size": "-5", "entry": "2900"},
-                    {"kind": "put", "underlying": "ETH", "size": "2", "strike": "2800",
-                     "expiry": valid_from + 60 * day}
-                ]}},
-            {"name": "bob",
-             "collateral": {"ethereum": {"USDC": "1000"}},
-             "positions": {"cex": [
-                {"kind": "perp", "underlying": "BTC", "size": "-1", "entry": "90000"}]}},
-            {"name": "carol", "collateral": {"arbitrum": {"USDC": "10"}}}
-        ]
-    })
+    let accounts = json!([
+        alice(valid_from),
+        {"name": "bob",
+         "collateral": {"ethereum": {"USDC": "1000"}},
+         "positions": {"cex": [
+            {"kind": "perp", "underlying": "BTC", "size": "-1", "entry": "90000"}]}},
+        {"name": "carol", "collateral": {"arbitrum": {"USDC": "10"}}}
+    ]);
+    common::network_json(77, valid_from, valid_until, accounts)
 }
 
-/// The order of the shared proof, at `dex`.
-const ORDER: &str = r#"{"kind": "perp", "underlying": "ETH", "size": "-1"}"#;
 /// The level of the shared proof.
 const LEVEL: &str = "1.5";
 

@@ -9,11 +9,10 @@
 //! (`PublicStatement` and instance column) at every venue. One real proof is made from the
 //! assembled account (small profile) and verified against the signed snapshot.
 
-use std::ffi::OsStr;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use zkmargin_circuits::hash::account_key;
@@ -29,155 +28,20 @@ use zkmargin_prover::prove::{order_at, witness_of};
 use zkmargin_prover::scenarios;
 use zkmargin_verifier::publisher::{read_signed_snapshot, PublisherSecret};
 
-// ------------------------------------------------------------------------------- harness
-
-fn cache_dir() -> PathBuf {
-    match std::env::var_os("ZKMARGIN_CACHE").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .parent()
-            .expect("target/tmp has a parent")
-            .join("zkmargin-test-cache"),
-    }
-}
-
-fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("parties-test-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("scratch directory")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin"))
-        .args(args)
-        .env("ZKMARGIN_CACHE", cache_dir())
-        .env("ZKMARGIN_QUIET", "1")
-        .output()
-        .expect("the binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("test paths are UTF-8")
-}
-
-impl Run {
-    fn show(&self) -> String {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    fn ok(&self) -> &Self {
-        self.expect_code(0)
-    }
-
-    fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "{}", self.show());
-        assert!(!self.stderr.contains("panicked"), "{}", self.show());
-        self
-    }
-
-    /// Exit 1, nothing on stdout, one line on stderr: `zkmargin: <file>: <field>...`.
-    fn expect_bad_input(&self, file: &str, field: &str) -> &Self {
-        self.expect_code(1);
-        assert_eq!(self.stdout, "", "{}", self.show());
-        let line = self.stderr.strip_suffix('\n').unwrap_or(&self.stderr);
-        assert!(!line.contains('\n'), "not one line: {}", self.show());
-        let prefix = format!("zkmargin: {file}: {field}");
-        assert!(
-            line.starts_with(&prefix),
-            "expected {prefix:?}...\n{}",
-            self.show()
-        );
-        self
-    }
-}
-
-fn write(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::{alice, epoch_window, p, read_json, scratch, write_json, zkmargin, Run, ORDER};
 
 // ------------------------------------------------------------------------------- the network
-
-fn epoch_window() -> (u64, u64) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let valid_from = now / 3_600 * 3_600 - 3_600;
-    (valid_from, valid_from + 30 * 86_400)
-}
 
 /// A small network: alice (solvent, mixed book), bob (only collateral on one chain), carol
 /// (nothing at all).
 fn network_json(valid_from: u64, valid_until: u64) -> Value {
-    let day = 86_400;
-    json!({
-        "format": "zkmargin.network/1",
-        "epoch": 91,
-        "valid_from": valid_from,
-        "valid_until": valid_until,
-        "assets": [
-            {"symbol": "BTC", "price": "100000"},
-            {"symbol": "ETH", "price": "3000.5"},
-            {"symbol": "USDC", "price": "1"}
-        ],
-        "chains": [{"id": 1, "name": "ethereum"}, {"id": 42161, "name": "arbitrum"}],
-        "venues": [{"id": 7, "name": "cex"}, {"id": 9, "name": "dex"}],
-        "haircuts_ppm": {
-            "BTC": {"ethereum": 30000, "arbitrum": 45000},
-            "ETH": {"ethereum": 25000, "arbitrum": 35000},
-            "USDC": {"ethereum": 10000, "arbitrum": 12000}
-        },
-        "perp_mmr_ppm": {
-            "cex": {"BTC": 10000, "ETH": 12500, "USDC": 0},
-            "dex": {"BTC": 12500, "ETH": 15000, "USDC": 0}
-        },
-        "option_rate_ppm": {"BTC": 75000, "ETH": 90000, "USDC": 0},
-        "expiry_buckets": [
-            {"max_seconds": 7 * day, "tau_ppm": {"BTC": 20000, "ETH": 25000, "USDC": 0}},
-            {"max_seconds": 365 * day, "tau_ppm": {"BTC": 120000, "ETH": 140000, "USDC": 0}}
-        ],
-        "upnl_haircut_ppm": 100000,
-        "accounts": [
-            {"name": "alice",
-             "collateral": {"ethereum": {"USDC": "50000", "BTC": "0.5"},
-                            "arbitrum": {"ETH": "10"}},
-             "positions": {
-                "cex": [
-                    {"kind": "perp", "underlying": "BTC", "size": "1", "entry": "95000"},
-                    {"kind": "call", "underlying": "BTC", "size": "-1", "strike": "110000",
-                     "expiry": valid_from + 3 * day}
-                ],
-                "dex": [
-                    {"kind": "perp", "underlying": "ETH", "size": "-5", "entry": "2900"},
-                    {"kind": "put", "underlying": "ETH", "size": "2", "strike": "2800",
-                     "expiry": valid_from + 60 * day}
-                ]}},
-            {"name": "bob", "collateral": {"arbitrum": {"USDC": "1000"}}},
-            {"name": "carol"}
-        ]
-    })
+    let accounts = json!([
+        alice(valid_from),
+        {"name": "bob", "collateral": {"arbitrum": {"USDC": "1000"}}},
+        {"name": "carol"}
+    ]);
+    common::network_json(91, valid_from, valid_until, accounts)
 }
-
-const ORDER: &str = r#"{"kind": "perp", "underlying": "ETH", "size": "-1"}"#;
 
 /// The network taken apart: what each party holds.
 fn split(network: &Value, dir: &Path) {
@@ -186,7 +50,7 @@ fn split(network: &Value, dir: &Path) {
     obj.remove("accounts");
     obj.insert("format".into(), json!("zkmargin.epoch/1"));
     obj.insert("profile".into(), json!("small"));
-    write(&dir.join("epoch.json"), &epoch);
+    write_json(&dir.join("epoch.json"), &epoch);
     let accounts = network["accounts"].as_array().unwrap();
     for chain in network["chains"].as_array().unwrap() {
         let name = chain["name"].as_str().unwrap();
@@ -196,7 +60,7 @@ fn split(network: &Value, dir: &Path) {
                 balances.insert(a["name"].as_str().unwrap().into(), held.clone());
             }
         }
-        write(
+        write_json(
             &dir.join(format!("{name}.balances.json")),
             &json!({"format": "zkmargin.vault/1", "chain": name, "balances": balances}),
         );
@@ -209,7 +73,7 @@ fn split(network: &Value, dir: &Path) {
                 positions.insert(a["name"].as_str().unwrap().into(), held.clone());
             }
         }
-        write(
+        write_json(
             &dir.join(format!("{name}.positions.json")),
             &json!({"format": "zkmargin.venue/1", "venue": name, "positions": positions}),
         );
@@ -251,7 +115,7 @@ fn flow() -> &'static Flow {
         let (valid_from, valid_until) = epoch_window();
         let network = network_json(valid_from, valid_until);
         let network_path = dir.join("network.json");
-        write(&network_path, &network);
+        write_json(&network_path, &network);
         split(&network, &dir);
         let names: Vec<String> = network["accounts"]
             .as_array()
@@ -635,14 +499,14 @@ fn a_snapshot_changed_after_signing_is_refused() {
     let mut value: Value = serde_json::from_str(&text).unwrap();
     value["assets"][0]["price"] = json!("1");
     let path = dir.path().join("edited.json");
-    write(&path, &value);
+    write_json(&path, &value);
     verify(f, &path, &["--publisher", &f.publisher_hex]).expect_bad_input(p(&path), "digest");
     // The signature removed: an unsigned snapshot, refused under --publisher only.
     let mut value: Value = serde_json::from_str(&text).unwrap();
     value.as_object_mut().unwrap().remove("publisher_key");
     value.as_object_mut().unwrap().remove("signature");
     let path = dir.path().join("unsigned.json");
-    write(&path, &value);
+    write_json(&path, &value);
     let run = verify(f, &path, &["--publisher", &f.publisher_hex]);
     run.expect_bad_input(p(&path), "signature: missing");
     let run = verify(f, &path, &[]);
@@ -651,7 +515,7 @@ fn a_snapshot_changed_after_signing_is_refused() {
     // Half a signature.
     let mut value: Value = serde_json::from_str(&text).unwrap();
     value.as_object_mut().unwrap().remove("signature");
-    write(&path, &value);
+    write_json(&path, &value);
     verify(f, &path, &[]).expect_bad_input(p(&path), "signature");
 }
 
@@ -716,7 +580,7 @@ fn mutated(dir: &Path, name: &str, value: &Value, mutate: impl FnOnce(&mut Value
     let mut value = value.clone();
     mutate(&mut value);
     let path = dir.join(name);
-    write(&path, &value);
+    write_json(&path, &value);
     path
 }
 
@@ -979,7 +843,7 @@ fn risk_haircuts_prints_plots_and_feeds_network_build() {
     let mut network = read_json(&f.network);
     network.as_object_mut().unwrap().remove("haircuts_ppm");
     let file = dir.path().join("network.json");
-    write(&file, &network);
+    write_json(&file, &network);
     let out = dir.path().join("net");
     zkmargin(&["network", "build", p(&file), "--out", p(&out)])
         .expect_bad_input(p(&file), "haircuts_ppm");

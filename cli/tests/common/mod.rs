@@ -1,0 +1,188 @@
+//! The harness the binary's end-to-end tests share (`cli.rs`, `parties.rs`, `audit.rs`): run
+//! `zkmargin` with the test parameter cache, check its exit code and its one-line errors, and
+//! the test network's epoch and public parameters.
+//!
+//! Each test file uses part of it; the rest is dead code there.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+/// The workspace's `target/`, where the parameter cache and the fixtures live.
+pub fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .to_path_buf()
+}
+
+/// The parameter cache: `$ZKMARGIN_CACHE` when set (CI shares one with the other crates),
+/// else `target/zkmargin-test-cache`.
+pub fn cache_dir() -> PathBuf {
+    match std::env::var_os("ZKMARGIN_CACHE").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => target_dir().join("zkmargin-test-cache"),
+    }
+}
+
+/// A scratch directory under `target/tmp`, removed when dropped.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("cli-test-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("scratch directory")
+}
+
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+pub fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// One run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `zkmargin ARGS` with the test cache and without progress lines.
+pub fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin"))
+        .args(args)
+        .env("ZKMARGIN_CACHE", cache_dir())
+        .env("ZKMARGIN_QUIET", "1")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    pub fn show(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    pub fn ok(&self) -> &Self {
+        self.expect_code(0)
+    }
+
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "{}", self.show());
+        assert!(!self.stderr.contains("panicked"), "{}", self.show());
+        self
+    }
+
+    /// Exit 1, nothing on stdout, and exactly one line on stderr that starts with
+    /// `zkmargin: <file>: <field>` (field a prefix, e.g. `line ` for a syntax error).
+    pub fn expect_bad_input(&self, file: &str, field: &str) -> &Self {
+        self.expect_code(1);
+        assert_eq!(self.stdout, "", "{}", self.show());
+        let line = self.stderr.strip_suffix('\n').unwrap_or(&self.stderr);
+        assert!(!line.contains('\n'), "not one line: {}", self.show());
+        let prefix = format!("zkmargin: {file}: {field}");
+        assert!(
+            line.starts_with(&prefix),
+            "expected {prefix:?}...\n{}",
+            self.show()
+        );
+        self
+    }
+
+    /// Exit 3 with `REJECTED: <reason>`, the reason containing `why`.
+    pub fn expect_rejected(&self, why: &str) -> &Self {
+        self.expect_code(3);
+        assert!(
+            self.stdout.starts_with("REJECTED: ") && self.stdout.contains(why),
+            "expected a rejection for {why:?}\n{}",
+            self.show()
+        );
+        assert!(!self.stdout.contains("VALID\n"), "{}", self.show());
+        self
+    }
+}
+
+/// The epoch of a test network: it started an hour ago (rounded to the hour) and lasts 30
+/// days, so that verifying "now" (no `--at`) is inside it.
+pub fn epoch_window() -> (u64, u64) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let valid_from = now / 3_600 * 3_600 - 3_600;
+    (valid_from, valid_from + 30 * 86_400)
+}
+
+/// The order of the tests' shared proofs, at `dex`.
+pub const ORDER: &str = r#"{"kind": "perp", "underlying": "ETH", "size": "-1"}"#;
+
+/// A small-profile network (3 assets, chains `ethereum` and `arbitrum`, venues `cex` and
+/// `dex`) with the given epoch and accounts.
+pub fn network_json(epoch: u64, valid_from: u64, valid_until: u64, accounts: Value) -> Value {
+    let day = 86_400;
+    json!({
+        "format": "zkmargin.network/1",
+        "epoch": epoch,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "assets": [
+            {"symbol": "BTC", "price": "100000"},
+            {"symbol": "ETH", "price": "3000.5"},
+            {"symbol": "USDC", "price": "1"}
+        ],
+        "chains": [{"id": 1, "name": "ethereum"}, {"id": 42161, "name": "arbitrum"}],
+        "venues": [{"id": 7, "name": "cex"}, {"id": 9, "name": "dex"}],
+        "haircuts_ppm": {
+            "BTC": {"ethereum": 30000, "arbitrum": 45000},
+            "ETH": {"ethereum": 25000, "arbitrum": 35000},
+            "USDC": {"ethereum": 10000, "arbitrum": 12000}
+        },
+        "perp_mmr_ppm": {
+            "cex": {"BTC": 10000, "ETH": 12500, "USDC": 0},
+            "dex": {"BTC": 12500, "ETH": 15000, "USDC": 0}
+        },
+        "option_rate_ppm": {"BTC": 75000, "ETH": 90000, "USDC": 0},
+        "expiry_buckets": [
+            {"max_seconds": 7 * day, "tau_ppm": {"BTC": 20000, "ETH": 25000, "USDC": 0}},
+            {"max_seconds": 365 * day, "tau_ppm": {"BTC": 120000, "ETH": 140000, "USDC": 0}}
+        ],
+        "upnl_haircut_ppm": 100000,
+        "accounts": accounts
+    })
+}
+
+/// Alice's book in both test networks: collateral on both chains, a perp and a short call at
+/// `cex`, a short perp and a long put at `dex`; solvent with `ORDER` at level 1.5.
+pub fn alice(valid_from: u64) -> Value {
+    let day = 86_400;
+    json!({"name": "alice",
+    "collateral": {"ethereum": {"USDC": "50000", "BTC": "0.5"},
+                   "arbitrum": {"ETH": "10"}},
+    "positions": {
+       "cex": [
+           {"kind": "perp", "underlying": "BTC", "size": "1", "entry": "95000"},
+           {"kind": "call", "underlying": "BTC", "size": "-1", "strike": "110000",
+            "expiry": valid_from + 3 * day}
+       ],
+       "dex": [
+           {"kind": "perp", "underlying": "ETH", "size": "-5", "entry": "2900"},
+           {"kind": "put", "underlying": "ETH", "size": "2", "strike": "2800",
+            "expiry": valid_from + 60 * day}
+       ]}})
+}
