@@ -848,6 +848,49 @@ pub fn read_opening(text: &str, file: &str) -> Result<OpeningFile, InputError> {
 
 // ------------------------------------------------------------------------------ publish
 
+/// Refuses a root or an opening file (`what`) built under another epoch, profile or asset
+/// order than the epoch or snapshot (`target`) it is joined to: its leaves would then hash
+/// other amounts, or in another order, than the circuit reads. Each triple is
+/// `(epoch, profile, asset symbols in order)`.
+fn check_built_under(
+    file: &str,
+    what: &str,
+    built: (u64, Profile, &[String]),
+    under: (u64, Profile, &[String]),
+    target: &str,
+) -> Result<(), InputError> {
+    let err = |field: &str, reason: String| Err(InputError::new(file, field, reason));
+    if built.0 != under.0 {
+        return err(
+            "epoch",
+            format!(
+                "the {what} was built for epoch {}, the {target} is epoch {}",
+                built.0, under.0
+            ),
+        );
+    }
+    if built.1 != under.1 {
+        return err(
+            "profile",
+            format!(
+                "the {what} was built for profile {}, the {target} is profile {}",
+                built.1.name, under.1.name
+            ),
+        );
+    }
+    if built.2 != under.2 {
+        return err(
+            "assets",
+            format!(
+                "the {what} was built over assets [{}], the {target}'s are [{}]",
+                built.2.join(", "),
+                under.2.join(", ")
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// The snapshot of `epoch` with these roots (`(file, root)` pairs, one per chain and venue,
 /// any order). A root of another epoch, profile, asset order or id, a missing or a duplicate
 /// root is refused, naming the root's file and field.
@@ -858,34 +901,13 @@ pub fn publish(epoch: &Epoch, roots: &[(String, RootFile)]) -> Result<Snapshot, 
     let mut venue_roots: Vec<Option<Fp>> = vec![None; params.venues.len()];
     for (file, root) in roots {
         let err = |field: &str, reason: String| InputError::new(file, field, reason);
-        if root.epoch != params.epoch {
-            return Err(err(
-                "epoch",
-                format!(
-                    "the root was built for epoch {}, this is epoch {}",
-                    root.epoch, params.epoch
-                ),
-            ));
-        }
-        if root.profile != epoch.profile {
-            return Err(err(
-                "profile",
-                format!(
-                    "the root was built for profile {}, the epoch is profile {}",
-                    root.profile.name, epoch.profile.name
-                ),
-            ));
-        }
-        if root.assets != symbols {
-            return Err(err(
-                "assets",
-                format!(
-                    "the root was built over assets [{}], the epoch's are [{}]",
-                    root.assets.join(", "),
-                    symbols.join(", ")
-                ),
-            ));
-        }
+        check_built_under(
+            file,
+            "root",
+            (root.epoch, root.profile, &root.assets),
+            (params.epoch, epoch.profile, &symbols),
+            "epoch",
+        )?;
         let (members, slots) = match root.kind {
             TreeKind::Chain => (&params.chains, &mut chain_roots),
             TreeKind::Venue => (&params.venues, &mut venue_roots),
@@ -961,30 +983,13 @@ pub fn assemble(
     let mut who: Option<(String, u64, String)> = None;
     for (file, o) in openings {
         let err = |field: &str, reason: String| InputError::new(file, field, reason);
-        if o.epoch != snapshot.epoch {
-            return Err(err(
-                "epoch",
-                format!(
-                    "the opening is for epoch {}, the snapshot is epoch {}",
-                    o.epoch, snapshot.epoch
-                ),
-            ));
-        }
-        if o.profile != snapshot.profile {
-            return Err(err(
-                "profile",
-                format!(
-                    "the opening is for profile {}, the snapshot is profile {}",
-                    o.profile.name, snapshot.profile.name
-                ),
-            ));
-        }
-        if o.assets != symbols {
-            return Err(err(
-                "assets",
-                "the opening's asset order is not the snapshot's".to_string(),
-            ));
-        }
+        check_built_under(
+            file,
+            "opening",
+            (o.epoch, o.profile, &o.assets),
+            (snapshot.epoch, snapshot.profile, &symbols),
+            "snapshot",
+        )?;
         if o.key != key {
             return Err(err(
                 "account_key",
@@ -1175,6 +1180,27 @@ mod tests {
         other.opening.salt = Fp::from(99);
         let e = read_opening(&write_opening(&other), "o.json").unwrap_err();
         assert_eq!(e.field, "root");
+        // A root or an opening built under another epoch, profile or asset order is refused
+        // at publishing and at assembly, naming the field.
+        let snapshot = &zkmargin_circuits::fixtures::fixture(SMALL).snapshot;
+        type Change = fn(&mut u64, &mut Profile, &mut Vec<String>);
+        let changes: [(&str, Change); 3] = [
+            ("epoch", |e, _, _| *e += 1),
+            ("profile", |_, p, _| {
+                *p = zkmargin_circuits::profile::STANDARD
+            }),
+            ("assets", |_, _, a| a.reverse()),
+        ];
+        for (field, change) in changes {
+            let mut root = built.root.clone();
+            change(&mut root.epoch, &mut root.profile, &mut root.assets);
+            let e = publish(&epoch, &[("root.json".into(), root)]).unwrap_err();
+            assert_eq!((e.file.as_str(), e.field.as_str()), ("root.json", field));
+            let mut o = built.openings[0].clone();
+            change(&mut o.epoch, &mut o.profile, &mut o.assets);
+            let e = assemble(Fp::from(1), snapshot, &[("o.json".into(), o)]).unwrap_err();
+            assert_eq!((e.file.as_str(), e.field.as_str()), ("o.json", field));
+        }
         // Publishing needs every chain and venue.
         let e = publish(&epoch, &[("root.json".into(), built.root)]).unwrap_err();
         assert_eq!(e.field, "chain arbitrum");
