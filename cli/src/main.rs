@@ -132,8 +132,9 @@ pub struct CheckArgs {
     /// Evaluate the book after a price move, e.g. BTC=-10 (percent; repeat for several assets).
     #[arg(long, value_name = "ASSET=PCT", allow_hyphen_values = true)]
     pub shock: Vec<String>,
-    /// Draw equity and requirement against a move of each underlying (SVG).
-    #[arg(long, value_name = "FILE.svg")]
+    /// Draw equity and requirement against a move of each underlying, labelled: SVG or PNG, as
+    /// the extension says.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub plot: Option<PathBuf>,
 }
 

@@ -1,41 +1,155 @@
-//! SVG charts drawn with `plotters`: the haircut heat map (`risk haircuts --plot`) and the
-//! equity and requirement curves against price moves (`check --plot`).
+//! The pictures, drawn with `plotters`: the haircut heat map (`risk haircuts --plot`), the
+//! equity and requirement curves against price moves (`check --plot`) and, through
+//! [`save`], the circuit layout (`audit --layout`).
 //!
-//! Only SVG is written: plotters draws text into a bitmap (PNG) only through a font library
-//! and a system font, which a venue's or a CI machine may not have, and plotters panics when
-//! asked to draw text without one. SVG leaves text to the viewer. Floating point is used here
-//! for drawing only; every figure drawn is computed exactly first.
+//! Every picture is written as SVG or PNG, as its file's extension says ([`format_of`]), with
+//! the same labels in both: a picture is drawn once, generic over the plotters backend
+//! ([`Picture`]), into memory, and the file is written atomically, so a failure never leaves
+//! half a picture behind. Text is measured and drawn with DejaVu Sans embedded in the binary
+//! ([`register_fonts`]): plotters' `ab_glyph` finds no system font, and a venue's or a CI
+//! machine may have none. Floating point is used here for drawing only; every figure drawn is
+//! computed exactly first.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
+use plotters::backend::RGBPixel;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontStyle};
+use zkmargin_prover::fsutil::write_atomic;
 
 use crate::errors::Failure;
 use crate::inputs::label;
 
-/// Refuses a plot path that does not end in `.svg` (case-insensitive).
-pub fn check_svg_path(path: &Path) -> Result<(), Failure> {
-    let is_svg = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    if is_svg {
-        Ok(())
+/// The file formats a picture is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Svg,
+    Png,
+}
+
+/// The picture file given to `flag` (`--plot`, `--layout`), if any, with its format; checked
+/// before any work is done, so that a wrong name costs nothing.
+pub fn picture_file<'a>(
+    path: Option<&'a Path>,
+    flag: &str,
+) -> Result<Option<(&'a Path, Format)>, Failure> {
+    path.map(|path| Ok((path, format_of(path, flag)?)))
+        .transpose()
+}
+
+/// The format of the picture file `path` given to `flag`: `.svg` or `.png`, case-insensitive.
+fn format_of(path: &Path, flag: &str) -> Result<Format, Failure> {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if extension.eq_ignore_ascii_case("svg") {
+        Ok(Format::Svg)
+    } else if extension.eq_ignore_ascii_case("png") {
+        Ok(Format::Png)
     } else {
         Err(Failure::flag(
-            "--plot",
-            format!(
-                "{} is not an .svg file: plots are written as SVG only (a bitmap would need a \
-                 system font)",
-                label(path)
-            ),
+            flag,
+            format!("{} must end in .svg or .png", label(path)),
         ))
     }
 }
 
+/// The font families text is asked for in: ours and halo2's layout use `("sans-serif", n)`,
+/// and plotters' own defaults (mesh labels, legends) use sans-serif too. The other two generic
+/// names get the same face so that no `TextStyle` can miss a font.
+const FAMILIES: [&str; 3] = ["sans-serif", "serif", "monospace"];
+
+/// Registers DejaVu Sans under [`FAMILIES`], once per process. Both formats need it: with
+/// `ab_glyph` plotters measures text (captions, label areas) with the registered font even
+/// for SVG, and a family without a font is an error when measuring or drawing.
+pub fn register_fonts() -> Result<(), String> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let registered = REGISTERED.get_or_init(|| {
+        FAMILIES
+            .iter()
+            .all(|family| register_font(family, FontStyle::Normal, dejavu::sans::regular()).is_ok())
+    });
+    if *registered {
+        Ok(())
+    } else {
+        Err("the embedded DejaVu Sans font cannot be read".into())
+    }
+}
+
+/// Largest PNG drawn, in pixels: 1800 x 16000 (the tallest layout), i.e. an 86.4 MB RGB
+/// buffer (3 bytes a pixel). Each picture bounds its own size below this; the check stops a
+/// future picture from allocating gigabytes.
+pub const PNG_MAX_PIXELS: u64 = 1800 * 16_000;
+
 fn draw_error(e: impl std::fmt::Display) -> String {
-    format!("cannot draw the chart: {e}")
+    format!("cannot draw the picture: {e}")
+}
+
+/// A picture drawn once for every format: on any plotters backend (a closure cannot be
+/// generic over the backend, hence a trait). `area` is the whole canvas, already white.
+pub trait Picture {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+fn paint<DB: DrawingBackend>(backend: DB, picture: &impl Picture) -> Result<(), String> {
+    let area = backend.into_drawing_area();
+    area.fill(&WHITE).map_err(draw_error)?;
+    picture.draw(&area)?;
+    area.present().map_err(draw_error)
+}
+
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(out)
+}
+
+/// The picture `size` pixels large (width, height), as the bytes of a `format` file.
+pub fn render(format: Format, size: (u32, u32), picture: &impl Picture) -> Result<Vec<u8>, String> {
+    register_fonts()?;
+    match format {
+        Format::Svg => {
+            let mut svg = String::new();
+            paint(SVGBackend::with_string(&mut svg, size), picture)?;
+            Ok(svg.into_bytes())
+        }
+        Format::Png => {
+            let (width, height) = size;
+            let pixels = u64::from(width) * u64::from(height);
+            if pixels == 0 || pixels > PNG_MAX_PIXELS {
+                return Err(format!(
+                    "a {width} x {height} picture is too large for a PNG (at most \
+                     {PNG_MAX_PIXELS} pixels): use .svg"
+                ));
+            }
+            // Within the bound, so this neither overflows nor allocates more than 86.4 MB.
+            let mut rgb = vec![0u8; pixels as usize * 3];
+            let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut rgb, size)
+                .map_err(draw_error)?;
+            paint(backend, picture)?;
+            encode_png(&rgb, size).map_err(|e| format!("cannot encode the PNG: {e}"))
+        }
+    }
+}
+
+/// Draws the picture and writes it to `path` atomically (the picture file of `flag`).
+pub fn save(
+    path: &Path,
+    flag: &str,
+    format: Format,
+    size: (u32, u32),
+    picture: &impl Picture,
+) -> Result<(), Failure> {
+    let bytes = render(format, size, picture)
+        .map_err(|reason| Failure::other(label(path), flag, reason))?;
+    write_atomic(path, &bytes, None)
+        .map_err(|e| Failure::io(path, flag, "cannot write the picture", &e))
 }
 
 /// One cell of the heat map.
@@ -65,27 +179,40 @@ fn percent(ppm: u64) -> String {
 /// Two heat maps side by side, assets down and chains across: the haircut, and the latency
 /// term `z sigma sqrt(T / year)` alone, on one colour scale, each cell labelled with its value
 /// and the latency's share of the haircut.
-pub fn haircut_heatmap(
-    title: &str,
-    assets: &[String],
-    chains: &[String],
-    cells: &[Vec<Cell>],
-) -> Result<String, String> {
-    let (n_chains, n_assets) = (chains.len(), assets.len());
-    let width = (260 + 2 * 150 * n_chains as u32).clamp(900, 4000);
-    let height = (160 + 70 * n_assets as u32).min(4000);
-    let max = cells
-        .iter()
-        .flatten()
-        .map(|c| c.total_ppm)
-        .max()
-        .unwrap_or(0);
-    let mut svg = String::new();
-    {
-        let base = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        base.fill(&WHITE).map_err(draw_error)?;
-        let root = base.titled(title, ("sans-serif", 18)).map_err(draw_error)?;
-        let (left, right) = root.split_horizontally(width / 2);
+pub struct HeatMap<'a> {
+    pub title: String,
+    pub assets: &'a [String],
+    pub chains: &'a [String],
+    /// `cells[asset][chain]`.
+    pub cells: &'a [Vec<Cell>],
+}
+
+impl HeatMap<'_> {
+    /// Width and height in pixels: 150 a cell across, 70 down, within 4000 x 4000.
+    pub fn size(&self) -> (u32, u32) {
+        let (n_chains, n_assets) = (self.chains.len() as u32, self.assets.len() as u32);
+        let width = 260u32
+            .saturating_add(n_chains.saturating_mul(2 * 150))
+            .clamp(900, 4000);
+        let height = 160u32.saturating_add(n_assets.saturating_mul(70)).min(4000);
+        (width, height)
+    }
+}
+
+impl Picture for HeatMap<'_> {
+    fn draw<DB: DrawingBackend>(&self, base: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (assets, chains, cells) = (self.assets, self.chains, self.cells);
+        let (n_chains, n_assets) = (chains.len(), assets.len());
+        let max = cells
+            .iter()
+            .flatten()
+            .map(|c| c.total_ppm)
+            .max()
+            .unwrap_or(0);
+        let root = base
+            .titled(&self.title, ("sans-serif", 18))
+            .map_err(draw_error)?;
+        let (left, right) = root.split_horizontally(base.dim_in_pixel().0 / 2);
         let centred = |size: u32| {
             ("sans-serif", size)
                 .into_font()
@@ -151,9 +278,8 @@ pub fn haircut_heatmap(
                     .map_err(draw_error)?;
             }
         }
-        base.present().map_err(draw_error)?;
+        Ok(())
     }
-    Ok(svg)
 }
 
 /// Equity and requirement of a book against moves of one asset's price.
@@ -164,15 +290,25 @@ pub struct Curve {
 }
 
 /// One panel per asset, stacked: equity and requirement (USD) against the move (percent).
-pub fn move_curves(title: &str, curves: &[Curve]) -> Result<String, String> {
-    let width = 900u32;
-    let panel = 300u32;
-    let height = (60 + panel * curves.len().max(1) as u32).min(8000);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_error)?;
-        let root = root.titled(title, ("sans-serif", 18)).map_err(draw_error)?;
+pub struct MoveCurves<'a> {
+    pub title: String,
+    pub curves: &'a [Curve],
+}
+
+impl MoveCurves<'_> {
+    /// Width and height in pixels: 900 across, 300 a panel down, at most 8000.
+    pub fn size(&self) -> (u32, u32) {
+        let panels = u32::try_from(self.curves.len().max(1)).unwrap_or(u32::MAX);
+        (900, panels.saturating_mul(300).saturating_add(60).min(8000))
+    }
+}
+
+impl Picture for MoveCurves<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let curves = self.curves;
+        let root = root
+            .titled(&self.title, ("sans-serif", 18))
+            .map_err(draw_error)?;
         let areas = root.split_evenly((curves.len().max(1), 1));
         for (area, curve) in areas.iter().zip(curves) {
             let xs = curve.points.iter().map(|p| p.0);
@@ -230,7 +366,87 @@ pub fn move_curves(title: &str, curves: &[Curve]) -> Result<String, String> {
                 .draw()
                 .map_err(draw_error)?;
         }
-        root.present().map_err(draw_error)?;
+        Ok(())
     }
-    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Text in every family and style plotters may ask for, and nothing else.
+    struct Words;
+
+    impl Picture for Words {
+        fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+            for (i, family) in FAMILIES.iter().enumerate() {
+                for (j, style) in [FontStyle::Normal, FontStyle::Bold, FontStyle::Italic]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let font = (*family, 20).into_font().style(style).color(&BLACK);
+                    let at = (10 + 130 * j as i32, 10 + 30 * i as i32);
+                    area.draw(&Text::new("Haircut 3.1%", at, font))
+                        .map_err(draw_error)?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn dark_pixels(png: &[u8]) -> usize {
+        let mut reader = png::Decoder::new(png).read_info().unwrap();
+        let mut rgb = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut rgb).unwrap();
+        rgb[..info.buffer_size()]
+            .chunks(3)
+            .filter(|p| p.iter().all(|&c| c < 128))
+            .count()
+    }
+
+    #[test]
+    fn text_is_drawn_in_every_family_without_a_system_font() {
+        let png = render(Format::Png, (400, 100), &Words).unwrap();
+        assert!(dark_pixels(&png) > 500, "{}", dark_pixels(&png));
+        let svg = String::from_utf8(render(Format::Svg, (400, 100), &Words).unwrap()).unwrap();
+        assert_eq!(svg.matches("Haircut 3.1%").count(), 9);
+    }
+
+    #[test]
+    fn empty_pictures_are_drawn_not_refused() {
+        let map = HeatMap {
+            title: "no assets".into(),
+            assets: &[],
+            chains: &[],
+            cells: &[],
+        };
+        let curves = MoveCurves {
+            title: "no exposure".into(),
+            curves: &[],
+        };
+        for format in [Format::Svg, Format::Png] {
+            render(format, map.size(), &map).unwrap();
+            render(format, curves.size(), &curves).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_png_past_the_bound_is_an_error_not_an_allocation() {
+        let error = render(Format::Png, (100_000, 100_000), &Words).unwrap_err();
+        assert!(error.contains("too large"), "{error}");
+        assert!(render(Format::Png, (0, 10), &Words).is_err());
+    }
+
+    #[test]
+    fn the_format_follows_the_extension() {
+        let format = |name: &str| format_of(Path::new(name), "--plot").ok();
+        assert_eq!(format("a.svg"), Some(Format::Svg));
+        assert_eq!(format("dir.png/a.SVG"), Some(Format::Svg));
+        assert_eq!(format("a.Png"), Some(Format::Png));
+        for bad in ["a.jpg", "a", "png", "a.svg.gz"] {
+            let error = format_of(Path::new(bad), "--plot").unwrap_err().error;
+            assert!(error.to_string().contains("--plot"), "{error}");
+            assert!(error.to_string().contains(bad), "{error}");
+        }
+    }
 }

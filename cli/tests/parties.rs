@@ -28,7 +28,7 @@ use zkmargin_prover::prove::{order_at, witness_of};
 use zkmargin_prover::scenarios;
 use zkmargin_verifier::publisher::{read_signed_snapshot, PublisherSecret};
 
-use common::{alice, epoch_window, p, read_json, scratch, write_json, zkmargin, Run, ORDER};
+use common::{alice, epoch_window, p, read_json, scratch, write_json, zkmargin, Png, Run, ORDER};
 
 // ------------------------------------------------------------------------------- the network
 
@@ -827,12 +827,19 @@ fn risk_haircuts_prints_plots_and_feeds_network_build() {
     );
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("latency") && svg.contains("ethereum"));
+    // The same heat map as a PNG (the extension in any case), labelled with the embedded
+    // font: 3 assets x 2 chains is 900 x 370 pixels, and the title band is drawn text.
+    let plot = dir.path().join("heat.PNG");
+    zkmargin(&["risk", "haircuts", p(&risk), "--plot", p(&plot)]).ok();
+    let png = Png::read(&plot);
+    assert_eq!((png.width, png.height), (900, 370));
+    assert!(png.dark_pixels(0, 25) > 100, "no title drawn");
     zkmargin(&[
         "risk",
         "haircuts",
         p(&risk),
         "--plot",
-        p(&dir.path().join("h.png")),
+        p(&dir.path().join("h.jpg")),
     ])
     .expect_bad_input("command line", "--plot");
     let bad = dir.path().join("bad.json");
@@ -1065,6 +1072,15 @@ fn the_risk_views_are_the_reference_engine() {
     check(f, &["--plot", p(&plot)]).ok();
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("equity") && svg.contains("ETH"));
+    // As a PNG: a 300-pixel panel for each exposed asset (BTC, ETH and the USDC collateral,
+    // as in the SVG) under a 60-pixel title band.
+    let panels = svg.matches("move of ").count() as u32;
+    assert_eq!(panels, 3);
+    let plot = dir.path().join("moves.png");
+    check(f, &["--plot", p(&plot)]).ok();
+    let png = Png::read(&plot);
+    assert_eq!((png.width, png.height), (900, 60 + 300 * panels));
+    assert!(png.dark_pixels(0, 25) > 100, "no title drawn");
     check(f, &["--plot", p(&dir.path().join("m.pdf"))]).expect_bad_input("command line", "--plot");
 }
 

@@ -1,4 +1,5 @@
-//! `zkmargin audit [--profile P] [--json] [--full] [--no-proof] [--layout FILE [--rows A..B]]`
+//! `zkmargin audit [--profile P] [--json] [--full] [--no-proof]
+//! [--layout FILE.svg|FILE.png [--rows A..B]]`
 //! and `zkmargin audit --vectors DIR`.
 //!
 //! For an auditor who trusts nothing but this source tree and halo2: for each profile, what
@@ -16,8 +17,9 @@
 //!
 //! `--layout FILE.svg` draws the layout of one profile (default small) with halo2's
 //! `dev-graph`: every region outlined and labelled with its name, searchable in a browser;
-//! `FILE.png` draws the same picture as a bitmap without labels (plotters has no font here).
-//! `--rows 0..400` draws only those rows (a part's rows are listed in the text output).
+//! `FILE.png` draws the same picture, labelled too, as a bitmap (text in the embedded font,
+//! `crate::plot`). `--rows 0..400` draws only those rows (a part's rows are listed in the text
+//! output).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,7 @@ use zkmargin_verifier::verify::verify_statement;
 
 use crate::errors::{Failure, Outcome as CommandOutcome, OK, REJECTED};
 use crate::inputs::parse_profile;
+use crate::plot::{picture_file, save, Format, Picture};
 use crate::report::print;
 
 /// `zkmargin audit`.
@@ -53,9 +56,9 @@ pub struct AuditArgs {
     /// Skip the real proof of the sample book (no measured proof size).
     #[arg(long)]
     pub no_proof: bool,
-    /// Draw the circuit layout into FILE.svg (regions labelled) or FILE.png (unlabelled), for
+    /// Draw the circuit layout, every region labelled, into FILE.svg or FILE.png, for
     /// --profile (default small).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub layout: Option<PathBuf>,
     /// With --layout: draw only these rows, START..END (default: every used row).
     #[arg(long, value_name = "START..END", requires = "layout")]
@@ -69,11 +72,15 @@ pub struct AuditArgs {
     pub vectors: Option<PathBuf>,
 }
 
-/// Rows of a drawn layout: at least this many pixels each in an SVG, so labels do not overlap.
-const SVG_ROW_PIXELS: usize = 16;
+/// Rows of a drawn layout: this many pixels each, so that labels (15 px) do not overlap.
+const ROW_PIXELS: usize = 16;
 const LAYOUT_WIDTH: u32 = 1800;
-/// Largest bitmap drawn (pixels high).
+/// Tallest PNG layout, in pixels: 1800 x 16000 x 3 bytes is an 86.4 MB bitmap in memory
+/// (`plot::PNG_MAX_PIXELS`), where `ROW_PIXELS` a row for a large profile's 2^k rows would be
+/// gigabytes. Past 1000 rows the rows are drawn thinner and labels may overlap (`--rows`).
 const PNG_MAX_HEIGHT: usize = 16_000;
+/// Shortest PNG layout, so that a few rows still make a readable picture.
+const PNG_MIN_HEIGHT: usize = 800;
 
 pub fn run(args: &AuditArgs) -> CommandOutcome {
     if let Some(dir) = &args.vectors {
@@ -81,6 +88,8 @@ pub fn run(args: &AuditArgs) -> CommandOutcome {
     }
     let only = parse_profile(args.profile.as_deref())?;
     let rows = args.rows.as_deref().map(parse_rows).transpose()?;
+    // Before the audit's minutes of work, not after.
+    let layout = picture_file(args.layout.as_deref(), "--layout")?;
     let profiles: Vec<Profile> = match only {
         Some(p) => vec![p],
         None => ALL.to_vec(),
@@ -97,9 +106,9 @@ pub fn run(args: &AuditArgs) -> CommandOutcome {
             text.push_str(&audit.to_text(args.full));
         }
     }
-    if let Some(path) = &args.layout {
+    if let Some((path, format)) = layout {
         let profile = only.unwrap_or(SMALL);
-        let note = draw_layout(profile, path, rows)?;
+        let note = draw_layout(profile, path, format, rows)?;
         if !args.json {
             text.push_str(&note);
         }
@@ -369,17 +378,27 @@ fn parse_rows(text: &str) -> Result<Range<usize>, Failure> {
     Ok(a..b)
 }
 
+/// The layout of `profile` over `rows`, every region labelled (halo2's `CircuitLayout`).
+struct Layout {
+    profile: Profile,
+    rows: Range<usize>,
+}
+
+impl Picture for Layout {
+    fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        area: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), String> {
+        render_layout(self.profile, area, self.rows.clone(), true)
+    }
+}
+
 fn draw_layout(
     profile: Profile,
     path: &Path,
+    format: Format,
     rows: Option<Range<usize>>,
 ) -> Result<String, Failure> {
-    use plotters::prelude::*;
-
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
     let report = describe(profile).map_err(|e| {
         Failure::other(
             "circuit",
@@ -393,46 +412,34 @@ fn draw_layout(
     if rows.is_empty() {
         return Err(Failure::flag("--rows", format!("the circuit has {n} rows")));
     }
-    let failed = |e: String| Failure::other(path.display().to_string(), "--layout", e);
-    let labelled = match extension.as_deref() {
-        Some("svg") => {
-            let height = (rows.len() * SVG_ROW_PIXELS) as u32;
-            let area = SVGBackend::new(path, (LAYOUT_WIDTH, height)).into_drawing_area();
-            area.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
-            render_layout(profile, &area, rows.clone(), true).map_err(failed)?;
-            area.present().map_err(|e| failed(e.to_string()))?;
-            true
-        }
-        Some("png") => {
-            let height = rows.len().clamp(800, PNG_MAX_HEIGHT) as u32;
-            let area = BitMapBackend::new(path, (LAYOUT_WIDTH, height)).into_drawing_area();
-            area.fill(&WHITE).map_err(|e| failed(e.to_string()))?;
-            render_layout(profile, &area, rows.clone(), false).map_err(failed)?;
-            area.present().map_err(|e| failed(e.to_string()))?;
-            false
-        }
-        _ => {
-            return Err(Failure::flag(
-                "--layout",
-                format!(
-                    "{} must end in .svg (labelled) or .png (unlabelled)",
-                    path.display()
-                ),
-            ))
-        }
+    let full_height = rows.len().saturating_mul(ROW_PIXELS);
+    let height = match format {
+        // Text: its size grows with the regions drawn, not with the pixels.
+        Format::Svg => full_height,
+        Format::Png => full_height.clamp(PNG_MIN_HEIGHT, PNG_MAX_HEIGHT),
     };
+    let crowded = height < full_height;
+    let height = u32::try_from(height).unwrap_or(u32::MAX);
+    let layout = Layout {
+        profile,
+        rows: rows.clone(),
+    };
+    save(path, "--layout", format, (LAYOUT_WIDTH, height), &layout)?;
     Ok(format!(
         "layout of profile {} (rows {}..{} of {n}; {} columns: instance, advice, fixed; {} \
-         regions{}) written to {}\n",
+         regions, each labelled with its name{}) written to {}\n",
         profile.name,
         rows.start,
         rows.end,
         report.advice.len() + report.instance.len() + report.fixed_after_compression,
         report.regions.len(),
-        if labelled {
-            ", each labelled with its name"
+        if crowded {
+            format!(
+                "; {} rows in {height} pixels, so labels may overlap: fewer --rows, or .svg",
+                rows.len()
+            )
         } else {
-            "; labels are in the .svg form"
+            String::new()
         },
         path.display()
     ))

@@ -1,5 +1,5 @@
 //! `zkmargin check --snapshot S --account A [--venue NAME] [--level X] [--order JSON] [--json]
-//! [--shock ASSET=PCT ...] [--plot FILE.svg]`
+//! [--shock ASSET=PCT ...] [--plot FILE.svg|FILE.png]`
 //!
 //! The margin report of the reference engine (`margin::evaluate`, the rules the circuit
 //! proves), without proving: collateral per chain and asset, figures per venue and slot, the
@@ -13,8 +13,8 @@
 //! - `--shock BTC=-10` evaluates the book after the move (repeat for several assets); the
 //!   report, and the exit code, are then those of the moved book, the order being a position
 //!   entered at the snapshot price;
-//! - `--plot FILE.svg` draws equity and requirement against moves of -50% to +50% of each
-//!   exposed asset.
+//! - `--plot FILE.svg` (or `FILE.png`, labelled alike) draws equity and requirement against
+//!   moves of -50% to +50% of each exposed asset.
 
 use std::path::Path;
 
@@ -25,13 +25,12 @@ use zkmargin_circuits::snapshot_json::digest_to_hex;
 use zkmargin_circuits::strict_json::{shown, Json};
 use zkmargin_circuits::units::{self, format_scaled};
 use zkmargin_prover::account::Account;
-use zkmargin_prover::fsutil::write_atomic;
 use zkmargin_prover::prove;
 use zkmargin_prover::scenarios::{self, BreakingMoves, PERCENT};
 
 use crate::errors::{Failure, Outcome, INSOLVENT, OK};
 use crate::inputs::{load_account, load_snapshot, parse_level, parse_order, venue_index};
-use crate::plot::{check_svg_path, move_curves, Curve};
+use crate::plot::{picture_file, save, Curve, MoveCurves};
 use crate::report::{json_text, margin_json, margin_table, price, print, table, View};
 use crate::CheckArgs;
 
@@ -213,9 +212,7 @@ fn curves(
 
 pub fn run(args: &CheckArgs) -> Outcome {
     let level = parse_level(args.level.as_deref())?;
-    if let Some(plot) = &args.plot {
-        check_svg_path(plot)?;
-    }
+    let plot = picture_file(args.plot.as_deref(), "--plot")?;
     let snapshot = load_snapshot(&args.snapshot)?;
     let venue = args
         .venue
@@ -234,16 +231,17 @@ pub fn run(args: &CheckArgs) -> Outcome {
     .map_err(|e| margin_failure(&args.account, e))?;
 
     let mut notes = String::new();
-    if let Some(plot) = &args.plot {
-        let title = format!(
-            "{}: equity and requirement ({}x mm) against price moves",
-            account.name,
-            format_scaled(level as i128, 6)
-        );
-        let svg = move_curves(&title, &curves(&snapshot, &book, level, &args.account)?)
-            .map_err(|reason| Failure::flag("--plot", reason))?;
-        write_atomic(plot, svg.as_bytes(), None)
-            .map_err(|e| Failure::io(plot, "--plot", "cannot write the plot", &e))?;
+    if let Some((plot, format)) = plot {
+        let curves = curves(&snapshot, &book, level, &args.account)?;
+        let picture = MoveCurves {
+            title: format!(
+                "{}: equity and requirement ({}x mm) against price moves",
+                account.name,
+                format_scaled(level as i128, 6)
+            ),
+            curves: &curves,
+        };
+        save(plot, "--plot", format, picture.size(), &picture)?;
         notes.push_str(&format!(
             "wrote {} (equity and requirement)\n",
             plot.display()

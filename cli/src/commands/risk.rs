@@ -1,9 +1,10 @@
-//! `zkmargin risk haircuts RISK.json [--json] [--plot FILE.svg]`
+//! `zkmargin risk haircuts RISK.json [--json] [--plot FILE.svg|FILE.png]`
 //!
 //! The haircut table of a risk model (`zkmargin_prover::risk`): for every asset and chain,
 //! `min(1, jump + bridge + z sigma sqrt(T / year))` in whole ppm, rounded up, computed
 //! exactly. Prints a table with the horizon and the latency term, or with `--json` one object
-//! `{asset: {chain: ppm}}`; `--plot` draws the heat map. Exit 0, or 1 on bad input.
+//! `{asset: {chain: ppm}}`; `--plot` draws the heat map, labelled, as SVG or PNG (by the file's
+//! extension). Exit 0, or 1 on bad input.
 
 use std::path::{Path, PathBuf};
 
@@ -11,12 +12,11 @@ use clap::{Args, Subcommand};
 use zkmargin_circuits::snapshot::{Asset, Member};
 use zkmargin_circuits::strict_json::Json;
 use zkmargin_circuits::units::format_scaled;
-use zkmargin_prover::fsutil::write_atomic;
 use zkmargin_prover::risk::{read_risk, Haircut, RiskModel, RISK_DECIMALS};
 
 use crate::errors::{Failure, Outcome, OK};
 use crate::inputs::{label, read_text, JSON_FILE_LIMIT};
-use crate::plot::{check_svg_path, haircut_heatmap, Cell};
+use crate::plot::{picture_file, save, Cell, HeatMap};
 use crate::report::{json_text, percent, print, table};
 
 #[derive(Debug, Subcommand)]
@@ -33,8 +33,8 @@ pub struct HaircutsArgs {
     /// Print one JSON object, asset -> chain -> ppm.
     #[arg(long)]
     pub json: bool,
-    /// Also draw the table as a heat map (SVG).
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw the table as a labelled heat map: SVG or PNG, as the extension says.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub plot: Option<PathBuf>,
 }
 
@@ -125,12 +125,10 @@ pub fn haircut_json(model: &RiskModel, cells: &[Vec<Haircut>]) -> Json {
 
 pub fn run(command: &RiskCommand) -> Outcome {
     let RiskCommand::Haircuts(args) = command;
-    if let Some(plot) = &args.plot {
-        check_svg_path(plot)?;
-    }
+    let plot = picture_file(args.plot.as_deref(), "--plot")?;
     let model = load_risk(&args.risk)?;
     let cells = model.table();
-    if let Some(plot) = &args.plot {
+    if let Some((plot, format)) = plot {
         let assets: Vec<String> = model.assets.iter().map(|a| a.symbol.clone()).collect();
         let chains: Vec<String> = model.chains.iter().map(|c| c.name.clone()).collect();
         let heat: Vec<Vec<Cell>> = cells
@@ -144,15 +142,13 @@ pub fn run(command: &RiskCommand) -> Outcome {
                     .collect()
             })
             .collect();
-        let svg = haircut_heatmap(
-            &format!("Haircuts of {} (z = {})", model.file, decimal(model.z)),
-            &assets,
-            &chains,
-            &heat,
-        )
-        .map_err(|reason| Failure::flag("--plot", reason))?;
-        write_atomic(plot, svg.as_bytes(), None)
-            .map_err(|e| Failure::io(plot, "--plot", "cannot write the plot", &e))?;
+        let map = HeatMap {
+            title: format!("Haircuts of {} (z = {})", model.file, decimal(model.z)),
+            assets: &assets,
+            chains: &chains,
+            cells: &heat,
+        };
+        save(plot, "--plot", format, map.size(), &map)?;
     }
     if args.json {
         print(&json_text(&haircut_json(&model, &cells)));

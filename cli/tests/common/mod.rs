@@ -186,3 +186,50 @@ pub fn alice(valid_from: u64) -> Value {
             "expiry": valid_from + 60 * day}
        ]}})
 }
+
+/// A PNG picture the binary drew, decoded: width, height and its RGB bytes.
+pub struct Png {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+impl Png {
+    /// Reads and decodes `path`, which must start with the PNG signature and be 8-bit RGB.
+    pub fn read(path: &Path) -> Png {
+        let bytes = std::fs::read(path).expect("the png");
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", path.display());
+        let mut reader = png::Decoder::new(bytes.as_slice())
+            .read_info()
+            .expect("a PNG header");
+        let mut rgb = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut rgb).expect("a PNG image");
+        assert_eq!(
+            (info.color_type, info.bit_depth),
+            (png::ColorType::Rgb, png::BitDepth::Eight)
+        );
+        rgb.truncate(info.buffer_size());
+        Png {
+            width: info.width,
+            height: info.height,
+            rgb,
+        }
+    }
+
+    /// Pixels of rows `top..bottom` darker than mid-grey in every channel: text, as the
+    /// pictures draw it in black (a title band has nothing else in it).
+    pub fn dark_pixels(&self, top: u32, bottom: u32) -> usize {
+        let row = self.width as usize * 3;
+        self.rgb[top as usize * row..bottom as usize * row]
+            .chunks(3)
+            .filter(|p| p.iter().all(|&c| c < 128))
+            .count()
+    }
+
+    /// How many different colours the picture has: a few for flat boxes and lines, hundreds
+    /// once anti-aliased text is drawn over them.
+    pub fn colours(&self) -> usize {
+        let colours: std::collections::HashSet<&[u8]> = self.rgb.chunks(3).collect();
+        colours.len()
+    }
+}
