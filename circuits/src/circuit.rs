@@ -34,6 +34,7 @@
 //! 8. `requirement = ceil(mm level / 1e6)`, and `equity - requirement` is range-checked to
 //!    `2^100`: were it negative it would be a field element near `p` and fail.
 
+use ff::PrimeField;
 use halo2_proofs::{
     circuit::{Layouter, SimpleFloorPlanner, Value},
     plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance},
@@ -43,7 +44,7 @@ use crate::chips::arith::{ArithChip, ArithConfig, ArithInstructions, Cell};
 use crate::chips::merkle::{merkle_root, MerkleChip, MerkleConfig, SwapForge};
 use crate::chips::poseidon::{HashInstructions, PoseidonChip, PoseidonConfig};
 use crate::chips::range::{RangeCheckChip, RangeCheckConfig, RangeInstructions};
-use crate::chips::select::{SelectChip, SelectConfig};
+use crate::chips::select::{SelectChip, SelectConfig, SelectForge, SelectInstructions};
 use crate::gadgets::division::{Division, Rounding};
 use crate::gadgets::record;
 use crate::gadgets::slot::{
@@ -190,6 +191,8 @@ struct Publics {
     venue_ids: Vec<Cell>,
     venue_index: Cell,
     prover_venue_id: Cell,
+    /// `asset count - 1`: the largest underlying a position may name.
+    last_asset: Cell,
     level: Cell,
     order: SlotCells,
     /// `records[v]`: venue `v`'s block of `A x B` records.
@@ -245,7 +248,7 @@ impl Circuit<Fp> for MarginCircuit {
         let w = self.witness.as_ref();
 
         range.load_table(layouter)?;
-        let publics = load_publics(&arith, &range, layouter, instance, layout)?;
+        let publics = load_publics(&arith, &range, &select, layouter, instance, layout)?;
 
         // Account key and the venue tag.
         let sk = arith.witness(layouter, "sk", w.map(|w| w.sk))?;
@@ -410,6 +413,7 @@ impl Circuit<Fp> for MarginCircuit {
                     profile: p,
                     records: &publics.records[v],
                     venue: VenueRef::Leaf(v),
+                    last_asset: &publics.last_asset,
                     valid_from: &publics.valid_from,
                     one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
                     with_pnl: true,
@@ -452,6 +456,7 @@ impl Circuit<Fp> for MarginCircuit {
             profile: p,
             records: &all_records,
             venue: VenueRef::Order(&publics.venue_index),
+            last_asset: &publics.last_asset,
             valid_from: &publics.valid_from,
             one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
             with_pnl: false,
@@ -659,6 +664,7 @@ fn load_ppm(
 fn load_publics(
     arith: &ArithChip,
     range: &RangeCheckChip,
+    select: &SelectChip,
     layouter: &mut impl Layouter<Fp>,
     instance: Column<Instance>,
     layout: InstanceLayout,
@@ -765,6 +771,58 @@ fn load_publics(
         venue_bits.max(1),
     )?;
     let prover_venue_id = public(layouter, "venue id", layout.prover_venue_id(), ID_BITS)?;
+    // The id the account tag is hashed with is the id of the venue at `venue index` (the
+    // venue whose rates value the order), so no instance can pair one venue's tag with
+    // another's rates: select `v + 2^10 id[v]` at `venue index` and split it. Both sides are
+    // below 2^10 + 2^(10 + ID_BITS) (index < V <= 2^10, ids < 2^ID_BITS, all range-checked),
+    // far below p, and the split of such a number is unique.
+    let venue_pack = Fp::from(1 << VENUE_INDEX_PACK_BITS);
+    let packed_venues = venue_ids
+        .iter()
+        .enumerate()
+        .map(|(v, id)| {
+            arith.linear(
+                layouter,
+                &format!("venue {v}: index + 2^10 id"),
+                &[(venue_pack, id)],
+                Fp::from(v as u64),
+            )
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let at_venue_index = select.select(
+        layouter,
+        "venue at venue index",
+        &packed_venues,
+        venue_index.value().map(|v| small_index(*v)),
+        SelectForge::Honest,
+    )?;
+    arith.assert_linear_zero(
+        layouter,
+        "venue id = venue_ids[venue index]",
+        &[
+            (Fp::one(), &at_venue_index),
+            (-Fp::one(), &venue_index),
+            (-venue_pack, &prover_venue_id),
+        ],
+        Fp::zero(),
+    )?;
+    // The listed assets: 1 <= asset count <= A, i.e. last asset = count - 1 in [0, A). A
+    // position on a padding asset (price 0, every rate 0) would otherwise be valued for
+    // free, and a short perpetual on one booked as a gain.
+    let asset_bits = (p.assets.trailing_zeros() as usize).max(1);
+    let asset_count = public(
+        layouter,
+        "asset count",
+        layout.asset_count(),
+        asset_bits + 1,
+    )?;
+    let last_asset = arith.linear(
+        layouter,
+        "last asset = asset count - 1",
+        &[(Fp::one(), &asset_count)],
+        -Fp::one(),
+    )?;
+    range.range_check(layouter, "last asset < A", &last_asset, asset_bits)?;
     // Level in [1e6, 1e7].
     let level = public(layouter, "level", layout.level(), LEVEL_GAP_BITS)?;
     let above_min = arith.linear(
@@ -782,7 +840,6 @@ fn load_publics(
     )?;
     range.range_check(layouter, "level <= 1e7", &below_max, LEVEL_GAP_BITS)?;
     // The order's fields (the slot gadget checks their finer bounds).
-    let asset_bits = (p.assets.trailing_zeros() as usize).max(1);
     let order = SlotCells {
         kind: public(layouter, "order kind", layout.order_field(0), 2)?,
         underlying: public(
@@ -851,8 +908,23 @@ fn load_publics(
         venue_ids,
         venue_index,
         prover_venue_id,
+        last_asset,
         level,
         order,
         records,
     })
+}
+
+/// Bits below a venue id in `v + 2^10 id[v]`: room for any venue index (V <= 2^10).
+const VENUE_INDEX_PACK_BITS: u32 = 10;
+
+/// A field element read as a small index, for choosing a witness (a value beyond `usize`
+/// chooses nothing, and the selection's constraints then fail).
+fn small_index(v: Fp) -> usize {
+    let repr = v.to_repr();
+    if repr[8..].iter().any(|b| *b != 0) {
+        return usize::MAX;
+    }
+    usize::try_from(u64::from_le_bytes(repr[..8].try_into().expect("8 bytes")))
+        .unwrap_or(usize::MAX)
 }

@@ -267,6 +267,18 @@ fn attempt_with(
     Attempt { circuit, instance }
 }
 
+/// The fixture's own witness against its own instance: honest, unless the fixture's book or
+/// published roots are the cheat (a book the engine calls insolvent, a leaf a colluding venue
+/// published).
+fn as_proven(f: &Fixture) -> Attempt {
+    attempt_with(
+        &f.statement,
+        &f.witness,
+        Tamper::default(),
+        f.statement.to_instance(),
+    )
+}
+
 fn tampered(tamper: Tamper) -> Attempt {
     let f = honest();
     attempt_with(&f.statement, &f.witness, tamper, f.statement.to_instance())
@@ -281,6 +293,20 @@ fn with_witness(edit: impl FnOnce(&mut AccountWitness, &Fixture)) -> Attempt {
         &w,
         Tamper::default(),
         f.statement.to_instance(),
+    )
+}
+
+/// The honest witness against an instance built from an edited statement (a venue's
+/// instance builder that let the edit through, or a publisher that published it).
+fn with_statement(edit: impl FnOnce(&mut PublicStatement, &Fixture)) -> Attempt {
+    let f = honest();
+    let mut statement = f.statement.clone();
+    edit(&mut statement, &f);
+    attempt_with(
+        &statement,
+        &f.witness,
+        Tamper::default(),
+        statement.to_instance(),
     )
 }
 
@@ -469,6 +495,56 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "lookup: range table",
             at: "venue 0 slot 0: underlying < A",
             build: || published_slot_field(0, 0, 1, Fp::from(PROFILE.assets as u64)),
+            real_prover: false,
+        },
+        Cheat {
+            name: "position-on-an-unlisted-asset",
+            tries: "a short perpetual on a padding asset (price 0, rates 0), published by a \
+                    colluding venue: no margin, and its entry above the price booked as a gain \
+                    that covers an order the book cannot margin",
+            stopped_by: "lookup: range table",
+            at: "venue 0 slot 2: underlying < asset count",
+            build: || {
+                let unlisted = honest().snapshot.assets.len();
+                assert!(
+                    unlisted < PROFILE.assets,
+                    "the sample snapshot leaves a padding asset"
+                );
+                let mut book = sample_book(PROFILE);
+                book.positions[0].push(position(
+                    Kind::Perp,
+                    unlisted,
+                    Side::Short,
+                    1_000_000_000_000_000_000,
+                    100_000_000_000_000,
+                    0,
+                ));
+                // 1e5 BTC long: far beyond the honest book's margin.
+                let order = position(Kind::Perp, 0, Side::Long, 100_000_000_000_000, 0, 0);
+                let f = fixture_with(PROFILE, book, 1_000_000, Some(order));
+                as_proven(&f)
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "order-on-an-unlisted-asset",
+            tries: "an order on a padding asset, valued at price 0 and rate 0 (no margin)",
+            stopped_by: "lookup: range table",
+            at: "order: underlying < asset count",
+            build: || {
+                // `PublicStatement::new` refuses such an order: set it by hand, as a venue's
+                // own instance builder that skipped the check would.
+                with_statement(|statement, f| {
+                    statement.order = position(
+                        Kind::Perp,
+                        f.snapshot.assets.len(),
+                        Side::Long,
+                        1_000_000_000_000,
+                        0,
+                        0,
+                    )
+                })
+            },
             real_prover: false,
         },
         Cheat {
@@ -960,15 +1036,7 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "copy: constant",
             at: "haircut 3 0 <= 1e6",
             build: || {
-                let f = honest();
-                let mut statement = f.statement.clone();
-                statement.params.haircuts_ppm[3][0] = 1_000_001;
-                attempt_with(
-                    &statement,
-                    &f.witness,
-                    Tamper::default(),
-                    statement.to_instance(),
-                )
+                with_statement(|statement, _| statement.params.haircuts_ppm[3][0] = 1_000_001)
             },
             real_prover: false,
         },
@@ -1041,6 +1109,23 @@ pub fn corpus() -> Vec<Cheat> {
             real_prover: false,
         },
         Cheat {
+            name: "tag-of-another-venue",
+            tries: "value the order with venue 1's rates while the tag is the one of venue 0 \
+                    (an instance whose venue index and venue id disagree)",
+            stopped_by: "arith/row",
+            at: "venue id = venue_ids[venue index]",
+            build: || {
+                let f = honest();
+                let mut statement = f.statement.clone();
+                statement.venue_index = 1;
+                let mut instance = statement.to_instance();
+                instance[InstanceLayout::new(PROFILE).prover_venue_id()] =
+                    Fp::from(f.statement.venue_ids[0]);
+                attempt_with(&statement, &f.witness, Tamper::default(), instance)
+            },
+            real_prover: false,
+        },
+        Cheat {
             name: "insolvent-book",
             tries: "prove a book whose 300 BTC short order it cannot margin",
             stopped_by: "copy: constant",
@@ -1048,12 +1133,7 @@ pub fn corpus() -> Vec<Cheat> {
             build: || {
                 let order = position(Kind::Perp, 0, Side::Short, 300_000_000_000, 0, 0);
                 let f = fixture_with(PROFILE, sample_book(PROFILE), 1_000_000, Some(order));
-                attempt_with(
-                    &f.statement,
-                    &f.witness,
-                    Tamper::default(),
-                    f.statement.to_instance(),
-                )
+                as_proven(&f)
             },
             real_prover: false,
         },
@@ -1071,12 +1151,7 @@ pub fn corpus() -> Vec<Cheat> {
                 };
                 let order = position(Kind::Perp, 0, Side::Long, 100_000_000, 0, 0);
                 let f = fixture_with(PROFILE, book, 1_000_000, Some(order));
-                attempt_with(
-                    &f.statement,
-                    &f.witness,
-                    Tamper::default(),
-                    f.statement.to_instance(),
-                )
+                as_proven(&f)
             },
             real_prover: false,
         },

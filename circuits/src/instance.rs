@@ -17,12 +17,14 @@
 //! | B | bucket max_seconds |
 //! | B x A | tau per (bucket, asset) (ppm) |
 //! | 1 | upnl haircut (ppm) |
+//! | 1 | asset count: how many of the A assets the snapshot lists (1..=A) |
 //! | C, C | chain ids, chain roots |
 //! | V, V | venue ids, venue roots |
 //! | 4 | venue index, venue id, account tag, level (ppm) |
 //! | 6 | order: kind, underlying, side, size, price, expiry |
 //!
-//! The snapshot is padded to the profile: missing assets have price and rates 0; missing
+//! The snapshot is padded to the profile: missing assets have price and rates 0 and no position
+//! may name one (`underlying < asset count`, in circuit as in the reference engine); missing
 //! chains and venues have id 0 and the root of the empty tree; missing buckets repeat the last
 //! `max_seconds`, which makes their interval `(max, max]` empty so no option can select them.
 
@@ -73,8 +75,12 @@ impl InstanceLayout {
     pub fn upnl_haircut(&self) -> usize {
         self.tau(self.profile.buckets, 0)
     }
+    /// The number of listed (not padding) assets.
+    pub fn asset_count(&self) -> usize {
+        self.upnl_haircut() + 1
+    }
     pub fn chain_id(&self, c: usize) -> usize {
-        self.upnl_haircut() + 1 + c
+        self.asset_count() + 1 + c
     }
     pub fn chain_root(&self, c: usize) -> usize {
         self.chain_id(self.profile.chains) + c
@@ -118,6 +124,8 @@ pub struct PublicStatement {
     pub digest: [u8; 32],
     /// Risk parameters padded to the profile's assets, chains, venues and buckets.
     pub params: RiskParams,
+    /// How many assets the snapshot lists (the rest of `params`' assets are padding).
+    pub asset_count: usize,
     pub chain_ids: Vec<u64>,
     pub chain_roots: Vec<Fp>,
     pub venue_ids: Vec<u64>,
@@ -191,18 +199,21 @@ impl PublicStatement {
         if venue_index >= snapshot.venues.len() {
             return Err(MarginError::UnknownVenue(venue_index));
         }
-        let params = padded_params(snapshot);
         let order = match order {
             Some(order) => {
                 if order.venue != venue_index {
                     return Err(MarginError::UnknownVenue(order.venue));
                 }
-                let position = margin::order_position(&params, order)?;
-                margin::position_terms(&params, venue_index, &position)?;
+                // Checked under the snapshot's own parameters, not the padded ones: an order
+                // on a padding asset is refused here as by the engine (and by the circuit).
+                let listed = snapshot.risk_params();
+                let position = margin::order_position(&listed, order)?;
+                margin::position_terms(&listed, venue_index, &position)?;
                 position
             }
             None => Position::EMPTY,
         };
+        let params = padded_params(snapshot);
         let empty_root = empty_roots(p.depth)[p.depth];
         let ids = |members: &[crate::snapshot::Member], n: usize| {
             let mut ids: Vec<u64> = members.iter().map(|m| m.id).collect();
@@ -219,6 +230,7 @@ impl PublicStatement {
             epoch: snapshot.epoch,
             digest: snapshot.digest(),
             params,
+            asset_count: snapshot.assets.len(),
             chain_ids: ids(&snapshot.chains, p.chains),
             chain_roots: roots(&snapshot.chain_roots, p.chains),
             venue_ids: ids(&snapshot.venues, p.venues),
@@ -267,6 +279,7 @@ impl PublicStatement {
             out[layout.bucket_max(b)] = Fp::from(params.buckets[b].max_seconds);
         }
         out[layout.upnl_haircut()] = Fp::from(params.upnl_haircut_ppm);
+        out[layout.asset_count()] = Fp::from(self.asset_count as u64);
         for c in 0..p.chains {
             out[layout.chain_id(c)] = Fp::from(self.chain_ids[c]);
             out[layout.chain_root(c)] = self.chain_roots[c];

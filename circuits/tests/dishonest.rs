@@ -61,6 +61,8 @@ cheats! {
     entry_price_of_2_pow_48 => "entry-price-of-2^48",
     kind_outside_0_to_3 => "kind-outside-0-to-3",
     underlying_outside_the_assets => "underlying-outside-the-assets",
+    position_on_an_unlisted_asset => "position-on-an-unlisted-asset",
+    order_on_an_unlisted_asset => "order-on-an-unlisted-asset",
     side_of_two => "side-of-two",
     perpetual_with_an_expiry => "perpetual-with-an-expiry",
     position_hidden_in_an_empty_slot => "position-hidden-in-an-empty-slot",
@@ -98,6 +100,7 @@ cheats! {
     order_left_out => "order-left-out",
     order_with_another_underlying => "order-with-another-underlying",
     swapped_venue_tag => "swapped-venue-tag",
+    tag_of_another_venue => "tag-of-another-venue",
     insolvent_book => "insolvent-book",
     one_uusd_short => "one-uusd-short",
 }
@@ -159,5 +162,30 @@ fn every_profile_has_at_least_two_assets_and_two_buckets() {
     // profile is that small; a new one must not be either.
     for p in zkmargin_circuits::profile::ALL {
         assert!(p.assets >= 2 && p.buckets >= 2, "profile {}", p.name);
+    }
+}
+
+/// The cheats on unlisted assets and on a venue index that disagrees with the tag's venue are
+/// stopped by their own constraint and by nothing else (without it, an earlier circuit accepted
+/// them): every failure MockProver reports is the expected one.
+#[test]
+fn listed_asset_and_venue_binding_are_the_only_objections() {
+    for name in [
+        "position-on-an-unlisted-asset",
+        "order-on-an-unlisted-asset",
+        "tag-of-another-venue",
+    ] {
+        let cheat = cheat(name).unwrap();
+        let found = failures(&(cheat.build)());
+        assert!(!found.is_empty(), "{name}: accepted");
+        for f in &found {
+            assert!(
+                f.is(cheat.stopped_by, cheat.at),
+                "{name}: also fails {} in {} [{}]",
+                f.item,
+                f.region,
+                f.part
+            );
+        }
     }
 }

@@ -19,6 +19,7 @@ use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
+use zkmargin_circuits::margin::MarginError;
 use zkmargin_prover::keys::params;
 use zkmargin_prover::params::CommitmentParams;
 use zkmargin_prover::vectors::{read_vector, Vector};
@@ -326,6 +327,16 @@ fn envelope_fields_naming_another_statement_are_rejected() {
         Rejection::Proof
     );
     assert_eq!(reject(&|e| e.order.size += 1, "order"), Rejection::Order);
+    // An order on an asset the snapshot does not list (a padding asset of the profile, priced
+    // 0) is refused before the proof, as the engine and the circuit refuse it.
+    let unlisted = s.vector.snapshot.assets.len();
+    assert_eq!(
+        reject(
+            &|e| e.order.underlying = unlisted,
+            "order on an unlisted asset"
+        ),
+        Rejection::InvalidOrder(MarginError::UnknownAsset(unlisted))
+    );
 }
 
 #[test]

@@ -20,15 +20,15 @@ pub type MarginVerifyingKey = VerifyingKey<vesta::Affine>;
 pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
     (
         "small",
-        "f8a3024ea83ad45e28863e53b8ac5ce2520628507fe6cbe93ca88d5f23dd6657",
+        "ac8dbcd8f4c28db7082d4715e0d2f9c8331968eb96dd80fa1a4ff8010e1b2a7f",
     ),
     (
         "standard",
-        "2de4535e88f098410773974c556e07e1ffe44e2f0f933dc4b05dab3ad51184c8",
+        "c04aefcb41cd634c8e26f6d3c6d4c9c707e9a76cc7e3dfa2d3b10f3888eea3e8",
     ),
     (
         "large",
-        "2006c7484518e4052291fe2e173c30966a86146a87397358af06ba5499a89ca7",
+        "81d28c0073abc2e3dd69fa6aa6389bc45e0854a38764b54f4350a3ac24d8ebbb",
     ),
 ];
 

@@ -179,7 +179,7 @@ pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStat
             venue: expect.venue_index,
             position: expected,
         };
-        let valued = zkmargin_circuits::margin::order_position(&statement.params, &expected)
+        let valued = zkmargin_circuits::margin::order_position(&snapshot.risk_params(), &expected)
             .map_err(Rejection::InvalidOrder)?;
         if valued != statement.order {
             return Err(Rejection::Order);

@@ -9,6 +9,7 @@
 //! | step | constraint | stops |
 //! |---|---|---|
 //! | field bounds | `underlying < A`, `size < 2^64`, `price < 2^48`, `expiry < 2^40`, `side` boolean | sizes or prices beyond the bounds, or "negative" ones near `p` |
+//! | listed asset | `last asset - underlying < 2^log2(A)` (both in `[0, A)`, so a "negative" difference is near `p`) | a position on a padding asset (price and rates 0): free margin, and a short perpetual's phantom gain |
 //! | kind flags | `perp, call, put` boolean, their sum boolean, `kind = perp + 2 call + 3 put` | a kind outside 0..=3, a slot counted as two kinds |
 //! | empty slot | `underlying, side, size, price` zero unless non-empty; `expiry` zero unless an option | a phantom position hidden in an empty slot |
 //! | record | one record selected (select chip); limbs unpacked and range-checked (`record`) | a price, rate or bucket bound nobody published |
@@ -21,7 +22,7 @@
 //!
 //! Bounds: `size (< 2^64) * z (< 2^70) < 2^134`, and `|pnl| (< 2^112) * (1e6 - h) (< 2^20) <
 //! 2^132`: every product is far below `p`, so no product wraps; quotients are range-checked to
-//! 80 bits (`division`).
+//! [`QUOTIENT_BITS`] = 100 bits (`division`).
 
 use halo2_proofs::{
     circuit::{Layouter, Value},
@@ -68,6 +69,8 @@ pub struct SlotContext<'a> {
     /// The records it may choose from (one venue's block, or all of them for the order).
     pub records: &'a [Cell],
     pub venue: VenueRef<'a>,
+    /// `asset count - 1`, in `[0, A)`: the largest underlying a position may name.
+    pub last_asset: &'a Cell,
     pub valid_from: &'a Cell,
     /// `1e6 - upnl_haircut`.
     pub one_minus_upnl_haircut: &'a Cell,
@@ -217,6 +220,18 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
         layouter,
         &n("underlying < A"),
         &slot.underlying,
+        bits_for(profile.assets),
+    )?;
+    let listed_headroom = arith.linear(
+        layouter,
+        &n("last asset - underlying"),
+        &[(one, ctx.last_asset), (-one, &slot.underlying)],
+        Fp::zero(),
+    )?;
+    range.range_check(
+        layouter,
+        &n("underlying < asset count"),
+        &listed_headroom,
         bits_for(profile.assets),
     )?;
     range.range_check(layouter, &n("size < 2^64"), &slot.size, AMOUNT_BITS)?;

@@ -1,0 +1,968 @@
+//! Soundness edges of the margin circuit, from an independent review (MockProver), beside the
+//! corpus (`dishonest.rs`): option expiry buckets at and around their bounds, value shifted
+//! between the limbs of a packed record, blended selections, empty leaves, the price
+//! direction and every rounding at its edge, the order's margin; and two scans of the layout
+//! itself (independent of `inspect`): every instance row but the epoch and the digest is
+//! copied into the circuit, and every assigned advice cell is copied or read by an enabled
+//! gate or lookup.
+//!
+//! Run: `cargo test --release -p zkmargin-circuits --test edges`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ff::{Field, PrimeField};
+use halo2_proofs::circuit::{SimpleFloorPlanner, Value};
+use halo2_proofs::plonk::{
+    Advice, Any, Assigned, Assignment, Circuit, Column, ConstraintSystem, Error, Fixed,
+    FloorPlanner, Instance, Selector,
+};
+use zkmargin_circuits::chips::select::SelectForge;
+use zkmargin_circuits::circuit::{MarginCircuit, Tamper};
+use zkmargin_circuits::corpus::{failures, Attempt, Failure};
+use zkmargin_circuits::fixtures::{
+    fixture, fixture_with, position, sample_book, Fixture, VALID_FROM,
+};
+use zkmargin_circuits::gadgets::record::RecordFields;
+use zkmargin_circuits::gadgets::slot::{record_fields, SlotTamper};
+use zkmargin_circuits::hash::Fp;
+use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
+use zkmargin_circuits::margin::{self, Book, Kind, MarginError, Order, Side};
+use zkmargin_circuits::profile::SMALL;
+use zkmargin_circuits::witness::AccountWitness;
+
+const P: zkmargin_circuits::profile::Profile = SMALL;
+const BTC: usize = 0;
+const LEVEL_1: u64 = 1_000_000;
+/// Bucket bounds of the fixture's snapshot.
+const MAX0: u64 = 86_400;
+const MAX1: u64 = 31_536_000;
+
+// --- Harness. ---
+
+fn run(
+    statement: &PublicStatement,
+    witness: &AccountWitness,
+    tamper: Tamper,
+    instance: Vec<Fp>,
+) -> Vec<Failure> {
+    let mut circuit = MarginCircuit::new(statement.clone(), witness.clone());
+    circuit.tamper = tamper;
+    failures(&Attempt { circuit, instance })
+}
+
+/// The fixture's statement and instance with another witness.
+fn run_witness(f: &Fixture, w: &AccountWitness) -> Vec<Failure> {
+    run(
+        &f.statement,
+        w,
+        Tamper::default(),
+        f.statement.to_instance(),
+    )
+}
+
+fn run_fixture(f: &Fixture, tamper: Tamper) -> Vec<Failure> {
+    run(&f.statement, &f.witness, tamper, f.statement.to_instance())
+}
+
+fn show(found: &[Failure]) -> String {
+    found
+        .iter()
+        .map(|f| format!("  {} in {} [{}]", f.item, f.region, f.part))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_accepted(found: &[Failure], what: &str) {
+    assert!(found.is_empty(), "{what}: rejected:\n{}", show(found));
+}
+
+/// Rejected, and among the failures one is `item` in a region containing `at`.
+fn assert_rejected_by(found: &[Failure], item: &str, at: &str, what: &str) {
+    assert!(!found.is_empty(), "{what}: MockProver ACCEPTED");
+    assert!(
+        found.iter().any(|f| f.is(item, at)),
+        "{what}: expected {item} at {at:?}, got:\n{}",
+        show(found)
+    );
+}
+
+fn slot(venue: usize, s: usize, tamper: SlotTamper) -> Tamper {
+    Tamper {
+        slots: vec![((venue, s), tamper)],
+        ..Default::default()
+    }
+}
+
+/// The sample book with venue 0 slot 1 (a short BTC call, 1 BTC, strike 95000) expiring
+/// `tte` seconds after `valid_from` (negative: already expired).
+fn book_with_call_tte(tte: i64) -> Book {
+    let mut book = sample_book(P);
+    book.positions[0][1].expiry = (VALID_FROM as i64 + tte) as u64;
+    book
+}
+
+fn call_fixture(tte: i64) -> Fixture {
+    fixture_with(P, book_with_call_tte(tte), LEVEL_1, None)
+}
+
+/// Claim bucket `b` for venue 0 slot 1 (choosing the BTC record of that bucket).
+fn claim_bucket(b: usize) -> Tamper {
+    slot(
+        0,
+        1,
+        SlotTamper {
+            bucket: Some(b),
+            choice: Some(BTC * P.buckets + b),
+            ..Default::default()
+        },
+    )
+}
+
+// --- Controls. ---
+
+#[test]
+fn control_honest_sample_is_accepted() {
+    assert_accepted(
+        &run_fixture(&fixture(P), Tamper::default()),
+        "honest sample",
+    );
+}
+
+// --- Option expiry buckets at their edges. ---
+
+/// For a tte the engine accepts: the honest bucket is accepted and every other is refused.
+fn bucket_edge(tte: i64, honest: usize) {
+    let f = call_fixture(tte);
+    let params = &f.statement.params;
+    let terms = margin::position_terms(params, 0, &f.witness.positions[0][1]).expect("valid");
+    assert_eq!(terms.bucket, honest, "engine bucket for tte {tte}");
+    assert_accepted(
+        &run_fixture(&f, Tamper::default()),
+        &format!("honest tte {tte}"),
+    );
+    assert_accepted(
+        &run_fixture(&f, claim_bucket(honest)),
+        &format!("honest claim tte {tte}"),
+    );
+    for b in 0..P.buckets {
+        if b == honest {
+            continue;
+        }
+        let found = run_fixture(&f, claim_bucket(b));
+        let at = if b < honest {
+            "tte <= upper"
+        } else {
+            "tte >= lower"
+        };
+        assert_rejected_by(
+            &found,
+            "lookup: range table",
+            at,
+            &format!("tte {tte} in bucket {b}"),
+        );
+    }
+}
+
+#[test]
+fn bucket_tte_zero_is_bucket_0_only() {
+    bucket_edge(0, 0);
+}
+
+#[test]
+fn bucket_tte_max0_is_bucket_0_only() {
+    bucket_edge(MAX0 as i64, 0);
+}
+
+#[test]
+fn bucket_tte_max0_plus_1_is_bucket_1_only() {
+    // The cheaper bucket 0 (tau 2%) for an option of bucket 1 (tau 12%).
+    bucket_edge(MAX0 as i64 + 1, 1);
+}
+
+#[test]
+fn bucket_tte_last_max_is_last_bucket() {
+    bucket_edge(MAX1 as i64, 1);
+}
+
+/// For a tte the engine refuses, no bucket is accepted.
+fn no_bucket(f: &Fixture, tte: i64) {
+    for b in 0..P.buckets {
+        let found = run_fixture(f, claim_bucket(b));
+        assert!(!found.is_empty(), "tte {tte}: bucket {b} ACCEPTED");
+        assert!(
+            found.iter().any(
+                |x| x.item == "lookup: range table" && x.region.contains("venue 0 slot 1: tte")
+            ),
+            "tte {tte} bucket {b}:\n{}",
+            show(&found)
+        );
+    }
+}
+
+#[test]
+fn bucket_tte_past_the_last_bucket_is_refused() {
+    let f = call_fixture(MAX1 as i64 + 1);
+    assert!(matches!(
+        margin::position_terms(&f.statement.params, 0, &f.witness.positions[0][1]),
+        Err(MarginError::BeyondLastBucket { .. })
+    ));
+    no_bucket(&f, MAX1 as i64 + 1);
+}
+
+#[test]
+fn bucket_tte_negative_is_refused() {
+    for tte in [-1i64, -(MAX0 as i64)] {
+        let f = call_fixture(tte);
+        assert!(matches!(
+            margin::position_terms(&f.statement.params, 0, &f.witness.positions[0][1]),
+            Err(MarginError::Expired { .. })
+        ));
+        no_bucket(&f, tte);
+    }
+}
+
+/// A snapshot with one bucket: the profile's second bucket is padding (`max` repeated, tau 0,
+/// interval `(max, max]` empty). An option just past the one real bucket must not fall into it.
+#[test]
+fn padded_bucket_cannot_be_selected() {
+    // The sample's long ETH put (7 days) must fit the one bucket too.
+    let one_bucket = |tte: i64| {
+        let mut book = book_with_call_tte(tte);
+        book.positions[1][1].expiry = VALID_FROM + 3_600;
+        fixture_with(P, book, LEVEL_1, None)
+    };
+    let mut f = one_bucket(MAX0 as i64 + 1);
+    f.snapshot.buckets.truncate(1);
+    f.statement =
+        PublicStatement::new(&f.snapshot, 0, f.statement.account_tag, LEVEL_1, None).unwrap();
+    assert_eq!(f.statement.params.buckets[1].max_seconds, MAX0);
+    assert_eq!(f.statement.params.buckets[1].tau_ppm[BTC], 0);
+    no_bucket(&f, MAX0 as i64 + 1);
+    // At the edge the real bucket still works.
+    let mut g = one_bucket(MAX0 as i64);
+    g.snapshot.buckets.truncate(1);
+    g.statement =
+        PublicStatement::new(&g.snapshot, 0, g.statement.account_tag, LEVEL_1, None).unwrap();
+    assert_accepted(
+        &run_fixture(&g, Tamper::default()),
+        "one bucket, tte = max0",
+    );
+    let found = run_fixture(&g, claim_bucket(1));
+    assert_rejected_by(
+        &found,
+        "lookup: range table",
+        "tte >= lower",
+        "padded bucket at tte = max0",
+    );
+}
+
+#[test]
+fn perpetual_cannot_take_a_later_bucket_record() {
+    // Venue 0 slot 0 is a BTC perp: tte = 0, so only bucket 0's record fits (same price and
+    // mmr anyway; this checks the selection is unique).
+    let found = run_fixture(
+        &fixture(P),
+        slot(
+            0,
+            0,
+            SlotTamper {
+                bucket: Some(1),
+                choice: Some(BTC * P.buckets + 1),
+                ..Default::default()
+            },
+        ),
+    );
+    assert_rejected_by(
+        &found,
+        "lookup: range table",
+        "venue 0 slot 0: tte >= lower",
+        "perp in bucket 1",
+    );
+}
+
+// --- Packed records: shifting value between limbs. ---
+
+/// The short call moved to bucket 1 (tte = max0 + 1, so its record has a nonzero lower bound
+/// and index), unpacked into `edit`ed limbs that pack to the same record.
+fn shifted_limbs(edit: impl Fn(&mut RecordFields)) -> Vec<Failure> {
+    let f = call_fixture(MAX0 as i64 + 1);
+    let honest = record_fields(&f.statement.params, P, 0, BTC, 1);
+    assert!(honest.lower > 0 && honest.index > 0);
+    let mut record = honest;
+    edit(&mut record);
+    assert_eq!(
+        record.packed(),
+        honest.packed(),
+        "the shift keeps the packed value"
+    );
+    let found = run_fixture(
+        &f,
+        slot(
+            0,
+            1,
+            SlotTamper {
+                record: Some(record),
+                ..Default::default()
+            },
+        ),
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|x| x.region.contains("limbs sum to the record")),
+        "the sum should hold:\n{}",
+        show(&found)
+    );
+    found
+}
+
+fn assert_rejected_at(found: &[Failure], at: &str, what: &str) {
+    assert!(!found.is_empty(), "{what}: MockProver ACCEPTED");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.region.contains(at) || f.part.contains(at)),
+        "{what}: expected a failure at {at:?}, got:\n{}",
+        show(found)
+    );
+}
+
+/// Each limb raised by its width's power of two, paid for by the next limb one lower, so that
+/// the packed record is unchanged: refused by the raised limb's own range check.
+#[test]
+fn value_shifted_between_record_limbs_is_refused() {
+    type Shift = fn(&mut RecordFields);
+    let shifts: [(&str, &str, Shift); 5] = [
+        // A price of P + 2^48 paid for with mmr - 1.
+        ("venue 0 slot 1: record: price", "price limb >= 2^48", |r| {
+            r.price += 1 << 48;
+            r.perp_mmr -= 1;
+        }),
+        // A lower option factor paid for with an mmr of 2^20 + mmr (a strict check).
+        (
+            "venue 0 slot 1: record: perp mmr",
+            "mmr limb >= 2^20",
+            |r| {
+                r.perp_mmr += 1 << 20;
+                r.option_factor -= 1;
+            },
+        ),
+        (
+            "venue 0 slot 1: record: option factor",
+            "factor limb >= 2^21",
+            |r| {
+                r.option_factor += 1 << 21;
+                r.lower -= 1;
+            },
+        ),
+        // A lower bound one below the bucket's (reaching into bucket 0).
+        ("venue 0 slot 1: record: lower", "lower limb >= 2^41", |r| {
+            r.lower += 1 << 41;
+            r.upper -= 1;
+        }),
+        // index - 1 (bucket 0's index, the cheaper tau) with upper + 2^40.
+        ("venue 0 slot 1: record: upper", "upper limb >= 2^40", |r| {
+            r.upper += 1 << 40;
+            r.index -= 1;
+        }),
+    ];
+    for (at, what, shift) in shifts {
+        assert_rejected_at(&shifted_limbs(shift), at, what);
+    }
+}
+
+// --- One-hot selection. ---
+
+#[test]
+fn selection_weights_two_and_minus_one_are_refused() {
+    // 2 r_a - r_b sums to one "choice" and is an affine mix nobody published.
+    let found = run_fixture(
+        &fixture(P),
+        slot(
+            0,
+            0,
+            SlotTamper {
+                select: SelectForge::Weights([(0, Fp::from(2)), (1, -Fp::ONE)]),
+                ..Default::default()
+            },
+        ),
+    );
+    assert_rejected_by(
+        &found,
+        "select/choice is boolean",
+        "venue 0 slot 0: parameter record",
+        "weights 2, -1",
+    );
+}
+
+#[test]
+fn selection_of_two_records_is_refused() {
+    let found = run_fixture(
+        &fixture(P),
+        slot(
+            0,
+            0,
+            SlotTamper {
+                select: SelectForge::Weights([(0, Fp::ONE), (2, Fp::ONE)]),
+                ..Default::default()
+            },
+        ),
+    );
+    assert_rejected_by(
+        &found,
+        "select/count",
+        "venue 0 slot 0: parameter record",
+        "two records",
+    );
+}
+
+// --- Empty leaves. ---
+
+/// A book with nothing at venue 1 (its tree holds 0 at the prover's index).
+fn no_venue_1() -> Fixture {
+    let mut book = sample_book(P);
+    book.positions.truncate(1);
+    fixture_with(P, book, LEVEL_1, None)
+}
+
+#[test]
+fn a_position_at_a_venue_whose_leaf_is_zero_is_refused() {
+    let f = no_venue_1();
+    assert!(!f.witness.venue_openings[1].present);
+    assert_accepted(
+        &run_fixture(&f, Tamper::default()),
+        "control: venue 1 empty",
+    );
+    // A long BTC perp entered at 50000 (a large gain), claimed at venue 1 whose leaf is 0.
+    let mut w = f.witness.clone();
+    w.positions[1][0] = position(
+        Kind::Perp,
+        BTC,
+        Side::Long,
+        10_000_000_000,
+        50_000 * 100_000_000,
+        0,
+    );
+    let found = run_witness(&f, &w);
+    assert_rejected_by(
+        &found,
+        "arith/row",
+        "venue 1 slot 0: kind is zero unless present",
+        "perp where the leaf is 0",
+    );
+    // It is the only thing that objects.
+    assert!(
+        found
+            .iter()
+            .all(|x| x.region.contains("kind is zero unless present")),
+        "{}",
+        show(&found)
+    );
+}
+
+#[test]
+fn collateral_at_a_chain_whose_leaf_is_zero_is_refused() {
+    let mut book = sample_book(P);
+    book.balances[1] = vec![0, 0, 0];
+    let f = fixture_with(P, book, LEVEL_1, None);
+    assert!(!f.witness.chain_openings[1].present);
+    assert_accepted(
+        &run_fixture(&f, Tamper::default()),
+        "control: chain 1 empty",
+    );
+    let mut w = f.witness.clone();
+    w.balances[1][0] = 1_000_000_000;
+    let found = run_witness(&f, &w);
+    assert_rejected_by(
+        &found,
+        "arith/row",
+        "chain 1: amount 0 is zero unless present",
+        "BTC where the leaf is 0",
+    );
+}
+
+#[test]
+fn claiming_present_where_the_leaf_is_zero_is_refused() {
+    // present = 1 at an empty venue: the leaf H(4, key, ..) is not 0, the root differs.
+    let f = no_venue_1();
+    let mut w = f.witness.clone();
+    w.venue_openings[1].present = true;
+    w.positions[1][0] = position(
+        Kind::Perp,
+        BTC,
+        Side::Long,
+        10_000_000_000,
+        50_000 * 100_000_000,
+        0,
+    );
+    let found = run_witness(&f, &w);
+    assert!(
+        found.iter().any(|x| x.item == "copy: public input"),
+        "{}",
+        show(&found)
+    );
+}
+
+// --- Direction and rounding edges. ---
+
+#[test]
+fn flipped_direction_on_a_losing_short_perp_is_refused() {
+    // Venue 1 slot 0: short ETH entered at 3000, price 3200: a loss. Flipping the direction
+    // would book it as a gain.
+    let found = run_fixture(
+        &fixture(P),
+        slot(
+            1,
+            0,
+            SlotTamper {
+                flip_direction: true,
+                ..Default::default()
+            },
+        ),
+    );
+    assert_rejected_by(
+        &found,
+        "lookup: range table",
+        "venue 1 slot 0: |P - price| < 2^48",
+        "flipped direction",
+    );
+}
+
+#[test]
+fn at_the_money_direction_is_free_but_harmless() {
+    // At P = entry the direction bit is not unique (|d| = 0 satisfies both signs); pnl and
+    // intrinsic are 0 either way, so this changes no term. Documented, not a bug.
+    let mut book = sample_book(P);
+    book.positions[0][0].price = 100_000 * 100_000_000; // BTC perp entered at the price
+    let f = fixture_with(P, book, LEVEL_1, None);
+    for flip in [false, true] {
+        let found = run_fixture(
+            &f,
+            slot(
+                0,
+                0,
+                SlotTamper {
+                    flip_direction: flip,
+                    ..Default::default()
+                },
+            ),
+        );
+        assert_accepted(&found, &format!("at the money, flip {flip}"));
+    }
+}
+
+#[test]
+fn every_rounding_in_the_provers_favour_is_refused() {
+    let f = fixture(P);
+    let cases: Vec<(&str, Tamper, &str)> = vec![
+        (
+            "collateral +1",
+            Tamper {
+                collateral: vec![((1, 2), 1)],
+                ..Default::default()
+            },
+            "chain 1: asset 2: collateral: remainder",
+        ),
+        (
+            "option mm -1",
+            slot(
+                0,
+                1,
+                SlotTamper {
+                    mm: -1,
+                    ..Default::default()
+                },
+            ),
+            "venue 0 slot 1: mm: remainder",
+        ),
+        (
+            "order mm -1",
+            slot(
+                P.venues,
+                0,
+                SlotTamper {
+                    mm: -1,
+                    ..Default::default()
+                },
+            ),
+            "order: mm: remainder",
+        ),
+        (
+            "credit +1",
+            slot(
+                0,
+                0,
+                SlotTamper {
+                    credit: 1,
+                    ..Default::default()
+                },
+            ),
+            "venue 0 slot 0: upnl credit: remainder",
+        ),
+        (
+            "debit -1",
+            slot(
+                1,
+                0,
+                SlotTamper {
+                    debit: -1,
+                    ..Default::default()
+                },
+            ),
+            "venue 1 slot 0: upnl debit: remainder",
+        ),
+    ];
+    for (what, tamper, at) in cases {
+        let found = run_fixture(&f, tamper);
+        assert_rejected_by(&found, "lookup: range table", at, what);
+    }
+    let found = run_fixture(
+        &f,
+        Tamper {
+            requirement: -1,
+            ..Default::default()
+        },
+    );
+    assert!(!found.is_empty(), "requirement -1 accepted");
+}
+
+#[test]
+fn the_order_margin_is_counted() {
+    // An order big enough to make the sample insolvent: the honest witness must fail only at
+    // the solvency check (so the order's mm is in the total).
+    let order = position(Kind::Perp, BTC, Side::Long, 100_000_000_000_000, 0, 0);
+    let f = fixture_with(P, sample_book(P), LEVEL_1, Some(order));
+    let report = margin::evaluate(
+        &f.snapshot.risk_params(),
+        &f.book,
+        Some(&Order {
+            venue: 0,
+            position: order,
+        }),
+        LEVEL_1,
+    )
+    .unwrap();
+    assert!(!report.solvent);
+    let found = run_fixture(&f, Tamper::default());
+    assert_rejected_by(
+        &found,
+        "copy: constant",
+        "equity >= requirement",
+        "insolvent with the order",
+    );
+}
+
+// --- Instance binding, checked on the layout itself (independent of `inspect`). ---
+
+/// Records what a synthesis assigns and copies.
+#[derive(Default)]
+struct Recorder {
+    instance: Vec<Fp>,
+    region: Vec<String>,
+    current: String,
+    /// (column, row) -> (region, annotation).
+    advice: BTreeMap<(usize, usize), (String, String)>,
+    fixed: BTreeMap<(usize, usize), Fp>,
+    /// (selector index, row).
+    selectors: BTreeSet<(usize, usize)>,
+    /// Cells touched by a copy: (kind, column, row).
+    copied: BTreeSet<(u8, usize, usize)>,
+}
+
+fn kind(column: &Column<Any>) -> u8 {
+    match column.column_type() {
+        Any::Advice => b'A',
+        Any::Fixed => b'F',
+        Any::Instance => b'I',
+    }
+}
+
+/// `Column::index` is private in halo2_proofs 0.4: read it from the debug form.
+fn col<C: std::fmt::Debug>(column: &C) -> usize {
+    let text = format!("{column:?}");
+    let at = text
+        .find("index: ")
+        .expect("a column's debug form names its index")
+        + 7;
+    text[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+fn selector_index(selector: &Selector) -> usize {
+    let text = format!("{selector:?}");
+    text.trim_start_matches("Selector(")
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn value_of<V: Into<Assigned<Fp>>>(v: Value<V>) -> Option<Fp> {
+    let mut out = None;
+    v.map(|x| out = Some(x.into().evaluate()));
+    out
+}
+
+impl Assignment<Fp> for Recorder {
+    fn enter_region<NR: Into<String>, N: FnOnce() -> NR>(&mut self, name: N) {
+        self.current = name().into();
+    }
+    fn exit_region(&mut self) {}
+    fn enable_selector<A, AR>(&mut self, _: A, selector: &Selector, row: usize) -> Result<(), Error>
+    where
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        self.selectors.insert((selector_index(selector), row));
+        Ok(())
+    }
+    fn query_instance(&self, _: Column<Instance>, row: usize) -> Result<Value<Fp>, Error> {
+        Ok(Value::known(
+            self.instance.get(row).copied().unwrap_or(Fp::ZERO),
+        ))
+    }
+    fn assign_advice<V, VR, A, AR>(
+        &mut self,
+        annotation: A,
+        column: Column<Advice>,
+        row: usize,
+        _: V,
+    ) -> Result<(), Error>
+    where
+        V: FnOnce() -> Value<VR>,
+        VR: Into<Assigned<Fp>>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        let name = format!("{}/{}", self.region.join("/"), self.current);
+        self.advice
+            .insert((col(&column), row), (name, annotation().into()));
+        Ok(())
+    }
+    fn assign_fixed<V, VR, A, AR>(
+        &mut self,
+        _: A,
+        column: Column<Fixed>,
+        row: usize,
+        to: V,
+    ) -> Result<(), Error>
+    where
+        V: FnOnce() -> Value<VR>,
+        VR: Into<Assigned<Fp>>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        if let Some(v) = value_of(to()) {
+            self.fixed.insert((col(&column), row), v);
+        }
+        Ok(())
+    }
+    fn copy(
+        &mut self,
+        lc: Column<Any>,
+        lr: usize,
+        rc: Column<Any>,
+        rr: usize,
+    ) -> Result<(), Error> {
+        self.copied.insert((kind(&lc), col(&lc), lr));
+        self.copied.insert((kind(&rc), col(&rc), rr));
+        Ok(())
+    }
+    fn fill_from_row(
+        &mut self,
+        _: Column<Fixed>,
+        _: usize,
+        _: Value<Assigned<Fp>>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+    fn push_namespace<NR: Into<String>, N: FnOnce() -> NR>(&mut self, name: N) {
+        self.region.push(name().into());
+    }
+    fn pop_namespace(&mut self, _: Option<String>) {
+        self.region.pop();
+    }
+}
+
+fn record_layout() -> (Recorder, Fixture) {
+    let f = fixture(P);
+    let circuit = MarginCircuit::new(f.statement.clone(), f.witness.clone());
+    let mut cs = ConstraintSystem::<Fp>::default();
+    let config = MarginCircuit::configure(&mut cs);
+    let constants = vec![config.constants()];
+    let mut rec = Recorder {
+        instance: f.statement.to_instance(),
+        ..Default::default()
+    };
+    SimpleFloorPlanner::synthesize(&mut rec, &circuit, config, constants).unwrap();
+    (rec, f)
+}
+
+#[test]
+fn every_instance_row_but_epoch_and_digest_is_copied() {
+    let (rec, f) = record_layout();
+    let n = InstanceLayout::new(P).len();
+    assert_eq!(f.statement.to_instance().len(), n);
+    let free: Vec<usize> = (0..n)
+        .filter(|r| !rec.copied.contains(&(b'I', 0, *r)))
+        .collect();
+    // Rows 0..=2 (epoch, digest) enter no constraint: bound only by the transcript.
+    assert_eq!(
+        free,
+        vec![
+            InstanceLayout::EPOCH,
+            InstanceLayout::DIGEST_LO,
+            InstanceLayout::DIGEST_HI
+        ]
+    );
+    // And nothing beyond the layout is copied.
+    assert!(rec.copied.iter().all(|(k, _, r)| *k != b'I' || *r < n));
+}
+
+/// Advice cells neither copied nor read by an enabled gate or lookup (with a nonzero arith
+/// coefficient). Selector indices follow creation order (docs/CIRCUIT.md, S0..S8): 0..=2
+/// Poseidon, 3 arith, 4 merkle, 5 select, 6 q_lookup, 7 q_running, 8 q_bitshift. Fixed columns:
+/// F7..F12 are the arith coefficients k_m, k_a, k_b, k_c, k_d, k_0.
+#[test]
+fn every_assigned_advice_cell_is_copied_or_constrained() {
+    let (rec, _) = record_layout();
+    let mut covered: BTreeSet<(usize, usize)> = BTreeSet::new();
+    let k = |col: usize, row: usize| {
+        rec.fixed.get(&(col, row)).copied().unwrap_or(Fp::ZERO) != Fp::ZERO
+    };
+    for &(s, row) in &rec.selectors {
+        let prev = row.wrapping_sub(1);
+        match s {
+            0..=2 => {
+                for c in 0..4 {
+                    for r in [prev, row, row + 1] {
+                        covered.insert((c, r));
+                    }
+                }
+            }
+            3 => {
+                let (km, ka, kb, kc, kd) =
+                    (k(7, row), k(8, row), k(9, row), k(10, row), k(11, row));
+                if km || ka {
+                    covered.insert((0, row));
+                }
+                if km || kb {
+                    covered.insert((1, row));
+                }
+                if kc {
+                    covered.insert((2, row));
+                }
+                if kd {
+                    covered.insert((3, row));
+                }
+            }
+            4 => {
+                for c in 0..4 {
+                    covered.insert((c, row));
+                }
+                covered.insert((0, row + 1));
+            }
+            5 => {
+                for c in 0..4 {
+                    covered.insert((c, row));
+                }
+                covered.insert((2, row + 1));
+                covered.insert((3, row + 1));
+            }
+            6 => {
+                covered.insert((4, row));
+                if rec.selectors.contains(&(7, row)) {
+                    covered.insert((4, row + 1));
+                }
+            }
+            7 => {}
+            8 => {
+                for r in [prev, row, row + 1] {
+                    covered.insert((4, r));
+                }
+            }
+            other => panic!("unexpected selector {other}"),
+        }
+    }
+    // The scan is not vacuous: thousands of cells, and many (the `witness` rows, whose
+    // coefficients are all zero) are held by copies alone.
+    assert!(
+        rec.advice.len() > 10_000,
+        "{} advice cells",
+        rec.advice.len()
+    );
+    let copy_only = rec
+        .advice
+        .iter()
+        .filter(|((c, r), (_, ann))| ann != "unused" && !covered.contains(&(*c, *r)))
+        .count();
+    assert!(copy_only > 100, "{copy_only} cells held by copies alone");
+    let loose: Vec<String> = rec
+        .advice
+        .iter()
+        .filter(|((c, r), (_, ann))| {
+            ann != "unused" && !covered.contains(&(*c, *r)) && !rec.copied.contains(&(b'A', *c, *r))
+        })
+        .map(|((c, r), (region, ann))| format!("A{c}@{r} {ann:?} in {region}"))
+        .collect();
+    assert!(
+        loose.is_empty(),
+        "{} loose advice cells:\n{}",
+        loose.len(),
+        loose.join("\n")
+    );
+}
+
+// --- Instance rows beyond the profile. ---
+//
+// An order on an unlisted (padding) asset and a venue index that disagrees with the tag's venue
+// id were accepted by an earlier circuit; they are the corpus's `order-on-an-unlisted-asset`
+// and `tag-of-another-venue` now (`circuits/tests/dishonest.rs`).
+
+#[test]
+fn order_underlying_outside_the_profile_is_refused() {
+    // The public order's underlying is range-checked to log2(A) bits.
+    let f = fixture(P);
+    let layout = InstanceLayout::new(P);
+    let mut instance = f.statement.to_instance();
+    instance[layout.order_field(1)] = Fp::from(P.assets as u64);
+    let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+    assert_rejected_by(
+        &found,
+        "lookup: range table",
+        "order underlying",
+        "order underlying = A",
+    );
+}
+
+#[test]
+fn venue_index_outside_the_profile_is_refused() {
+    let f = fixture(P);
+    let layout = InstanceLayout::new(P);
+    let mut instance = f.statement.to_instance();
+    instance[layout.venue_index()] = Fp::from(P.venues as u64);
+    let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+    assert_rejected_by(
+        &found,
+        "lookup: range table",
+        "venue index",
+        "venue index = V",
+    );
+}
+
+#[test]
+fn digest_halves_are_canonical_128_bit() {
+    let f = fixture(P);
+    let i = f.statement.to_instance();
+    for row in [InstanceLayout::DIGEST_LO, InstanceLayout::DIGEST_HI] {
+        assert!(i[row].to_repr()[16..].iter().all(|b| *b == 0));
+    }
+}
+
+// A short perpetual on a padding asset published by a colluding venue is the corpus's
+// `position-on-an-unlisted-asset`.
