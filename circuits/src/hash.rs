@@ -226,10 +226,12 @@ pub fn fp_to_hex(value: &Fp) -> String {
     out
 }
 
-/// Parses `fp_to_hex`'s format; refuses anything else, including non-canonical encodings.
+/// Parses `fp_to_hex`'s format exactly (`0x`, 64 lower-case hex digits, the canonical
+/// encoding); refuses anything else, so that an element has one spelling in every file.
 pub fn fp_from_hex(text: &str) -> Option<Fp> {
     let digits = text.strip_prefix("0x")?;
-    if digits.len() != 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    if digits.len() != 64 || !digits.bytes().all(lower_hex) {
         return None;
     }
     let mut bytes = [0u8; 32];
@@ -270,6 +272,10 @@ mod tests {
         assert_eq!(fp_from_hex(&fp_to_hex(&v)), Some(v));
         assert_eq!(fp_from_hex(&format!("0x{}", "f".repeat(64))), None);
         assert_eq!(fp_from_hex("0x12"), None);
+        let upper = fp_to_hex(&Fp::from(0xabcdef))
+            .to_ascii_uppercase()
+            .replace("0X", "0x");
+        assert_eq!(fp_from_hex(&upper), None);
     }
 
     #[test]
