@@ -925,12 +925,12 @@ fn publisher_signatures() {
     }
 }
 
-/// H19 (design note): an option order's bucket is measured from `valid_from` (DESIGN.md), so
-/// an option order that expires between `valid_from` and the time of verification still
-/// passes the venue's checks when the venue does not pin the order. A venue that lists
-/// options must refuse expired instruments itself (or pass the order it was sent).
+/// H19: an option order's bucket is measured from `valid_from` (DESIGN.md), so the proof
+/// cannot see that an option order expired between `valid_from` and the time of verification.
+/// The venue refuses such an order itself, even when it does not pin the order; an option
+/// expiring exactly at the time of verification is still taken.
 #[test]
-fn by_design_an_order_expired_at_verification_time_passes_the_cheap_checks() {
+fn an_order_expired_at_verification_time_is_refused() {
     let venue = Venue::load("small");
     let s = &venue.v.snapshot;
     let mut e = venue.envelope();
@@ -944,8 +944,15 @@ fn by_design_an_order_expired_at_verification_time_passes_the_cheap_checks() {
     };
     let mut expect = venue.expect();
     expect.order = None;
-    expect.at = s.valid_until;
-    assert!(expect.at > e.order.expiry);
-    let statement = check(&e, &expect).expect("the cheap checks pass");
+    expect.at = e.order.expiry + 1;
+    assert_eq!(
+        check(&e, &expect).unwrap_err(),
+        Rejection::InvalidOrder(MarginError::Expired {
+            expiry: e.order.expiry,
+            valid_from: expect.at,
+        })
+    );
+    expect.at = e.order.expiry;
+    let statement = check(&e, &expect).expect("not expired yet");
     assert_eq!(statement.order, e.order);
 }

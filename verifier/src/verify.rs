@@ -5,7 +5,7 @@
 //! 3. the snapshot is fresh: `valid_from <= at <= valid_until`;
 //! 4. it names this venue, the tag the trader registered here (when given), a level at least
 //!    the one demanded, and the order that was sent (when given); the order must be valid
-//!    under the snapshot;
+//!    under the snapshot (a listed asset) and, for an option, not expired at `at`;
 //! 5. the proof has the exact length of a proof of this profile;
 //! 6. the venue rebuilds the instance itself from all of the above (never from the prover),
 //!    and the proof verifies against the pinned verifying key.
@@ -170,6 +170,15 @@ pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStat
         order.as_ref(),
     )
     .map_err(Rejection::InvalidOrder)?;
+    // The margin rules measure an option's time to expiry from `valid_from` (DESIGN.md), so
+    // the proof cannot see that an option order expired since; a venue takes no order on an
+    // expired instrument.
+    if statement.order.kind.is_option() && statement.order.expiry < expect.at {
+        return Err(Rejection::InvalidOrder(MarginError::Expired {
+            expiry: statement.order.expiry,
+            valid_from: expect.at,
+        }));
+    }
     // The envelope must carry the order as valued (a perpetual at the snapshot price).
     if statement.order != envelope.order {
         return Err(Rejection::Order);
