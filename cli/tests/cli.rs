@@ -176,6 +176,38 @@ fn network_build_writes_public_snapshot_and_private_accounts() {
     run.expect_code(0);
     assert!(run.stdout.contains("profile standard"), "{}", run.show());
     assert!(out.path().join("accounts/carol.json").is_file());
+    assert_eq!(run.stderr, "", "{}", run.show());
+
+    // Built again into the same directory without carol: her old file (her secret) stays, a
+    // note names it, and check refuses it against the new snapshot.
+    let mut network: Value =
+        serde_json::from_str(&std::fs::read_to_string(&f.network).unwrap()).unwrap();
+    network["accounts"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|a| a["name"] != "carol");
+    let smaller = out.path().join("without-carol.json");
+    common::write_json(&smaller, &network);
+    let carol = out.path().join("accounts/carol.json");
+    let run = zkmargin(&["network", "build", p(&smaller), "--out", p(out.path())]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "zkmargin: note: {} is not an account of this network",
+            carol.display()
+        )) && run.stderr.lines().count() == 1,
+        "{}",
+        run.show()
+    );
+    assert!(carol.is_file());
+    zkmargin(&[
+        "check",
+        "--snapshot",
+        p(&out.path().join("snapshot.json")),
+        "--account",
+        p(&carol),
+    ])
+    .expect_bad_input(p(&carol), "snapshot_digest");
 }
 
 #[test]

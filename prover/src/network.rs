@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ff::Field;
 use rand_core::CryptoRng;
@@ -674,6 +674,30 @@ pub fn write_build_signed(
         write_signed_snapshot(snapshot, signature).as_bytes(),
         None,
     )
+}
+
+/// Account files under `dir/accounts` that this build did not write (`*.json` not named by
+/// one of `accounts`): left by an earlier build into the same directory. They are not
+/// removed (they hold that build's secret keys); `check` and `prove` refuse them against the
+/// new snapshot by its digest. Sorted; an unreadable directory gives none.
+pub fn stale_account_files(dir: &Path, accounts: &[Account]) -> Vec<PathBuf> {
+    let written: HashSet<String> = accounts
+        .iter()
+        .map(|a| format!("{}.json", a.name))
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir.join("accounts")) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.ends_with(".json") && !written.contains(name) && path.is_file()
+        })
+        .collect();
+    stale.sort();
+    stale
 }
 
 #[cfg(test)]

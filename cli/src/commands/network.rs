@@ -19,12 +19,12 @@ use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_circuits::snapshot::{Asset, Member};
 use zkmargin_circuits::snapshot_json::digest_to_hex;
 use zkmargin_prover::account::Account;
-use zkmargin_prover::network::{self, read_network_with, write_build_signed};
+use zkmargin_prover::network::{self, read_network_with, stale_account_files, write_build_signed};
 use zkmargin_prover::risk::RiskModel;
 use zkmargin_verifier::publisher::{read_secret, PublisherSecret};
 
 use crate::commands::risk::load_risk;
-use crate::errors::{Failure, Outcome, OK};
+use crate::errors::{eprint_line, Failure, Outcome, OK};
 use crate::inputs::{parse_profile, read_text, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT};
 use crate::report::{print, utc};
 use crate::BuildArgs;
@@ -135,5 +135,13 @@ pub fn build(args: &BuildArgs) -> Outcome {
         ));
     }
     print(&out);
+    for stale in stale_account_files(&args.out, &accounts) {
+        eprint_line(&format!(
+            "note: {} is not an account of this network: it is left from an earlier build \
+             into {}, and check and prove refuse it against the new snapshot",
+            stale.display(),
+            args.out.display()
+        ));
+    }
     Ok(OK)
 }
