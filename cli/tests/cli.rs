@@ -17,7 +17,7 @@ use zkmargin_circuits::snapshot_json::read_snapshot;
 use zkmargin_prover::account::{read_account, Account};
 use zkmargin_prover::network::parse_order;
 
-use common::{alice, epoch_window, p, scratch, zkmargin, Run, ORDER};
+use common::{alice, check_book, epoch_window, p, scratch, zkmargin, Run, ORDER};
 
 // ------------------------------------------------------------------------------- fixture
 
@@ -200,69 +200,34 @@ fn network_build_writes_public_snapshot_and_private_accounts() {
         run.show()
     );
     assert!(carol.is_file());
-    zkmargin(&[
-        "check",
-        "--snapshot",
-        p(&out.path().join("snapshot.json")),
-        "--account",
-        p(&carol),
-    ])
-    .expect_bad_input(p(&carol), "snapshot_digest");
+    check_book(&out.path().join("snapshot.json"), &carol, &[])
+        .expect_bad_input(p(&carol), "snapshot_digest");
 }
 
 #[test]
 fn check_reports_solvent_and_insolvent_books() {
     let f = fixture();
-    let alice = zkmargin(&[
-        "check",
-        "--snapshot",
-        p(&f.snapshot),
-        "--account",
-        p(&f.account("alice")),
-    ]);
+    let alice = check_book(&f.snapshot, &f.account("alice"), &[]);
     alice.expect_code(0);
     for needle in [
         "ethereum", "arbitrum", "cex", "dex", "equity", "headroom", "SOLVENT",
     ] {
         assert!(alice.stdout.contains(needle), "{needle}\n{}", alice.show());
     }
-    let bob = zkmargin(&[
-        "check",
-        "--snapshot",
-        p(&f.snapshot),
-        "--account",
-        p(&f.account("bob")),
-    ]);
+    let bob = check_book(&f.snapshot, &f.account("bob"), &[]);
     bob.expect_code(2);
     assert!(bob.stdout.contains("INSOLVENT"), "{}", bob.show());
     // carol holds nothing at any venue and has no margin to cover.
-    zkmargin(&[
-        "check",
-        "--snapshot",
-        p(&f.snapshot),
-        "--account",
-        p(&f.account("carol")),
-    ])
-    .expect_code(0);
+    check_book(&f.snapshot, &f.account("carol"), &[]).expect_code(0);
 }
 
 /// `check --json` against the reference engine, figure by figure.
 fn check_json_matches_engine(f: &Fixture, name: &str, order: Option<&str>, level: &str) {
-    let account = f.account(name);
-    let mut args = vec![
-        "check",
-        "--snapshot",
-        p(&f.snapshot),
-        "--account",
-        p(&account),
-        "--json",
-        "--level",
-        level,
-    ];
+    let mut extra = vec!["--json", "--level", level];
     if let Some(order) = order {
-        args.extend_from_slice(&["--venue", "dex", "--order", order]);
+        extra.extend_from_slice(&["--venue", "dex", "--order", order]);
     }
-    let run = zkmargin(&args);
+    let run = check_book(&f.snapshot, &f.account(name), &extra);
     let value: Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", run.show()));
 
@@ -324,14 +289,7 @@ fn check_json_is_the_reference_engine() {
     );
     check_json_matches_engine(f, "alice", Some(&put), "2.25");
     // Bob's headroom is negative, written as a negative decimal string.
-    let run = zkmargin(&[
-        "check",
-        "--snapshot",
-        p(&f.snapshot),
-        "--account",
-        p(&f.account("bob")),
-        "--json",
-    ]);
+    let run = check_book(&f.snapshot, &f.account("bob"), &["--json"]);
     run.expect_code(2);
     let value: Value = serde_json::from_str(&run.stdout).unwrap();
     assert!(value["headroom_uusd"].as_str().unwrap().starts_with('-'));
@@ -678,9 +636,7 @@ fn snapshot_and_account_files_are_checked() {
         std::fs::write(&path, content).unwrap();
         path
     };
-    let check = |snapshot: &Path, account: &Path| {
-        zkmargin(&["check", "--snapshot", p(snapshot), "--account", p(account)])
-    };
+    let check = |snapshot: &Path, account: &Path| check_book(snapshot, account, &[]);
     let alice = f.account("alice");
 
     // A price changed after publication: the digest no longer matches.
@@ -756,17 +712,7 @@ fn snapshot_and_account_files_are_checked() {
 fn flags_are_checked() {
     let f = fixture();
     let alice = f.account("alice");
-    let check = |extra: &[&str]| {
-        let mut args = vec![
-            "check",
-            "--snapshot",
-            p(&f.snapshot),
-            "--account",
-            p(&alice),
-        ];
-        args.extend_from_slice(extra);
-        zkmargin(&args)
-    };
+    let check = |extra: &[&str]| check_book(&f.snapshot, &alice, extra);
     for level in [
         "0.5",
         "abc",
@@ -784,34 +730,27 @@ fn flags_are_checked() {
     check(&["--order", ORDER]).expect_bad_input("command line", "--order");
     check(&["--venue", "dex", "--order", "not json"]).expect_bad_input("--order", "line 1");
     check(&["--venue", "dex", "--order", "[]"]).expect_bad_input("--order", "(top level)");
-    check(&[
-        "--venue",
-        "dex",
-        "--order",
-        r#"{"kind": "perp", "underlying": "ETH", "size": "1", "entry": "3000"}"#,
-    ])
-    .expect_bad_input("--order", "entry");
-    check(&[
-        "--venue",
-        "dex",
-        "--order",
-        r#"{"kind": "swap", "underlying": "ETH", "size": "1"}"#,
-    ])
-    .expect_bad_input("--order", "kind");
-    check(&[
-        "--venue",
-        "dex",
-        "--order",
-        r#"{"kind": "perp", "underlying": "DOGE", "size": "1"}"#,
-    ])
-    .expect_bad_input("--order", "underlying");
-    check(&[
-        "--venue",
-        "dex",
-        "--order",
-        r#"{"kind": "call", "underlying": "ETH", "size": "1", "strike": "3000", "expiry": 5}"#,
-    ])
-    .expect_bad_input("--order", "expiry");
+    // Orders wrong in one field each.
+    for (order, field) in [
+        (
+            r#"{"kind": "perp", "underlying": "ETH", "size": "1", "entry": "3000"}"#,
+            "entry",
+        ),
+        (
+            r#"{"kind": "swap", "underlying": "ETH", "size": "1"}"#,
+            "kind",
+        ),
+        (
+            r#"{"kind": "perp", "underlying": "DOGE", "size": "1"}"#,
+            "underlying",
+        ),
+        (
+            r#"{"kind": "call", "underlying": "ETH", "size": "1", "strike": "3000", "expiry": 5}"#,
+            "expiry",
+        ),
+    ] {
+        check(&["--venue", "dex", "--order", order]).expect_bad_input("--order", field);
+    }
     check(&["--bogus"]).expect_bad_input("command line", "--bogus");
 
     let verify = |extra: &[&str]| {

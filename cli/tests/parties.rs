@@ -28,7 +28,9 @@ use zkmargin_prover::prove::{order_at, witness_of};
 use zkmargin_prover::scenarios;
 use zkmargin_verifier::publisher::{read_signed_snapshot, PublisherSecret};
 
-use common::{alice, epoch_window, p, read_json, scratch, write_json, zkmargin, Png, Run, ORDER};
+use common::{
+    alice, check_book, epoch_window, p, read_json, scratch, write_json, zkmargin, Png, Run, ORDER,
+};
 
 // ------------------------------------------------------------------------------- the network
 
@@ -41,6 +43,36 @@ fn network_json(valid_from: u64, valid_until: u64) -> Value {
         {"name": "carol"}
     ]);
     common::network_json(91, valid_from, valid_until, accounts)
+}
+
+/// Each vault's and venue's tree: `zkmargin vault|venue build` of `(command, member, file)`,
+/// the file read from `inputs`, the tree written to `out/<member>`; returns the root files.
+fn build_trees(
+    epoch: &Path,
+    registry: &Path,
+    trees: &[(&str, &str, &str)],
+    inputs: &Path,
+    out: &Path,
+) -> Vec<PathBuf> {
+    trees
+        .iter()
+        .map(|(what, member, file)| {
+            let dir = out.join(member);
+            zkmargin(&[
+                *what,
+                "build",
+                "--epoch",
+                p(epoch),
+                "--registry",
+                p(registry),
+                p(&inputs.join(file)),
+                "--out",
+                p(&dir),
+            ])
+            .ok();
+            dir.join("root.json")
+        })
+        .collect()
 }
 
 /// The network taken apart: what each party holds.
@@ -156,28 +188,18 @@ fn flow() -> &'static Flow {
         }
         // Vaults and venues.
         let epoch = dir.join("epoch.json");
-        let mut roots = Vec::new();
-        for (what, member, file) in [
-            ("vault", "ethereum", "ethereum.balances.json"),
-            ("vault", "arbitrum", "arbitrum.balances.json"),
-            ("venue", "cex", "cex.positions.json"),
-            ("venue", "dex", "dex.positions.json"),
-        ] {
-            let out = dir.join(member);
-            zkmargin(&[
-                what,
-                "build",
-                "--epoch",
-                p(&epoch),
-                "--registry",
-                p(&registry),
-                p(&dir.join(file)),
-                "--out",
-                p(&out),
-            ])
-            .ok();
-            roots.push(out.join("root.json"));
-        }
+        let roots = build_trees(
+            &epoch,
+            &registry,
+            &[
+                ("vault", "ethereum", "ethereum.balances.json"),
+                ("vault", "arbitrum", "arbitrum.balances.json"),
+                ("venue", "cex", "cex.positions.json"),
+                ("venue", "dex", "dex.positions.json"),
+            ],
+            &dir,
+            &dir,
+        );
         // The publisher.
         let publisher_secret = dir.join("publisher.secret");
         let run = zkmargin(&["publisher", "keygen", "--out", p(&publisher_secret)]);
@@ -486,14 +508,7 @@ fn a_snapshot_changed_after_signing_is_refused() {
         verify(f, &path, &["--publisher", &f.publisher_hex])
             .expect_bad_input(p(&path), "signature");
         verify(f, &path, &[]).expect_bad_input(p(&path), "signature");
-        zkmargin(&[
-            "check",
-            "--snapshot",
-            p(&path),
-            "--account",
-            p(&f.account("alice")),
-        ])
-        .expect_bad_input(p(&path), "signature");
+        check_book(&path, &f.account("alice"), &[]).expect_bad_input(p(&path), "signature");
     }
     // An edit without a recomputed digest is caught by the digest first.
     let mut value: Value = serde_json::from_str(&text).unwrap();
@@ -903,16 +918,7 @@ fn value_of_table(risk: &Path) -> Vec<Vec<u64>> {
 // ------------------------------------------------------------------------------- risk views
 
 fn check(f: &Flow, extra: &[&str]) -> Run {
-    let alice = f.account("alice");
-    let mut args = vec![
-        "check",
-        "--snapshot",
-        p(&f.snapshot),
-        "--account",
-        p(&alice),
-    ];
-    args.extend_from_slice(extra);
-    zkmargin(&args)
+    check_book(&f.snapshot, &f.account("alice"), extra)
 }
 
 #[test]
@@ -1127,28 +1133,18 @@ fn the_readme_walkthrough_runs() {
         .ok();
     }
     let epoch = ex("epoch.json");
-    let mut roots = Vec::new();
-    for (what, member, file) in [
-        ("vault", "ethereum", "ethereum.balances.json"),
-        ("vault", "arbitrum", "arbitrum.balances.json"),
-        ("venue", "deribit", "deribit.positions.json"),
-        ("venue", "hyperliquid", "hyperliquid.positions.json"),
-    ] {
-        let out = d.join(member);
-        zkmargin(&[
-            what,
-            "build",
-            "--epoch",
-            p(&epoch),
-            "--registry",
-            p(&registry),
-            p(&ex(file)),
-            "--out",
-            p(&out),
-        ])
-        .ok();
-        roots.push(out.join("root.json"));
-    }
+    let roots = build_trees(
+        &epoch,
+        &registry,
+        &[
+            ("vault", "ethereum", "ethereum.balances.json"),
+            ("vault", "arbitrum", "arbitrum.balances.json"),
+            ("venue", "deribit", "deribit.positions.json"),
+            ("venue", "hyperliquid", "hyperliquid.positions.json"),
+        ],
+        &examples,
+        d,
+    );
     let key = d.join("publisher.secret");
     zkmargin(&["publisher", "keygen", "--out", p(&key)]).ok();
     let snapshot = d.join("snapshot.json");
@@ -1179,13 +1175,6 @@ fn the_readme_walkthrough_runs() {
             args.push(p(&d.join(member).join("openings").join(format!("{name}.json"))).into());
         }
         zkmargin(&args).ok();
-        zkmargin(&[
-            "check",
-            "--snapshot",
-            p(&snapshot),
-            "--account",
-            p(&account),
-        ])
-        .ok();
+        check_book(&snapshot, &account, &[]).ok();
     }
 }

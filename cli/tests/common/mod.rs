@@ -71,6 +71,13 @@ pub fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
     }
 }
 
+/// Runs `zkmargin check --snapshot SNAPSHOT --account ACCOUNT EXTRA...`.
+pub fn check_book(snapshot: &Path, account: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["check", "--snapshot", p(snapshot), "--account", p(account)];
+    args.extend_from_slice(extra);
+    zkmargin(&args)
+}
+
 impl Run {
     pub fn show(&self) -> String {
         format!(
