@@ -947,10 +947,10 @@ fn an_order_expired_at_verification_time_is_refused() {
     expect.at = e.order.expiry + 1;
     assert_eq!(
         check(&e, &expect).unwrap_err(),
-        Rejection::InvalidOrder(MarginError::Expired {
+        Rejection::OrderExpired {
             expiry: e.order.expiry,
-            valid_from: expect.at,
-        })
+            at: expect.at,
+        }
     );
     expect.at = e.order.expiry;
     let statement = check(&e, &expect).expect("not expired yet");

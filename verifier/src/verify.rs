@@ -86,6 +86,10 @@ pub enum Rejection {
     Order,
     #[error("the order is not valid under the snapshot: {0}")]
     InvalidOrder(MarginError),
+    #[error(
+        "the order is an option that expired at {expiry}, before the time of verification {at}"
+    )]
+    OrderExpired { expiry: u64, at: u64 },
     #[error("the proof has {found} bytes, a proof of profile {profile} has {expected}")]
     ProofLength {
         profile: String,
@@ -174,10 +178,10 @@ pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStat
     // the proof cannot see that an option order expired since; a venue takes no order on an
     // expired instrument.
     if statement.order.kind.is_option() && statement.order.expiry < expect.at {
-        return Err(Rejection::InvalidOrder(MarginError::Expired {
+        return Err(Rejection::OrderExpired {
             expiry: statement.order.expiry,
-            valid_from: expect.at,
-        }));
+            at: expect.at,
+        });
     }
     // The envelope must carry the order as valued (a perpetual at the snapshot price).
     if statement.order != envelope.order {
