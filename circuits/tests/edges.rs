@@ -940,6 +940,36 @@ fn order_underlying_outside_the_profile_is_refused() {
     );
 }
 
+/// The asset count must be in `[1, A]`: 0 (its `count - 1` wraps to `p - 1`) and `A + 1` fail
+/// `last asset < A`, and a count below an asset the book holds fails that slot's
+/// `underlying < asset count`.
+#[test]
+fn asset_count_outside_1_to_a_is_refused() {
+    let f = fixture(P);
+    let layout = InstanceLayout::new(P);
+    for count in [0, P.assets as u64 + 1] {
+        let mut instance = f.statement.to_instance();
+        instance[layout.asset_count()] = Fp::from(count);
+        let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+        assert_rejected_by(
+            &found,
+            "lookup: range table",
+            "last asset < A",
+            &format!("asset count {count}"),
+        );
+    }
+    // One asset listed while the book holds ETH (asset 1) at venue 1.
+    let mut instance = f.statement.to_instance();
+    instance[layout.asset_count()] = Fp::from(1);
+    let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+    assert_rejected_by(
+        &found,
+        "lookup: range table",
+        "venue 1 slot 0: underlying < asset count",
+        "asset count 1",
+    );
+}
+
 #[test]
 fn venue_index_outside_the_profile_is_refused() {
     let f = fixture(P);
