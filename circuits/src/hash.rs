@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 
 use ff::{Field, PrimeField};
 use halo2_poseidon::{ConstantLength, Hash, P128Pow5T3};
-pub use pasta_curves::pallas::Base as Fp;
 
+pub use crate::field::Fp;
 use crate::margin::Position;
 
 /// Domain tag of `account_key`.

@@ -4,6 +4,7 @@
 pub mod chips;
 pub mod circuit;
 pub mod corpus;
+pub mod field;
 pub mod fixtures;
 pub mod gadgets;
 pub mod hash;

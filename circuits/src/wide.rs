@@ -38,7 +38,7 @@ pub fn mul_div(a: u128, b: u128, d: u128) -> (u128, u128) {
 
 /// `(floor(x / d), x mod d)` for a field element read as an integer in `[0, p)`, `d < 2^64`.
 /// Used by the witness builder, whose numerators reach `2^134`.
-pub fn fp_div_rem(x: &crate::hash::Fp, d: u128) -> (crate::hash::Fp, crate::hash::Fp) {
+pub fn fp_div_rem(x: &crate::field::Fp, d: u128) -> (crate::field::Fp, crate::field::Fp) {
     use ff::PrimeField;
     assert!(d != 0 && d < 1 << 64, "divisor must be in 1..2^64");
     let repr = x.to_repr();
@@ -50,8 +50,8 @@ pub fn fp_div_rem(x: &crate::hash::Fp, d: u128) -> (crate::hash::Fp, crate::hash
         quotient[i] = (t / d) as u8;
         remainder = t % d;
     }
-    let q = Option::from(crate::hash::Fp::from_repr(quotient)).expect("quotient below x");
-    (q, crate::hash::Fp::from_u128(remainder))
+    let q = Option::from(crate::field::Fp::from_repr(quotient)).expect("quotient below x");
+    (q, crate::field::Fp::from_u128(remainder))
 }
 
 /// `floor(a * b / d)`.
@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn field_division_matches_integer_division() {
-        use crate::hash::Fp;
+        use crate::field::Fp;
         use ff::PrimeField;
         let (a, b, d) = (
             u64::MAX as u128,
