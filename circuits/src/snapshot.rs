@@ -28,7 +28,7 @@ pub struct Member {
     pub name: String,
 }
 
-/// An epoch snapshot (in memory; the JSON form lives in `snapshot_json`).
+/// An epoch snapshot (in memory; the file is `zkmargin_formats::snapshot`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub profile: Profile,

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use zkmargin_circuits::input_error::InputError;
+use zkmargin_formats::input_error::InputError;
 
 /// Success: built, solvent, proven, verified.
 pub const OK: i32 = 0;

@@ -6,17 +6,17 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use zkmargin_circuits::hash::{fp_from_hex, Fp};
-use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::margin::Position;
 use zkmargin_circuits::profile::{self, Profile};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::strict_json::shown;
-use zkmargin_circuits::units::{self, MAX_LEVEL_PPM, MIN_LEVEL_PPM, TIME_BITS};
-use zkmargin_prover::account::{read_account, Account};
-use zkmargin_prover::network;
-use zkmargin_verifier::publisher::{
-    parse_public_hex, read_public, read_signed_snapshot, PublisherKey, SignedSnapshot,
-};
+use zkmargin_circuits::units::{MAX_LEVEL_PPM, MIN_LEVEL_PPM, TIME_BITS};
+use zkmargin_formats::account::{read_account, Account};
+use zkmargin_formats::decimal;
+use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::json::shown;
+use zkmargin_formats::position;
+use zkmargin_formats::publisher_key::{parse_public_hex, read_public, PublisherKey};
+use zkmargin_verifier::publisher::{read_signed_snapshot, SignedSnapshot};
 
 use crate::errors::Failure;
 
@@ -99,7 +99,7 @@ pub fn parse_level(text: Option<&str>) -> Result<u64, Failure> {
         return Ok(MIN_LEVEL_PPM);
     };
     let hint = "the level is a multiple of maintenance margin from 1 to 10, such as 1.5";
-    let ppm = units::parse_scaled(text, 6)
+    let ppm = decimal::parse_fixed_point(text, 6)
         .map_err(|e| Failure::flag("--level", format!("{e}: {hint}")))?;
     if ppm < MIN_LEVEL_PPM as i128 || ppm > MAX_LEVEL_PPM as i128 {
         return Err(Failure::flag(
@@ -158,7 +158,7 @@ pub fn parse_order(
             "needs --venue: an order is placed at a venue",
         ));
     }
-    Ok(Some(network::parse_order(text, snapshot, "--order")?))
+    Ok(Some(position::parse_order(text, snapshot, "--order")?))
 }
 
 /// `--at`: unix seconds.

@@ -18,7 +18,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
-use zkmargin_prover::fsutil::write_atomic;
+use zkmargin_formats::write::write_atomic;
 
 use crate::errors::Failure;
 use crate::inputs::label;

@@ -9,11 +9,12 @@ use std::io::{self, Write};
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
 use zkmargin_circuits::margin::{Kind, Position, PositionTerms, Report, Side};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::digest_to_hex;
-use zkmargin_circuits::strict_json::{self, Json};
-use zkmargin_circuits::units::{format_scaled, AMOUNT_DECIMALS, PRICE_DECIMALS};
-use zkmargin_prover::account::Account;
-use zkmargin_prover::network::position_to_json;
+use zkmargin_circuits::units::{AMOUNT_DECIMALS, PRICE_DECIMALS};
+use zkmargin_formats::account::Account;
+use zkmargin_formats::decimal::format_scaled;
+use zkmargin_formats::hex::digest_to_hex;
+use zkmargin_formats::json::{self, Json};
+use zkmargin_formats::position::position_to_json;
 
 /// Writes `text` on stdout; a closed pipe (`zkmargin check | head`) is not an error.
 pub fn print(text: &str) {
@@ -533,7 +534,7 @@ pub fn margin_json(view: &View, report: &Report) -> Json {
 
 /// Pretty JSON text.
 pub fn json_text(value: &Json) -> String {
-    strict_json::to_pretty(value)
+    json::to_pretty(value)
 }
 
 /// The public inputs a venue learns from a proof, one per line.

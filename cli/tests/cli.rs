@@ -13,9 +13,9 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 use zkmargin_circuits::margin::{evaluate, Order};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::read_snapshot;
-use zkmargin_prover::account::{read_account, Account};
-use zkmargin_prover::network::parse_order;
+use zkmargin_formats::account::{read_account, Account};
+use zkmargin_formats::position::parse_order;
+use zkmargin_formats::snapshot::read_snapshot;
 
 use common::{alice, check_book, epoch_window, p, scratch, zkmargin, Run, ORDER};
 
@@ -236,7 +236,7 @@ fn check_json_matches_engine(f: &Fixture, name: &str, order: Option<&str>, level
         venue: snapshot.venue_index("dex").unwrap(),
         position: parse_order(text, &snapshot, "order").unwrap(),
     });
-    let level_ppm = zkmargin_circuits::units::parse_scaled(level, 6).unwrap() as u64;
+    let level_ppm = zkmargin_formats::decimal::parse_scaled(level, 6).unwrap() as u64;
     let report = evaluate(
         &snapshot.risk_params(),
         &account.book,

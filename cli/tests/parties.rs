@@ -20,13 +20,16 @@ use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{evaluate, Order};
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::{read_snapshot, write_signed_snapshot};
-use zkmargin_prover::account::{read_account, write_account, Account};
-use zkmargin_prover::network::{build_with, parse_order, read_network, Draws};
-use zkmargin_prover::parties::read_secret;
+use zkmargin_formats::account::{read_account, write_account, Account};
+use zkmargin_formats::network::read_network;
+use zkmargin_formats::position::parse_order;
+use zkmargin_formats::publisher_key::PublisherSecret;
+use zkmargin_formats::secret::read_secret;
+use zkmargin_formats::snapshot::{read_snapshot, write_signed_snapshot};
+use zkmargin_prover::network::{build_with, Draws};
 use zkmargin_prover::prove::{order_at, witness_of};
 use zkmargin_prover::scenarios;
-use zkmargin_verifier::publisher::{read_signed_snapshot, PublisherSecret};
+use zkmargin_verifier::publisher::{read_signed_snapshot, SignSnapshot};
 
 use common::{
     alice, check_book, epoch_window, p, read_json, scratch, write_json, zkmargin, Png, Run, ORDER,
@@ -540,7 +543,7 @@ fn a_proof_is_bound_to_its_epoch_and_its_time() {
     let text = std::fs::read_to_string(&f.snapshot).unwrap();
     let signed = read_signed_snapshot(&text, "s").unwrap();
     // The next epoch, properly signed by the same publisher with the same roots.
-    let secret = zkmargin_verifier::publisher::read_secret(
+    let secret = zkmargin_formats::publisher_key::read_secret(
         &std::fs::read_to_string(&f.publisher_secret).unwrap(),
         "k",
     )
@@ -963,7 +966,7 @@ fn the_risk_views_are_the_reference_engine() {
             let Some(text) = m[key].as_str() else {
                 continue;
             };
-            let ppm = zkmargin_circuits::units::parse_scaled(text, 4).unwrap() as i64;
+            let ppm = zkmargin_formats::decimal::parse_scaled(text, 4).unwrap() as i64;
             let toward_zero = ppm - ppm.signum();
             let solvent = |m: i64| {
                 scenarios::evaluate_moved(&params, &book, 1_500_000, &[(asset, m)])
@@ -1020,9 +1023,7 @@ fn the_risk_views_are_the_reference_engine() {
     assert_eq!(value["shocks"][0]["price"], json!("2625.4375"));
     assert_eq!(
         value["snapshot_digest"],
-        json!(zkmargin_circuits::snapshot_json::digest_to_hex(
-            &snapshot.digest()
-        ))
+        json!(zkmargin_formats::hex::digest_to_hex(&snapshot.digest()))
     );
     // No move is the unmoved book: the same totals as the plain report.
     let plain = evaluate(

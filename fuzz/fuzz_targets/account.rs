@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::read_snapshot;
-use zkmargin_prover::account::{read_account, write_account};
+use zkmargin_formats::snapshot::read_snapshot;
+use zkmargin_formats::account::{read_account, write_account};
 
 /// The fixture snapshot, read once.
 fn snapshot() -> &'static Snapshot {

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::read_snapshot;
+use zkmargin_formats::snapshot::read_snapshot;
 use zkmargin_verifier::envelope::Envelope;
 use zkmargin_verifier::verify::{check, Expectation};
 

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::read_snapshot;
-use zkmargin_prover::network::parse_order;
+use zkmargin_formats::snapshot::read_snapshot;
+use zkmargin_formats::position::parse_order;
 
 /// The fixture snapshot, read once.
 fn snapshot() -> &'static Snapshot {

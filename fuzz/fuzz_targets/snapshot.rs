@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use zkmargin_circuits::snapshot_json::{read_snapshot, write_snapshot};
+use zkmargin_formats::snapshot::{read_snapshot, write_snapshot};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -1,8 +1,6 @@
-//! zkmargin's prover side: parameters and keys, network and account files, witness building
-//! and proof generation.
+//! zkmargin's prover side: parameters and keys, the network and party builders, witness
+//! building and proof generation (the files themselves are `zkmargin_formats`').
 
-pub mod account;
-pub mod fsutil;
 pub mod keys;
 pub mod network;
 pub mod params;

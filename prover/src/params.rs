@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use halo2_proofs::poly::commitment::Params;
 use pasta_curves::vesta;
 
-use crate::fsutil::write_atomic;
+use zkmargin_formats::write::write_atomic;
 
 /// The commitment parameters (the proof system commits over Vesta, whose scalar field is the
 /// Pallas base field the circuit works in).

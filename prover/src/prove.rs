@@ -18,9 +18,9 @@ use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_circuits::witness::AccountWitness;
 use zkmargin_verifier::envelope::{Envelope, VERSION};
 
-use crate::account::Account;
 use crate::keys::{keys, Keys, KeysError};
 use crate::progress::Stage;
+use zkmargin_formats::account::Account;
 
 /// Why no proof was made.
 #[derive(Debug, thiserror::Error)]

@@ -20,21 +20,22 @@ use std::path::{Path, PathBuf};
 
 use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::hash::{fp_from_hex, fp_to_hex, Fp};
-use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::margin::{Kind, Position, Side};
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::{read_snapshot, write_snapshot};
-use zkmargin_circuits::strict_json::{self, At, Json};
-use zkmargin_circuits::units::{format_scaled, AMOUNT_DECIMALS, PRICE_DECIMALS};
+use zkmargin_circuits::units::{AMOUNT_DECIMALS, PRICE_DECIMALS};
+use zkmargin_formats::decimal::format_scaled;
+use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::json::{self, At, Json};
+use zkmargin_formats::snapshot::{read_snapshot, write_snapshot};
 use zkmargin_verifier::envelope::{Envelope, VERSION};
 use zkmargin_verifier::keys::{pinned_vk_digest, verifying_key};
 use zkmargin_verifier::verify::{verify_bytes, Expectation, Rejection};
 
-use crate::fsutil::write_atomic;
 use crate::keys::{keys, params, KeysError};
-use crate::network::read_position;
 use crate::prove::proof_bytes;
+use zkmargin_formats::position::read_position;
+use zkmargin_formats::write::write_atomic;
 
 /// The `format` of a vector file.
 pub const VECTOR_FORMAT: &str = "zkmargin.vector/1";
@@ -98,7 +99,7 @@ fn read_text(path: &Path) -> Result<String, InputError> {
 pub fn read_vector(path: &Path) -> Result<Vector, InputError> {
     let label = path.display().to_string();
     let text = read_text(path)?;
-    let json = strict_json::parse(&text, &label)?;
+    let json = json::parse(&text, &label)?;
     let top = At::root(&label, &json).object()?;
     top.format(VECTOR_FORMAT)?;
     top.only(&[
@@ -305,6 +306,6 @@ pub fn write_vector(dir: &Path, profile: Profile) -> Result<PathBuf, String> {
         ),
     ]);
     let path = dir.join(format!("{name}.vector.json"));
-    write_atomic(&path, strict_json::to_pretty(&vector).as_bytes(), None).map_err(io)?;
+    write_atomic(&path, json::to_pretty(&vector).as_bytes(), None).map_err(io)?;
     Ok(path)
 }

@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use zkmargin_circuits::snapshot_json::read_snapshot;
-use zkmargin_prover::account::read_account;
-use zkmargin_prover::network::{parse_order, read_network};
+use zkmargin_formats::account::read_account;
+use zkmargin_formats::network::read_network;
+use zkmargin_formats::position::parse_order;
+use zkmargin_formats::snapshot::read_snapshot;
 use zkmargin_verifier::envelope::Envelope;
 
 fn fuzz_dir() -> PathBuf {

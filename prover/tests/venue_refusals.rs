@@ -15,14 +15,15 @@ use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::margin::{Kind, MarginError, Position, Side};
 use zkmargin_circuits::profile::{LARGE, STANDARD};
 use zkmargin_circuits::snapshot::{Member, Snapshot};
-use zkmargin_circuits::snapshot_json::{read_snapshot, write_signed_snapshot, write_snapshot};
+use zkmargin_formats::publisher_key::PublisherSecret;
+use zkmargin_formats::snapshot::{read_snapshot, write_signed_snapshot, write_snapshot};
 use zkmargin_prover::keys::params;
 use zkmargin_prover::params::CommitmentParams;
 use zkmargin_prover::vectors::{read_vector, Vector};
 use zkmargin_verifier::envelope::{Envelope, EnvelopeError};
 use zkmargin_verifier::keys::{verifying_key, MarginVerifyingKey};
 use zkmargin_verifier::publisher::{
-    read_signed_snapshot, signing_message, PublisherSecret, SignatureError,
+    read_signed_snapshot, signing_message, SignSnapshot, SignatureError,
 };
 use zkmargin_verifier::verify::{check, verify_batch, verify_bytes, Expectation, Rejection};
 
@@ -189,7 +190,7 @@ fn canonical_encoding_is_injective_across_boundaries() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// snapshot_json.rs and strict_json.rs: the parser
+// formats/src/snapshot.rs and json.rs: the parser
 
 fn refused(text: &str) -> (String, String) {
     let e = read_snapshot(text, "s.json").unwrap_err();
@@ -329,9 +330,10 @@ fn numbers_are_exact_or_refused() {
         "\"id\": 4294967296,",
     ));
     assert_eq!(field, "chains[1].id");
-    // Prices: decimal strings only, exact, below 2^48 e8.
+    // Prices: decimal strings only, exact, below 2^48 e8 (an exponent is read when exact:
+    // "1e5" is this very price, "1E-9" is below the e8 unit).
     for bad in [
-        "\"1e5\"",
+        "\"1E-9\"",
         "\"+-1\"",
         "\" 100000\"",
         "\"100000 \"",
@@ -438,7 +440,7 @@ fn roots_must_be_canonical_field_elements() {
     ));
     assert_eq!(field, "roots.chains.ethereum");
     // The digest field itself: upper case, wrong, missing.
-    let digest = zkmargin_circuits::snapshot_json::digest_to_hex(&s.digest());
+    let digest = zkmargin_formats::hex::digest_to_hex(&s.digest());
     let (field, _) = refused(&replace_once(&text, &digest, &digest.to_ascii_uppercase()));
     assert_eq!(field, "digest");
     let mut wrong = digest.clone().into_bytes();

@@ -21,7 +21,8 @@ use zkmargin_circuits::hash::{fp_to_hex, Fp};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{MarginError, Order, Position};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::units::{format_scaled, MAX_LEVEL_PPM, MIN_LEVEL_PPM};
+use zkmargin_circuits::units::{MAX_LEVEL_PPM, MIN_LEVEL_PPM};
+use zkmargin_formats::decimal::format_scaled;
 
 use crate::envelope::{Envelope, EnvelopeError};
 use crate::keys::MarginVerifyingKey;

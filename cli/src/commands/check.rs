@@ -18,13 +18,13 @@
 
 use std::path::Path;
 
-use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::margin::{Book, MarginError, Report};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::snapshot_json::digest_to_hex;
-use zkmargin_circuits::strict_json::{shown, Json};
-use zkmargin_circuits::units::{self, format_scaled};
-use zkmargin_prover::account::Account;
+use zkmargin_formats::account::Account;
+use zkmargin_formats::decimal::{self, format_scaled};
+use zkmargin_formats::hex::digest_to_hex;
+use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::json::{shown, Json};
 use zkmargin_prover::prove;
 use zkmargin_prover::scenarios::{self, BreakingMoves, PERCENT};
 
@@ -79,7 +79,7 @@ pub fn parse_shocks(texts: &[String], snapshot: &Snapshot) -> Result<Vec<(usize,
             ))
         })?;
         // Percent with 4 decimals is ppm of the price: 1% = 10000 ppm.
-        let ppm = units::parse_scaled(pct, 4)
+        let ppm = decimal::parse_fixed_point(pct, 4)
             .map_err(|e| bad(format!("{e} (a percentage, such as -10 or 2.5)")))?;
         let ppm = i64::try_from(ppm)
             .ok()

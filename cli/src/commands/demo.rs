@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use zkmargin_circuits::hash::account_tag;
-use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::margin::Position;
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_prover::account::Account;
-use zkmargin_prover::fsutil::write_atomic;
-use zkmargin_prover::network::parse_order;
+use zkmargin_formats::account::Account;
+use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::position::parse_order;
+use zkmargin_formats::publisher_key::PublisherSecret;
+use zkmargin_formats::write::write_atomic;
 use zkmargin_prover::prove;
-use zkmargin_verifier::publisher::PublisherSecret;
 use zkmargin_verifier::verify::Expectation;
 
 use crate::commands::check::evaluate;

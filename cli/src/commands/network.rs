@@ -17,11 +17,15 @@ use rand_core::UnwrapErr;
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_circuits::snapshot::{Asset, Member};
-use zkmargin_circuits::snapshot_json::digest_to_hex;
-use zkmargin_prover::account::Account;
-use zkmargin_prover::network::{self, read_network_with, stale_account_files, write_build_signed};
-use zkmargin_prover::risk::RiskModel;
-use zkmargin_verifier::publisher::{read_secret, PublisherSecret};
+use zkmargin_formats::account::Account;
+use zkmargin_formats::epoch_params::HaircutSource;
+use zkmargin_formats::hex::digest_to_hex;
+use zkmargin_formats::network::read_network_with;
+use zkmargin_formats::publisher_key::{read_secret, PublisherSecret};
+use zkmargin_formats::risk::RiskModel;
+use zkmargin_prover::network::{self, stale_account_files, write_build_signed};
+use zkmargin_prover::risk::Haircuts;
+use zkmargin_verifier::publisher::SignSnapshot;
 
 use crate::commands::risk::load_risk;
 use crate::errors::{eprint_line, Failure, Outcome, OK};
@@ -43,11 +47,7 @@ pub fn build_and_write_with(
         Some(model) => model.haircuts_for(assets, chains),
         None => Ok(Vec::new()),
     };
-    let network = read_network_with(
-        text,
-        file,
-        risk.map(|_| &haircuts as zkmargin_circuits::snapshot_json::HaircutSource),
-    )?;
+    let network = read_network_with(text, file, risk.map(|_| &haircuts as HaircutSource))?;
     let mut rng = UnwrapErr(SysRng);
     let (snapshot, accounts) = network::build(&network, profile, &mut rng)?;
     let signature = signer.map(|key| key.sign(&snapshot));

@@ -2,7 +2,7 @@
 //! `account assemble` (the publisher's `publisher keygen` and `publish` are in `publisher`).
 //!
 //! Each command is one party's step and writes only its own files; the file formats are in
-//! `zkmargin_prover::parties` and the README. Private files (the trader's secret, openings,
+//! `zkmargin_prover::parties`, `zkmargin_formats` and the README. Private files (the trader's secret, openings,
 //! the account file) are written with mode 0600. Exit 0, or 1 on bad input.
 
 use std::path::{Path, PathBuf};
@@ -12,16 +12,20 @@ use ff::Field;
 use rand::rngs::SysRng;
 use rand_core::UnwrapErr;
 use zkmargin_circuits::hash::{account_key, account_tag, fp_from_hex, Fp};
-use zkmargin_circuits::input_error::InputError;
-use zkmargin_circuits::strict_json::shown;
 use zkmargin_circuits::units::ID_BITS;
-use zkmargin_prover::account::{read_account, write_account, write_account_file};
-use zkmargin_prover::fsutil::{create_dir_all, write_atomic};
-use zkmargin_prover::network::check_account_name;
-use zkmargin_prover::parties::{
-    assemble, build_tree, read_epoch, read_holdings, read_opening, read_registry, read_secret,
-    write_opening, write_registry, write_root, write_secret, Epoch, Registry, TreeBuild, TreeKind,
-};
+use zkmargin_formats::account::{read_account, write_account, write_account_file};
+use zkmargin_formats::account_name::check_account_name;
+use zkmargin_formats::epoch::{read_epoch, Epoch};
+use zkmargin_formats::holdings::read_holdings;
+use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::json::shown;
+use zkmargin_formats::opening::{read_opening, write_opening};
+use zkmargin_formats::registry::{read_registry, write_registry, Registry};
+use zkmargin_formats::root::write_root;
+use zkmargin_formats::secret::{read_secret, write_secret};
+use zkmargin_formats::tree::TreeKind;
+use zkmargin_formats::write::{create_dir_all, write_atomic};
+use zkmargin_prover::parties::{assemble, build_tree, TreeBuild};
 
 use crate::commands::prove::check_out_path;
 use crate::errors::{Failure, Outcome, OK};
@@ -217,9 +221,9 @@ pub fn registry(command: &RegistryCommand) -> Outcome {
             ),
         )
     })?;
-    let name_json = zkmargin_circuits::strict_json::Json::str(&args.name);
+    let name_json = zkmargin_formats::json::Json::str(&args.name);
     check_account_name(
-        &zkmargin_circuits::strict_json::At::new("command line", "--name".into(), &name_json),
+        &zkmargin_formats::json::At::new("command line", "--name".into(), &name_json),
         &args.name,
     )?;
     let mut registry = if args.registry.exists() {

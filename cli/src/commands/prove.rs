@@ -8,8 +8,8 @@ use std::path::Path;
 
 use ff::PrimeField;
 use zkmargin_circuits::hash::{account_tag, Fp};
-use zkmargin_circuits::input_error::InputError;
-use zkmargin_prover::fsutil::write_atomic;
+use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::write::write_atomic;
 use zkmargin_prover::keys::keys;
 use zkmargin_prover::prove::{self, ProveError};
 use zkmargin_verifier::verify::verify_statement;
@@ -175,7 +175,7 @@ pub fn run(args: &ProveArgs) -> Outcome {
         venue_member.name,
         tag_text(&tag),
         if level != 1_000_000 {
-            format!(" --level {}", zkmargin_circuits::units::format_scaled(level as i128, 6))
+            format!(" --level {}", zkmargin_formats::decimal::format_scaled(level as i128, 6))
         } else {
             String::new()
         }

@@ -1,6 +1,6 @@
 //! `zkmargin risk haircuts RISK.json [--json] [--plot FILE.svg|FILE.png]`
 //!
-//! The haircut table of a risk model (`zkmargin_prover::risk`): for every asset and chain,
+//! The haircut table of a risk model (`zkmargin_formats::risk`, `zkmargin_prover::risk`): for every asset and chain,
 //! `min(1, jump + bridge + z sigma sqrt(T / year))` in whole ppm, rounded up, computed
 //! exactly. Prints a table with the horizon and the latency term, or with `--json` one object
 //! `{asset: {chain: ppm}}`; `--plot` draws the heat map, labelled, as SVG or PNG (by the file's
@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use zkmargin_circuits::snapshot::{Asset, Member};
-use zkmargin_circuits::strict_json::Json;
-use zkmargin_circuits::units::format_scaled;
-use zkmargin_prover::risk::{read_risk, Haircut, RiskModel, RISK_DECIMALS};
+use zkmargin_formats::decimal::format_scaled;
+use zkmargin_formats::json::Json;
+use zkmargin_formats::risk::{read_risk, RiskModel, RISK_DECIMALS};
+use zkmargin_prover::risk::{Haircut, Haircuts};
 
 use crate::errors::{Failure, Outcome, OK};
 use crate::inputs::{label, read_text, JSON_FILE_LIMIT};

@@ -16,9 +16,9 @@
 
 use std::time::{Duration, Instant};
 
-use zkmargin_circuits::input_error::InputError;
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_formats::input_error::InputError;
 use zkmargin_verifier::envelope::Envelope;
 use zkmargin_verifier::keys::verifying_key;
 use zkmargin_verifier::verify::{check, verify_bytes, Expectation, Rejection};

@@ -12,9 +12,11 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::hash::{fp_from_hex, Fp};
+use zkmargin_circuits::hash::{fp_from_hex, Fp};
+use zkmargin_circuits::units::PPM;
+
+use crate::decimal::{self, DecimalError};
 use crate::input_error::InputError;
-use crate::units::{self, DecimalError, PPM};
 
 /// A JSON value that keeps object entries in file order, duplicates included.
 #[derive(Clone, Debug, PartialEq)]
@@ -417,13 +419,14 @@ impl<'a> At<'a> {
     /// A non-negative decimal string, scaled by `10^decimals`, below `2^bits`.
     pub fn decimal(&self, decimals: u32, bits: usize) -> Result<u64, InputError> {
         let text = self.decimal_text("a non-negative amount")?;
-        units::parse_unsigned(text, decimals, bits).map_err(|e| self.decimal_err(e, decimals, bits))
+        decimal::parse_unsigned(text, decimals, bits)
+            .map_err(|e| self.decimal_err(e, decimals, bits))
     }
 
     /// A signed decimal string, scaled by `10^decimals`, of magnitude below `2^bits`.
     pub fn signed_decimal(&self, decimals: u32, bits: usize) -> Result<i128, InputError> {
         let text = self.decimal_text("a signed amount")?;
-        units::parse_signed(text, decimals, bits).map_err(|e| self.decimal_err(e, decimals, bits))
+        decimal::parse_signed(text, decimals, bits).map_err(|e| self.decimal_err(e, decimals, bits))
     }
 
     /// A field element in `hash::fp_to_hex` form (`0x` and 64 hex digits, canonical).
@@ -516,6 +519,23 @@ pub fn check_name(at: &At, name: &str) -> Result<(), InputError> {
             shown(name)
         )))
     }
+}
+
+/// Parses `text` as a whole file, checks its top-level object's `format` and refuses keys
+/// outside `keys`, then reads the object with `read`.
+pub fn top_object<R>(
+    text: &str,
+    file: &str,
+    format: &str,
+    keys: &[&str],
+    read: impl FnOnce(&Obj) -> Result<R, InputError>,
+) -> Result<R, InputError> {
+    let json = parse(text, file)?;
+    let root = At::root(file, &json);
+    let top = root.object()?;
+    top.format(format)?;
+    top.only(keys)?;
+    read(&top)
 }
 
 /// Pretty-prints a value with two-space indentation, keys in their stored order.

@@ -1,0 +1,303 @@
+//! Positions, collateral and orders as the files write them.
+//!
+//! Positions are written the same way in `network.json`, in account files, in a venue's
+//! positions and openings, and in the CLI's `--order`: `{"kind": "perp" | "call" | "put",
+//! "underlying": symbol, "size": signed decimal, "entry": price (perps), "strike": price and
+//! "expiry": unix seconds (options)}`. Collateral is `chain -> asset -> amount` (an account)
+//! or `asset -> amount` (a vault's balances, a chain's opening).
+
+use zkmargin_circuits::margin::{self, Kind, MarginError, Position, RiskParams, Side};
+use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
+use zkmargin_circuits::units::{
+    AMOUNT_BITS, AMOUNT_DECIMALS, PRICE_BITS, PRICE_DECIMALS, TIME_BITS,
+};
+
+use crate::decimal::format_scaled;
+use crate::input_error::InputError;
+use crate::json::{self, shown, At, Json};
+
+/// The keys of a position object.
+pub const POSITION_KEYS: [&str; 6] = ["kind", "underlying", "size", "entry", "strike", "expiry"];
+
+fn expiry_error(at: &At, e: MarginError, params: &RiskParams) -> InputError {
+    match e {
+        MarginError::Expired { expiry, valid_from } => at.err(format!(
+            "the option expires at {expiry}, before the epoch starts (valid_from {valid_from})"
+        )),
+        MarginError::BeyondLastBucket { expiry, last } => at.err(format!(
+            "the option expires {} s after valid_from, beyond the last expiry bucket ({last} s)",
+            expiry.saturating_sub(params.valid_from)
+        )),
+        other => at.err(other.to_string()),
+    }
+}
+
+/// Reads one position object (see the module documentation).
+///
+/// A position in a file has a nonzero `size`; a perp has an `entry` and neither `strike` nor
+/// `expiry`; an option has a `strike` and an `expiry` inside the snapshot's buckets
+/// (`margin::bucket_index`) and no `entry`. An order (`is_order`) is the same except that a
+/// perp has no `entry`: it enters at the snapshot price, which the returned position holds.
+pub fn read_position(
+    at: &At,
+    assets: &[Asset],
+    params: &RiskParams,
+    is_order: bool,
+) -> Result<Position, InputError> {
+    let obj = at.object()?;
+    obj.only(&POSITION_KEYS)?;
+    let kind_at = obj.req("kind")?;
+    let kind = match kind_at.str()? {
+        "perp" => Kind::Perp,
+        "call" => Kind::Call,
+        "put" => Kind::Put,
+        other => {
+            return Err(kind_at.err(format!(
+                "unknown kind {} (expected \"perp\", \"call\" or \"put\")",
+                shown(other)
+            )))
+        }
+    };
+    if kind == Kind::Perp {
+        if obj.has("strike") {
+            return Err(obj.err("strike", "a perp has no strike (its price is the entry)"));
+        }
+        if obj.has("expiry") {
+            return Err(obj.err("expiry", "a perp has no expiry"));
+        }
+        if is_order && obj.has("entry") {
+            return Err(obj.err(
+                "entry",
+                "an order has no entry: a perp order enters at the snapshot price",
+            ));
+        }
+    } else if obj.has("entry") {
+        return Err(obj.err("entry", "an option has no entry (its price is the strike)"));
+    }
+
+    let underlying_at = obj.req("underlying")?;
+    let symbol = underlying_at.str()?;
+    let underlying = assets
+        .iter()
+        .position(|a| a.symbol == symbol)
+        .ok_or_else(|| underlying_at.err(format!("unknown asset {}", shown(symbol))))?;
+
+    let size_at = obj.req("size")?;
+    let size = size_at.signed_decimal(AMOUNT_DECIMALS, AMOUNT_BITS)?;
+    if size == 0 {
+        return Err(size_at.err("must not be zero (leave the position out instead)"));
+    }
+    let side = if size < 0 { Side::Short } else { Side::Long };
+    let size = u64::try_from(size.unsigned_abs())
+        .map_err(|_| size_at.err("is out of range (magnitude must be below 2^64)"))?;
+
+    let (price, expiry) = match kind {
+        Kind::Perp if is_order => {
+            let price = params
+                .prices
+                .get(underlying)
+                .copied()
+                .ok_or_else(|| underlying_at.err("has no price in the snapshot"))?;
+            (price, 0)
+        }
+        Kind::Perp => (obj.req("entry")?.decimal(PRICE_DECIMALS, PRICE_BITS)?, 0),
+        _ => {
+            let strike = obj.req("strike")?.decimal(PRICE_DECIMALS, PRICE_BITS)?;
+            let expiry_at = obj.req("expiry")?;
+            let expiry = expiry_at.uint(TIME_BITS)?;
+            margin::bucket_index(params, expiry)
+                .map_err(|e| expiry_error(&expiry_at, e, params))?;
+            (strike, expiry)
+        }
+    };
+    Ok(Position {
+        kind,
+        underlying,
+        side,
+        size,
+        price,
+        expiry,
+    })
+}
+
+/// [`read_position`] for a `serde_json::Value` (such as the CLI's `--order`); errors name
+/// `file` and paths under `field` (`""` for a value that is the whole input).
+pub fn parse_position(
+    value: &serde_json::Value,
+    assets: &[Asset],
+    params: &RiskParams,
+    is_order: bool,
+    file: &str,
+    field: &str,
+) -> Result<Position, InputError> {
+    let json = Json::from(value);
+    read_position(
+        &At::new(file, field.to_string(), &json),
+        assets,
+        params,
+        is_order,
+    )
+}
+
+/// Reads an order given as JSON text (one position object, no `entry` for a perp) against a
+/// snapshot; duplicate keys are refused. `file` names the source in errors, e.g. `--order`.
+pub fn parse_order(text: &str, snapshot: &Snapshot, file: &str) -> Result<Position, InputError> {
+    let json = json::parse(text, file)?;
+    read_position(
+        &At::root(file, &json),
+        &snapshot.assets,
+        &snapshot.risk_params(),
+        true,
+    )
+}
+
+/// A position as a JSON object in the files' words (with `entry` for a perp).
+pub fn position_to_json(position: &Position, assets: &[Asset]) -> Json {
+    let kind = match position.kind {
+        Kind::Empty => "empty",
+        Kind::Perp => "perp",
+        Kind::Call => "call",
+        Kind::Put => "put",
+    };
+    let symbol = assets
+        .get(position.underlying)
+        .map_or("?", |a| a.symbol.as_str());
+    let price = Json::str(format_scaled(position.price as i128, PRICE_DECIMALS));
+    let mut entries = vec![
+        ("kind", Json::str(kind)),
+        ("underlying", Json::str(symbol)),
+        (
+            "size",
+            Json::str(format_scaled(position.signed_size(), AMOUNT_DECIMALS)),
+        ),
+    ];
+    if position.kind.is_option() {
+        entries.push(("strike", price));
+        entries.push(("expiry", Json::uint(position.expiry)));
+    } else {
+        entries.push(("entry", price));
+    }
+    Json::object(entries)
+}
+
+/// Reads `collateral`: chain name -> asset -> non-negative amount (e9, `< 2^64`). Chains and
+/// assets left out hold zero. Returns `balances[chain][asset]` over every chain and asset.
+pub fn read_collateral(
+    at: &At,
+    assets: &[Asset],
+    chains: &[Member],
+) -> Result<Vec<Vec<u64>>, InputError> {
+    let mut balances = vec![vec![0u64; assets.len()]; chains.len()];
+    for (chain_name, chain_at) in at.entries()? {
+        let c = chains
+            .iter()
+            .position(|m| m.name == chain_name)
+            .ok_or_else(|| chain_at.err(format!("unknown chain {}", shown(chain_name))))?;
+        for (symbol, amount_at) in chain_at.entries()? {
+            let a = assets
+                .iter()
+                .position(|m| m.symbol == symbol)
+                .ok_or_else(|| amount_at.err(format!("unknown asset {}", shown(symbol))))?;
+            let amount = amount_at.decimal(AMOUNT_DECIMALS, AMOUNT_BITS)?;
+            if let Some(slot) = balances.get_mut(c).and_then(|row| row.get_mut(a)) {
+                *slot = amount;
+            }
+        }
+    }
+    Ok(balances)
+}
+
+/// Reads `positions`: venue name -> list of positions. Venues left out hold nothing. Returns
+/// `positions[venue]` over every venue.
+pub fn read_positions(
+    at: &At,
+    assets: &[Asset],
+    venues: &[Member],
+    params: &RiskParams,
+) -> Result<Vec<Vec<Position>>, InputError> {
+    let mut positions = vec![Vec::new(); venues.len()];
+    for (venue_name, list_at) in at.entries()? {
+        let v = venues
+            .iter()
+            .position(|m| m.name == venue_name)
+            .ok_or_else(|| list_at.err(format!("unknown venue {}", shown(venue_name))))?;
+        let list = list_at
+            .items()?
+            .iter()
+            .map(|item| read_position(item, assets, params, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(slot) = positions.get_mut(v) {
+            *slot = list;
+        }
+    }
+    Ok(positions)
+}
+
+/// Collateral as JSON: only chains and amounts that are nonzero.
+pub fn collateral_to_json(balances: &[Vec<u64>], assets: &[Asset], chains: &[Member]) -> Json {
+    Json::object(
+        chains
+            .iter()
+            .zip(balances)
+            .filter(|(_, row)| row.iter().any(|&x| x != 0))
+            .map(|(chain, row)| {
+                (
+                    chain.name.clone(),
+                    Json::object(assets.iter().zip(row).filter(|(_, &x)| x != 0).map(
+                        |(asset, &x)| {
+                            (
+                                asset.symbol.clone(),
+                                Json::str(format_scaled(x as i128, AMOUNT_DECIMALS)),
+                            )
+                        },
+                    )),
+                )
+            }),
+    )
+}
+
+/// Positions as JSON: only venues where the account holds something.
+pub fn positions_to_json(positions: &[Vec<Position>], assets: &[Asset], venues: &[Member]) -> Json {
+    Json::object(
+        venues
+            .iter()
+            .zip(positions)
+            .filter(|(_, slots)| !slots.is_empty())
+            .map(|(venue, slots)| {
+                (
+                    venue.name.clone(),
+                    Json::Array(slots.iter().map(|p| position_to_json(p, assets)).collect()),
+                )
+            }),
+    )
+}
+
+/// `{asset: amount}` over `assets` (left out: zero), as a vault's balances and a chain's
+/// opening hold them.
+pub fn read_amounts(at: &At, assets: &[Asset]) -> Result<Vec<u64>, InputError> {
+    let mut amounts = vec![0u64; assets.len()];
+    for (symbol, amount_at) in at.entries()? {
+        let a = assets
+            .iter()
+            .position(|m| m.symbol == symbol)
+            .ok_or_else(|| amount_at.err(format!("unknown asset {}", shown(symbol))))?;
+        amounts[a] = amount_at.decimal(AMOUNT_DECIMALS, AMOUNT_BITS)?;
+    }
+    Ok(amounts)
+}
+
+/// Amounts as `{asset: amount}`: only the nonzero ones.
+pub fn amounts_to_json(amounts: &[u64], assets: &[String]) -> Json {
+    Json::object(
+        assets
+            .iter()
+            .zip(amounts)
+            .filter(|(_, &x)| x != 0)
+            .map(|(symbol, &x)| {
+                (
+                    symbol.clone(),
+                    Json::str(format_scaled(x as i128, AMOUNT_DECIMALS)),
+                )
+            }),
+    )
+}
