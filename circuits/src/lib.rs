@@ -1,6 +1,7 @@
 //! zkmargin's statement: the reference margin engine, the chips and gadgets, the margin
 //! circuit and its instance layout.
 
+pub mod charge;
 pub mod chips;
 pub mod circuit;
 pub mod corpus;

@@ -4,5 +4,6 @@
 
 pub mod envelope;
 pub mod keys;
+pub mod ledger;
 pub mod publisher;
 pub mod verify;
