@@ -1,14 +1,24 @@
-//! zkmargin's prover side: parameters and keys, network and account files, witness building
-//! and proof generation.
+//! zkmargin's prover side: keys, network and account files, witness building and proof
+//! generation. The parameters and the pinned verifying keys are the verifier's
+//! (`zkmargin_verifier::params`, `zkmargin_verifier::VerifierKeys`); the prover builds its
+//! proving key on them.
+//!
+//! The entry point is [`prove`]: it values the book, refuses an insolvent one, proves the rest
+//! with the profile's warm [`ProverKeys`], checks the proof and returns it whole ([`Proved`]).
 
 pub mod account;
 pub mod fsutil;
-pub mod keys;
+mod keys;
 pub mod network;
-pub mod params;
 pub mod parties;
 pub mod progress;
-pub mod prove;
+mod prove;
 pub mod risk;
 pub mod scenarios;
 pub mod vectors;
+
+pub use keys::{ProverKeys, ProvingKeyError};
+pub use prove::{
+    margin_report, order_at, proof_bytes, proof_bytes_for_circuit, prove, statement, witness_of,
+    ProveError, Proved,
+};

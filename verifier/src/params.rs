@@ -1,4 +1,6 @@
 //! Public parameters: generated once per `k`, cached on disk, checked against a pinned digest.
+//! They live on the verifier's side because a venue needs them too (and links only this crate);
+//! the prover takes them from here.
 //!
 //! `Params::new(k)` is transparent (no trusted setup) but slow: about 10 s at k = 14 on two
 //! cores. The cache lives in `$ZKMARGIN_CACHE`, else `$XDG_CACHE_HOME/zkmargin`, else
@@ -10,8 +12,6 @@ use std::path::{Path, PathBuf};
 
 use halo2_proofs::poly::commitment::Params;
 use pasta_curves::vesta;
-
-use crate::fsutil::write_atomic;
 
 /// The commitment parameters (the proof system commits over Vesta, whose scalar field is the
 /// Pallas base field the circuit works in).
@@ -74,6 +74,19 @@ pub fn to_bytes(params: &CommitmentParams) -> Vec<u8> {
     bytes
 }
 
+/// Writes a cache file whole or not at all: a temporary file in the same directory, renamed
+/// over `path` (a reader never sees half a file; the digest check would refuse it anyway).
+fn write_cache_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
+    let written = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
 /// Why parameters could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ParamsError {
@@ -127,7 +140,7 @@ pub fn load_or_generate_in(
         }
         // Only pinned parameters are cached. A cache that cannot be written (a read-only home,
         // say) costs time on the next run, not correctness: warn and go on.
-        let written = std::fs::create_dir_all(dir).and_then(|()| write_atomic(&path, &bytes, None));
+        let written = std::fs::create_dir_all(dir).and_then(|()| write_cache_file(&path, &bytes));
         if let Err(error) = written {
             eprintln!(
                 "zkmargin: warning: cannot cache parameters in {}: {error}",
