@@ -5,14 +5,13 @@
 //! ([`VerifierKeys::for_profile`]), so a prover and a venue check the same pins with the same
 //! code; the proving key is built on them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use halo2_proofs::plonk::{keygen_pk, ProvingKey};
 use pasta_curves::vesta;
 use zkmargin_circuits::circuit::MarginCircuit;
 use zkmargin_circuits::profile::Profile;
-use zkmargin_verifier::keys::{KeySetupError, MarginVerifyingKey, VerifierKeys};
+use zkmargin_verifier::keys::{KeySetupError, MarginVerifyingKey, PerProfile, VerifierKeys};
 use zkmargin_verifier::params::CommitmentParams;
 
 use crate::progress::Stage;
@@ -41,29 +40,21 @@ impl ProverKeys {
     /// The keys of a profile, built at most once per process (the verifier's keys are shared
     /// with any venue code in the same process).
     pub fn for_profile(profile: Profile) -> Result<Arc<ProverKeys>, ProvingKeyError> {
-        static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<ProverKeys>>>> = OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        // Holding the lock while building means two threads never build the same keys twice.
-        let mut cache = cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(keys) = cache.get(profile.name) {
-            return Ok(keys.clone());
-        }
-        let stage = Stage::start(format!(
-            "loading parameters (k = {}) and the verifying key of profile {}",
-            profile.k, profile.name
-        ));
-        let verifier = VerifierKeys::for_profile(profile)?;
-        stage.finish(format!(
-            "parameters k = {} ({:?}) and verifying key of profile {}",
-            profile.k,
-            verifier.params_source(),
-            profile.name
-        ));
-        let keys = Arc::new(ProverKeys::build(verifier)?);
-        cache.insert(profile.name, keys.clone());
-        Ok(keys)
+        static CACHE: PerProfile<ProverKeys> = PerProfile::new();
+        CACHE.get_or_build(profile, || {
+            let stage = Stage::start(format!(
+                "loading parameters (k = {}) and the verifying key of profile {}",
+                profile.k, profile.name
+            ));
+            let verifier = VerifierKeys::for_profile(profile)?;
+            stage.finish(format!(
+                "parameters k = {} ({:?}) and verifying key of profile {}",
+                profile.k,
+                verifier.params_source(),
+                profile.name
+            ));
+            ProverKeys::build(verifier)
+        })
     }
 
     /// Builds the proving key on verifier keys the caller has (no process cache; `zkmargin

@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use zkmargin_circuits::hash::account_tag;
-use zkmargin_circuits::margin::{self, Order};
+use zkmargin_circuits::margin::{self, Order, Position};
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_prover::account::Account;
@@ -21,18 +21,19 @@ fn example() -> (Snapshot, Vec<Account>) {
     build(&network, Some(SMALL), &mut StdRng::seed_from_u64(7)).unwrap()
 }
 
+/// A perpetual order on the first asset, of `size` units.
+fn perp_order(snapshot: &Snapshot, size: &str) -> Position {
+    let symbol = &snapshot.assets[0].symbol;
+    let text = format!(r#"{{"kind": "perp", "underlying": "{symbol}", "size": "{size}"}}"#);
+    parse_order(&text, snapshot, "order").unwrap()
+}
+
 #[test]
 fn prove_returns_the_engines_report_the_tag_and_a_proof_the_venue_accepts() {
     let (snapshot, accounts) = example();
     let venue = 0;
     let level = 1_250_000;
-    let symbol = &snapshot.assets[0].symbol;
-    let order = parse_order(
-        &format!(r#"{{"kind": "perp", "underlying": "{symbol}", "size": "0.01"}}"#),
-        &snapshot,
-        "order",
-    )
-    .unwrap();
+    let order = perp_order(&snapshot, "0.01");
     // The first account solvent with the order.
     let (account, report) = accounts
         .iter()
@@ -84,13 +85,7 @@ fn an_insolvent_book_is_refused_with_its_report_and_is_not_internal() {
     let account = &accounts[0];
     let venue = 0;
     // An order far beyond any book: its margin alone exceeds the equity.
-    let symbol = &snapshot.assets[0].symbol;
-    let order = parse_order(
-        &format!(r#"{{"kind": "perp", "underlying": "{symbol}", "size": "1000000"}}"#),
-        &snapshot,
-        "order",
-    )
-    .unwrap();
+    let order = perp_order(&snapshot, "1000000");
     let error = prove(&snapshot, account, venue, 1_000_000, Some(order)).unwrap_err();
     assert!(!error.is_internal());
     match error {

@@ -133,6 +133,45 @@ pub enum KeySetupError {
     VerifyingKey(#[from] VerifyingKeyError),
 }
 
+/// Something built at most once per process and profile (keys: slow to build, immutable).
+pub struct PerProfile<T> {
+    built: OnceLock<Mutex<HashMap<&'static str, Arc<T>>>>,
+}
+
+impl<T> PerProfile<T> {
+    pub const fn new() -> PerProfile<T> {
+        PerProfile {
+            built: OnceLock::new(),
+        }
+    }
+
+    /// The profile's value, built by `build` the first time. Holding the lock while building
+    /// means two threads never build the same value twice; a failure is not cached.
+    pub fn get_or_build<E>(
+        &self,
+        profile: Profile,
+        build: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        let mut built = self
+            .built
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(value) = built.get(profile.name) {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(build()?);
+        built.insert(profile.name, value.clone());
+        Ok(value)
+    }
+}
+
+impl<T> Default for PerProfile<T> {
+    fn default() -> PerProfile<T> {
+        PerProfile::new()
+    }
+}
+
 /// Everything a verifier needs for one profile: the parameters and the pinned verifying key.
 /// Built only through constructors that check both pins.
 #[derive(Clone, Debug)]
@@ -147,19 +186,11 @@ impl VerifierKeys {
     /// The keys of a profile, warm: built at most once per process, from the parameter cache
     /// (`params::load_or_generate`). The prover builds its proving key on these.
     pub fn for_profile(profile: Profile) -> Result<Arc<VerifierKeys>, KeySetupError> {
-        static CACHE: OnceLock<Mutex<HashMap<&'static str, Arc<VerifierKeys>>>> = OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        // Holding the lock while building means two threads never build the same keys twice.
-        let mut cache = cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(keys) = cache.get(profile.name) {
-            return Ok(keys.clone());
-        }
-        let (params, source) = load_or_generate(profile.k)?;
-        let keys = Arc::new(VerifierKeys::from_params(profile, params, source)?);
-        cache.insert(profile.name, keys.clone());
-        Ok(keys)
+        static CACHE: PerProfile<VerifierKeys> = PerProfile::new();
+        CACHE.get_or_build(profile, || {
+            let (params, source) = load_or_generate(profile.k)?;
+            Ok(VerifierKeys::from_params(profile, params, source)?)
+        })
     }
 
     /// Builds the pinned verifying key from parameters the caller has (no process cache).

@@ -63,17 +63,13 @@ pub fn verify_proof_bytes(
     };
     let profile = expect.snapshot.profile;
     let started = Instant::now();
-    let stage = Stage::start(format!(
-        "loading parameters (k = {}) and the verifying key of profile {}",
-        profile.k, profile.name
-    ));
+    let stage = Stage::start(format!("the venue's keys of profile {}", profile.name));
     let keys = VerifierKeys::for_profile(profile)
         .map_err(|e| CliError::internal(format!("verifier keys of profile {}", profile.name), e))?;
     stage.finish(format!(
-        "parameters k = {} ({:?}) and verifying key of profile {}",
-        profile.k,
-        keys.params_source(),
-        profile.name
+        "the venue's keys of profile {} (parameters: {:?})",
+        profile.name,
+        keys.params_source()
     ));
     timings.keys = started.elapsed();
     let started = Instant::now();
