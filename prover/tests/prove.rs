@@ -6,7 +6,6 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use zkmargin_circuits::hash::account_tag;
 use zkmargin_circuits::margin::{self, Order, Position};
-use zkmargin_circuits::profile::SMALL;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_prover::account::Account;
 use zkmargin_prover::network::{build, parse_order, read_network};
@@ -15,10 +14,10 @@ use zkmargin_verifier::{Envelope, Expectation, VerifierKeys};
 
 const EXAMPLE: &str = include_str!("../../examples/network.json");
 
-/// The example network on the small profile, with fixed draws.
+/// The example network on the smallest profile it fits, with fixed draws.
 fn example() -> (Snapshot, Vec<Account>) {
     let network = read_network(EXAMPLE, "examples/network.json").unwrap();
-    build(&network, Some(SMALL), &mut StdRng::seed_from_u64(7)).unwrap()
+    build(&network, None, &mut StdRng::seed_from_u64(7)).unwrap()
 }
 
 /// A perpetual order on the first asset, of `size` units.
