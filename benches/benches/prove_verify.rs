@@ -10,9 +10,7 @@ use std::time::Duration;
 use zkmargin_benches::{trivial_keys, trivial_proof, trivial_verify};
 use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
-use zkmargin_prover::keys::keys;
-use zkmargin_prover::prove::proof_bytes;
-use zkmargin_verifier::verify::{verify_batch, verify_statement};
+use zkmargin_prover::{proof_bytes, ProverKeys};
 
 /// Batch sizes: halo2's batch verifier shares one `2^k`-point multi-scalar multiplication
 /// across the batch, so throughput grows with the batch.
@@ -29,11 +27,11 @@ fn profiles() -> Vec<Profile> {
 fn bench(c: &mut Criterion) {
     std::env::set_var("ZKMARGIN_QUIET", "1");
     for profile in profiles() {
-        let keys = keys(profile).expect("keys");
+        let keys = ProverKeys::for_profile(profile).expect("keys");
         let f = fixture(profile);
         let proof = proof_bytes(&keys, &f.statement, &f.witness).expect("proof");
-        let (trivial, trivial_pk) = trivial_keys(&keys.params);
-        let trivial_bytes = trivial_proof(&keys.params, &trivial_pk, &trivial);
+        let (trivial, trivial_pk) = trivial_keys(keys.params());
+        let trivial_bytes = trivial_proof(keys.params(), &trivial_pk, &trivial);
         eprintln!(
             "{}: k = {}, proof {} bytes (trivial circuit: {} bytes)",
             profile.name,
@@ -50,15 +48,17 @@ fn bench(c: &mut Criterion) {
             b.iter(|| proof_bytes(&keys, &f.statement, &f.witness).expect("proof"))
         });
         group.bench_function("prove-trivial", |b| {
-            b.iter(|| trivial_proof(&keys.params, &trivial_pk, &trivial))
+            b.iter(|| trivial_proof(keys.params(), &trivial_pk, &trivial))
         });
         group.bench_function("verify", |b| {
             b.iter(|| {
-                verify_statement(&keys.params, keys.vk(), &proof, &f.statement).expect("valid")
+                keys.verifier
+                    .verify_statement(&proof, &f.statement)
+                    .expect("valid")
             })
         });
         group.bench_function("verify-trivial", |b| {
-            b.iter(|| assert!(trivial_verify(&keys.params, &trivial_pk, &trivial_bytes)))
+            b.iter(|| assert!(trivial_verify(keys.params(), &trivial_pk, &trivial_bytes)))
         });
         for batch in BATCHES {
             let items: Vec<_> = (0..batch)
@@ -68,9 +68,7 @@ fn bench(c: &mut Criterion) {
             group.bench_with_input(
                 BenchmarkId::new("verify-batch", batch),
                 &items,
-                |b, items| {
-                    b.iter(|| assert!(verify_batch(&keys.params, keys.vk(), items).is_empty()))
-                },
+                |b, items| b.iter(|| assert!(keys.verifier.verify_batch(items).is_empty())),
             );
         }
         group.finish();

@@ -18,7 +18,7 @@ use zkmargin_formats::position;
 use zkmargin_formats::publisher_key::{parse_public_hex, read_public, PublisherKey};
 use zkmargin_verifier::publisher::{read_signed_snapshot, SignedSnapshot};
 
-use crate::errors::Failure;
+use crate::errors::CliError;
 
 /// Largest snapshot or account file read (real ones are a few hundred KiB at most).
 pub const JSON_FILE_LIMIT: u64 = 64 << 20;
@@ -33,27 +33,28 @@ pub fn label(path: &Path) -> String {
 }
 
 /// Reads at most `limit` bytes of a file (one more, to tell that it is longer).
-pub fn read_bytes(path: &Path, flag: &str, limit: u64) -> Result<Vec<u8>, Failure> {
-    let file = std::fs::File::open(path).map_err(|e| Failure::io(path, flag, "cannot read", &e))?;
+pub fn read_bytes(path: &Path, flag: &str, limit: u64) -> Result<Vec<u8>, CliError> {
+    let file =
+        std::fs::File::open(path).map_err(|e| CliError::io(path, flag, "cannot read", &e))?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure::io(path, flag, "cannot read", &e))?;
+        .map_err(|e| CliError::io(path, flag, "cannot read", &e))?;
     Ok(bytes)
 }
 
 /// Reads a UTF-8 text file of at most `limit` bytes.
-pub fn read_text(path: &Path, flag: &str, limit: u64) -> Result<String, Failure> {
+pub fn read_text(path: &Path, flag: &str, limit: u64) -> Result<String, CliError> {
     let bytes = read_bytes(path, flag, limit)?;
     if bytes.len() as u64 > limit {
-        return Err(Failure::input(InputError::new(
+        return Err(CliError::input(InputError::new(
             label(path),
             "(file)",
             format!("is larger than {} MiB: not a zkmargin file", limit >> 20),
         )));
     }
     String::from_utf8(bytes).map_err(|e| {
-        Failure::input(InputError::new(
+        CliError::input(InputError::new(
             label(path),
             "(file)",
             format!(
@@ -66,43 +67,43 @@ pub fn read_text(path: &Path, flag: &str, limit: u64) -> Result<String, Failure>
 
 /// Reads and checks `snapshot.json` (digest included, and the publisher's signature when the
 /// snapshot is signed).
-pub fn load_snapshot(path: &Path) -> Result<Snapshot, Failure> {
+pub fn load_snapshot(path: &Path) -> Result<Snapshot, CliError> {
     Ok(load_signed_snapshot(path)?.snapshot)
 }
 
 /// [`load_snapshot`], keeping the publisher's (checked) signature.
-pub fn load_signed_snapshot(path: &Path) -> Result<SignedSnapshot, Failure> {
+pub fn load_signed_snapshot(path: &Path) -> Result<SignedSnapshot, CliError> {
     let text = read_text(path, "--snapshot", JSON_FILE_LIMIT)?;
     Ok(read_signed_snapshot(&text, &label(path))?)
 }
 
 /// `--publisher`: the publisher's public key, as 64 hex digits or a key file
 /// (`zkmargin publisher keygen` writes one).
-pub fn parse_publisher(text: &str) -> Result<PublisherKey, Failure> {
+pub fn parse_publisher(text: &str) -> Result<PublisherKey, CliError> {
     let path = Path::new(text);
     if path.is_file() {
         let content = read_text(path, "--publisher", JSON_FILE_LIMIT)?;
         return Ok(read_public(&content, &label(path))?);
     }
-    parse_public_hex(text).map_err(|reason| Failure::flag("--publisher", reason))
+    parse_public_hex(text).map_err(|reason| CliError::flag("--publisher", reason))
 }
 
 /// Reads an account file and checks it against the snapshot (down to its Merkle openings).
-pub fn load_account(path: &Path, snapshot: &Snapshot) -> Result<Account, Failure> {
+pub fn load_account(path: &Path, snapshot: &Snapshot) -> Result<Account, CliError> {
     let text = read_text(path, "--account", JSON_FILE_LIMIT)?;
     Ok(read_account(&text, &label(path), snapshot)?)
 }
 
 /// `--level`: a decimal multiple of maintenance margin, parsed exactly into ppm, in [1, 10].
-pub fn parse_level(text: Option<&str>) -> Result<u64, Failure> {
+pub fn parse_level(text: Option<&str>) -> Result<u64, CliError> {
     let Some(text) = text else {
         return Ok(MIN_LEVEL_PPM);
     };
     let hint = "the level is a multiple of maintenance margin from 1 to 10, such as 1.5";
     let ppm = decimal::parse_fixed_point(text, 6)
-        .map_err(|e| Failure::flag("--level", format!("{e}: {hint}")))?;
+        .map_err(|e| CliError::flag("--level", format!("{e}: {hint}")))?;
     if ppm < MIN_LEVEL_PPM as i128 || ppm > MAX_LEVEL_PPM as i128 {
-        return Err(Failure::flag(
+        return Err(CliError::flag(
             "--level",
             format!("{} is out of range: {hint}", shown(text)),
         ));
@@ -111,13 +112,13 @@ pub fn parse_level(text: Option<&str>) -> Result<u64, Failure> {
 }
 
 /// `--profile`: one of the shipped profiles.
-pub fn parse_profile(text: Option<&str>) -> Result<Option<Profile>, Failure> {
+pub fn parse_profile(text: Option<&str>) -> Result<Option<Profile>, CliError> {
     let Some(text) = text else {
         return Ok(None);
     };
     Profile::by_name(text).map(Some).ok_or_else(|| {
         let known: Vec<&str> = profile::ALL.iter().map(|p| p.name).collect();
-        Failure::flag(
+        CliError::flag(
             "--profile",
             format!(
                 "unknown profile {} (known: {})",
@@ -129,10 +130,10 @@ pub fn parse_profile(text: Option<&str>) -> Result<Option<Profile>, Failure> {
 }
 
 /// `--venue`: a venue of the snapshot, by name.
-pub fn venue_index(snapshot: &Snapshot, name: &str) -> Result<usize, Failure> {
+pub fn venue_index(snapshot: &Snapshot, name: &str) -> Result<usize, CliError> {
     snapshot.venue_index(name).ok_or_else(|| {
         let known: Vec<&str> = snapshot.venues.iter().map(|v| v.name.as_str()).collect();
-        Failure::flag(
+        CliError::flag(
             "--venue",
             format!(
                 "unknown venue {} (the snapshot's venues: {})",
@@ -148,12 +149,12 @@ pub fn parse_order(
     text: Option<&str>,
     venue: Option<usize>,
     snapshot: &Snapshot,
-) -> Result<Option<Position>, Failure> {
+) -> Result<Option<Position>, CliError> {
     let Some(text) = text else {
         return Ok(None);
     };
     if venue.is_none() {
-        return Err(Failure::flag(
+        return Err(CliError::flag(
             "--order",
             "needs --venue: an order is placed at a venue",
         ));
@@ -162,7 +163,7 @@ pub fn parse_order(
 }
 
 /// `--at`: unix seconds.
-pub fn parse_at(text: Option<&str>) -> Result<u64, Failure> {
+pub fn parse_at(text: Option<&str>) -> Result<u64, CliError> {
     let Some(text) = text else {
         return Ok(now());
     };
@@ -171,7 +172,7 @@ pub fn parse_at(text: Option<&str>) -> Result<u64, Failure> {
         .ok()
         .filter(|v| *v < 1u64 << TIME_BITS)
         .ok_or_else(|| {
-            Failure::flag(
+            CliError::flag(
                 "--at",
                 format!(
                     "{} is not a time (unix seconds, a whole number below 2^{TIME_BITS})",
@@ -183,14 +184,14 @@ pub fn parse_at(text: Option<&str>) -> Result<u64, Failure> {
 }
 
 /// `--tag`: an account tag as `zkmargin prove` prints it.
-pub fn parse_tag(text: Option<&str>) -> Result<Option<Fp>, Failure> {
+pub fn parse_tag(text: Option<&str>) -> Result<Option<Fp>, CliError> {
     let Some(text) = text else {
         return Ok(None);
     };
     fp_from_hex(&text.to_ascii_lowercase())
         .map(Some)
         .ok_or_else(|| {
-            Failure::flag(
+            CliError::flag(
                 "--tag",
                 format!(
                     "{} is not an account tag (0x and 64 hex digits, as zkmargin prove prints it)",

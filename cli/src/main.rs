@@ -9,16 +9,17 @@
 //! | 1 | bad input: a file, a flag or the command line; one line on stderr names the file and the field |
 //! | 2 | insolvent (`check`, `prove`): the book does not cover the margin; `prove` writes nothing |
 //! | 3 | rejected (`verify`): the proof does not show what the venue requires; `REJECTED: <reason>` on stdout |
-//! | 101 | a bug: an internal error that should never happen, reported on one line |
+//! | 4 | internal error: not the input's fault (keys or parameters that cannot be built, a proof failing its own check, a panic); one line on stderr, please report it |
 //!
-//! Every error is one line on stderr, `zkmargin: <file>: <field>: <reason>`, and no input
-//! makes the program panic.
+//! Every error is one line on stderr, `zkmargin: <file>: <field>: <reason>` (or `zkmargin:
+//! internal error: ...`), and no input makes the program panic; should a bug panic anyway, the
+//! panic hook prints one line and exits 4, never Rust's 101.
 
 mod commands;
 mod errors;
 mod inputs;
+mod output;
 mod plot;
-mod report;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ use std::path::PathBuf;
 use clap::error::{ContextKind, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
-use crate::errors::{Failure, BUG};
+use crate::errors::{internal_line, CliError, EXIT_CODES_HELP, INTERNAL};
 
 /// Zero-knowledge margin proofs: show a venue that your whole book, across chains and venues,
 /// is solvent, without revealing it.
@@ -35,10 +36,7 @@ use crate::errors::{Failure, BUG};
     name = "zkmargin",
     version,
     propagate_version = true,
-    after_help = "Exit codes: 0 success; 1 bad input; 2 insolvent (check, prove); \
-                  3 proof rejected (verify).\n\
-                  Environment: ZKMARGIN_CACHE (parameter cache directory), ZKMARGIN_QUIET=1 \
-                  (no progress lines)."
+    after_help = after_help_text()
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -196,8 +194,16 @@ pub struct DemoArgs {
     pub out: Option<PathBuf>,
 }
 
+/// `zkmargin --help`'s closing text: the exit codes and the environment.
+fn after_help_text() -> String {
+    format!(
+        "{EXIT_CODES_HELP}\n\nEnvironment: ZKMARGIN_CACHE (parameter cache directory), \
+         ZKMARGIN_QUIET=1 (no progress lines)."
+    )
+}
+
 /// The one line a usage error becomes: clap's message without its usage and tip lines.
-fn usage_error(error: &clap::Error) -> Failure {
+fn usage_error(error: &clap::Error) -> CliError {
     let text = error.render().to_string();
     let mut reason = String::new();
     for line in text.lines().map(str::trim) {
@@ -233,7 +239,7 @@ fn usage_error(error: &clap::Error) -> Failure {
     } else {
         args.join(", ")
     };
-    Failure::flag(&field, reason)
+    CliError::flag(&field, reason)
 }
 
 fn run(args: Vec<OsString>) -> i32 {
@@ -242,10 +248,10 @@ fn run(args: Vec<OsString>) -> i32 {
         Err(e) => match e.kind() {
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
                 // Help and version go to stdout; a closed pipe is not an error.
-                report::print(&e.render().to_string());
+                output::print(&e.render().to_string());
                 return 0;
             }
-            _ => return usage_error(&e).report(),
+            _ => return usage_error(&e).emit(),
         },
     };
     let outcome = match &cli.command {
@@ -265,11 +271,12 @@ fn run(args: Vec<OsString>) -> i32 {
     };
     match outcome {
         Ok(code) => code,
-        Err(failure) => failure.report(),
+        Err(error) => error.emit(),
     }
 }
 
-/// Last resort: a panic is a bug, reported on one line (no backtrace dump), exit 101.
+/// Last resort: a panic is a bug, reported on one line (no backtrace dump), exit 4 (the
+/// internal-error code; never Rust's 101), from whichever thread panicked.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let payload = info
@@ -282,9 +289,8 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        let line = format!("internal error (a bug, please report it): {payload}{place}");
-        errors::eprint_line(&line.replace(['\n', '\r'], " "));
-        std::process::exit(BUG);
+        errors::eprint_line(&internal_line(&format!("panic: {payload}{place}")));
+        std::process::exit(INTERNAL);
     }));
 }
 
@@ -292,4 +298,41 @@ fn main() {
     install_panic_hook();
     let code = run(std::env::args_os().collect());
     std::process::exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHILD: &str = "ZKMARGIN_TEST_PANIC_CHILD";
+
+    /// A panic anywhere ends the program with the internal-error code and one line, never 101.
+    /// The test runs itself again as a child process that installs the hook and panics.
+    #[test]
+    fn a_panic_exits_with_the_internal_code_and_one_line() {
+        if std::env::var_os(CHILD).is_some() {
+            install_panic_hook();
+            panic!("boom\nsecond line");
+        }
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tests::a_panic_exits_with_the_internal_code_and_one_line",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(INTERNAL));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("zkmargin: internal error: panic: boom second line at "))
+            .unwrap_or_else(|| panic!("no one-line report in {stderr:?}"));
+        assert!(
+            line.ends_with("(not your input; please report it)"),
+            "{line}"
+        );
+    }
 }

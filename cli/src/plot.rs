@@ -20,7 +20,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 use zkmargin_formats::write::write_atomic;
 
-use crate::errors::Failure;
+use crate::errors::CliError;
 use crate::inputs::label;
 
 /// The file formats a picture is written in.
@@ -35,20 +35,20 @@ pub enum Format {
 pub fn picture_file<'a>(
     path: Option<&'a Path>,
     flag: &str,
-) -> Result<Option<(&'a Path, Format)>, Failure> {
+) -> Result<Option<(&'a Path, Format)>, CliError> {
     path.map(|path| Ok((path, format_of(path, flag)?)))
         .transpose()
 }
 
 /// The format of the picture file `path` given to `flag`: `.svg` or `.png`, case-insensitive.
-fn format_of(path: &Path, flag: &str) -> Result<Format, Failure> {
+fn format_of(path: &Path, flag: &str) -> Result<Format, CliError> {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     if extension.eq_ignore_ascii_case("svg") {
         Ok(Format::Svg)
     } else if extension.eq_ignore_ascii_case("png") {
         Ok(Format::Png)
     } else {
-        Err(Failure::flag(
+        Err(CliError::flag(
             flag,
             format!("{} must end in .svg or .png", label(path)),
         ))
@@ -145,11 +145,11 @@ pub fn save(
     format: Format,
     size: (u32, u32),
     picture: &impl Picture,
-) -> Result<(), Failure> {
+) -> Result<(), CliError> {
     let bytes = render(format, size, picture)
-        .map_err(|reason| Failure::other(label(path), flag, reason))?;
+        .map_err(|reason| CliError::internal(format!("drawing {}", label(path)), reason))?;
     write_atomic(path, &bytes, None)
-        .map_err(|e| Failure::io(path, flag, "cannot write the picture", &e))
+        .map_err(|e| CliError::io(path, flag, "cannot write the picture", &e))
 }
 
 /// One cell of the heat map.
@@ -173,7 +173,7 @@ fn heat(value: u64, max: u64) -> RGBColor {
 
 /// Exact: ppm as a percentage with up to 4 decimals.
 fn percent(ppm: u64) -> String {
-    crate::report::percent(ppm)
+    crate::output::percent(ppm)
 }
 
 /// Two heat maps side by side, assets down and chains across: the haircut, and the latency
@@ -444,7 +444,7 @@ mod tests {
         assert_eq!(format("dir.png/a.SVG"), Some(Format::Svg));
         assert_eq!(format("a.Png"), Some(Format::Png));
         for bad in ["a.jpg", "a", "png", "a.svg.gz"] {
-            let error = format_of(Path::new(bad), "--plot").unwrap_err().error;
+            let error = format_of(Path::new(bad), "--plot").unwrap_err();
             assert!(error.to_string().contains("--plot"), "{error}");
             assert!(error.to_string().contains(bad), "{error}");
         }

@@ -796,6 +796,23 @@ fn usage_errors_are_one_line_and_help_is_not_an_error() {
     }
 }
 
+#[test]
+fn help_documents_every_exit_code_and_never_101() {
+    let run = zkmargin(&["--help"]);
+    run.expect_code(0);
+    for needle in [
+        "Exit codes:",
+        "\n  0  success",
+        "\n  1  bad input",
+        "\n  2  insolvent",
+        "\n  3  proof rejected",
+        "\n  4  internal error",
+    ] {
+        assert!(run.stdout.contains(needle), "{needle:?}\n{}", run.show());
+    }
+    assert!(!run.stdout.contains("101"), "{}", run.show());
+}
+
 // ------------------------------------------------------------------------------- demo
 
 #[test]

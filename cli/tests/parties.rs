@@ -27,8 +27,8 @@ use zkmargin_formats::publisher_key::PublisherSecret;
 use zkmargin_formats::secret::read_secret;
 use zkmargin_formats::snapshot::{read_snapshot, write_signed_snapshot};
 use zkmargin_prover::network::{build_with, Draws};
-use zkmargin_prover::prove::{order_at, witness_of};
 use zkmargin_prover::scenarios;
+use zkmargin_prover::{order_at, witness_of};
 use zkmargin_verifier::publisher::{read_signed_snapshot, SignSnapshot};
 
 use common::{
@@ -338,9 +338,8 @@ fn the_parties_apart_give_the_proof_inputs_of_network_build() {
         for venue in 0..snapshot.venues.len() {
             for (level, order) in [(1_000_000, None), (1_500_000, Some(order))] {
                 let ours =
-                    zkmargin_prover::prove::statement(&snapshot, account, venue, level, order)
-                        .unwrap();
-                let theirs = zkmargin_prover::prove::statement(
+                    zkmargin_prover::statement(&snapshot, account, venue, level, order).unwrap();
+                let theirs = zkmargin_prover::statement(
                     &built,
                     &built_accounts[account.idx as usize],
                     venue,

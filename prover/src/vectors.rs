@@ -29,11 +29,10 @@ use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::json::{self, At, Json};
 use zkmargin_formats::snapshot::{read_snapshot, write_snapshot};
 use zkmargin_verifier::envelope::{Envelope, VERSION};
-use zkmargin_verifier::keys::{pinned_vk_digest, verifying_key};
-use zkmargin_verifier::verify::{verify_bytes, Expectation, Rejection};
+use zkmargin_verifier::keys::{pinned_vk_digest, KeySetupError, VerifierKeys};
+use zkmargin_verifier::verify::{Expectation, Rejection};
 
-use crate::keys::{keys, params, KeysError};
-use crate::prove::proof_bytes;
+use crate::{proof_bytes, ProverKeys};
 use zkmargin_formats::position::read_position;
 use zkmargin_formats::write::write_atomic;
 
@@ -203,7 +202,7 @@ pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
 
 /// Verifies a vector against today's parameters and pinned verifying key, as the venue named
 /// in it would at its time `at`. `Err` only when the keys cannot be had.
-pub fn verify_vector(vector: &Vector) -> Result<Outcome, KeysError> {
+pub fn verify_vector(vector: &Vector) -> Result<Outcome, KeySetupError> {
     let pinned = pinned_vk_digest(vector.profile).unwrap_or("(none pinned)");
     if vector.vk_digest != pinned {
         return Ok(Outcome::StaleKey {
@@ -211,8 +210,7 @@ pub fn verify_vector(vector: &Vector) -> Result<Outcome, KeysError> {
             pinned: pinned.to_string(),
         });
     }
-    let params = params(vector.profile)?;
-    let vk = verifying_key(&params, vector.profile).map_err(KeysError::Key)?;
+    let keys = VerifierKeys::for_profile(vector.profile)?;
     let expect = Expectation {
         snapshot: &vector.snapshot,
         venue_index: vector.venue_index,
@@ -221,7 +219,10 @@ pub fn verify_vector(vector: &Vector) -> Result<Outcome, KeysError> {
         order: vector.order,
         at: vector.at,
     };
-    Ok(match verify_bytes(&params, &vk, &vector.proof, &expect) {
+    let verdict = Envelope::decode(&vector.proof)
+        .map_err(Rejection::from)
+        .and_then(|envelope| keys.verify(&envelope, &expect));
+    Ok(match verdict {
         Ok(_) => Outcome::Valid,
         Err(rejection) => Outcome::Rejected(rejection),
     })
@@ -261,7 +262,7 @@ fn order_json(order: &Position, snapshot: &Snapshot) -> Json {
 /// file.
 pub fn write_vector(dir: &Path, profile: Profile) -> Result<PathBuf, String> {
     let f = fixture(profile);
-    let keys = keys(profile).map_err(|e| e.to_string())?;
+    let keys = ProverKeys::for_profile(profile).map_err(|e| e.to_string())?;
     let statement = &f.statement;
     let proof = proof_bytes(&keys, statement, &f.witness).map_err(|e| e.to_string())?;
     let envelope = Envelope {

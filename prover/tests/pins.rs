@@ -6,15 +6,19 @@
 
 use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
-use zkmargin_prover::keys::{keys, params};
-use zkmargin_prover::prove::proof_bytes;
+use zkmargin_prover::{proof_bytes, ProverKeys};
 use zkmargin_verifier::keys::{
-    build_verifying_key_unchecked, pinned_vk_digest, verifying_key, vk_digest, KeyError,
+    build_verifying_key_unchecked, pinned_vk_digest, verifying_key, vk_digest, VerifyingKeyError,
 };
-use zkmargin_verifier::verify::proof_bytes as pinned_proof_bytes;
+use zkmargin_verifier::params::{load_or_generate, CommitmentParams};
+use zkmargin_verifier::verify::pinned_proof_len;
+
+fn params(profile: Profile) -> CommitmentParams {
+    load_or_generate(profile.k).unwrap().0
+}
 
 fn check_vk(profile: Profile) {
-    let params = params(profile).unwrap();
+    let params = params(profile);
     let vk = build_verifying_key_unchecked(&params, profile).unwrap();
     assert_eq!(
         Some(vk_digest(&vk).as_str()),
@@ -46,19 +50,19 @@ fn a_changed_circuit_changes_the_digest_and_is_refused() {
         depth: SMALL.depth - 1,
         ..SMALL
     };
-    let params = params(SMALL).unwrap();
+    let params = params(SMALL);
     let vk = build_verifying_key_unchecked(&params, changed).unwrap();
     assert_ne!(Some(vk_digest(&vk).as_str()), pinned_vk_digest(SMALL));
     assert!(matches!(
         verifying_key(&params, changed),
-        Err(KeyError::Unpinned { .. })
+        Err(VerifyingKeyError::Unpinned { .. })
     ));
 }
 
 #[test]
 fn small_proof_length_is_pinned() {
-    let keys = keys(SMALL).unwrap();
+    let keys = ProverKeys::for_profile(SMALL).unwrap();
     let f = fixture(SMALL);
     let proof = proof_bytes(&keys, &f.statement, &f.witness).unwrap();
-    assert_eq!(Some(proof.len()), pinned_proof_bytes(SMALL.name));
+    assert_eq!(Some(proof.len()), pinned_proof_len(SMALL.name));
 }

@@ -1,4 +1,5 @@
-//! Proof and file tampering against the venue's whole check (`verify_bytes`): every byte of
+//! Proof and file tampering against the venue's whole check (`Envelope::decode`, then
+//! `VerifierKeys::verify`): every byte of
 //! the envelope's header flipped, a seeded sample of the proof's bytes flipped (all of them in
 //! the ignored test below), seeded multi-byte changes, every truncation, extensions, altered
 //! and re-ordered public inputs, and a proof of one profile presented as another. Every one is
@@ -10,6 +11,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use halo2_proofs::plonk::{verify_proof, SingleVerifier};
 use halo2_proofs::transcript::{Blake2bRead, Challenge255};
@@ -20,28 +22,21 @@ use rayon::prelude::*;
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
 use zkmargin_circuits::margin::MarginError;
-use zkmargin_prover::keys::params;
-use zkmargin_prover::params::CommitmentParams;
 use zkmargin_prover::vectors::{read_vector, Vector};
 use zkmargin_verifier::envelope::{Envelope, MAGIC};
-use zkmargin_verifier::keys::{verifying_key, MarginVerifyingKey};
-use zkmargin_verifier::verify::{
-    verify_batch, verify_bytes, verify_statement, Expectation, Rejection,
-};
+use zkmargin_verifier::{Expectation, Rejection, VerifierKeys};
 
 struct Setup {
     vector: Vector,
-    params: CommitmentParams,
-    vk: MarginVerifyingKey,
+    keys: Arc<VerifierKeys>,
 }
 
 impl Setup {
     fn load(profile: &str) -> Setup {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
         let vector = read_vector(&dir.join(format!("{profile}.vector.json"))).unwrap();
-        let params = params(vector.profile).unwrap();
-        let vk = verifying_key(&params, vector.profile).unwrap();
-        Setup { vector, params, vk }
+        let keys = VerifierKeys::for_profile(vector.profile).unwrap();
+        Setup { vector, keys }
     }
 
     fn expect(&self) -> Expectation<'_> {
@@ -59,7 +54,10 @@ impl Setup {
     fn verdict(&self, bytes: &[u8], what: &str) -> Result<(), Rejection> {
         let expect = self.expect();
         catch_unwind(AssertUnwindSafe(|| {
-            verify_bytes(&self.params, &self.vk, bytes, &expect).map(|_| ())
+            Envelope::decode(bytes)
+                .map_err(Rejection::from)
+                .and_then(|envelope| self.keys.verify(&envelope, &expect))
+                .map(|_| ())
         }))
         .unwrap_or_else(|_| panic!("verification panicked on {what}"))
     }
@@ -84,10 +82,10 @@ impl Setup {
             let mut reader = proof;
             let mut transcript =
                 Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
-            let strategy = SingleVerifier::new(&self.params);
+            let strategy = SingleVerifier::new(self.keys.params());
             verify_proof(
-                &self.params,
-                &self.vk,
+                self.keys.params(),
+                self.keys.vk(),
                 strategy,
                 &[&[instance]],
                 &mut transcript,
@@ -226,7 +224,7 @@ fn truncations_and_extensions_are_rejected() {
         ));
         // halo2 itself accepts trailing bytes: the verifier's own length check is what stops
         // them.
-        assert!(verify_statement(&s.params, &s.vk, &e.proof, &s.statement()).is_err());
+        assert!(s.keys.verify_statement(&e.proof, &s.statement()).is_err());
     }
 }
 
@@ -382,21 +380,20 @@ fn batch_verification_rejects_tampered_and_extended_proofs() {
     let proof = s.envelope().proof;
     let statement = s.statement();
     let good = (proof.clone(), statement.clone());
-    assert!(verify_batch(&s.params, &s.vk, &[good.clone(), good.clone()]).is_empty());
+    assert!(s
+        .keys
+        .verify_batch(&[good.clone(), good.clone()])
+        .is_empty());
     let mut longer = proof.clone();
     longer.push(0);
     let flipped = flipped(&proof, proof.len() / 2, 0xff);
-    let rejected = verify_batch(
-        &s.params,
-        &s.vk,
-        &[
-            good.clone(),
-            (longer, statement.clone()),
-            (flipped, statement.clone()),
-            (proof[..proof.len() - 1].to_vec(), statement.clone()),
-            good.clone(),
-        ],
-    );
+    let rejected = s.keys.verify_batch(&[
+        good.clone(),
+        (longer, statement.clone()),
+        (flipped, statement.clone()),
+        (proof[..proof.len() - 1].to_vec(), statement.clone()),
+        good.clone(),
+    ]);
     assert_eq!(
         rejected.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
         vec![1, 2, 3]
@@ -405,11 +402,9 @@ fn batch_verification_rejects_tampered_and_extended_proofs() {
     // stream and would not see it; `verify_batch` checks every proof's length first.
     let mut longer = proof.clone();
     longer.push(0);
-    let rejected = verify_batch(
-        &s.params,
-        &s.vk,
-        &[good.clone(), (longer, statement.clone())],
-    );
+    let rejected = s
+        .keys
+        .verify_batch(&[good.clone(), (longer, statement.clone())]);
     assert_eq!(
         rejected.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
         vec![1]

@@ -9,23 +9,23 @@
 //! The honest proof is the frozen small vector (`tests/vectors`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ff::PrimeField;
 use zkmargin_circuits::hash::Fp;
+use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{Kind, MarginError, Position, Side};
 use zkmargin_circuits::profile::{LARGE, STANDARD};
 use zkmargin_circuits::snapshot::{Member, Snapshot};
 use zkmargin_formats::publisher_key::PublisherSecret;
 use zkmargin_formats::snapshot::{read_snapshot, write_signed_snapshot, write_snapshot};
-use zkmargin_prover::keys::params;
-use zkmargin_prover::params::CommitmentParams;
 use zkmargin_prover::vectors::{read_vector, Vector};
 use zkmargin_verifier::envelope::{Envelope, EnvelopeError};
-use zkmargin_verifier::keys::{verifying_key, MarginVerifyingKey};
 use zkmargin_verifier::publisher::{
     read_signed_snapshot, signing_message, SignSnapshot, SignatureError,
 };
-use zkmargin_verifier::verify::{check, verify_batch, verify_bytes, Expectation, Rejection};
+use zkmargin_verifier::verify::{check, Expectation, Rejection};
+use zkmargin_verifier::VerifierKeys;
 
 // ---------------------------------------------------------------------------------------------
 // Set-up
@@ -40,16 +40,14 @@ fn vector(profile: &str) -> Vector {
 
 struct Venue {
     v: Vector,
-    params: CommitmentParams,
-    vk: MarginVerifyingKey,
+    keys: Arc<VerifierKeys>,
 }
 
 impl Venue {
     fn load(profile: &str) -> Venue {
         let v = vector(profile);
-        let params = params(v.profile).unwrap();
-        let vk = verifying_key(&params, v.profile).unwrap();
-        Venue { v, params, vk }
+        let keys = VerifierKeys::for_profile(v.profile).unwrap();
+        Venue { v, keys }
     }
 
     fn expect(&self) -> Expectation<'_> {
@@ -67,8 +65,19 @@ impl Venue {
         Envelope::decode(&self.v.proof).unwrap()
     }
 
+    /// The venue's whole check of a file's bytes: decoded once, then verified.
+    fn verify_file(
+        &self,
+        bytes: &[u8],
+        expect: &Expectation<'_>,
+    ) -> Result<(Envelope, PublicStatement), Rejection> {
+        let envelope = Envelope::decode(bytes)?;
+        let statement = self.keys.verify(&envelope, expect)?;
+        Ok((envelope, statement))
+    }
+
     fn verdict_with(&self, bytes: &[u8], expect: &Expectation<'_>) -> Result<(), Rejection> {
-        verify_bytes(&self.params, &self.vk, bytes, expect).map(|_| ())
+        self.verify_file(bytes, expect).map(|_| ())
     }
 
     fn verdict(&self, bytes: &[u8]) -> Result<(), Rejection> {
@@ -761,8 +770,7 @@ fn by_design_any_tag_is_accepted_when_none_is_registered() {
     let venue = Venue::load("small");
     let mut expect = venue.expect();
     expect.tag = None;
-    let (envelope, statement) =
-        verify_bytes(&venue.params, &venue.vk, &venue.v.proof, &expect).unwrap();
+    let (envelope, statement) = venue.verify_file(&venue.v.proof, &expect).unwrap();
     assert_eq!(statement.account_tag, venue.v.tag);
     assert_eq!(
         Fp::from_repr(envelope.account_tag).unwrap(),
@@ -819,7 +827,10 @@ fn batch_matches_single() {
     let e = venue.envelope();
     let statement = check(&e, &venue.expect()).unwrap();
     let good = (e.proof.clone(), statement.clone());
-    assert!(verify_batch(&venue.params, &venue.vk, std::slice::from_ref(&good)).is_empty());
+    assert!(venue
+        .keys
+        .verify_batch(std::slice::from_ref(&good))
+        .is_empty());
     let mut other_tag = statement.clone();
     other_tag.account_tag += Fp::one();
     let mut other_level = statement.clone();
@@ -836,7 +847,7 @@ fn batch_matches_single() {
         (e.proof.clone(), other_venue),
         good.clone(),
     ];
-    let rejected = verify_batch(&venue.params, &venue.vk, &items);
+    let rejected = venue.keys.verify_batch(&items);
     assert_eq!(
         rejected.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
         vec![1, 2, 3, 4]
@@ -846,7 +857,7 @@ fn batch_matches_single() {
     // The small proof and statement against the standard key and parameters.
     let standard = Venue::load("standard");
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        verify_batch(&standard.params, &standard.vk, std::slice::from_ref(&good))
+        standard.keys.verify_batch(std::slice::from_ref(&good))
     }));
     let rejected = result.expect("a mismatched key must not panic");
     assert_eq!(rejected.len(), 1);
@@ -854,7 +865,7 @@ fn batch_matches_single() {
     let se = standard.envelope();
     let ss = check(&se, &standard.expect()).unwrap();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        verify_batch(&venue.params, &venue.vk, &[(se.proof.clone(), ss)])
+        venue.keys.verify_batch(&[(se.proof.clone(), ss)])
     }));
     assert_eq!(result.expect("no panic").len(), 1);
 }

@@ -11,10 +11,14 @@
 //!    and the proof verifies against the pinned verifying key.
 //!
 //! Every refusal is a typed [`Rejection`] whose message says why.
+//!
+//! The caller decodes the file once ([`Envelope::decode`]; its error converts into
+//! [`Rejection::Envelope`]) and calls [`VerifierKeys::verify`], which runs [`check`] (steps 2
+//! to 5) and then the proof (step 6). A caller that wants to refuse a wrong proof before it
+//! builds the keys runs [`check`] first and then [`VerifierKeys::verify_statement`].
 
 use ff::PrimeField;
 use halo2_proofs::plonk::{verify_proof, BatchVerifier, SingleVerifier};
-use halo2_proofs::poly::commitment::Params;
 use halo2_proofs::transcript::{Blake2bRead, Challenge255};
 use pasta_curves::vesta;
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
@@ -25,7 +29,7 @@ use zkmargin_circuits::units::{MAX_LEVEL_PPM, MIN_LEVEL_PPM};
 use zkmargin_formats::decimal::format_scaled;
 
 use crate::envelope::{Envelope, EnvelopeError};
-use crate::keys::MarginVerifyingKey;
+use crate::keys::VerifierKeys;
 
 /// Pinned proof length per profile, in bytes. A proof of a profile has a fixed shape, so any
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
@@ -34,7 +38,7 @@ pub const PINNED_PROOF_BYTES: &[(&str, usize)] =
     &[("small", 3584), ("standard", 3648), ("large", 3776)];
 
 /// The exact proof length of a profile.
-pub fn proof_bytes(profile: &str) -> Option<usize> {
+pub fn pinned_proof_len(profile: &str) -> Option<usize> {
     PINNED_PROOF_BYTES
         .iter()
         .find(|(name, _)| *name == profile)
@@ -199,7 +203,7 @@ pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStat
             return Err(Rejection::Order);
         }
     }
-    let expected_len = proof_bytes(&envelope.profile).unwrap_or(0);
+    let expected_len = pinned_proof_len(&envelope.profile).unwrap_or(0);
     if envelope.proof.len() != expected_len {
         return Err(Rejection::ProofLength {
             profile: envelope.profile.clone(),
@@ -210,86 +214,84 @@ pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStat
     Ok(statement)
 }
 
-/// Step 6 for one proof: verifies it against the rebuilt statement. Every byte must be read.
-pub fn verify_statement(
-    params: &Params<vesta::Affine>,
-    vk: &MarginVerifyingKey,
-    proof: &[u8],
-    statement: &PublicStatement,
-) -> Result<(), Rejection> {
-    let instance = statement.to_instance();
-    let mut reader = proof;
-    let strategy = SingleVerifier::new(params);
-    {
-        // The transcript borrows the reader; what it leaves unread is checked below.
-        let mut transcript = Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
-        verify_proof(params, vk, strategy, &[&[&instance]], &mut transcript)
-            .map_err(|_| Rejection::Proof)?;
+impl VerifierKeys {
+    /// The whole check of one decoded proof file: [`check`] against what the venue expects,
+    /// then the proof against the statement the venue rebuilt. Returns that statement.
+    pub fn verify(
+        &self,
+        envelope: &Envelope,
+        expect: &Expectation<'_>,
+    ) -> Result<PublicStatement, Rejection> {
+        let statement = check(envelope, expect)?;
+        self.verify_statement(&envelope.proof, &statement)?;
+        Ok(statement)
     }
-    if !reader.is_empty() {
-        return Err(Rejection::ProofLength {
-            profile: statement.profile.name.to_string(),
-            expected: proof.len() - reader.len(),
-            found: proof.len(),
-        });
-    }
-    Ok(())
-}
 
-/// Checks and verifies one proof file's bytes.
-pub fn verify_bytes(
-    params: &Params<vesta::Affine>,
-    vk: &MarginVerifyingKey,
-    bytes: &[u8],
-    expect: &Expectation<'_>,
-) -> Result<(Envelope, PublicStatement), Rejection> {
-    let envelope = Envelope::decode(bytes)?;
-    let statement = check(&envelope, expect)?;
-    verify_statement(params, vk, &envelope.proof, &statement)?;
-    Ok((envelope, statement))
-}
-
-/// Verifies many proofs of one profile together with halo2's `BatchVerifier` (one
-/// multi-scalar multiplication for all). When the batch fails, each proof is verified on its
-/// own to name the bad ones. Returns the rejections, by position; empty when all are valid.
-///
-/// halo2's batch verifier reads each proof as a stream and ignores bytes after its end, so
-/// every proof's length is checked against its profile's first: a proof with trailing bytes
-/// is refused here as it is by [`verify_statement`].
-pub fn verify_batch(
-    params: &Params<vesta::Affine>,
-    vk: &MarginVerifyingKey,
-    items: &[(Vec<u8>, PublicStatement)],
-) -> Vec<(usize, Rejection)> {
-    let mut rejected = vec![];
-    let mut batch = BatchVerifier::new();
-    let mut batched = vec![];
-    for (i, (proof, statement)) in items.iter().enumerate() {
-        let profile = statement.profile.name;
-        match proof_bytes(profile) {
-            Some(expected) if expected == proof.len() => {
-                batch.add_proof(vec![vec![statement.to_instance()]], proof.clone());
-                batched.push(i);
-            }
-            expected => rejected.push((
-                i,
-                Rejection::ProofLength {
-                    profile: profile.to_string(),
-                    expected: expected.unwrap_or(0),
-                    found: proof.len(),
-                },
-            )),
+    /// Step 6 for one proof: verifies it against the rebuilt statement. Every byte must be read.
+    pub fn verify_statement(
+        &self,
+        proof: &[u8],
+        statement: &PublicStatement,
+    ) -> Result<(), Rejection> {
+        let (params, vk) = (self.params(), self.vk());
+        let instance = statement.to_instance();
+        let mut reader = proof;
+        let strategy = SingleVerifier::new(params);
+        {
+            // The transcript borrows the reader; what it leaves unread is checked below.
+            let mut transcript =
+                Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
+            verify_proof(params, vk, strategy, &[&[&instance]], &mut transcript)
+                .map_err(|_| Rejection::Proof)?;
         }
+        if !reader.is_empty() {
+            return Err(Rejection::ProofLength {
+                profile: statement.profile.name.to_string(),
+                expected: proof.len() - reader.len(),
+                found: proof.len(),
+            });
+        }
+        Ok(())
     }
-    if batched.is_empty() || batch.finalize(params, vk) {
-        return rejected;
+
+    /// Verifies many proofs of one profile together with halo2's `BatchVerifier` (one
+    /// multi-scalar multiplication for all). When the batch fails, each proof is verified on its
+    /// own to name the bad ones. Returns the rejections, by position; empty when all are valid.
+    ///
+    /// halo2's batch verifier reads each proof as a stream and ignores bytes after its end, so
+    /// every proof's length is checked against its profile's first: a proof with trailing bytes
+    /// is refused here as it is by [`VerifierKeys::verify_statement`].
+    pub fn verify_batch(&self, items: &[(Vec<u8>, PublicStatement)]) -> Vec<(usize, Rejection)> {
+        let mut rejected = vec![];
+        let mut batch = BatchVerifier::new();
+        let mut batched = vec![];
+        for (i, (proof, statement)) in items.iter().enumerate() {
+            let profile = statement.profile.name;
+            match pinned_proof_len(profile) {
+                Some(expected) if expected == proof.len() => {
+                    batch.add_proof(vec![vec![statement.to_instance()]], proof.clone());
+                    batched.push(i);
+                }
+                expected => rejected.push((
+                    i,
+                    Rejection::ProofLength {
+                        profile: profile.to_string(),
+                        expected: expected.unwrap_or(0),
+                        found: proof.len(),
+                    },
+                )),
+            }
+        }
+        if batched.is_empty() || batch.finalize(self.params(), self.vk()) {
+            return rejected;
+        }
+        rejected.extend(batched.into_iter().filter_map(|i| {
+            let (proof, statement) = &items[i];
+            self.verify_statement(proof, statement)
+                .err()
+                .map(|e| (i, e))
+        }));
+        rejected.sort_by_key(|(i, _)| *i);
+        rejected
     }
-    rejected.extend(batched.into_iter().filter_map(|i| {
-        let (proof, statement) = &items[i];
-        verify_statement(params, vk, proof, statement)
-            .err()
-            .map(|e| (i, e))
-    }));
-    rejected.sort_by_key(|(i, _)| *i);
-    rejected
 }

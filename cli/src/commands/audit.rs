@@ -29,17 +29,16 @@ use serde_json::{json, Value};
 use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::inspect::{describe, render_layout, report_text, CircuitReport};
 use zkmargin_circuits::profile::{Profile, ALL, SMALL};
-use zkmargin_prover::keys::{keys_from, params};
-use zkmargin_prover::params::{digest_hex, pinned_digest, to_bytes};
-use zkmargin_prover::prove::proof_bytes;
 use zkmargin_prover::vectors::{read_vector, vector_files, verify_vector, Outcome};
+use zkmargin_prover::{proof_bytes, ProverKeys};
 use zkmargin_verifier::keys::{build_verifying_key_unchecked, pinned_vk_digest, vk_digest};
-use zkmargin_verifier::verify::verify_statement;
+use zkmargin_verifier::params::{digest_hex, load_or_generate, pinned_digest, to_bytes};
+use zkmargin_verifier::VerifierKeys;
 
-use crate::errors::{Failure, Outcome as CommandOutcome, OK, REJECTED};
+use crate::errors::{CliError, CommandResult, OK, REJECTED};
 use crate::inputs::parse_profile;
+use crate::output::print;
 use crate::plot::{picture_file, save, Format, Picture};
-use crate::report::print;
 
 /// `zkmargin audit`.
 #[derive(Debug, Args)]
@@ -82,7 +81,7 @@ const PNG_MAX_HEIGHT: usize = 16_000;
 /// Shortest PNG layout, so that a few rows still make a readable picture.
 const PNG_MIN_HEIGHT: usize = 800;
 
-pub fn run(args: &AuditArgs) -> CommandOutcome {
+pub fn run(args: &AuditArgs) -> CommandResult {
     if let Some(dir) = &args.vectors {
         return run_vectors(dir);
     }
@@ -279,32 +278,29 @@ impl ProfileAudit {
     }
 }
 
-fn keys_failure(profile: Profile, e: impl std::fmt::Display) -> Failure {
-    Failure::other("keys", format!("profile {}", profile.name), e.to_string())
+fn keys_error(profile: Profile, e: impl std::fmt::Display) -> CliError {
+    CliError::internal(format!("keys of profile {}", profile.name), e)
 }
 
-fn audit_profile(profile: Profile, prove: bool) -> Result<ProfileAudit, Failure> {
-    let circuit = describe(profile).map_err(|e| {
-        Failure::other(
-            "circuit",
-            format!("profile {}", profile.name),
-            e.to_string(),
-        )
-    })?;
-    let params = params(profile).map_err(|e| keys_failure(profile, e))?;
+fn audit_profile(profile: Profile, prove: bool) -> Result<ProfileAudit, CliError> {
+    let circuit = describe(profile)
+        .map_err(|e| CliError::internal(format!("the circuit of profile {}", profile.name), e))?;
+    let (params, params_source) =
+        load_or_generate(profile.k).map_err(|e| keys_error(profile, e))?;
     let params_digest = digest_hex(&to_bytes(&params));
-    let vk =
-        build_verifying_key_unchecked(&params, profile).map_err(|e| keys_failure(profile, e))?;
+    let vk = build_verifying_key_unchecked(&params, profile).map_err(|e| keys_error(profile, e))?;
     let found = vk_digest(&vk);
     let vk_pinned = pinned_vk_digest(profile);
     let mut measured = None;
     // A key that is not the pinned one proves nothing a venue would accept: no proof then.
     if prove && vk_pinned == Some(found.as_str()) {
-        let keys = keys_from(profile, params, vk).map_err(|e| keys_failure(profile, e))?;
+        let verifier = VerifierKeys::from_parts(profile, params, params_source, vk)
+            .map_err(|e| keys_error(profile, e))?;
+        let keys = ProverKeys::build(verifier.into()).map_err(|e| keys_error(profile, e))?;
         let f = fixture(profile);
         let proof =
-            proof_bytes(&keys, &f.statement, &f.witness).map_err(|e| keys_failure(profile, e))?;
-        let valid = verify_statement(&keys.params, keys.vk(), &proof, &f.statement).is_ok();
+            proof_bytes(&keys, &f.statement, &f.witness).map_err(|e| keys_error(profile, e))?;
+        let valid = keys.verifier.verify_statement(&proof, &f.statement).is_ok();
         measured = Some((proof.len(), valid));
     }
     Ok(ProfileAudit {
@@ -363,9 +359,9 @@ fn groups(r: &CircuitReport) -> Vec<(String, usize, usize, usize)> {
     out
 }
 
-fn parse_rows(text: &str) -> Result<Range<usize>, Failure> {
+fn parse_rows(text: &str) -> Result<Range<usize>, CliError> {
     let bad = || {
-        Failure::flag(
+        CliError::flag(
             "--rows",
             format!("{text:?} is not START..END (row numbers)"),
         )
@@ -398,19 +394,17 @@ fn draw_layout(
     path: &Path,
     format: Format,
     rows: Option<Range<usize>>,
-) -> Result<String, Failure> {
-    let report = describe(profile).map_err(|e| {
-        Failure::other(
-            "circuit",
-            format!("profile {}", profile.name),
-            e.to_string(),
-        )
-    })?;
+) -> Result<String, CliError> {
+    let report = describe(profile)
+        .map_err(|e| CliError::internal(format!("the circuit of profile {}", profile.name), e))?;
     let n = 1usize << profile.k;
     let rows = rows.unwrap_or(0..report.rows_used + 2);
     let rows = rows.start.min(n)..rows.end.min(n);
     if rows.is_empty() {
-        return Err(Failure::flag("--rows", format!("the circuit has {n} rows")));
+        return Err(CliError::flag(
+            "--rows",
+            format!("the circuit has {n} rows"),
+        ));
     }
     let full_height = rows.len().saturating_mul(ROW_PIXELS);
     let height = match format {
@@ -445,13 +439,13 @@ fn draw_layout(
     ))
 }
 
-fn run_vectors(dir: &Path) -> CommandOutcome {
+fn run_vectors(dir: &Path) -> CommandResult {
     let files = vector_files(dir)?;
     let mut all_valid = true;
     let mut out = String::new();
     for file in files {
         let vector = read_vector(&file)?;
-        let outcome = verify_vector(&vector).map_err(|e| keys_failure(vector.profile, e))?;
+        let outcome = verify_vector(&vector).map_err(|e| keys_error(vector.profile, e))?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -25,25 +25,25 @@ use zkmargin_formats::decimal::{self, format_scaled};
 use zkmargin_formats::hex::digest_to_hex;
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::json::{shown, Json};
-use zkmargin_prover::prove;
 use zkmargin_prover::scenarios::{self, BreakingMoves, PERCENT};
+use zkmargin_prover::{margin_report, order_at};
 
-use crate::errors::{Failure, Outcome, INSOLVENT, OK};
+use crate::errors::{CliError, CommandResult, INSOLVENT, OK};
 use crate::inputs::{load_account, load_snapshot, parse_level, parse_order, venue_index};
+use crate::output::{json_text, margin_json, margin_table, price, print, table, View};
 use crate::plot::{picture_file, save, Curve, MoveCurves};
-use crate::report::{json_text, margin_json, margin_table, price, print, table, View};
 use crate::CheckArgs;
 
 /// A book the engine cannot value. The account file was checked when read, so this names it.
-pub fn margin_failure(account: &Path, e: MarginError) -> Failure {
-    Failure::input(InputError::new(
+pub fn margin_error(account: &Path, e: MarginError) -> CliError {
+    CliError::input(InputError::new(
         account.display().to_string(),
         "(book)",
         format!("cannot be valued under the snapshot: {e}"),
     ))
 }
 
-/// The report of a book with an optional order at `venue`.
+/// The margin report of a book with an optional order at `venue`.
 pub fn evaluate(
     snapshot: &Snapshot,
     account: &Account,
@@ -51,9 +51,9 @@ pub fn evaluate(
     venue: Option<usize>,
     level_ppm: u64,
     order: Option<zkmargin_circuits::margin::Position>,
-) -> Result<Report, Failure> {
-    prove::report(snapshot, account, venue, level_ppm, order)
-        .map_err(|e| margin_failure(account_path, e))
+) -> Result<Report, CliError> {
+    margin_report(snapshot, account, venue, level_ppm, order)
+        .map_err(|e| margin_error(account_path, e))
 }
 
 /// A move in ppm of the price as a signed percentage, e.g. `-12.3456%`.
@@ -64,10 +64,10 @@ pub fn move_text(move_ppm: i64) -> String {
 
 /// `--shock ASSET=PCT`: an asset of the snapshot and a move in percent (at most 4 decimals,
 /// at least -100, the moved price below 2^48). Each asset at most once.
-pub fn parse_shocks(texts: &[String], snapshot: &Snapshot) -> Result<Vec<(usize, i64)>, Failure> {
+pub fn parse_shocks(texts: &[String], snapshot: &Snapshot) -> Result<Vec<(usize, i64)>, CliError> {
     let mut shocks: Vec<(usize, i64)> = Vec::new();
     for text in texts {
-        let bad = |reason: String| Failure::flag("--shock", format!("{}: {reason}", shown(text)));
+        let bad = |reason: String| CliError::flag("--shock", format!("{}: {reason}", shown(text)));
         let (symbol, pct) = text
             .split_once('=')
             .ok_or_else(|| bad("expected ASSET=PCT, such as BTC=-10".into()))?;
@@ -185,7 +185,7 @@ fn curves(
     book: &Book,
     level: u64,
     account: &Path,
-) -> Result<Vec<Curve>, Failure> {
+) -> Result<Vec<Curve>, CliError> {
     let params = snapshot.risk_params();
     let mut curves = Vec::new();
     for asset in scenarios::exposed_assets(book, params.prices.len()) {
@@ -193,7 +193,7 @@ fn curves(
         for step in -50i64..=50 {
             let m = step * PERCENT;
             if let Some(r) = scenarios::evaluate_moved(&params, book, level, &[(asset, m)])
-                .map_err(|e| margin_failure(account, e))?
+                .map_err(|e| margin_error(account, e))?
             {
                 points.push((
                     step as f64,
@@ -210,7 +210,7 @@ fn curves(
     Ok(curves)
 }
 
-pub fn run(args: &CheckArgs) -> Outcome {
+pub fn run(args: &CheckArgs) -> CommandResult {
     let level = parse_level(args.level.as_deref())?;
     let plot = picture_file(args.plot.as_deref(), "--plot")?;
     let snapshot = load_snapshot(&args.snapshot)?;
@@ -226,9 +226,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let book = scenarios::book_with_order(
         &params,
         &account.book,
-        venue.and_then(|v| prove::order_at(v, order)).as_ref(),
+        venue.and_then(|v| order_at(v, order)).as_ref(),
     )
-    .map_err(|e| margin_failure(&args.account, e))?;
+    .map_err(|e| margin_error(&args.account, e))?;
 
     let mut notes = String::new();
     if let Some((plot, format)) = plot {
@@ -251,7 +251,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     if shocks.is_empty() {
         let report = evaluate(&snapshot, &account, &args.account, venue, level, order)?;
         let moves = scenarios::breaking_moves(&params, &book, level)
-            .map_err(|e| margin_failure(&args.account, e))?;
+            .map_err(|e| margin_error(&args.account, e))?;
         let view = View {
             snapshot: &snapshot,
             account: &account,
@@ -276,8 +276,8 @@ pub fn run(args: &CheckArgs) -> Outcome {
 
     // What if: the engine at the moved prices, the order a position in the book.
     let report = scenarios::evaluate_moved(&params, &book, level, &shocks)
-        .map_err(|e| margin_failure(&args.account, e))?
-        .ok_or_else(|| Failure::flag("--shock", "a moved price is out of range"))?;
+        .map_err(|e| margin_error(&args.account, e))?
+        .ok_or_else(|| CliError::flag("--shock", "a moved price is out of range"))?;
     let mut moved = snapshot.clone();
     for &(asset, m) in &shocks {
         if let Some(p) = scenarios::moved_price(moved.assets[asset].price, m) {

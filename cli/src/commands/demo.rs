@@ -13,7 +13,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use zkmargin_circuits::hash::account_tag;
 use zkmargin_circuits::margin::Position;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::account::Account;
@@ -21,17 +20,17 @@ use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::position::parse_order;
 use zkmargin_formats::publisher_key::PublisherSecret;
 use zkmargin_formats::write::write_atomic;
-use zkmargin_prover::prove;
+use zkmargin_prover::{prove, ProverKeys};
 use zkmargin_verifier::verify::Expectation;
 
 use crate::commands::check::evaluate;
 use crate::commands::network::{build_and_write_with, summary};
 use crate::commands::verify::{valid_text, verify_proof_bytes};
-use crate::errors::{Failure, Outcome, OK};
+use crate::errors::{CliError, CommandResult, OK};
 use crate::inputs::{
     load_account, load_signed_snapshot, load_snapshot, now, read_bytes, PROOF_FILE_LIMIT,
 };
-use crate::report::{describe, margin_table, print, tag_text, utc, View};
+use crate::output::{describe, margin_table, print, tag_text, utc, View};
 use crate::DemoArgs;
 
 /// The example network, compiled in so that the demo runs from any directory.
@@ -47,7 +46,7 @@ fn seconds(d: Duration) -> String {
 }
 
 /// A fresh directory under the system's temporary directory.
-fn fresh_dir() -> Result<PathBuf, Failure> {
+fn fresh_dir() -> Result<PathBuf, CliError> {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -64,7 +63,7 @@ fn fresh_dir() -> Result<PathBuf, Failure> {
         }
     }
     let (dir, e) = last.expect("at least one attempt");
-    Err(Failure::io(
+    Err(CliError::io(
         &dir,
         "--out",
         "cannot create the demo directory",
@@ -73,7 +72,7 @@ fn fresh_dir() -> Result<PathBuf, Failure> {
 }
 
 /// The order the demo places: a small long perp on the first asset.
-fn demo_order(snapshot: &Snapshot) -> Result<Position, Failure> {
+fn demo_order(snapshot: &Snapshot) -> Result<Position, CliError> {
     let symbol = &snapshot.assets[0].symbol;
     let text = format!(r#"{{"kind": "perp", "underlying": "{symbol}", "size": "0.1"}}"#);
     Ok(parse_order(&text, snapshot, "demo order")?)
@@ -86,7 +85,7 @@ fn pick_trader(
     accounts: &[Account],
     venue: usize,
     order: Position,
-) -> Result<(PathBuf, Account, Option<Position>), Failure> {
+) -> Result<(PathBuf, Account, Option<Position>), CliError> {
     for with_order in [Some(order), None] {
         for account in accounts {
             let path = dir.join("accounts").join(format!("{}.json", account.name));
@@ -98,14 +97,14 @@ fn pick_trader(
             }
         }
     }
-    Err(Failure::input(InputError::new(
+    Err(CliError::input(InputError::new(
         EXAMPLE_LABEL,
         "accounts",
         "no account is solvent: the demo needs one",
     )))
 }
 
-pub fn run(args: &DemoArgs) -> Outcome {
+pub fn run(args: &DemoArgs) -> CommandResult {
     let dir = match &args.out {
         Some(dir) => dir.clone(),
         None => fresh_dir()?,
@@ -184,25 +183,25 @@ pub fn run(args: &DemoArgs) -> Outcome {
 
     // 3. The trader proves it to the venue.
     let started = Instant::now();
-    zkmargin_prover::keys::keys(snapshot.profile).map_err(|e| {
-        Failure::other(
-            "keys",
-            format!("profile {}", snapshot.profile.name),
-            e.to_string(),
+    ProverKeys::for_profile(snapshot.profile).map_err(|e| {
+        CliError::internal(
+            format!("prover keys of profile {}", snapshot.profile.name),
+            e,
         )
     })?;
     let keyed = started.elapsed();
     timings.push(("trader: parameters and proving key", keyed));
     let started = Instant::now();
-    let envelope = prove::prove(&snapshot, &account, venue, 1_000_000, order)
-        .map_err(|e| Failure::other("demo", "prove", e.to_string()))?;
-    let proved = started.elapsed();
-    timings.push(("trader: prove", proved));
+    // The demo picked a solvent book: any failure to prove it is the demo's own.
+    let proved = prove(&snapshot, &account, venue, 1_000_000, order)
+        .map_err(|e| CliError::internal("demo: proving the example book", e))?;
+    let proving = started.elapsed();
+    timings.push(("trader: prove", proving));
     let proof_path = dir.join(format!("{}-at-{venue_name}.proof", account.name));
-    let bytes = envelope.encode();
+    let bytes = proved.envelope.encode();
     write_atomic(&proof_path, &bytes, None)
-        .map_err(|e| Failure::io(&proof_path, "--out", "cannot write the proof", &e))?;
-    let tag = account_tag(account.sk, snapshot.venues[venue].id);
+        .map_err(|e| CliError::io(&proof_path, "--out", "cannot write the proof", &e))?;
+    let tag = proved.tag;
     print(&format!(
         "== 3. Trader {}: proves it to {venue_name} (keys {}, proof {})\n\
          proof file {} ({} bytes)\n\
@@ -210,7 +209,7 @@ pub fn run(args: &DemoArgs) -> Outcome {
          sees another tag)\n\n",
         account.name,
         seconds(keyed),
-        seconds(proved),
+        seconds(proving),
         proof_path.display(),
         bytes.len(),
         tag_text(&tag)
@@ -219,9 +218,8 @@ pub fn run(args: &DemoArgs) -> Outcome {
     // 4. The venue verifies, from the public snapshot, the proof file and the registered tag.
     let signed = load_signed_snapshot(&snapshot_path)?;
     signed.require_publisher(&publisher.public()).map_err(|e| {
-        Failure::other(
-            "demo",
-            "publisher",
+        CliError::internal(
+            "demo: the publisher's signature",
             format!("the demo's own snapshot does not verify: {e}"),
         )
     })?;
@@ -252,11 +250,10 @@ pub fn run(args: &DemoArgs) -> Outcome {
     timings.push(("venue: parameters and verifying key", venue_timings.keys));
     timings.push(("venue: verify", venue_timings.verify));
     let statement = match verdict {
-        Ok((_, statement)) => statement,
+        Ok(statement) => statement,
         Err(rejection) => {
-            return Err(Failure::other(
-                "demo",
-                "verify",
+            return Err(CliError::internal(
+                "demo: the venue's verification",
                 format!("the venue rejected the demo's proof: {rejection}"),
             ))
         }
@@ -278,7 +275,7 @@ pub fn run(args: &DemoArgs) -> Outcome {
         .collect();
     print(&format!(
         "Timings\n{}Files kept in {}\n",
-        crate::report::table(&rows, &[false, true], 2),
+        crate::output::table(&rows, &[false, true], 2),
         dir.display()
     ));
     Ok(OK)

@@ -28,9 +28,9 @@ use zkmargin_prover::risk::Haircuts;
 use zkmargin_verifier::publisher::SignSnapshot;
 
 use crate::commands::risk::load_risk;
-use crate::errors::{eprint_line, Failure, Outcome, OK};
+use crate::errors::{eprint_line, CliError, CommandResult, OK};
 use crate::inputs::{parse_profile, read_text, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT};
-use crate::report::{print, utc};
+use crate::output::{print, utc};
 use crate::BuildArgs;
 
 /// Builds a network from its text (`file` names it in errors), with the haircuts of a risk
@@ -42,7 +42,7 @@ pub fn build_and_write_with(
     risk: Option<&RiskModel>,
     signer: Option<&PublisherSecret>,
     out: &Path,
-) -> Result<(Snapshot, Vec<Account>), Failure> {
+) -> Result<(Snapshot, Vec<Account>), CliError> {
     let haircuts = |assets: &[Asset], chains: &[Member]| match risk {
         Some(model) => model.haircuts_for(assets, chains),
         None => Ok(Vec::new()),
@@ -52,7 +52,7 @@ pub fn build_and_write_with(
     let (snapshot, accounts) = network::build(&network, profile, &mut rng)?;
     let signature = signer.map(|key| key.sign(&snapshot));
     write_build_signed(out, &snapshot, signature.as_ref(), &accounts)
-        .map_err(|e| Failure::io(out, "--out", "cannot write the network", &e))?;
+        .map_err(|e| CliError::io(out, "--out", "cannot write the network", &e))?;
     Ok((snapshot, accounts))
 }
 
@@ -70,7 +70,7 @@ pub fn summary(snapshot: &Snapshot) -> String {
             "  chain {:<12} (id {:>6}) vault root {}\n",
             chain.name,
             chain.id,
-            crate::report::tag_text(root)
+            crate::output::tag_text(root)
         ));
     }
     for (venue, root) in snapshot.venues.iter().zip(&snapshot.venue_roots) {
@@ -78,14 +78,14 @@ pub fn summary(snapshot: &Snapshot) -> String {
             "  venue {:<12} (id {:>6}) book root  {}\n",
             venue.name,
             venue.id,
-            crate::report::tag_text(root)
+            crate::output::tag_text(root)
         ));
     }
     out.push_str(&format!("  digest {}\n", digest_to_hex(&snapshot.digest())));
     out
 }
 
-pub fn build(args: &BuildArgs) -> Outcome {
+pub fn build(args: &BuildArgs) -> CommandResult {
     let profile = parse_profile(args.profile.as_deref())?;
     let risk = args.risk.as_deref().map(load_risk).transpose()?;
     let signer = match &args.signing_key {

@@ -28,9 +28,9 @@ use zkmargin_formats::write::{create_dir_all, write_atomic};
 use zkmargin_prover::parties::{assemble, build_tree, TreeBuild};
 
 use crate::commands::prove::check_out_path;
-use crate::errors::{Failure, Outcome, OK};
+use crate::errors::{CliError, CommandResult, OK};
 use crate::inputs::{label, load_snapshot, read_text, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT};
-use crate::report::{print, tag_text};
+use crate::output::{print, tag_text};
 
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
@@ -118,9 +118,9 @@ fn rng() -> UnwrapErr<SysRng> {
 }
 
 /// A private file that must not replace an existing one (a lost secret cannot be recovered).
-fn refuse_existing(path: &Path, flag: &str) -> Result<(), Failure> {
+fn refuse_existing(path: &Path, flag: &str) -> Result<(), CliError> {
     if path.exists() {
-        return Err(Failure::input(InputError::new(
+        return Err(CliError::input(InputError::new(
             label(path),
             flag,
             "exists already: refusing to replace a secret (remove it first if you mean to)",
@@ -129,14 +129,14 @@ fn refuse_existing(path: &Path, flag: &str) -> Result<(), Failure> {
     check_out_path(path, &[])
 }
 
-pub fn account(command: &AccountCommand) -> Outcome {
+pub fn account(command: &AccountCommand) -> CommandResult {
     match command {
         AccountCommand::New(args) => new(args),
         AccountCommand::Assemble(args) => assemble_account(args),
     }
 }
 
-fn new(args: &NewArgs) -> Outcome {
+fn new(args: &NewArgs) -> CommandResult {
     let venue_ids = args
         .venue_ids
         .iter()
@@ -145,7 +145,7 @@ fn new(args: &NewArgs) -> Outcome {
                 .ok()
                 .filter(|id| *id < 1u64 << ID_BITS)
                 .ok_or_else(|| {
-                    Failure::flag(
+                    CliError::flag(
                         "--venue-id",
                         format!(
                             "{} is not a venue id (a whole number below 2^{ID_BITS})",
@@ -154,11 +154,11 @@ fn new(args: &NewArgs) -> Outcome {
                     )
                 })
         })
-        .collect::<Result<Vec<u64>, Failure>>()?;
+        .collect::<Result<Vec<u64>, CliError>>()?;
     refuse_existing(&args.out, "--out")?;
     let sk = Fp::random(&mut rng());
     write_atomic(&args.out, write_secret(&sk).as_bytes(), Some(0o600))
-        .map_err(|e| Failure::io(&args.out, "--out", "cannot write the secret", &e))?;
+        .map_err(|e| CliError::io(&args.out, "--out", "cannot write the secret", &e))?;
     let mut out = format!(
         "wrote {} (private, mode 0600: keep it; it cannot be recovered)\n\
          account key  {}  (give it to the registry: zkmargin registry add)\n",
@@ -175,7 +175,7 @@ fn new(args: &NewArgs) -> Outcome {
     Ok(OK)
 }
 
-fn assemble_account(args: &AssembleArgs) -> Outcome {
+fn assemble_account(args: &AssembleArgs) -> CommandResult {
     let secret_text = read_text(&args.secret, "--secret", JSON_FILE_LIMIT)?;
     let sk = read_secret(&secret_text, &label(&args.secret))?;
     let snapshot = load_snapshot(&args.snapshot)?;
@@ -194,7 +194,7 @@ fn assemble_account(args: &AssembleArgs) -> Outcome {
         .collect();
     check_out_path(&args.out, &inputs)?;
     write_account_file(&args.out, &account, &snapshot)
-        .map_err(|e| Failure::io(&args.out, "--out", "cannot write the account", &e))?;
+        .map_err(|e| CliError::io(&args.out, "--out", "cannot write the account", &e))?;
     print(&format!(
         "wrote {} (private, mode 0600): account {} at index {}, snapshot epoch {} (profile {})\n\
          check it with: zkmargin check --snapshot {} --account {}\n",
@@ -209,10 +209,10 @@ fn assemble_account(args: &AssembleArgs) -> Outcome {
     Ok(OK)
 }
 
-pub fn registry(command: &RegistryCommand) -> Outcome {
+pub fn registry(command: &RegistryCommand) -> CommandResult {
     let RegistryCommand::Add(args) = command;
     let key = fp_from_hex(&args.key.to_ascii_lowercase()).ok_or_else(|| {
-        Failure::flag(
+        CliError::flag(
             "--key",
             format!(
                 "{} is not an account key (0x and 64 hex digits, as zkmargin account new \
@@ -234,10 +234,10 @@ pub fn registry(command: &RegistryCommand) -> Outcome {
     };
     let idx = registry
         .add(&args.name, key)
-        .map_err(|reason| Failure::flag("--name, --key", reason))?;
+        .map_err(|reason| CliError::flag("--name, --key", reason))?;
     check_out_path(&args.registry, &[])?;
     write_atomic(&args.registry, write_registry(&registry).as_bytes(), None).map_err(|e| {
-        Failure::io(
+        CliError::io(
             &args.registry,
             "--registry",
             "cannot write the registry",
@@ -253,22 +253,22 @@ pub fn registry(command: &RegistryCommand) -> Outcome {
     Ok(OK)
 }
 
-pub fn vault(command: &VaultCommand) -> Outcome {
+pub fn vault(command: &VaultCommand) -> CommandResult {
     let VaultCommand::Build(args) = command;
     tree(args, TreeKind::Chain)
 }
 
-pub fn venue(command: &VenueCommand) -> Outcome {
+pub fn venue(command: &VenueCommand) -> CommandResult {
     let VenueCommand::Build(args) = command;
     tree(args, TreeKind::Venue)
 }
 
-fn load_epoch(path: &Path) -> Result<Epoch, Failure> {
+fn load_epoch(path: &Path) -> Result<Epoch, CliError> {
     let text = read_text(path, "--epoch", JSON_FILE_LIMIT)?;
     Ok(read_epoch(&text, &label(path))?)
 }
 
-fn tree(args: &TreeArgs, kind: TreeKind) -> Outcome {
+fn tree(args: &TreeArgs, kind: TreeKind) -> CommandResult {
     let epoch = load_epoch(&args.epoch)?;
     let text = read_text(&args.registry, "--registry", NETWORK_FILE_LIMIT)?;
     let registry = read_registry(&text, &label(&args.registry))?;
@@ -296,7 +296,7 @@ fn tree(args: &TreeArgs, kind: TreeKind) -> Outcome {
         &label(&args.registry),
     )?;
     write_tree(&args.out, &built)
-        .map_err(|e| Failure::io(&args.out, "--out", "cannot write the tree", &e))?;
+        .map_err(|e| CliError::io(&args.out, "--out", "cannot write the tree", &e))?;
     let present = built.openings.iter().filter(|o| o.opening.present).count();
     print(&format!(
         "{} {} (id {}), epoch {}, profile {}: {} accounts, {present} with a nonzero leaf\n\

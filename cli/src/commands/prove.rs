@@ -1,31 +1,29 @@
 //! `zkmargin prove --snapshot S --account A --venue NAME [--level X] [--order JSON] --out P`
 //!
-//! Values the book with the reference engine, refuses an insolvent one (exit 2, nothing
-//! written), proves the rest with Halo2, checks the new proof against the verifying key, and
-//! writes the envelope atomically. Prints the account tag the venue should know the trader by.
+//! `zkmargin_prover::prove` values the book with the reference engine, refuses an insolvent one
+//! (exit 2, nothing written), proves the rest with Halo2 and checks the new proof against the
+//! verifying key (a proof that fails its own check is an internal error, exit 4, nothing
+//! written). This command writes the envelope atomically and prints the answer: the margin
+//! verdict and the account tag the venue should know the trader by.
 
 use std::path::Path;
 
-use ff::PrimeField;
-use zkmargin_circuits::hash::{account_tag, Fp};
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::write::write_atomic;
-use zkmargin_prover::keys::keys;
-use zkmargin_prover::prove::{self, ProveError};
-use zkmargin_verifier::verify::verify_statement;
+use zkmargin_prover::{prove, ProveError, Proved};
 
-use crate::commands::check::margin_failure;
-use crate::errors::{eprint_line, Failure, Outcome, BUG, INSOLVENT, OK};
+use crate::commands::check::margin_error;
+use crate::errors::{eprint_line, CliError, CommandResult, INSOLVENT, OK};
 use crate::inputs::{
     label, load_account, load_snapshot, now, parse_level, parse_order, venue_index,
 };
-use crate::report::{describe, level_text, print, tag_text, utc, verdict};
+use crate::output::{describe, level_text, print, tag_text, utc, verdict};
 use crate::ProveArgs;
 
 /// Checks before the slow part that the proof can be written to `out`, and that writing it
 /// would not replace one of the inputs (`(flag, path)`), such as the account file.
-pub fn check_out_path(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), Failure> {
-    let refuse = |reason: String| Failure::input(InputError::new(label(out), "--out", reason));
+pub fn check_out_path(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), CliError> {
+    let refuse = |reason: String| CliError::input(InputError::new(label(out), "--out", reason));
     if let Ok(target) = std::fs::canonicalize(out) {
         for (flag, input) in inputs {
             if std::fs::canonicalize(input).is_ok_and(|i| i == target) {
@@ -56,7 +54,22 @@ pub fn check_out_path(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), Failur
     Ok(())
 }
 
-pub fn run(args: &ProveArgs) -> Outcome {
+/// The error of a proof that was not made (other than an insolvent book): the account file's
+/// when the book or the profile does not fit the snapshot, internal otherwise.
+pub fn prove_error(account: &Path, profile: &str, e: ProveError) -> CliError {
+    match e {
+        ProveError::Margin(e) => margin_error(account, e),
+        e @ ProveError::Profile { .. } => {
+            CliError::input(InputError::new(label(account), "profile", e.to_string()))
+        }
+        e => {
+            debug_assert!(e.is_internal());
+            CliError::internal(format!("proving (profile {profile})"), e)
+        }
+    }
+}
+
+pub fn run(args: &ProveArgs) -> CommandResult {
     let level = parse_level(args.level.as_deref())?;
     let snapshot = load_snapshot(&args.snapshot)?;
     let venue = venue_index(&snapshot, &args.venue)?;
@@ -83,8 +96,13 @@ pub fn run(args: &ProveArgs) -> Outcome {
         ));
     }
 
-    let envelope = match prove::prove(&snapshot, &account, venue, level, order) {
-        Ok(envelope) => envelope,
+    let Proved {
+        envelope,
+        report,
+        tag,
+        ..
+    } = match prove(&snapshot, &account, venue, level, order) {
+        Ok(proved) => proved,
         Err(ProveError::Insolvent { report, .. }) => {
             print(&format!(
                 "{}\nno proof written (zkmargin check prints the whole report)\n",
@@ -92,63 +110,13 @@ pub fn run(args: &ProveArgs) -> Outcome {
             ));
             return Ok(INSOLVENT);
         }
-        Err(ProveError::Margin(e)) => return Err(margin_failure(&args.account, e)),
-        Err(e @ ProveError::Profile { .. }) => {
-            return Err(Failure::input(InputError::new(
-                label(&args.account),
-                "profile",
-                e.to_string(),
-            )))
-        }
-        Err(ProveError::Keys(e)) => {
-            return Err(Failure::other(
-                "keys",
-                format!("profile {}", snapshot.profile.name),
-                e.to_string(),
-            ))
-        }
-        Err(ProveError::Proof(e)) => {
-            return Err(Failure::other(
-                "prover",
-                format!("profile {}", snapshot.profile.name),
-                format!("proving failed: {e:?}"),
-            ))
-        }
+        Err(e) => return Err(prove_error(&args.account, snapshot.profile.name, e)),
     };
-
-    // Never hand out a proof the venue would refuse: check it against the verifying key.
-    let statement = prove::statement(&snapshot, &account, venue, level, order)
-        .map_err(|e| margin_failure(&args.account, e))?;
-    let keys = keys(snapshot.profile).map_err(|e| {
-        Failure::other(
-            "keys",
-            format!("profile {}", snapshot.profile.name),
-            e.to_string(),
-        )
-    })?;
-    if let Err(rejection) = verify_statement(&keys.params, keys.vk(), &envelope.proof, &statement) {
-        return Err(Failure {
-            code: BUG,
-            error: InputError::new(
-                "prover",
-                format!("profile {}", snapshot.profile.name),
-                format!("the new proof does not verify ({rejection}); nothing written"),
-            ),
-        });
-    }
-
     let bytes = envelope.encode();
     write_atomic(&args.out, &bytes, None)
-        .map_err(|e| Failure::io(&args.out, "--out", "cannot write the proof", &e))?;
+        .map_err(|e| CliError::io(&args.out, "--out", "cannot write the proof", &e))?;
 
     let venue_member = &snapshot.venues[venue];
-    let tag = account_tag(account.sk, venue_member.id);
-    debug_assert_eq!(
-        Some(tag),
-        Option::<Fp>::from(Fp::from_repr(envelope.account_tag))
-    );
-    let report = prove::report(&snapshot, &account, Some(venue), level, order)
-        .map_err(|e| margin_failure(&args.account, e))?;
     let order_text = order.map_or("none".to_string(), |p| describe(&snapshot, &p, true));
     let mut out = format!(
         "proof written to {} ({} bytes, profile {})\n",
@@ -182,4 +150,40 @@ pub fn run(args: &ProveArgs) -> Outcome {
     ));
     print(&out);
     Ok(OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errors::{BAD_INPUT, INTERNAL};
+    use zkmargin_circuits::margin::MarginError;
+    use zkmargin_verifier::Rejection;
+
+    #[test]
+    fn internal_prove_errors_exit_4_and_input_errors_exit_1() {
+        let account = Path::new("alice.json");
+        let internal = [
+            ProveError::Proof(halo2_proofs::plonk::Error::Synthesis),
+            ProveError::SelfCheck(Rejection::Proof),
+        ];
+        for e in internal {
+            let error = prove_error(account, "small", e);
+            assert_eq!(error.exit_code(), INTERNAL, "{error}");
+            assert!(error
+                .to_string()
+                .starts_with("internal error: proving (profile small): "));
+        }
+        let input = [
+            ProveError::Margin(MarginError::UnknownAsset(9)),
+            ProveError::Profile {
+                account: "small".into(),
+                snapshot: "standard".into(),
+            },
+        ];
+        for e in input {
+            let error = prove_error(account, "small", e);
+            assert_eq!(error.exit_code(), BAD_INPUT, "{error}");
+            assert!(error.to_string().starts_with("alice.json: "), "{error}");
+        }
+    }
 }

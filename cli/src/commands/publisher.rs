@@ -23,9 +23,9 @@ use zkmargin_verifier::publisher::SignSnapshot;
 
 use crate::commands::network::summary;
 use crate::commands::prove::check_out_path;
-use crate::errors::{Failure, Outcome, OK};
+use crate::errors::{CliError, CommandResult, OK};
 use crate::inputs::{label, read_text, JSON_FILE_LIMIT};
-use crate::report::print;
+use crate::output::print;
 
 #[derive(Debug, Subcommand)]
 pub enum PublisherCommand {
@@ -65,18 +65,18 @@ pub fn public_path(secret: &Path) -> PathBuf {
     secret.with_extension("pub")
 }
 
-pub fn keygen(command: &PublisherCommand) -> Outcome {
+pub fn keygen(command: &PublisherCommand) -> CommandResult {
     let PublisherCommand::Keygen(args) = command;
     let public = public_path(&args.out);
     if public == args.out {
-        return Err(Failure::flag(
+        return Err(CliError::flag(
             "--out",
             "the secret key file must not end in .pub (the public key goes there)",
         ));
     }
     for (path, what) in [(&args.out, "secret"), (&public, "public")] {
         if path.exists() {
-            return Err(Failure::input(InputError::new(
+            return Err(CliError::input(InputError::new(
                 label(path),
                 "--out",
                 format!("exists already: refusing to replace a {what} key"),
@@ -89,9 +89,9 @@ pub fn keygen(command: &PublisherCommand) -> Outcome {
     let secret = PublisherSecret::from_bytes(&bytes);
     bytes.fill(0);
     write_atomic(&args.out, write_secret(&secret).as_bytes(), Some(0o600))
-        .map_err(|e| Failure::io(&args.out, "--out", "cannot write the secret key", &e))?;
+        .map_err(|e| CliError::io(&args.out, "--out", "cannot write the secret key", &e))?;
     write_atomic(&public, write_public(&secret.public()).as_bytes(), None)
-        .map_err(|e| Failure::io(&public, "--out", "cannot write the public key", &e))?;
+        .map_err(|e| CliError::io(&public, "--out", "cannot write the public key", &e))?;
     print(&format!(
         "publisher key {}\n\
          wrote {} (secret, mode 0600: signs snapshots)\n\
@@ -104,7 +104,7 @@ pub fn keygen(command: &PublisherCommand) -> Outcome {
     Ok(OK)
 }
 
-pub fn publish_snapshot(args: &PublishArgs) -> Outcome {
+pub fn publish_snapshot(args: &PublishArgs) -> CommandResult {
     let text = read_text(&args.epoch, "--epoch", JSON_FILE_LIMIT)?;
     let mut epoch = read_epoch(&text, &label(&args.epoch))?;
     let text = read_text(&args.key, "--key", JSON_FILE_LIMIT)?;
@@ -134,7 +134,7 @@ pub fn publish_snapshot(args: &PublishArgs) -> Outcome {
         write_signed_snapshot(&snapshot, Some(&signature)).as_bytes(),
         None,
     )
-    .map_err(|e| Failure::io(&args.out, "--out", "cannot write the snapshot", &e))?;
+    .map_err(|e| CliError::io(&args.out, "--out", "cannot write the snapshot", &e))?;
     print(&format!(
         "{notes}{}  signed by publisher {}\nwrote {} (public)\n",
         summary(&snapshot),

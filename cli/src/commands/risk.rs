@@ -15,10 +15,10 @@ use zkmargin_formats::json::Json;
 use zkmargin_formats::risk::{read_risk, RiskModel, RISK_DECIMALS};
 use zkmargin_prover::risk::{Haircut, Haircuts};
 
-use crate::errors::{Failure, Outcome, OK};
+use crate::errors::{CliError, CommandResult, OK};
 use crate::inputs::{label, read_text, JSON_FILE_LIMIT};
+use crate::output::{json_text, percent, print, table};
 use crate::plot::{picture_file, save, Cell, HeatMap};
-use crate::report::{json_text, percent, print, table};
 
 #[derive(Debug, Subcommand)]
 pub enum RiskCommand {
@@ -40,7 +40,7 @@ pub struct HaircutsArgs {
 }
 
 /// Reads a risk model file.
-pub fn load_risk(path: &Path) -> Result<RiskModel, Failure> {
+pub fn load_risk(path: &Path) -> Result<RiskModel, CliError> {
     let text = read_text(path, "RISK.json", JSON_FILE_LIMIT)?;
     Ok(read_risk(&text, &label(path))?)
 }
@@ -50,7 +50,7 @@ pub fn haircuts_for(
     path: &Path,
     assets: &[Asset],
     chains: &[Member],
-) -> Result<Vec<Vec<u64>>, Failure> {
+) -> Result<Vec<Vec<u64>>, CliError> {
     Ok(load_risk(path)?.haircuts_for(assets, chains)?)
 }
 
@@ -124,7 +124,7 @@ pub fn haircut_json(model: &RiskModel, cells: &[Vec<Haircut>]) -> Json {
     }))
 }
 
-pub fn run(command: &RiskCommand) -> Outcome {
+pub fn run(command: &RiskCommand) -> CommandResult {
     let RiskCommand::Haircuts(args) = command;
     let plot = picture_file(args.plot.as_deref(), "--plot")?;
     let model = load_risk(&args.risk)?;

@@ -19,16 +19,16 @@ use std::time::{Duration, Instant};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::input_error::InputError;
-use zkmargin_verifier::envelope::Envelope;
-use zkmargin_verifier::keys::verifying_key;
-use zkmargin_verifier::verify::{check, verify_bytes, Expectation, Rejection};
+use zkmargin_prover::progress::Stage;
+use zkmargin_verifier::verify::check;
+use zkmargin_verifier::{Envelope, Expectation, Rejection, VerifierKeys};
 
-use crate::errors::{eprint_line, Failure, Outcome, OK, REJECTED};
+use crate::errors::{eprint_line, CliError, CommandResult, OK, REJECTED};
 use crate::inputs::{
     label, load_signed_snapshot, parse_at, parse_level, parse_order, parse_publisher, parse_tag,
     read_bytes, venue_index, PROOF_FILE_LIMIT,
 };
-use crate::report::{print, public_inputs, PublicView};
+use crate::output::{print, public_inputs, PublicView};
 use crate::VerifyArgs;
 
 /// How long the venue's two steps took.
@@ -40,32 +40,42 @@ pub struct Timings {
     pub verify: Duration,
 }
 
-/// The venue's verdict: what the proof showed, or why it was refused.
-pub type Verdict = Result<(Envelope, PublicStatement), Rejection>;
+/// The venue's verdict: the statement the proof showed, or why it was refused.
+pub type Verdict = Result<PublicStatement, Rejection>;
 
-/// Checks a proof file's bytes against what the venue expects. The cheap checks (envelope,
-/// snapshot, venue, tag, level, freshness, order, length) come first, so a wrong proof is
-/// refused before the verifying key is built. `Err` only when the keys cannot be had.
+/// Checks a proof file's bytes against what the venue expects: the envelope is decoded once,
+/// the cheap checks (snapshot, venue, tag, level, freshness, order, length) come first, so a
+/// wrong proof is refused before the keys are built, then the proof against the pinned
+/// verifying key (`zkmargin_verifier` alone: parameters and key are the verifier's). `Err` only
+/// when the keys cannot be had (an internal error).
 pub fn verify_proof_bytes(
     bytes: &[u8],
     expect: &Expectation<'_>,
-) -> Result<(Verdict, Timings), Failure> {
+) -> Result<(Verdict, Timings), CliError> {
     let mut timings = Timings::default();
     let envelope = match Envelope::decode(bytes) {
         Ok(envelope) => envelope,
         Err(e) => return Ok((Err(e.into()), timings)),
     };
-    if let Err(rejection) = check(&envelope, expect) {
-        return Ok((Err(rejection), timings));
-    }
+    let statement = match check(&envelope, expect) {
+        Ok(statement) => statement,
+        Err(rejection) => return Ok((Err(rejection), timings)),
+    };
     let profile = expect.snapshot.profile;
-    let keys_failed = |e: String| Failure::other("keys", format!("profile {}", profile.name), e);
     let started = Instant::now();
-    let params = zkmargin_prover::keys::params(profile).map_err(|e| keys_failed(e.to_string()))?;
-    let vk = verifying_key(&params, profile).map_err(|e| keys_failed(e.to_string()))?;
+    let stage = Stage::start(format!("the venue's keys of profile {}", profile.name));
+    let keys = VerifierKeys::for_profile(profile)
+        .map_err(|e| CliError::internal(format!("verifier keys of profile {}", profile.name), e))?;
+    stage.finish(format!(
+        "the venue's keys of profile {} (parameters: {:?})",
+        profile.name,
+        keys.params_source()
+    ));
     timings.keys = started.elapsed();
     let started = Instant::now();
-    let verdict = verify_bytes(&params, &vk, bytes, expect);
+    let verdict = keys
+        .verify_statement(&envelope.proof, &statement)
+        .map(|()| statement);
     timings.verify = started.elapsed();
     Ok((verdict, timings))
 }
@@ -89,7 +99,7 @@ pub fn valid_text(
     out
 }
 
-pub fn run(args: &VerifyArgs) -> Outcome {
+pub fn run(args: &VerifyArgs) -> CommandResult {
     let level = parse_level(args.level.as_deref())?;
     let at = parse_at(args.at.as_deref())?;
     let tag = parse_tag(args.tag.as_deref())?;
@@ -98,7 +108,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let origin = match &publisher {
         Some(key) => {
             signed.require_publisher(key).map_err(|e| {
-                Failure::input(InputError::new(
+                CliError::input(InputError::new(
                     label(&args.snapshot),
                     e.field(),
                     e.to_string(),
@@ -138,7 +148,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         ));
     }
     match verdict {
-        Ok((_, statement)) => {
+        Ok(statement) => {
             if tag.is_none() {
                 eprint_line(
                     "note: the account tag was not checked against a registration \

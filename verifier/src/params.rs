@@ -1,4 +1,6 @@
 //! Public parameters: generated once per `k`, cached on disk, checked against a pinned digest.
+//! They live on the verifier's side because a venue needs them too (and links only this crate);
+//! the prover takes them from here.
 //!
 //! `Params::new(k)` is transparent (no trusted setup) but slow: about 10 s at k = 14 on two
 //! cores. The cache lives in `$ZKMARGIN_CACHE`, else `$XDG_CACHE_HOME/zkmargin`, else
