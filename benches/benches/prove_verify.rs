@@ -8,10 +8,10 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
 use zkmargin_benches::{trivial_keys, trivial_proof, trivial_verify};
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
 use zkmargin_prover::keys::keys;
 use zkmargin_prover::prove::proof_bytes;
+use zkmargin_testing::fixtures::fixture;
 use zkmargin_verifier::verify::{verify_batch, verify_statement};
 
 /// Batch sizes: halo2's batch verifier shares one `2^k`-point multi-scalar multiplication

@@ -41,15 +41,15 @@ use halo2_proofs::{
 };
 
 use crate::chips::arith::{ArithChip, ArithConfig, ArithInstructions, Cell};
-use crate::chips::merkle::{merkle_root, MerkleChip, MerkleConfig, SwapForge};
+use crate::chips::merkle::{merkle_root, MerkleChip, MerkleConfig};
 use crate::chips::poseidon::{HashInstructions, PoseidonChip, PoseidonConfig};
 use crate::chips::range::{RangeCheckChip, RangeCheckConfig, RangeInstructions};
-use crate::chips::select::{SelectChip, SelectConfig, SelectForge, SelectInstructions};
+use crate::chips::select::{SelectChip, SelectConfig, SelectInstructions};
 use crate::gadgets::division::{Division, Rounding};
+use crate::gadgets::leaf::Tree;
 use crate::gadgets::record;
 use crate::gadgets::slot::{
-    assign_slot, slot_witness, SlotCells, SlotContext, SlotTamper, SlotWitness, VenueRef,
-    QUOTIENT_BITS,
+    assign_slot, slot_witness, SlotCells, SlotContext, SlotWitness, VenueRef, QUOTIENT_BITS,
 };
 use crate::gadgets::Tools;
 use crate::hash::{Fp, TAG_ACCOUNT_KEY, TAG_ACCOUNT_TAG, TAG_COLLATERAL_LEAF, TAG_POSITION_LEAF};
@@ -85,69 +85,6 @@ impl MarginConfig {
     }
 }
 
-/// Witness tampering, for the dishonest-prover tests. It changes witness values only, never
-/// the constraints: anything it does, a malicious prover could do with its own code.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tamper {
-    /// Per slot `(venue, slot)`; venue `V` (one past the last) is the order.
-    pub slots: Vec<((usize, usize), SlotTamper)>,
-    /// Added to the collateral quotient of `(chain, asset)`.
-    pub collateral: Vec<((usize, usize), i64)>,
-    /// Added to the requirement quotient.
-    pub requirement: i64,
-    /// Replaces the raw balance of `(chain, asset)` (in the leaf and in the valuation).
-    pub balances: Vec<((usize, usize), Fp)>,
-    /// Replaces raw slot field `(venue, slot, field)` (in the leaf and in the valuation).
-    pub slot_fields: Vec<((usize, usize, usize), Fp)>,
-    /// Forges the Merkle swap of `(tree, level)`.
-    pub merkle: Vec<((Tree, usize), SwapForge)>,
-    /// Replaces the value of index bit `i` (in every tree).
-    pub index_bits: Vec<(usize, Fp)>,
-}
-
-/// A published tree: a chain's collateral vault or a venue's position book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tree {
-    Chain(usize),
-    Venue(usize),
-}
-
-impl Tamper {
-    fn slot(&self, venue: usize, slot: usize) -> SlotTamper {
-        self.slots
-            .iter()
-            .find(|(at, _)| *at == (venue, slot))
-            .map_or_else(Default::default, |t| t.1)
-    }
-    fn swap(&self, tree: Tree, level: usize) -> SwapForge {
-        self.merkle
-            .iter()
-            .find(|(at, _)| *at == (tree, level))
-            .map_or_else(Default::default, |t| t.1)
-    }
-    fn index_bit(&self, i: usize) -> Option<Fp> {
-        self.index_bits.iter().find(|(at, _)| *at == i).map(|t| t.1)
-    }
-    fn collateral(&self, chain: usize, asset: usize) -> i64 {
-        self.collateral
-            .iter()
-            .find(|(at, _)| *at == (chain, asset))
-            .map_or(0, |t| t.1)
-    }
-    fn balance(&self, chain: usize, asset: usize) -> Option<Fp> {
-        self.balances
-            .iter()
-            .find(|(at, _)| *at == (chain, asset))
-            .map(|t| t.1)
-    }
-    fn slot_field(&self, venue: usize, slot: usize, field: usize) -> Option<Fp> {
-        self.slot_fields
-            .iter()
-            .find(|(at, _)| *at == (venue, slot, field))
-            .map(|t| t.1)
-    }
-}
-
 /// The margin circuit for one profile.
 #[derive(Clone, Debug)]
 pub struct MarginCircuit {
@@ -155,7 +92,6 @@ pub struct MarginCircuit {
     /// The prover's copy of the public statement (the instance is what binds it).
     pub statement: Value<PublicStatement>,
     pub witness: Value<AccountWitness>,
-    pub tamper: Tamper,
 }
 
 impl MarginCircuit {
@@ -165,7 +101,6 @@ impl MarginCircuit {
             profile,
             statement: Value::unknown(),
             witness: Value::unknown(),
-            tamper: Tamper::default(),
         }
     }
 
@@ -175,7 +110,6 @@ impl MarginCircuit {
             profile: statement.profile,
             statement: Value::known(statement),
             witness: Value::known(witness),
-            tamper: Tamper::default(),
         }
     }
 }
@@ -265,10 +199,7 @@ impl Circuit<Fp> for MarginCircuit {
         // The account index, one boolean cell per level, shared by every tree.
         let bits = (0..p.depth)
             .map(|i| {
-                let value = match self.tamper.index_bit(i) {
-                    Some(v) => Value::known(v),
-                    None => w.map(|w| Fp::from((w.idx >> i) & 1)),
-                };
+                let value = w.map(|w| Fp::from((w.idx >> i) & 1));
                 let bit = arith.witness(layouter, &format!("index bit {i}"), value)?;
                 arith.assert_bool(layouter, &format!("index bit {i} is boolean"), &bit)?;
                 Ok(bit)
@@ -281,24 +212,14 @@ impl Circuit<Fp> for MarginCircuit {
                            mut message: Vec<Cell>,
                            opening: Value<LeafOpening>,
                            root_row: usize,
-                           tree: Tree| {
+                           _tree: Tree| {
             let salt = opening.as_ref().map(|o| o.salt);
             message.push(arith.witness(layouter, &format!("{name}: salt"), salt)?);
             let leaf = hasher.hash(layouter, &format!("{name}: leaf"), &message)?;
             let held = arith.mul(layouter, &format!("{name}: present leaf"), present, &leaf)?;
             let path = opening.map(|o| o.path);
             open_leaf(
-                &arith,
-                &merkle,
-                &hasher,
-                layouter,
-                name,
-                &held,
-                path,
-                &bits,
-                instance,
-                root_row,
-                |level| self.tamper.swap(tree, level),
+                &arith, &merkle, &hasher, layouter, name, &held, path, &bits, instance, root_row,
             )
         };
 
@@ -322,10 +243,7 @@ impl Circuit<Fp> for MarginCircuit {
                 &publics.chain_ids[c],
             )?;
             for a in 0..p.assets {
-                let amount = match self.tamper.balance(c, a) {
-                    Some(v) => Value::known(v),
-                    None => w.map(|w| Fp::from(w.balances[c][a])),
-                };
+                let amount = w.map(|w| Fp::from(w.balances[c][a]));
                 let x = range.witness_range_checked(
                     layouter,
                     &format!("{name}: amount {a} < 2^64"),
@@ -346,7 +264,6 @@ impl Circuit<Fp> for MarginCircuit {
                     &x,
                     &publics.prices[a],
                     &publics.one_minus_haircut[a][c],
-                    self.tamper.collateral(c, a),
                 )?;
                 collateral_total = arith.linear(
                     layouter,
@@ -385,10 +302,7 @@ impl Circuit<Fp> for MarginCircuit {
                 let position = w.map(|w| w.positions[v][s]);
                 let fields = (0..6)
                     .map(|i| {
-                        let value = match self.tamper.slot_field(v, s, i) {
-                            Some(x) => Value::known(x),
-                            None => position.map(|pos| Fp::from(pos.fields()[i])),
-                        };
+                        let value = position.map(|pos| Fp::from(pos.fields()[i]));
                         arith.witness(layouter, &format!("{slot_name}: field {i}"), value)
                     })
                     .collect::<Result<Vec<_>, Error>>()?;
@@ -418,16 +332,8 @@ impl Circuit<Fp> for MarginCircuit {
                     one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
                     with_pnl: true,
                 };
-                let terms = assign_slot(
-                    &tools,
-                    layouter,
-                    &slot_name,
-                    &cells,
-                    &ctx,
-                    witness,
-                    params,
-                    self.tamper.slot(v, s),
-                )?;
+                let terms =
+                    assign_slot(&tools, layouter, &slot_name, &cells, &ctx, witness, params)?;
                 mm_total = add(&arith, layouter, "mm total", &mm_total, &terms.mm)?;
                 if let (Some(credit), Some(debit)) = (&terms.upnl_credit, &terms.upnl_debit) {
                     credit_total = add(&arith, layouter, "credit total", &credit_total, credit)?;
@@ -469,7 +375,6 @@ impl Circuit<Fp> for MarginCircuit {
             &ctx,
             order_witness.map(|w: SlotWitness| w),
             params,
-            self.tamper.slot(p.venues, 0),
         )?;
         mm_total = add(&arith, layouter, "mm total", &mm_total, &order.mm)?;
 
@@ -481,7 +386,6 @@ impl Circuit<Fp> for MarginCircuit {
             layouter,
             "requirement",
             &scaled,
-            self.tamper.requirement,
         )?;
         let equity = arith.linear(
             layouter,
@@ -537,7 +441,6 @@ fn open_leaf(
     bits: &[Cell],
     instance: Column<Instance>,
     root_row: usize,
-    forge: impl Fn(usize) -> SwapForge,
 ) -> Result<(), Error> {
     let siblings = (0..bits.len())
         .map(|h| {
@@ -548,7 +451,7 @@ fn open_leaf(
             )
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    let root = merkle_root(merkle, hasher, layouter, name, leaf, &siblings, bits, forge)?;
+    let root = merkle_root(merkle, hasher, layouter, name, leaf, &siblings, bits)?;
     layouter.constrain_instance(root.cell(), instance, root_row)
 }
 
@@ -577,7 +480,6 @@ fn collateral_value(
     amount: &Cell,
     price: &Cell,
     one_minus_haircut: &Cell,
-    tamper: i64,
 ) -> Result<Cell, Error> {
     let unit_value = arith.mul(
         layouter,
@@ -597,7 +499,6 @@ fn collateral_value(
         layouter,
         &format!("{name}: collateral"),
         &numerator,
-        tamper,
     )
 }
 
@@ -794,7 +695,6 @@ fn load_publics(
         "venue at venue index",
         &packed_venues,
         venue_index.value().map(|v| small_index(*v)),
-        SelectForge::Honest,
     )?;
     arith.assert_linear_zero(
         layouter,

@@ -5,10 +5,10 @@
 //! Usage: `cargo run --release -p zkmargin-prover --example pins [small standard large]`.
 use std::time::Instant;
 
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, ALL};
 use zkmargin_prover::keys::{keys_from, params};
 use zkmargin_prover::prove::proof_bytes;
+use zkmargin_testing::fixtures::fixture;
 use zkmargin_verifier::keys::{build_verifying_key_unchecked, pinned_vk_digest, vk_digest};
 
 fn main() {

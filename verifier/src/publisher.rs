@@ -272,8 +272,8 @@ pub fn parse_public_hex(text: &str) -> Result<PublisherKey, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmargin_circuits::fixtures;
     use zkmargin_circuits::snapshot_json::write_signed_snapshot;
+    use zkmargin_testing::fixtures;
 
     fn snapshot() -> Snapshot {
         fixtures::fixture(zkmargin_circuits::profile::SMALL).snapshot

@@ -2,6 +2,7 @@
 //! rules each.
 
 pub mod division;
+pub mod leaf;
 pub mod record;
 pub mod slot;
 

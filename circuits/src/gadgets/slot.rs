@@ -34,7 +34,8 @@ use super::record::{self, RecordFields};
 use super::Tools;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
-use crate::chips::select::{SelectForge, SelectInstructions};
+use crate::chips::select::SelectInstructions;
+use crate::forgery;
 use crate::hash::Fp;
 use crate::margin::{self, Kind, Position, PositionTerms, RiskParams, Side};
 use crate::profile::Profile;
@@ -88,25 +89,6 @@ pub struct SlotWitness {
     pub bucket: usize,
     pub direction: bool,
     pub terms: PositionTerms,
-}
-
-/// Witness tampering for the dishonest-prover tests (all zero / none when honest).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SlotTamper {
-    /// Choose this record instead (its fields are read honestly from the parameters).
-    pub choice: Option<usize>,
-    /// Claim the other price direction.
-    pub flip_direction: bool,
-    /// Added to the margin, credit and debit quotients.
-    pub mm: i64,
-    pub credit: i64,
-    pub debit: i64,
-    /// Weights or a claimed record in the select chip.
-    pub select: SelectForge,
-    /// Unpack the selected record into these limbs.
-    pub record: Option<RecordFields>,
-    /// Claim this expiry bucket.
-    pub bucket: Option<usize>,
 }
 
 /// The terms of a slot.
@@ -182,38 +164,15 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
     ctx: &SlotContext<'_>,
     witness: Value<SlotWitness>,
     params: Value<&RiskParams>,
-    tamper: SlotTamper,
 ) -> Result<SlotTerms, Error> {
     let (arith, range) = (tools.arith, tools.range);
     let profile = ctx.profile;
     let one = Fp::one();
     let fp = |v: u64| Fp::from(v);
     let n = |s: &str| format!("{name}: {s}");
-    let witness = witness.zip(params).map(|(mut w, params)| {
-        if let Some(choice) = tamper.choice {
-            // Read the chosen record honestly, so that only the index check can object.
-            let per_venue = profile.records_per_venue();
-            let (venue, local) = match ctx.venue {
-                VenueRef::Leaf(v) => (v, choice),
-                VenueRef::Order(_) => (choice / per_venue, choice % per_venue),
-            };
-            w.choice = choice;
-            w.record = record_fields(
-                params,
-                profile,
-                venue,
-                local / profile.buckets,
-                local % profile.buckets,
-            );
-        }
-        if let Some(record) = tamper.record {
-            w.record = record;
-        }
-        if let Some(bucket) = tamper.bucket {
-            w.bucket = bucket;
-        }
-        w
-    });
+    let witness = witness
+        .zip(params)
+        .map(|(w, params)| forgery::slot(name, ctx, params, w));
 
     // Field bounds.
     range.range_check(
@@ -304,7 +263,6 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
         &n("parameter record"),
         ctx.records,
         witness.as_ref().map(|w| w.choice),
-        tamper.select,
     )?;
     let record = record::unpack(
         arith,
@@ -370,9 +328,7 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
     range.range_check(layouter, &n("tte <= upper"), &below_upper, TIME_BITS + 1)?;
 
     // Direction and distance between the price and the entry or strike.
-    let direction_value = witness
-        .as_ref()
-        .map(|w| w.direction ^ tamper.flip_direction);
+    let direction_value = witness.as_ref().map(|w| w.direction);
     let direction = arith.witness(
         layouter,
         &n("price >= entry"),
@@ -446,7 +402,6 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
         layouter,
         &n("mm"),
         &margin_numerator,
-        tamper.mm,
     )?;
     if !ctx.with_pnl {
         return Ok(SlotTerms {
@@ -473,7 +428,6 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
         layouter,
         &n("upnl credit"),
         &credit_numerator,
-        tamper.credit,
     )?;
     let loss = arith.linear(
         layouter,
@@ -487,7 +441,6 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
         layouter,
         &n("upnl debit"),
         &loss,
-        tamper.debit,
     )?;
     let _ = Side::Long;
     Ok(SlotTerms {

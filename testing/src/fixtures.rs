@@ -1,12 +1,12 @@
 //! Sample networks for tests and benchmarks: a snapshot, one account's witness and the
 //! statement a venue checks, built natively with `hash` (no files involved).
 
-use crate::hash::{self, Fp, MerkleTree};
-use crate::instance::PublicStatement;
-use crate::margin::{Book, Bucket, Kind, Order, Position, Side};
-use crate::profile::Profile;
-use crate::snapshot::{Asset, Member, Snapshot};
-use crate::witness::{AccountWitness, LeafOpening};
+use zkmargin_circuits::hash::{self, Fp, MerkleTree};
+use zkmargin_circuits::instance::PublicStatement;
+use zkmargin_circuits::margin::{Book, Bucket, Kind, Order, Position, Side};
+use zkmargin_circuits::profile::Profile;
+use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
+use zkmargin_circuits::witness::{AccountWitness, LeafOpening};
 
 /// Start of the sample epoch.
 pub const VALID_FROM: u64 = 1_767_225_600;
