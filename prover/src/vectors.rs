@@ -291,7 +291,7 @@ pub fn write_vector(
     )
     .map_err(io)?;
     let order =
-        (statement.order != Position::EMPTY).then(|| order_json(&statement.order, &snapshot));
+        (statement.order != Position::EMPTY).then(|| order_json(&statement.order, snapshot));
     let vector = Json::object([
         ("format", Json::str(VECTOR_FORMAT)),
         ("profile", Json::str(name)),

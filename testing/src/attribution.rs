@@ -105,48 +105,55 @@ pub fn name_failure(failure: &VerifyFailure) -> Failure {
                 part,
             }
         }
-        VerifyFailure::Permutation { column, location } => {
-            // `Column('Advice', 4)`.
-            let text = column.to_string();
-            let kind = if text.contains("Instance") {
-                'I'
-            } else if text.contains("Fixed") {
-                'F'
-            } else {
-                'A'
-            };
-            let index: String = text
-                .rsplit(", ")
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            let row = match location {
-                FailureLocation::InRegion { offset, .. } => {
-                    region_of(location).map(|r| r.first_row + offset)
-                }
-                FailureLocation::OutsideRegion { row } => Some(*row),
-            };
-            let class = row
-                .and_then(|row| r.copy_cells.get(&(format!("{kind}{index}"), row)))
-                .copied()
-                .unwrap_or_else(|| match region_of(location) {
-                    Some(region) => region_copy_class(region),
-                    None => CopyClass::Constant,
-                });
-            let (region, part) = site(location);
-            Failure {
-                item: class.name().to_string(),
-                region,
-                part,
-            }
-        }
+        VerifyFailure::Permutation { column, location } => permutation_failure(column, location),
         other => Failure {
             item: format!("{other}"),
             region: String::new(),
             part: String::new(),
         },
+    }
+}
+
+/// Names a failed copy constraint by the class of the cell (`inspect::CopyClass`).
+fn permutation_failure(
+    column: &halo2_proofs::dev::metadata::Column,
+    location: &FailureLocation,
+) -> Failure {
+    let r = report();
+    // `Column('Advice', 4)`.
+    let text = column.to_string();
+    let kind = if text.contains("Instance") {
+        'I'
+    } else if text.contains("Fixed") {
+        'F'
+    } else {
+        'A'
+    };
+    let index: String = text
+        .rsplit(", ")
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let row = match location {
+        FailureLocation::InRegion { offset, .. } => {
+            region_of(location).map(|r| r.first_row + offset)
+        }
+        FailureLocation::OutsideRegion { row } => Some(*row),
+    };
+    let class = row
+        .and_then(|row| r.copy_cells.get(&(format!("{kind}{index}"), row)))
+        .copied()
+        .unwrap_or_else(|| match region_of(location) {
+            Some(region) => region_copy_class(region),
+            None => CopyClass::Constant,
+        });
+    let (region, part) = site(location);
+    Failure {
+        item: class.name().to_string(),
+        region,
+        part,
     }
 }
 

@@ -488,7 +488,7 @@ fn mis_selected_records() -> Vec<Cheat> {
                     },
                     Forgery::Record {
                         slot: Slot::Leaf { venue: 1, slot: 1 },
-                        fields: fields,
+                        fields,
                     },
                     Forgery::Bucket {
                         slot: Slot::Leaf { venue: 1, slot: 1 },

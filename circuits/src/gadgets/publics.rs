@@ -370,12 +370,12 @@ impl Loader<'_> {
         })?;
         cells(p.venues, |v| {
             let mut block = Vec::with_capacity(p.records_per_venue());
-            for a in 0..p.assets {
-                for b in 0..p.buckets {
+            for (a, asset_factors) in factors.iter().enumerate() {
+                for (b, option_factor) in asset_factors.iter().enumerate() {
                     let cells = RecordCells {
                         price: &rates.prices[a],
                         perp_mmr: &rates.perp_mmr[v][a],
-                        option_factor: &factors[a][b],
+                        option_factor,
                         lower: &lower[b],
                         upper: &rates.bucket_max[b],
                     };
