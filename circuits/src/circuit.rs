@@ -39,7 +39,7 @@ use halo2_proofs::{
     plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance},
 };
 
-use crate::chips::arith::{ArithChip, ArithConfig};
+use crate::chips::arith::{ArithChip, ArithConfig, Cell};
 use crate::chips::merkle::{MerkleChip, MerkleConfig};
 use crate::chips::poseidon::{PoseidonChip, PoseidonConfig};
 use crate::chips::range::{RangeCheckChip, RangeCheckConfig};
@@ -188,45 +188,36 @@ impl Circuit<Fp> for MarginCircuit {
         // "... in every published tree": one index, shared by every path.
         let index = account::index_bits(&chips, layouter, w, p.depth)?;
 
+        let head = |tree| leaf_head(tree, &key, &publics, layout, w);
+
         let mut totals = Totals::zero(&chips, layouter)?;
         // "... the balances those trees hold for me, valued at the snapshot's prices and
         // haircuts".
         for c in 0..p.chains {
-            let head = LeafHead {
-                tree: Tree::Chain(c),
-                domain: TAG_COLLATERAL_LEAF,
-                key: &key,
-                member_id: &publics.chain_ids[c],
-                root_row: layout.chain_root(c),
-                opening: w.map(|w| w.chain_openings[c].clone()),
-            };
             let balances = w.map(|w| w.balances[c].clone());
-            leaf::open(&chips, layouter, head, &index, |layouter, present| {
-                collateral::amounts(
-                    &chips,
-                    layouter,
-                    &publics,
-                    c,
-                    present,
-                    balances,
-                    &mut totals,
-                )
-            })?;
+            leaf::open(
+                &chips,
+                layouter,
+                head(Tree::Chain(c)),
+                &index,
+                |layouter, present| {
+                    let totals = &mut totals;
+                    collateral::amounts(&chips, layouter, &publics, c, present, balances, totals)
+                },
+            )?;
         }
         // "... and the positions those trees hold for me".
         for v in 0..p.venues {
-            let head = LeafHead {
-                tree: Tree::Venue(v),
-                domain: TAG_POSITION_LEAF,
-                key: &key,
-                member_id: &publics.venue_ids[v],
-                root_row: layout.venue_root(v),
-                opening: w.map(|w| w.venue_openings[v].clone()),
-            };
             let slots = w.map(|w| w.positions[v].clone());
-            leaf::open(&chips, layouter, head, &index, |layouter, present| {
-                positions::slots(&chips, layouter, &valuation, v, present, slots, &mut totals)
-            })?;
+            leaf::open(
+                &chips,
+                layouter,
+                head(Tree::Venue(v)),
+                &index,
+                |layouter, present| {
+                    positions::slots(&chips, layouter, &valuation, v, present, slots, &mut totals)
+                },
+            )?;
         }
         // "... including the order I am now asking this venue to accept".
         let statement = self.statement.as_ref();
@@ -234,5 +225,37 @@ impl Circuit<Fp> for MarginCircuit {
 
         // "... have equity at least level x maintenance margin".
         totals.assert_solvent(&chips, layouter, &publics.level)
+    }
+}
+
+/// The account's leaf in `tree`: its domain tag, member id, public root and opening.
+fn leaf_head<'a>(
+    tree: Tree,
+    key: &'a Cell,
+    publics: &'a Publics,
+    layout: InstanceLayout,
+    witness: Value<&AccountWitness>,
+) -> LeafHead<'a> {
+    let (domain, member_id, root_row, opening) = match tree {
+        Tree::Chain(c) => (
+            TAG_COLLATERAL_LEAF,
+            &publics.chain_ids[c],
+            layout.chain_root(c),
+            witness.map(|w| w.chain_openings[c].clone()),
+        ),
+        Tree::Venue(v) => (
+            TAG_POSITION_LEAF,
+            &publics.venue_ids[v],
+            layout.venue_root(v),
+            witness.map(|w| w.venue_openings[v].clone()),
+        ),
+    };
+    LeafHead {
+        tree,
+        domain,
+        key,
+        member_id,
+        root_row,
+        opening,
     }
 }

@@ -29,6 +29,27 @@ pub struct Valuation<'a> {
     pub params: Value<&'a RiskParams>,
 }
 
+impl Valuation<'_> {
+    /// The context of a slot choosing among `records`.
+    fn context<'b>(
+        &'b self,
+        records: &'b [Cell],
+        venue: VenueRef<'b>,
+        with_pnl: bool,
+    ) -> SlotContext<'b> {
+        let publics = self.publics;
+        SlotContext {
+            profile: self.profile,
+            records,
+            venue,
+            last_asset: &publics.last_asset,
+            valid_from: &publics.valid_from,
+            one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
+            with_pnl,
+        }
+    }
+}
+
 /// Lays out venue `venue`'s slots (`positions`, one per slot), each kind zero unless
 /// `present`, each valued into `totals`; returns their fields, the contents of the venue's
 /// leaf.
@@ -68,15 +89,7 @@ pub fn slots(
             .params
             .zip(position)
             .map(|(params, pos)| slot_witness(params, p, venue, &pos, false));
-        let ctx = SlotContext {
-            profile: p,
-            records: &publics.records[venue],
-            venue: VenueRef::Leaf(venue),
-            last_asset: &publics.last_asset,
-            valid_from: &publics.valid_from,
-            one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
-            with_pnl: true,
-        };
+        let ctx = valuation.context(&publics.records[venue], VenueRef::Leaf(venue), true);
         let tools = chips.tools();
         let terms = assign_slot(
             &tools,
@@ -106,15 +119,7 @@ pub fn order(
     let publics = valuation.publics;
     let all_records: Vec<Cell> = publics.records.iter().flatten().cloned().collect();
     let witness = statement.map(|s| slot_witness(&s.params, p, s.venue_index, &s.order, true));
-    let ctx = SlotContext {
-        profile: p,
-        records: &all_records,
-        venue: VenueRef::Order(&publics.venue_index),
-        last_asset: &publics.last_asset,
-        valid_from: &publics.valid_from,
-        one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
-        with_pnl: false,
-    };
+    let ctx = valuation.context(&all_records, VenueRef::Order(&publics.venue_index), false);
     let tools = chips.tools();
     let terms = assign_slot(
         &tools,

@@ -249,12 +249,14 @@ impl Loader<'_> {
     fn members(&self, layouter: &mut impl Layouter<Fp>) -> Result<Members, Error> {
         let (l, p) = (self.layout, self.layout.profile);
         let arith = &self.chips.arith;
-        let chain_ids = cells(p.chains, |c| {
-            self.public(layouter, &format!("chain id {c}"), l.chain_id(c), ID_BITS)
-        })?;
-        let venue_ids = cells(p.venues, |v| {
-            self.public(layouter, &format!("venue id {v}"), l.venue_id(v), ID_BITS)
-        })?;
+        let mut ids = |member: &str, n: usize, row: fn(&InstanceLayout, usize) -> usize| {
+            cells(n, |i| {
+                let name = format!("{member} id {i}");
+                self.public(layouter, &name, row(&l, i), ID_BITS)
+            })
+        };
+        let chain_ids = ids("chain", p.chains, InstanceLayout::chain_id)?;
+        let venue_ids = ids("venue", p.venues, InstanceLayout::venue_id)?;
         let venue_bits = (p.venues.trailing_zeros() as usize).max(1);
         let venue_index = self.public(layouter, "venue index", l.venue_index(), venue_bits)?;
         let prover_venue_id = self.public(layouter, "venue id", l.prover_venue_id(), ID_BITS)?;
