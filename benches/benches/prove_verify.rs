@@ -8,9 +8,9 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
 use zkmargin_benches::{trivial_keys, trivial_proof, trivial_verify};
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
 use zkmargin_prover::{proof_bytes, ProverKeys};
+use zkmargin_testing::fixtures::fixture;
 
 /// Batch sizes: halo2's batch verifier shares one `2^k`-point multi-scalar multiplication
 /// across the batch, so throughput grows with the batch.

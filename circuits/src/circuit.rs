@@ -14,56 +14,45 @@
 //! | instance | the public inputs (`instance::InstanceLayout`) |
 //! | fixed | Poseidon round constants (6), arithmetic coefficients (6), constants (1), range table |
 //!
-//! The synthesis, in order, and the cheat each part stops:
+//! The synthesis, in order, one gadget per step, and the cheat each stops:
 //!
-//! 1. Public inputs are copied from the instance into range-checked cells: prices `< 2^48`,
-//!    rates and haircuts `<= 1e6` (both `x` and `1e6 - x` are range-checked), times `< 2^40`,
-//!    ids `< 2^32`, level in `[1e6, 1e7]`. A public value outside its bound could make a
-//!    product wrap; the verifier's snapshot check refuses it too, this is defence in depth.
-//! 2. Parameter records are packed from those cells (`gadgets::record`), one per
-//!    (venue, asset, bucket).
-//! 3. `account_key = H(1, sk)` and `account_tag = H(2, sk, venue_id)`, the latter equal to
-//!    the public tag: the proof is about the secret the venue registered, not another one.
-//! 4. The account index is split into `depth` boolean cells, shared by every Merkle path.
-//! 5. Each chain: amounts `< 2^64` hashed into `H(3, key, chain_id, x.., salt)`; the tree holds
-//!    `present * leaf`, and every amount is zero unless `present`; the path reaches the public
-//!    root. Each amount is valued `floor(x P (1e6 - h) / 1e17)`.
-//! 6. Each venue: the same with `H(4, key, venue_id, slots.., salt)`, every slot's kind zero
-//!    unless `present`, and every slot valued by `gadgets::slot`.
-//! 7. The order (public fields, the verifying venue's records) adds its margin.
-//! 8. `requirement = ceil(mm level / 1e6)`, and `equity - requirement` is range-checked to
-//!    `2^100`: were it negative it would be a field element near `p` and fail.
+//! 1. Public inputs are copied from the instance into range-checked cells and packed into
+//!    parameter records, one per (venue, asset, bucket) (`gadgets::publics`, `gadgets::record`):
+//!    a public value outside its bound could make a product wrap.
+//! 2. `account_key = H(1, sk)` and `account_tag = H(2, sk, venue_id)`, the latter equal to
+//!    the public tag: the proof is about the secret the venue registered, not another one
+//!    (`gadgets::account`).
+//! 3. The account index is split into `depth` boolean cells, shared by every Merkle path.
+//! 4. Each chain: the leaf gadget (`gadgets::leaf`) opens `present * H(3, key, chain_id, x..,
+//!    salt)` at the shared index under the public root; its amounts are `< 2^64`, zero unless
+//!    `present`, and valued `floor(x P (1e6 - h) / 1e17)` (`gadgets::collateral`).
+//! 5. Each venue: the same leaf gadget with `H(4, key, venue_id, slots.., salt)`, every slot's
+//!    kind zero unless `present`, and every slot valued by `gadgets::slot`
+//!    (`gadgets::positions`).
+//! 6. The order (public fields, the verifying venue's records) adds its margin.
+//! 7. `requirement = ceil(mm level / 1e6)`, and `equity - requirement` is range-checked to
+//!    `2^100`: were it negative it would be a field element near `p` and fail
+//!    (`gadgets::solvency`).
 
-use ff::PrimeField;
 use halo2_proofs::{
     circuit::{Layouter, SimpleFloorPlanner, Value},
     plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance},
 };
 
-use crate::chips::arith::{ArithChip, ArithConfig, ArithInstructions, Cell};
-use crate::chips::merkle::{merkle_root, MerkleChip, MerkleConfig, SwapForge};
-use crate::chips::poseidon::{HashInstructions, PoseidonChip, PoseidonConfig};
-use crate::chips::range::{RangeCheckChip, RangeCheckConfig, RangeInstructions};
-use crate::chips::select::{SelectChip, SelectConfig, SelectForge, SelectInstructions};
-use crate::gadgets::division::{Division, Rounding};
-use crate::gadgets::record;
-use crate::gadgets::slot::{
-    assign_slot, slot_witness, SlotCells, SlotContext, SlotTamper, SlotWitness, VenueRef,
-    QUOTIENT_BITS,
-};
-use crate::gadgets::Tools;
-use crate::hash::{Fp, TAG_ACCOUNT_KEY, TAG_ACCOUNT_TAG, TAG_COLLATERAL_LEAF, TAG_POSITION_LEAF};
+use crate::chips::arith::{ArithChip, ArithConfig, Cell};
+use crate::chips::merkle::{MerkleChip, MerkleConfig};
+use crate::chips::poseidon::{PoseidonChip, PoseidonConfig};
+use crate::chips::range::{RangeCheckChip, RangeCheckConfig};
+use crate::chips::select::{SelectChip, SelectConfig};
+use crate::gadgets::leaf::{self, LeafHead, Tree};
+use crate::gadgets::positions::{self, Valuation};
+use crate::gadgets::publics::Publics;
+use crate::gadgets::solvency::Totals;
+use crate::gadgets::{account, collateral, Chips};
+use crate::hash::{Fp, TAG_COLLATERAL_LEAF, TAG_POSITION_LEAF};
 use crate::instance::{InstanceLayout, PublicStatement};
-use crate::margin::RiskParams;
 use crate::profile::Profile;
-use crate::units::{
-    AMOUNT_BITS, ID_BITS, MAX_LEVEL_PPM, MIN_LEVEL_PPM, PPM, PRICE_BITS, RATE_BITS, TIME_BITS,
-    VALUE_BITS, VALUE_DIVISOR,
-};
-use crate::witness::{AccountWitness, LeafOpening};
-
-/// Bits of the level's distance to its bounds: `1e7 - 1e6 < 2^24`.
-const LEVEL_GAP_BITS: usize = 24;
+use crate::witness::AccountWitness;
 
 /// Configuration of the margin circuit.
 #[derive(Clone, Debug)]
@@ -79,72 +68,41 @@ pub struct MarginConfig {
 }
 
 impl MarginConfig {
-    /// The constants column (for floor planners driven outside halo2, see `inspect`).
+    /// The constants column (for floor planners driven outside halo2, see `zkmargin_audit`).
     pub fn constants(&self) -> Column<Fixed> {
         self.constants
     }
-}
 
-/// Witness tampering, for the dishonest-prover tests. It changes witness values only, never
-/// the constraints: anything it does, a malicious prover could do with its own code.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tamper {
-    /// Per slot `(venue, slot)`; venue `V` (one past the last) is the order.
-    pub slots: Vec<((usize, usize), SlotTamper)>,
-    /// Added to the collateral quotient of `(chain, asset)`.
-    pub collateral: Vec<((usize, usize), i64)>,
-    /// Added to the requirement quotient.
-    pub requirement: i64,
-    /// Replaces the raw balance of `(chain, asset)` (in the leaf and in the valuation).
-    pub balances: Vec<((usize, usize), Fp)>,
-    /// Replaces raw slot field `(venue, slot, field)` (in the leaf and in the valuation).
-    pub slot_fields: Vec<((usize, usize, usize), Fp)>,
-    /// Forges the Merkle swap of `(tree, level)`.
-    pub merkle: Vec<((Tree, usize), SwapForge)>,
-    /// Replaces the value of index bit `i` (in every tree).
-    pub index_bits: Vec<(usize, Fp)>,
-}
+    pub fn arith_chip(&self) -> ArithChip {
+        ArithChip::construct(self.arith.clone())
+    }
 
-/// A published tree: a chain's collateral vault or a venue's position book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tree {
-    Chain(usize),
-    Venue(usize),
-}
+    pub fn range_chip(&self) -> RangeCheckChip {
+        RangeCheckChip::construct(self.range)
+    }
 
-impl Tamper {
-    fn slot(&self, venue: usize, slot: usize) -> SlotTamper {
-        self.slots
-            .iter()
-            .find(|(at, _)| *at == (venue, slot))
-            .map_or_else(Default::default, |t| t.1)
+    pub fn select_chip(&self) -> SelectChip {
+        SelectChip::construct(self.select.clone())
     }
-    fn swap(&self, tree: Tree, level: usize) -> SwapForge {
-        self.merkle
-            .iter()
-            .find(|(at, _)| *at == (tree, level))
-            .map_or_else(Default::default, |t| t.1)
+
+    pub fn poseidon_chip(&self) -> PoseidonChip {
+        PoseidonChip::construct(self.poseidon.clone())
     }
-    fn index_bit(&self, i: usize) -> Option<Fp> {
-        self.index_bits.iter().find(|(at, _)| *at == i).map(|t| t.1)
+
+    pub fn merkle_chip(&self) -> MerkleChip {
+        MerkleChip::construct(self.merkle.clone())
     }
-    fn collateral(&self, chain: usize, asset: usize) -> i64 {
-        self.collateral
-            .iter()
-            .find(|(at, _)| *at == (chain, asset))
-            .map_or(0, |t| t.1)
-    }
-    fn balance(&self, chain: usize, asset: usize) -> Option<Fp> {
-        self.balances
-            .iter()
-            .find(|(at, _)| *at == (chain, asset))
-            .map(|t| t.1)
-    }
-    fn slot_field(&self, venue: usize, slot: usize, field: usize) -> Option<Fp> {
-        self.slot_fields
-            .iter()
-            .find(|(at, _)| *at == (venue, slot, field))
-            .map(|t| t.1)
+
+    /// Every chip, and the instance column.
+    pub fn chips(&self) -> Chips {
+        Chips {
+            arith: self.arith_chip(),
+            range: self.range_chip(),
+            select: self.select_chip(),
+            hasher: self.poseidon_chip(),
+            merkle: self.merkle_chip(),
+            instance: self.instance,
+        }
     }
 }
 
@@ -155,7 +113,6 @@ pub struct MarginCircuit {
     /// The prover's copy of the public statement (the instance is what binds it).
     pub statement: Value<PublicStatement>,
     pub witness: Value<AccountWitness>,
-    pub tamper: Tamper,
 }
 
 impl MarginCircuit {
@@ -165,7 +122,6 @@ impl MarginCircuit {
             profile,
             statement: Value::unknown(),
             witness: Value::unknown(),
-            tamper: Tamper::default(),
         }
     }
 
@@ -175,28 +131,8 @@ impl MarginCircuit {
             profile: statement.profile,
             statement: Value::known(statement),
             witness: Value::known(witness),
-            tamper: Tamper::default(),
         }
     }
-}
-
-/// Public cells loaded from the instance.
-struct Publics {
-    valid_from: Cell,
-    one_minus_upnl_haircut: Cell,
-    /// `one_minus_haircut[asset][chain]`.
-    one_minus_haircut: Vec<Vec<Cell>>,
-    prices: Vec<Cell>,
-    chain_ids: Vec<Cell>,
-    venue_ids: Vec<Cell>,
-    venue_index: Cell,
-    prover_venue_id: Cell,
-    /// `asset count - 1`: the largest underlying a position may name.
-    last_asset: Cell,
-    level: Cell,
-    order: SlotCells,
-    /// `records[v]`: venue `v`'s block of `A x B` records.
-    records: Vec<Vec<Cell>>,
 }
 
 impl Circuit<Fp> for MarginCircuit {
@@ -230,701 +166,96 @@ impl Circuit<Fp> for MarginCircuit {
         config: MarginConfig,
         mut layouter: impl Layouter<Fp>,
     ) -> Result<(), Error> {
-        let arith = ArithChip::construct(config.arith.clone());
-        let range = RangeCheckChip::construct(config.range);
-        let select = SelectChip::construct(config.select.clone());
-        let hasher = PoseidonChip::construct(config.poseidon.clone());
-        let merkle = MerkleChip::construct(config.merkle.clone());
-        let tools = Tools {
-            arith: &arith,
-            range: &range,
-            select: &select,
-        };
+        let chips = config.chips();
         let layouter = &mut layouter;
         let p = self.profile;
         let layout = InstanceLayout::new(p);
-        let instance = config.instance;
-        let params: Value<&RiskParams> = self.statement.as_ref().map(|s| &s.params);
         let w = self.witness.as_ref();
+        chips.range.load_table(layouter)?;
 
-        range.load_table(layouter)?;
-        let publics = load_publics(&arith, &range, &select, layouter, instance, layout)?;
-
-        // Account key and the venue tag.
-        let sk = arith.witness(layouter, "sk", w.map(|w| w.sk))?;
-        let key_tag = arith.constant(layouter, "tag 1", Fp::from(TAG_ACCOUNT_KEY))?;
-        let key = hasher.hash(layouter, "account key", &[key_tag, sk.clone()])?;
-        let venue_tag = arith.constant(layouter, "tag 2", Fp::from(TAG_ACCOUNT_TAG))?;
-        let tag = hasher.hash(
-            layouter,
-            "account tag",
-            &[venue_tag, sk, publics.prover_venue_id.clone()],
-        )?;
-        layouter.constrain_instance(tag.cell(), instance, layout.account_tag())?;
-
-        // The account index, one boolean cell per level, shared by every tree.
-        let bits = (0..p.depth)
-            .map(|i| {
-                let value = match self.tamper.index_bit(i) {
-                    Some(v) => Value::known(v),
-                    None => w.map(|w| Fp::from((w.idx >> i) & 1)),
-                };
-                let bit = arith.witness(layouter, &format!("index bit {i}"), value)?;
-                arith.assert_bool(layouter, &format!("index bit {i} is boolean"), &bit)?;
-                Ok(bit)
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        // A leaf: `present * H(message.., salt)` must sit at the shared index under the root.
-        let finish_leaf = |layouter: &mut _,
-                           name: &str,
-                           present: &Cell,
-                           mut message: Vec<Cell>,
-                           opening: Value<LeafOpening>,
-                           root_row: usize,
-                           tree: Tree| {
-            let salt = opening.as_ref().map(|o| o.salt);
-            message.push(arith.witness(layouter, &format!("{name}: salt"), salt)?);
-            let leaf = hasher.hash(layouter, &format!("{name}: leaf"), &message)?;
-            let held = arith.mul(layouter, &format!("{name}: present leaf"), present, &leaf)?;
-            let path = opening.map(|o| o.path);
-            open_leaf(
-                &arith,
-                &merkle,
-                &hasher,
-                layouter,
-                name,
-                &held,
-                path,
-                &bits,
-                instance,
-                root_row,
-                |level| self.tamper.swap(tree, level),
-            )
-        };
-
-        let zero = arith.constant(layouter, "zero", Fp::zero())?;
-        let mut collateral_total = zero.clone();
-        let mut credit_total = zero.clone();
-        let mut debit_total = zero.clone();
-        let mut mm_total = zero;
-
-        // Collateral, chain by chain.
-        for c in 0..p.chains {
-            let name = format!("chain {c}");
-            let opening = w.map(|w| w.chain_openings[c].clone());
-            let (present, mut message) = begin_leaf(
-                &arith,
-                layouter,
-                &name,
-                &opening,
-                TAG_COLLATERAL_LEAF,
-                &key,
-                &publics.chain_ids[c],
-            )?;
-            for a in 0..p.assets {
-                let amount = match self.tamper.balance(c, a) {
-                    Some(v) => Value::known(v),
-                    None => w.map(|w| Fp::from(w.balances[c][a])),
-                };
-                let x = range.witness_range_checked(
-                    layouter,
-                    &format!("{name}: amount {a} < 2^64"),
-                    amount,
-                    AMOUNT_BITS,
-                )?;
-                arith.assert_zero_unless(
-                    layouter,
-                    &format!("{name}: amount {a} is zero unless present"),
-                    &present,
-                    &x,
-                )?;
-                let value = collateral_value(
-                    &arith,
-                    &range,
-                    layouter,
-                    &format!("{name}: asset {a}"),
-                    &x,
-                    &publics.prices[a],
-                    &publics.one_minus_haircut[a][c],
-                    self.tamper.collateral(c, a),
-                )?;
-                collateral_total = arith.linear(
-                    layouter,
-                    "collateral total",
-                    &[(Fp::one(), &collateral_total), (Fp::one(), &value)],
-                    Fp::zero(),
-                )?;
-                message.push(x);
-            }
-            finish_leaf(
-                layouter,
-                &name,
-                &present,
-                message,
-                opening,
-                layout.chain_root(c),
-                Tree::Chain(c),
-            )?;
-        }
-
-        // Positions, venue by venue.
-        for v in 0..p.venues {
-            let name = format!("venue {v}");
-            let opening = w.map(|w| w.venue_openings[v].clone());
-            let (present, mut message) = begin_leaf(
-                &arith,
-                layouter,
-                &name,
-                &opening,
-                TAG_POSITION_LEAF,
-                &key,
-                &publics.venue_ids[v],
-            )?;
-            for s in 0..p.positions {
-                let slot_name = format!("{name} slot {s}");
-                let position = w.map(|w| w.positions[v][s]);
-                let fields = (0..6)
-                    .map(|i| {
-                        let value = match self.tamper.slot_field(v, s, i) {
-                            Some(x) => Value::known(x),
-                            None => position.map(|pos| Fp::from(pos.fields()[i])),
-                        };
-                        arith.witness(layouter, &format!("{slot_name}: field {i}"), value)
-                    })
-                    .collect::<Result<Vec<_>, Error>>()?;
-                let cells = SlotCells {
-                    kind: fields[0].clone(),
-                    underlying: fields[1].clone(),
-                    side: fields[2].clone(),
-                    size: fields[3].clone(),
-                    price: fields[4].clone(),
-                    expiry: fields[5].clone(),
-                };
-                arith.assert_zero_unless(
-                    layouter,
-                    &format!("{slot_name}: kind is zero unless present"),
-                    &present,
-                    &cells.kind,
-                )?;
-                let witness = params
-                    .zip(position)
-                    .map(|(params, pos)| slot_witness(params, p, v, &pos, false));
-                let ctx = SlotContext {
-                    profile: p,
-                    records: &publics.records[v],
-                    venue: VenueRef::Leaf(v),
-                    last_asset: &publics.last_asset,
-                    valid_from: &publics.valid_from,
-                    one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
-                    with_pnl: true,
-                };
-                let terms = assign_slot(
-                    &tools,
-                    layouter,
-                    &slot_name,
-                    &cells,
-                    &ctx,
-                    witness,
-                    params,
-                    self.tamper.slot(v, s),
-                )?;
-                mm_total = add(&arith, layouter, "mm total", &mm_total, &terms.mm)?;
-                if let (Some(credit), Some(debit)) = (&terms.upnl_credit, &terms.upnl_debit) {
-                    credit_total = add(&arith, layouter, "credit total", &credit_total, credit)?;
-                    debit_total = add(&arith, layouter, "debit total", &debit_total, debit)?;
-                }
-                message.extend(fields);
-            }
-            finish_leaf(
-                layouter,
-                &name,
-                &present,
-                message,
-                opening,
-                layout.venue_root(v),
-                Tree::Venue(v),
-            )?;
-        }
-
-        // The order, valued with the verifying venue's records.
-        let all_records: Vec<Cell> = publics.records.iter().flatten().cloned().collect();
-        let order_witness = self
-            .statement
-            .as_ref()
-            .map(|s| slot_witness(&s.params, p, s.venue_index, &s.order, true));
-        let ctx = SlotContext {
+        // The snapshot's prices, haircuts, rates, times, members, the level and the order,
+        // range-checked, and the parameter records slots select from.
+        let publics = Publics::load(&chips, layouter, layout)?;
+        let valuation = Valuation {
             profile: p,
-            records: &all_records,
-            venue: VenueRef::Order(&publics.venue_index),
-            last_asset: &publics.last_asset,
-            valid_from: &publics.valid_from,
-            one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
-            with_pnl: false,
+            publics: &publics,
+            params: self.statement.as_ref().map(|s| &s.params),
         };
-        let order = assign_slot(
-            &tools,
-            layouter,
-            "order",
-            &publics.order,
-            &ctx,
-            order_witness.map(|w: SlotWitness| w),
-            params,
-            self.tamper.slot(p.venues, 0),
-        )?;
-        mm_total = add(&arith, layouter, "mm total", &mm_total, &order.mm)?;
 
-        // Solvency: equity >= ceil(mm level / 1e6).
-        let scaled = arith.mul(layouter, "mm level", &mm_total, &publics.level)?;
-        let requirement = Division::new(PPM as u128, Rounding::Ceil, QUOTIENT_BITS).assign(
-            &arith,
-            &range,
-            layouter,
-            "requirement",
-            &scaled,
-            self.tamper.requirement,
-        )?;
-        let equity = arith.linear(
-            layouter,
-            "equity",
-            &[
-                (Fp::one(), &collateral_total),
-                (Fp::one(), &credit_total),
-                (-Fp::one(), &debit_total),
-            ],
-            Fp::zero(),
-        )?;
-        let headroom = arith.linear(
-            layouter,
-            "headroom",
-            &[(Fp::one(), &equity), (-Fp::one(), &requirement)],
-            Fp::zero(),
-        )?;
-        range.range_check(layouter, "equity >= requirement", &headroom, VALUE_BITS)?;
-        Ok(())
-    }
-}
+        // "I own account idx": the key my leaves carry, and the tag this venue registered.
+        let venue_id = &publics.prover_venue_id;
+        let key = account::key_and_tag(&chips, layouter, w, venue_id, layout.account_tag())?;
+        // "... in every published tree": one index, shared by every path.
+        let index = account::index_bits(&chips, layouter, w, p.depth)?;
 
-/// Starts a leaf: its `present` flag (boolean) and the head of its message,
-/// `(domain tag, account key, chain or venue id)`.
-#[allow(clippy::too_many_arguments)]
-fn begin_leaf(
-    arith: &impl ArithInstructions,
-    layouter: &mut impl Layouter<Fp>,
-    name: &str,
-    opening: &Value<LeafOpening>,
-    tag: u64,
-    key: &Cell,
-    member_id: &Cell,
-) -> Result<(Cell, Vec<Cell>), Error> {
-    let flag = opening.as_ref().map(|o| Fp::from(o.present as u64));
-    let present = arith.witness(layouter, &format!("{name}: present"), flag)?;
-    arith.assert_bool(layouter, &format!("{name}: present is boolean"), &present)?;
-    let tag = arith.constant(layouter, &format!("{name}: domain tag"), Fp::from(tag))?;
-    Ok((present, vec![tag, key.clone(), member_id.clone()]))
-}
+        let head = |tree| leaf_head(tree, &key, &publics, layout, w);
 
-/// Opens `leaf` at the shared index `bits` with the witnessed `path` and constrains the root
-/// it reaches to the public root at `root_row`.
-#[allow(clippy::too_many_arguments)]
-fn open_leaf(
-    arith: &impl ArithInstructions,
-    merkle: &MerkleChip,
-    hasher: &PoseidonChip,
-    layouter: &mut impl Layouter<Fp>,
-    name: &str,
-    leaf: &Cell,
-    path: Value<Vec<Fp>>,
-    bits: &[Cell],
-    instance: Column<Instance>,
-    root_row: usize,
-    forge: impl Fn(usize) -> SwapForge,
-) -> Result<(), Error> {
-    let siblings = (0..bits.len())
-        .map(|h| {
-            arith.witness(
+        let mut totals = Totals::zero(&chips, layouter)?;
+        // "... the balances those trees hold for me, valued at the snapshot's prices and
+        // haircuts".
+        for c in 0..p.chains {
+            let balances = w.map(|w| w.balances[c].clone());
+            leaf::open(
+                &chips,
                 layouter,
-                &format!("{name}: sibling {h}"),
-                path.as_ref().map(|path| path[h]),
-            )
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let root = merkle_root(merkle, hasher, layouter, name, leaf, &siblings, bits, forge)?;
-    layouter.constrain_instance(root.cell(), instance, root_row)
-}
-
-fn add(
-    arith: &impl ArithInstructions,
-    layouter: &mut impl Layouter<Fp>,
-    name: &str,
-    x: &Cell,
-    y: &Cell,
-) -> Result<Cell, Error> {
-    arith.linear(
-        layouter,
-        name,
-        &[(Fp::one(), x), (Fp::one(), y)],
-        Fp::zero(),
-    )
-}
-
-/// `floor(x P (1e6 - h) / 1e17)`; `x < 2^64`, `P < 2^48`, `1e6 - h <= 1e6`: below `2^132`.
-#[allow(clippy::too_many_arguments)]
-fn collateral_value(
-    arith: &impl ArithInstructions,
-    range: &impl RangeInstructions,
-    layouter: &mut impl Layouter<Fp>,
-    name: &str,
-    amount: &Cell,
-    price: &Cell,
-    one_minus_haircut: &Cell,
-    tamper: i64,
-) -> Result<Cell, Error> {
-    let unit_value = arith.mul(
-        layouter,
-        &format!("{name}: P (1e6 - h)"),
-        price,
-        one_minus_haircut,
-    )?;
-    let numerator = arith.mul(
-        layouter,
-        &format!("{name}: x P (1e6 - h)"),
-        amount,
-        &unit_value,
-    )?;
-    Division::new(VALUE_DIVISOR, Rounding::Floor, QUOTIENT_BITS).assign(
-        arith,
-        range,
-        layouter,
-        &format!("{name}: collateral"),
-        &numerator,
-        tamper,
-    )
-}
-
-/// Which cell of a loaded ppm a table keeps.
-#[derive(Clone, Copy)]
-enum PpmSide {
-    /// `x` itself (rates).
-    Value,
-    /// `1e6 - x` (haircuts, which value what is left after them).
-    Complement,
-}
-
-/// Loads a `rows x cols` table of ppm values row by row (`load_ppm` each, named
-/// `"{name} {i} {j}"`, from instance row `row_of(i, j)`), keeping one side of each.
-#[allow(clippy::too_many_arguments)]
-fn load_ppm_table(
-    arith: &impl ArithInstructions,
-    range: &impl RangeInstructions,
-    layouter: &mut impl Layouter<Fp>,
-    instance: Column<Instance>,
-    name: &str,
-    (rows, cols): (usize, usize),
-    row_of: impl Fn(usize, usize) -> usize,
-    side: PpmSide,
-) -> Result<Vec<Vec<Cell>>, Error> {
-    (0..rows)
-        .map(|i| {
-            (0..cols)
-                .map(|j| {
-                    let label = format!("{name} {i} {j}");
-                    let (x, complement) =
-                        load_ppm(arith, range, layouter, &label, instance, row_of(i, j))?;
-                    Ok(match side {
-                        PpmSide::Value => x,
-                        PpmSide::Complement => complement,
-                    })
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Loads a ppm from the instance: `x < 2^20` and `1e6 - x < 2^20`, so `0 <= x <= 1e6`.
-/// Returns `(x, 1e6 - x)`.
-fn load_ppm(
-    arith: &impl ArithInstructions,
-    range: &impl RangeInstructions,
-    layouter: &mut impl Layouter<Fp>,
-    name: &str,
-    instance: Column<Instance>,
-    row: usize,
-) -> Result<(Cell, Cell), Error> {
-    let x = range.public_range_checked(layouter, name, instance, row, RATE_BITS)?;
-    let complement = arith.linear(
-        layouter,
-        &format!("{name}: 1e6 - x"),
-        &[(-Fp::one(), &x)],
-        Fp::from(PPM),
-    )?;
-    range.range_check(layouter, &format!("{name} <= 1e6"), &complement, RATE_BITS)?;
-    Ok((x, complement))
-}
-
-fn load_publics(
-    arith: &ArithChip,
-    range: &RangeCheckChip,
-    select: &SelectChip,
-    layouter: &mut impl Layouter<Fp>,
-    instance: Column<Instance>,
-    layout: InstanceLayout,
-) -> Result<Publics, Error> {
-    let p = layout.profile;
-    let public = |layouter: &mut _, name: &str, row: usize, bits: usize| {
-        range.public_range_checked(layouter, name, instance, row, bits)
-    };
-    let valid_from = public(
-        layouter,
-        "valid_from",
-        InstanceLayout::VALID_FROM,
-        TIME_BITS,
-    )?;
-    let prices = (0..p.assets)
-        .map(|a| public(layouter, &format!("price {a}"), layout.price(a), PRICE_BITS))
-        .collect::<Result<Vec<_>, Error>>()?;
-    let one_minus_haircut = load_ppm_table(
-        arith,
-        range,
-        layouter,
-        instance,
-        "haircut",
-        (p.assets, p.chains),
-        |a, c| layout.haircut(a, c),
-        PpmSide::Complement,
-    )?;
-    let perp_mmr = load_ppm_table(
-        arith,
-        range,
-        layouter,
-        instance,
-        "perp mmr",
-        (p.venues, p.assets),
-        |v, a| layout.perp_mmr(v, a),
-        PpmSide::Value,
-    )?;
-    let option_rate = (0..p.assets)
-        .map(|a| {
-            load_ppm(
-                arith,
-                range,
-                layouter,
-                &format!("option rate {a}"),
-                instance,
-                layout.option_rate(a),
-            )
-            .map(|x| x.0)
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let bucket_max = (0..p.buckets)
-        .map(|b| {
-            public(
-                layouter,
-                &format!("bucket {b} max"),
-                layout.bucket_max(b),
-                TIME_BITS,
-            )
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let tau = load_ppm_table(
-        arith,
-        range,
-        layouter,
-        instance,
-        "tau",
-        (p.buckets, p.assets),
-        |b, a| layout.tau(b, a),
-        PpmSide::Value,
-    )?;
-    let (_, one_minus_upnl_haircut) = load_ppm(
-        arith,
-        range,
-        layouter,
-        "upnl haircut",
-        instance,
-        layout.upnl_haircut(),
-    )?;
-    let chain_ids = (0..p.chains)
-        .map(|c| {
-            public(
-                layouter,
-                &format!("chain id {c}"),
-                layout.chain_id(c),
-                ID_BITS,
-            )
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let venue_ids = (0..p.venues)
-        .map(|v| {
-            public(
-                layouter,
-                &format!("venue id {v}"),
-                layout.venue_id(v),
-                ID_BITS,
-            )
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let venue_bits = p.venues.trailing_zeros() as usize;
-    let venue_index = public(
-        layouter,
-        "venue index",
-        layout.venue_index(),
-        venue_bits.max(1),
-    )?;
-    let prover_venue_id = public(layouter, "venue id", layout.prover_venue_id(), ID_BITS)?;
-    // The id the account tag is hashed with is the id of the venue at `venue index` (the
-    // venue whose rates value the order), so no instance can pair one venue's tag with
-    // another's rates: select `v + 2^10 id[v]` at `venue index` and split it. Both sides are
-    // below 2^10 + 2^(10 + ID_BITS) (index < V <= 2^10, ids < 2^ID_BITS, all range-checked),
-    // far below p, and the split of such a number is unique.
-    let venue_pack = Fp::from(1 << VENUE_INDEX_PACK_BITS);
-    let packed_venues = venue_ids
-        .iter()
-        .enumerate()
-        .map(|(v, id)| {
-            arith.linear(
-                layouter,
-                &format!("venue {v}: index + 2^10 id"),
-                &[(venue_pack, id)],
-                Fp::from(v as u64),
-            )
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let at_venue_index = select.select(
-        layouter,
-        "venue at venue index",
-        &packed_venues,
-        venue_index.value().map(|v| small_index(*v)),
-        SelectForge::Honest,
-    )?;
-    arith.assert_linear_zero(
-        layouter,
-        "venue id = venue_ids[venue index]",
-        &[
-            (Fp::one(), &at_venue_index),
-            (-Fp::one(), &venue_index),
-            (-venue_pack, &prover_venue_id),
-        ],
-        Fp::zero(),
-    )?;
-    // The listed assets: 1 <= asset count <= A, i.e. last asset = count - 1 in [0, A). A
-    // position on a padding asset (price 0, every rate 0) would otherwise be valued for
-    // free, and a short perpetual on one booked as a gain.
-    let asset_bits = (p.assets.trailing_zeros() as usize).max(1);
-    let asset_count = public(
-        layouter,
-        "asset count",
-        layout.asset_count(),
-        asset_bits + 1,
-    )?;
-    let last_asset = arith.linear(
-        layouter,
-        "last asset = asset count - 1",
-        &[(Fp::one(), &asset_count)],
-        -Fp::one(),
-    )?;
-    range.range_check(layouter, "last asset < A", &last_asset, asset_bits)?;
-    // Level in [1e6, 1e7].
-    let level = public(layouter, "level", layout.level(), LEVEL_GAP_BITS)?;
-    let above_min = arith.linear(
-        layouter,
-        "level - 1e6",
-        &[(Fp::one(), &level)],
-        -Fp::from(MIN_LEVEL_PPM),
-    )?;
-    range.range_check(layouter, "level >= 1e6", &above_min, LEVEL_GAP_BITS)?;
-    let below_max = arith.linear(
-        layouter,
-        "1e7 - level",
-        &[(-Fp::one(), &level)],
-        Fp::from(MAX_LEVEL_PPM),
-    )?;
-    range.range_check(layouter, "level <= 1e7", &below_max, LEVEL_GAP_BITS)?;
-    // The order's fields (the slot gadget checks their finer bounds).
-    let order = SlotCells {
-        kind: public(layouter, "order kind", layout.order_field(0), 2)?,
-        underlying: public(
-            layouter,
-            "order underlying",
-            layout.order_field(1),
-            asset_bits,
-        )?,
-        side: public(layouter, "order side", layout.order_field(2), 1)?,
-        size: public(layouter, "order size", layout.order_field(3), AMOUNT_BITS)?,
-        price: public(layouter, "order price", layout.order_field(4), PRICE_BITS)?,
-        expiry: public(layouter, "order expiry", layout.order_field(5), TIME_BITS)?,
-    };
-
-    // Bucket bounds: upper = max_seconds[b], lower = max_seconds[b - 1] + 1 (0 for b = 0).
-    let mut lower = vec![arith.constant(layouter, "bucket 0 lower", Fp::zero())?];
-    for b in 1..p.buckets {
-        lower.push(arith.linear(
-            layouter,
-            &format!("bucket {b} lower"),
-            &[(Fp::one(), &bucket_max[b - 1])],
-            Fp::one(),
-        )?);
-    }
-    // Option factor rate[a] + tau[b][a], then one record per (venue, asset, bucket).
-    let factors = (0..p.assets)
-        .map(|a| {
-            (0..p.buckets)
-                .map(|b| {
-                    arith.linear(
-                        layouter,
-                        &format!("option factor {a} {b}"),
-                        &[(Fp::one(), &option_rate[a]), (Fp::one(), &tau[b][a])],
-                        Fp::zero(),
-                    )
-                })
-                .collect::<Result<Vec<_>, Error>>()
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let mut records = Vec::with_capacity(p.venues);
-    for (v, venue_mmr) in perp_mmr.iter().enumerate() {
-        let mut block = Vec::with_capacity(p.records_per_venue());
-        for a in 0..p.assets {
-            for b in 0..p.buckets {
-                block.push(record::pack(
-                    arith,
-                    layouter,
-                    &format!("record {v} {a} {b}"),
-                    &prices[a],
-                    &venue_mmr[a],
-                    &factors[a][b],
-                    &lower[b],
-                    &bucket_max[b],
-                    ((v * p.assets + a) * p.buckets + b) as u64,
-                )?);
-            }
+                head(Tree::Chain(c)),
+                &index,
+                |layouter, present| {
+                    let totals = &mut totals;
+                    collateral::amounts(&chips, layouter, &publics, c, present, balances, totals)
+                },
+            )?;
         }
-        records.push(block);
+        // "... and the positions those trees hold for me".
+        for v in 0..p.venues {
+            let slots = w.map(|w| w.positions[v].clone());
+            leaf::open(
+                &chips,
+                layouter,
+                head(Tree::Venue(v)),
+                &index,
+                |layouter, present| {
+                    positions::slots(&chips, layouter, &valuation, v, present, slots, &mut totals)
+                },
+            )?;
+        }
+        // "... including the order I am now asking this venue to accept".
+        let statement = self.statement.as_ref();
+        positions::order(&chips, layouter, &valuation, statement, &mut totals)?;
+
+        // "... have equity at least level x maintenance margin".
+        totals.assert_solvent(&chips, layouter, &publics.level)
     }
-    Ok(Publics {
-        valid_from,
-        one_minus_upnl_haircut,
-        one_minus_haircut,
-        prices,
-        chain_ids,
-        venue_ids,
-        venue_index,
-        prover_venue_id,
-        last_asset,
-        level,
-        order,
-        records,
-    })
 }
 
-/// Bits below a venue id in `v + 2^10 id[v]`: room for any venue index (V <= 2^10).
-const VENUE_INDEX_PACK_BITS: u32 = 10;
-
-/// A field element read as a small index, for choosing a witness (a value beyond `usize`
-/// chooses nothing, and the selection's constraints then fail).
-fn small_index(v: Fp) -> usize {
-    let repr = v.to_repr();
-    if repr[8..].iter().any(|b| *b != 0) {
-        return usize::MAX;
+/// The account's leaf in `tree`: its domain tag, member id, public root and opening.
+fn leaf_head<'a>(
+    tree: Tree,
+    key: &'a Cell,
+    publics: &'a Publics,
+    layout: InstanceLayout,
+    witness: Value<&AccountWitness>,
+) -> LeafHead<'a> {
+    let (domain, member_id, root_row, opening) = match tree {
+        Tree::Chain(c) => (
+            TAG_COLLATERAL_LEAF,
+            &publics.chain_ids[c],
+            layout.chain_root(c),
+            witness.map(|w| w.chain_openings[c].clone()),
+        ),
+        Tree::Venue(v) => (
+            TAG_POSITION_LEAF,
+            &publics.venue_ids[v],
+            layout.venue_root(v),
+            witness.map(|w| w.venue_openings[v].clone()),
+        ),
+    };
+    LeafHead {
+        tree,
+        domain,
+        key,
+        member_id,
+        root_row,
+        opening,
     }
-    usize::try_from(u64::from_le_bytes(repr[..8].try_into().expect("8 bytes")))
-        .unwrap_or(usize::MAX)
 }

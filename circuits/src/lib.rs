@@ -4,12 +4,15 @@
 pub mod charge;
 pub mod chips;
 pub mod circuit;
-pub mod corpus;
 pub mod field;
-pub mod fixtures;
+/// Forgeries for the dishonest-prover corpus: public with the feature `testing`, identity hooks
+/// without it.
+#[cfg(feature = "testing")]
+pub mod forgery;
+#[cfg(not(feature = "testing"))]
+mod forgery;
 pub mod gadgets;
 pub mod hash;
-pub mod inspect;
 pub mod instance;
 pub mod margin;
 pub mod mutation;

@@ -1,8 +1,8 @@
 //! Switches that turn named constraints off, for the mutation check
-//! (`circuits/tests/mutation.rs`): with a constraint off, at least one cheat of the corpus must
+//! (`testing/tests/mutation.rs`): with a constraint off, at least one cheat of the corpus must
 //! get through, else the constraint is dead weight or untested.
 //!
-//! Without the cargo feature `mutation` every function here is the identity and compiles away:
+//! Without the cargo feature `testing` every function here is the identity and compiles away:
 //! the constraint system is byte for byte the one the verifying keys pin. With it, a chip's
 //! `configure` asks [`switch`] for each named constraint; a constraint switched off is
 //! multiplied by the constant 0. The switches live in a thread-local set, read when
@@ -17,7 +17,7 @@ use crate::hash::Fp;
 
 /// The constraints a switch exists for: every named constraint of our own chips. The
 /// halo2_gadgets chips (Poseidon, the range check's lookup and short check) are configured by
-/// the gadget crate and have no switch; `circuits/tests/mutation.rs` covers the lookup by
+/// the gadget crate and have no switch; `testing/tests/mutation.rs` covers the lookup by
 /// attribution.
 pub const SWITCHES: [&str; 7] = [
     "arith/row",
@@ -29,12 +29,12 @@ pub const SWITCHES: [&str; 7] = [
     "select/count",
 ];
 
-#[cfg(feature = "mutation")]
+#[cfg(feature = "testing")]
 thread_local! {
     static OFF: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-#[cfg(feature = "mutation")]
+#[cfg(feature = "testing")]
 fn bit(name: &str) -> u64 {
     let i = SWITCHES
         .iter()
@@ -43,8 +43,8 @@ fn bit(name: &str) -> u64 {
     1 << i
 }
 
-/// Runs `f` with the constraints `names` switched off on this thread (feature `mutation`).
-#[cfg(feature = "mutation")]
+/// Runs `f` with the constraints `names` switched off on this thread (feature `testing`).
+#[cfg(feature = "testing")]
 pub fn with_off<T>(names: &[&str], f: impl FnOnce() -> T) -> T {
     let mask = names.iter().fold(0, |m, n| m | bit(n));
     let before = OFF.with(|off| off.replace(mask));
@@ -56,7 +56,7 @@ pub fn with_off<T>(names: &[&str], f: impl FnOnce() -> T) -> T {
 /// The constraint `expression` named `name`, or zero times it when switched off.
 #[inline(always)]
 pub fn switch(name: &'static str, expression: Expression<Fp>) -> Expression<Fp> {
-    #[cfg(feature = "mutation")]
+    #[cfg(feature = "testing")]
     if OFF.with(|off| off.get()) & bit(name) != 0 {
         return expression * Expression::Constant(Fp::zero());
     }

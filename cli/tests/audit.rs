@@ -25,7 +25,7 @@ fn small_vector_dir() -> tempfile::TempDir {
 #[test]
 fn audits_the_small_profile() {
     // The rows the circuit uses, as `inspect` counts them (docs/CIRCUIT.md states them too).
-    let report = zkmargin_circuits::inspect::describe(zkmargin_circuits::profile::SMALL).unwrap();
+    let report = zkmargin_audit::inspect::describe(zkmargin_circuits::profile::SMALL).unwrap();
     let rows = format!(
         "rows: {} used of {} usable",
         report.rows_used, report.usable_rows

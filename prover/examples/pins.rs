@@ -9,8 +9,8 @@ use halo2_proofs::plonk::{create_proof, keygen_pk};
 use halo2_proofs::transcript::{Blake2bWrite, Challenge255};
 use pasta_curves::vesta;
 use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, ALL};
+use zkmargin_testing::fixtures::fixture;
 use zkmargin_verifier::keys::{build_verifying_key_unchecked, pinned_vk_digest, vk_digest};
 use zkmargin_verifier::params::load_or_generate;
 

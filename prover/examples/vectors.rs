@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use zkmargin_circuits::profile::{Profile, ALL};
 use zkmargin_prover::vectors::write_vector;
+use zkmargin_testing::fixtures::fixture;
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
@@ -17,7 +18,8 @@ fn main() {
         if !names.is_empty() && !names.iter().any(|n| n == profile.name) {
             continue;
         }
-        match write_vector(&dir, profile) {
+        let f = fixture(profile);
+        match write_vector(&dir, &f.snapshot, &f.statement, &f.witness) {
             Ok(path) => println!("wrote {}", path.display()),
             Err(e) => {
                 eprintln!("{}: {e}", profile.name);

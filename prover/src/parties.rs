@@ -399,7 +399,7 @@ mod tests {
         let epoch = Epoch {
             profile: SMALL,
             params: zkmargin_formats::epoch_params::EpochParams::from(
-                &zkmargin_circuits::fixtures::fixture(SMALL).snapshot,
+                &zkmargin_testing::fixtures::fixture(SMALL).snapshot,
             ),
         };
         let mut registry = Registry::default();
@@ -438,7 +438,7 @@ mod tests {
         assert_eq!(e.field, "root");
         // A root or an opening built under another epoch, profile or asset order is refused
         // at publishing and at assembly, naming the field.
-        let snapshot = &zkmargin_circuits::fixtures::fixture(SMALL).snapshot;
+        let snapshot = &zkmargin_testing::fixtures::fixture(SMALL).snapshot;
         type Change = fn(&mut u64, &mut Profile, &mut Vec<String>);
         let changes: [(&str, Change); 3] = [
             ("epoch", |e, _, _| *e += 1),

@@ -18,12 +18,13 @@
 
 use std::path::{Path, PathBuf};
 
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::hash::{fp_from_hex, fp_to_hex, Fp};
+use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{Kind, Position, Side};
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_circuits::units::{AMOUNT_DECIMALS, PRICE_DECIMALS};
+use zkmargin_circuits::witness::AccountWitness;
 use zkmargin_formats::decimal::format_scaled;
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::json::{self, At, Json};
@@ -258,18 +259,23 @@ fn order_json(order: &Position, snapshot: &Snapshot) -> Json {
     Json::object(entries)
 }
 
-/// Proves the sample book of `profile` and writes its vector into `dir`. Returns the vector
+/// Proves `statement` from `witness` under `snapshot` and writes the vector into `dir` (the
+/// committed vectors are the sample book's: `cargo run --example vectors`). Returns the vector
 /// file.
-pub fn write_vector(dir: &Path, profile: Profile) -> Result<PathBuf, String> {
-    let f = fixture(profile);
+pub fn write_vector(
+    dir: &Path,
+    snapshot: &Snapshot,
+    statement: &PublicStatement,
+    witness: &AccountWitness,
+) -> Result<PathBuf, String> {
+    let profile = snapshot.profile;
     let keys = ProverKeys::for_profile(profile).map_err(|e| e.to_string())?;
-    let statement = &f.statement;
-    let proof = proof_bytes(&keys, statement, &f.witness).map_err(|e| e.to_string())?;
+    let proof = proof_bytes(&keys, statement, witness).map_err(|e| e.to_string())?;
     let envelope = Envelope {
         version: VERSION,
         profile: profile.name.to_string(),
-        epoch: f.snapshot.epoch,
-        snapshot_digest: f.snapshot.digest(),
+        epoch: snapshot.epoch,
+        snapshot_digest: snapshot.digest(),
         venue_id: statement.venue_id(),
         account_tag: ff::PrimeField::to_repr(&statement.account_tag),
         level_ppm: statement.level_ppm,
@@ -282,12 +288,12 @@ pub fn write_vector(dir: &Path, profile: Profile) -> Result<PathBuf, String> {
     write_atomic(&dir.join(format!("{name}.proof")), &envelope.encode(), None).map_err(io)?;
     write_atomic(
         &dir.join(format!("{name}.snapshot.json")),
-        write_snapshot(&f.snapshot).as_bytes(),
+        write_snapshot(snapshot).as_bytes(),
         None,
     )
     .map_err(io)?;
     let order =
-        (statement.order != Position::EMPTY).then(|| order_json(&statement.order, &f.snapshot));
+        (statement.order != Position::EMPTY).then(|| order_json(&statement.order, snapshot));
     let vector = Json::object([
         ("format", Json::str(VECTOR_FORMAT)),
         ("profile", Json::str(name)),
@@ -295,12 +301,12 @@ pub fn write_vector(dir: &Path, profile: Profile) -> Result<PathBuf, String> {
         ("proof", Json::str(format!("{name}.proof"))),
         (
             "venue",
-            Json::str(f.snapshot.venues[statement.venue_index].name.clone()),
+            Json::str(snapshot.venues[statement.venue_index].name.clone()),
         ),
         ("tag", Json::str(fp_to_hex(&statement.account_tag))),
         ("level_ppm", Json::uint(statement.level_ppm)),
         ("order", order.unwrap_or(Json::Null)),
-        ("at", Json::uint(f.snapshot.valid_from)),
+        ("at", Json::uint(snapshot.valid_from)),
         (
             "vk_digest",
             Json::str(pinned_vk_digest(profile).unwrap_or("(none pinned)")),

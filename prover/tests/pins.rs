@@ -4,9 +4,9 @@
 //! `zkmargin_verifier::keys::PINNED_VK_DIGESTS` and `verify::PINNED_PROOF_BYTES` (and say so
 //! to the auditors: every venue's key changes).
 
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
 use zkmargin_prover::{proof_bytes, ProverKeys};
+use zkmargin_testing::fixtures::fixture;
 use zkmargin_verifier::keys::{
     build_verifying_key_unchecked, pinned_vk_digest, verifying_key, vk_digest, VerifyingKeyError,
 };

@@ -1,16 +1,16 @@
 //! Real Halo2 proofs of the sample book, verified as a venue would: the honest proof verifies,
 //! and neither a changed public input nor a dishonest witness (the cheap cheats of
-//! `zkmargin_circuits::corpus`) yields a proof that does.
+//! `zkmargin_testing::corpus`) yields a proof that does.
 
 use halo2_proofs::plonk::{create_proof, verify_proof, SingleVerifier};
 use halo2_proofs::transcript::{Blake2bRead, Blake2bWrite, Challenge255};
 use pasta_curves::vesta;
 use rand_core::UnwrapErr;
-use zkmargin_circuits::corpus::{corpus, honest_attempt, Attempt};
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_prover::{proof_bytes, ProverKeys};
+use zkmargin_testing::corpus::{corpus, honest_attempt, Attempt};
+use zkmargin_testing::fixtures::fixture;
 use zkmargin_verifier::Rejection;
 
 #[test]

@@ -137,8 +137,8 @@ pub fn read_signed_snapshot(text: &str, file: &str) -> Result<SignedSnapshot, In
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkmargin_circuits::fixtures;
     use zkmargin_formats::snapshot::write_signed_snapshot;
+    use zkmargin_testing::fixtures;
 
     fn snapshot() -> Snapshot {
         fixtures::fixture(zkmargin_circuits::profile::SMALL).snapshot

@@ -25,6 +25,7 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
+use crate::forgery;
 use crate::hash::Fp;
 use crate::mutation::switch;
 
@@ -231,7 +232,7 @@ impl ArithInstructions for ArithChip {
             layouter,
             name,
             [
-                Input::Fresh(value),
+                Input::Fresh(forgery::witness(name, value)),
                 Input::Unused,
                 Input::Unused,
                 Input::Unused,

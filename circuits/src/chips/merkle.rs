@@ -16,12 +16,13 @@
 //! index"). The hash of `(left, right)` is the next level's node.
 
 use halo2_proofs::{
-    circuit::{AssignedCell, Layouter, Value},
+    circuit::{AssignedCell, Layouter},
     plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector},
     poly::Rotation,
 };
 
 use super::poseidon::HashInstructions;
+use crate::forgery;
 use crate::hash::Fp;
 use crate::mutation::switch;
 
@@ -35,23 +36,10 @@ pub struct MerkleConfig {
     q_merkle: Selector,
 }
 
-/// Witness tampering of one swap, for the dishonest-prover corpus (`corpus`). It changes the
-/// values a dishonest prover writes into the `left` and `right` cells, never the constraints.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SwapForge {
-    /// The honest order.
-    #[default]
-    Honest,
-    /// The order the bit does not say (`left`'s constraint objects).
-    FlipOrder,
-    /// The honest `left`, and this value as `right` (`right`'s constraint objects).
-    Right(Fp),
-}
-
 /// What the Merkle chip can do.
 pub trait MerkleInstructions {
     /// Orders `(node, sibling)` by `bit`: `(node, sibling)` when 0, `(sibling, node)` when 1.
-    /// `name` labels the region; `forge` is `SwapForge::Honest` except in the corpus.
+    /// `name` labels the region.
     fn swap(
         &self,
         layouter: &mut impl Layouter<Fp>,
@@ -59,7 +47,6 @@ pub trait MerkleInstructions {
         node: &AssignedCell<Fp, Fp>,
         sibling: &AssignedCell<Fp, Fp>,
         bit: &AssignedCell<Fp, Fp>,
-        forge: SwapForge,
     ) -> Result<OrderedPair, Error>;
 }
 
@@ -124,7 +111,6 @@ impl MerkleInstructions for MerkleChip {
         node: &AssignedCell<Fp, Fp>,
         sibling: &AssignedCell<Fp, Fp>,
         bit: &AssignedCell<Fp, Fp>,
-        forge: SwapForge,
     ) -> Result<OrderedPair, Error> {
         let [a, b, c, d] = self.config.advice;
         layouter.assign_region(
@@ -134,20 +120,16 @@ impl MerkleInstructions for MerkleChip {
                 let node = node.copy_advice(|| "node", &mut region, a, 0)?;
                 let sibling = sibling.copy_advice(|| "sibling", &mut region, b, 0)?;
                 let bit = bit.copy_advice(|| "bit", &mut region, c, 0)?;
-                let swap = bit
-                    .value()
-                    .map(|b| (*b == Fp::one()) ^ (forge == SwapForge::FlipOrder));
+                let swap = bit.value().map(|b| *b == Fp::one());
                 let n = node.value().copied();
                 let s = sibling.value().copied();
                 let left = swap
                     .zip(n.zip(s))
                     .map(|(swap, (n, s))| if swap { s } else { n });
-                let right = match forge {
-                    SwapForge::Right(value) => Value::known(value),
-                    _ => swap
-                        .zip(n.zip(s))
-                        .map(|(swap, (n, s))| if swap { n } else { s }),
-                };
+                let right = swap
+                    .zip(n.zip(s))
+                    .map(|(swap, (n, s))| if swap { n } else { s });
+                let (left, right) = forgery::swap(name, (left, right));
                 let left = region.assign_advice(|| "left", d, 0, || left)?;
                 let right = region.assign_advice(|| "right", a, 1, || right)?;
                 Ok((left, right))
@@ -157,9 +139,7 @@ impl MerkleInstructions for MerkleChip {
 }
 
 /// The root reached from `leaf` through `siblings` (bottom up), ordering each level by the
-/// matching cell of `bits`. `name` prefixes the regions' names; `forge(level)` is
-/// `SwapForge::Honest` except in the dishonest-prover corpus.
-#[allow(clippy::too_many_arguments)]
+/// matching cell of `bits`. `name` prefixes the regions' names.
 pub fn merkle_root(
     merkle: &impl MerkleInstructions,
     hasher: &impl HashInstructions,
@@ -168,7 +148,6 @@ pub fn merkle_root(
     leaf: &AssignedCell<Fp, Fp>,
     siblings: &[AssignedCell<Fp, Fp>],
     bits: &[AssignedCell<Fp, Fp>],
-    forge: impl Fn(usize) -> SwapForge,
 ) -> Result<AssignedCell<Fp, Fp>, Error> {
     assert_eq!(siblings.len(), bits.len(), "one index bit per level");
     let mut node = leaf.clone();
@@ -179,7 +158,6 @@ pub fn merkle_root(
             &node,
             sibling,
             bit,
-            forge(level),
         )?;
         node = hasher.hash(
             layouter,
@@ -263,16 +241,7 @@ mod tests {
             let chip = MerkleChip::construct(merkle.clone());
             let hasher = PoseidonChip::construct(poseidon);
             let root = match self.bad_left {
-                None => merkle_root(
-                    &chip,
-                    &hasher,
-                    &mut layouter,
-                    "open",
-                    &leaf,
-                    &path,
-                    &bits,
-                    |_| SwapForge::Honest,
-                )?,
+                None => merkle_root(&chip, &hasher, &mut layouter, "open", &leaf, &path, &bits)?,
                 Some(bad) => {
                     let [a, b, c, d] = merkle.advice;
                     let (left, right) = layouter.assign_region(
@@ -295,14 +264,7 @@ mod tests {
                     )?;
                     let mut node = hasher.hash(&mut layouter, "level 1", &[left, right])?;
                     for h in 1..path.len() {
-                        let (l, r) = chip.swap(
-                            &mut layouter,
-                            "swap",
-                            &node,
-                            &path[h],
-                            &bits[h],
-                            SwapForge::Honest,
-                        )?;
+                        let (l, r) = chip.swap(&mut layouter, "swap", &node, &path[h], &bits[h])?;
                         node = hasher.hash(&mut layouter, "level", &[l, r])?;
                     }
                     node

@@ -28,6 +28,7 @@ use halo2_proofs::{
     plonk::{Advice, Column, ConstraintSystem, Error, Instance, TableColumn},
 };
 
+use crate::forgery;
 use crate::hash::Fp;
 
 /// Bits per looked-up word.
@@ -191,7 +192,12 @@ impl RangeInstructions for RangeCheckChip {
         value: Value<Fp>,
         bits: usize,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        self.check(layouter, name, Source::Witness(value), bits)
+        self.check(
+            layouter,
+            name,
+            Source::Witness(forgery::witness(name, value)),
+            bits,
+        )
     }
 
     fn public_range_checked(

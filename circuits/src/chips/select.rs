@@ -26,6 +26,7 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
+use crate::forgery;
 use crate::hash::Fp;
 use crate::mutation::switch;
 
@@ -36,32 +37,15 @@ pub struct SelectConfig {
     q_select: Selector,
 }
 
-/// Witness tampering of one selection, for the dishonest-prover corpus (`corpus`). It changes
-/// the values a dishonest prover writes (the choices, the last accumulator), never the
-/// constraints.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SelectForge {
-    /// The honest one-hot choice.
-    #[default]
-    Honest,
-    /// These weights on two records (every other weight zero) instead of a one-hot choice; the
-    /// accumulators and counts follow them, except that the last count is claimed to be 1.
-    Weights([(usize, Fp); 2]),
-    /// The honest choice, but this value claimed as the selected record (`acc_n`).
-    Claim(Fp),
-}
-
 /// What the select chip can do.
 pub trait SelectInstructions {
     /// Returns a cell equal to `records[choice]`, proving only that it is one of them.
-    /// `forge` is `SelectForge::Honest` except in the corpus.
     fn select(
         &self,
         layouter: &mut impl Layouter<Fp>,
         name: &str,
         records: &[AssignedCell<Fp, Fp>],
         choice: Value<usize>,
-        forge: SelectForge,
     ) -> Result<AssignedCell<Fp, Fp>, Error>;
 }
 
@@ -118,7 +102,6 @@ impl SelectInstructions for SelectChip {
         name: &str,
         records: &[AssignedCell<Fp, Fp>],
         choice: Value<usize>,
-        forge: SelectForge,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
         let [e_col, record_col, acc_col, cnt_col] = self.config.advice;
         let last = records.len();
@@ -131,25 +114,18 @@ impl SelectInstructions for SelectChip {
                     region.assign_advice_from_constant(|| "cnt_0", cnt_col, 0, Fp::zero())?;
                 for (row, record) in records.iter().enumerate() {
                     self.config.q_select.enable(&mut region, row)?;
-                    let e = match forge {
-                        SelectForge::Weights(weights) => Value::known(
-                            weights
-                                .iter()
-                                .filter(|(at, _)| *at == row)
-                                .fold(Fp::zero(), |sum, (_, w)| sum + w),
-                        ),
-                        _ => choice.map(|c| if c == row { Fp::one() } else { Fp::zero() }),
-                    };
+                    let e = choice.map(|c| if c == row { Fp::one() } else { Fp::zero() });
+                    let e = forgery::choice(name, row, e);
                     region.assign_advice(|| "e", e_col, row, || e)?;
                     let record = record.copy_advice(|| "record", &mut region, record_col, row)?;
-                    let acc_next = match forge {
-                        SelectForge::Claim(value) if row + 1 == last => Value::known(value),
-                        _ => acc.value().copied() + e * record.value().copied(),
-                    };
-                    let cnt_next = match forge {
-                        SelectForge::Weights(_) if row + 1 == last => Value::known(Fp::one()),
-                        _ => cnt.value().copied() + e,
-                    };
+                    let mut next = (
+                        acc.value().copied() + e * record.value().copied(),
+                        cnt.value().copied() + e,
+                    );
+                    if row + 1 == last {
+                        next = forgery::selected(name, next);
+                    }
+                    let (acc_next, cnt_next) = next;
                     acc = region.assign_advice(|| "acc", acc_col, row + 1, || acc_next)?;
                     cnt = region.assign_advice(|| "cnt", cnt_col, row + 1, || cnt_next)?;
                 }
@@ -242,13 +218,7 @@ mod tests {
             }
             // And the chip itself, honestly.
             let chip = SelectChip::construct(config.clone());
-            chip.select(
-                &mut layouter,
-                "honest",
-                &records,
-                Value::known(2),
-                SelectForge::Honest,
-            )?;
+            chip.select(&mut layouter, "honest", &records, Value::known(2))?;
             Ok(())
         }
     }

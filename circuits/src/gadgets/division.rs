@@ -16,6 +16,7 @@ use halo2_proofs::{circuit::Layouter, plonk::Error};
 
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
+use crate::forgery;
 use crate::hash::Fp;
 use crate::wide::fp_div_rem;
 use ff::PrimeField;
@@ -62,8 +63,7 @@ impl Division {
         }
     }
 
-    /// Constrains and returns the rounded quotient of `numerator`. `tamper` (zero when honest)
-    /// is added to the witnessed quotient, for the dishonest-prover tests.
+    /// Constrains and returns the rounded quotient of `numerator`.
     pub fn assign(
         &self,
         arith: &impl ArithInstructions,
@@ -71,22 +71,11 @@ impl Division {
         layouter: &mut impl Layouter<Fp>,
         name: &str,
         numerator: &Cell,
-        tamper: i64,
     ) -> Result<Cell, Error> {
         let d = Fp::from_u128(self.divisor);
-        let qr = numerator.value().map(|n| {
-            let (q, r) = self.quotient_remainder(*n);
-            let delta = if tamper >= 0 {
-                Fp::from(tamper as u64)
-            } else {
-                -Fp::from(tamper.unsigned_abs())
-            };
-            // Keep the row satisfied so that only the range checks can object.
-            match self.rounding {
-                Rounding::Floor => (q + delta, r - delta * d),
-                Rounding::Ceil => (q + delta, r + delta * d),
-            }
-        });
+        let qr = numerator
+            .value()
+            .map(|n| forgery::division(name, self, self.quotient_remainder(*n)));
         let q = range.witness_range_checked(
             layouter,
             &format!("{name}: quotient"),

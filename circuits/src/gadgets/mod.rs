@@ -1,17 +1,48 @@
 //! Gadgets: thin users of the chips' instruction traits that state one piece of the margin
 //! rules each.
 
+pub mod account;
+pub mod collateral;
 pub mod division;
+pub mod leaf;
+pub mod positions;
+pub mod publics;
 pub mod record;
 pub mod slot;
+pub mod solvency;
 
-use crate::chips::arith::ArithInstructions;
-use crate::chips::range::RangeInstructions;
-use crate::chips::select::SelectInstructions;
+use halo2_proofs::plonk::{Column, Instance};
+
+use crate::chips::arith::{ArithChip, ArithInstructions};
+use crate::chips::merkle::MerkleChip;
+use crate::chips::poseidon::PoseidonChip;
+use crate::chips::range::{RangeCheckChip, RangeInstructions};
+use crate::chips::select::{SelectChip, SelectInstructions};
 
 /// The instructions the margin gadgets use, borrowed together.
 pub struct Tools<'a, A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> {
     pub arith: &'a A,
     pub range: &'a R,
     pub select: &'a S,
+}
+
+/// The margin circuit's chips and its instance column (`MarginConfig::chips`).
+pub struct Chips {
+    pub arith: ArithChip,
+    pub range: RangeCheckChip,
+    pub select: SelectChip,
+    pub hasher: PoseidonChip,
+    pub merkle: MerkleChip,
+    pub instance: Column<Instance>,
+}
+
+impl Chips {
+    /// The instructions the slot gadget uses.
+    pub fn tools(&self) -> Tools<'_, ArithChip, RangeCheckChip, SelectChip> {
+        Tools {
+            arith: &self.arith,
+            range: &self.range,
+            select: &self.select,
+        }
+    }
 }

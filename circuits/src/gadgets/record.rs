@@ -80,27 +80,31 @@ pub struct Unpacked {
     pub index: Cell,
 }
 
+/// The public cells a record packs (its index is a constant of the layout).
+pub struct RecordCells<'a> {
+    pub price: &'a Cell,
+    pub perp_mmr: &'a Cell,
+    pub option_factor: &'a Cell,
+    pub lower: &'a Cell,
+    pub upper: &'a Cell,
+}
+
 /// Packs record cells: `price + 2^48 mmr + 2^68 factor + 2^89 lower + 2^130 upper + 2^170 index`
 /// with `index` a constant of the layout.
-#[allow(clippy::too_many_arguments)]
 pub fn pack(
     arith: &impl ArithInstructions,
     layouter: &mut impl Layouter<Fp>,
     name: &str,
-    price: &Cell,
-    perp_mmr: &Cell,
-    option_factor: &Cell,
-    lower: &Cell,
-    upper: &Cell,
+    cells: &RecordCells<'_>,
     index: u64,
 ) -> Result<Cell, Error> {
     let low = arith.linear(
         layouter,
         &format!("{name}: price, mmr, option factor"),
         &[
-            (Fp::one(), price),
-            (pow2(PERP_MMR.0), perp_mmr),
-            (pow2(OPTION_FACTOR.0), option_factor),
+            (Fp::one(), cells.price),
+            (pow2(PERP_MMR.0), cells.perp_mmr),
+            (pow2(OPTION_FACTOR.0), cells.option_factor),
         ],
         Fp::zero(),
     )?;
@@ -109,8 +113,8 @@ pub fn pack(
         &format!("{name}: bounds and index"),
         &[
             (Fp::one(), &low),
-            (pow2(LOWER.0), lower),
-            (pow2(UPPER.0), upper),
+            (pow2(LOWER.0), cells.lower),
+            (pow2(UPPER.0), cells.upper),
         ],
         pow2(INDEX.0) * Fp::from(index),
     )

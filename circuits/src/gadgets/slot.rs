@@ -30,13 +30,14 @@ use halo2_proofs::{
 };
 
 use super::division::{Division, Rounding};
-use super::record::{self, RecordFields};
+use super::record::{self, RecordFields, Unpacked};
 use super::Tools;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
-use crate::chips::select::{SelectForge, SelectInstructions};
+use crate::chips::select::SelectInstructions;
+use crate::forgery;
 use crate::hash::Fp;
-use crate::margin::{self, Kind, Position, PositionTerms, RiskParams, Side};
+use crate::margin::{self, Kind, Position, PositionTerms, RiskParams};
 use crate::profile::Profile;
 use crate::units::{AMOUNT_BITS, PNL_DIVISOR, PPM, PRICE_BITS, TIME_BITS, VALUE_DIVISOR};
 
@@ -88,25 +89,6 @@ pub struct SlotWitness {
     pub bucket: usize,
     pub direction: bool,
     pub terms: PositionTerms,
-}
-
-/// Witness tampering for the dishonest-prover tests (all zero / none when honest).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SlotTamper {
-    /// Choose this record instead (its fields are read honestly from the parameters).
-    pub choice: Option<usize>,
-    /// Claim the other price direction.
-    pub flip_direction: bool,
-    /// Added to the margin, credit and debit quotients.
-    pub mm: i64,
-    pub credit: i64,
-    pub debit: i64,
-    /// Weights or a claimed record in the select chip.
-    pub select: SelectForge,
-    /// Unpack the selected record into these limbs.
-    pub record: Option<RecordFields>,
-    /// Claim this expiry bucket.
-    pub bucket: Option<usize>,
 }
 
 /// The terms of a slot.
@@ -172,8 +154,8 @@ fn bits_for(n: usize) -> usize {
     n.trailing_zeros() as usize
 }
 
-/// Values the slot; see the module doc for every constraint.
-#[allow(clippy::too_many_arguments)]
+/// Values the slot; see the module doc for every constraint. The steps run in the table's
+/// order, each laying out its rows in turn.
 pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions>(
     tools: &Tools<'_, A, R, S>,
     layouter: &mut impl Layouter<Fp>,
@@ -182,272 +164,23 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
     ctx: &SlotContext<'_>,
     witness: Value<SlotWitness>,
     params: Value<&RiskParams>,
-    tamper: SlotTamper,
 ) -> Result<SlotTerms, Error> {
-    let (arith, range) = (tools.arith, tools.range);
-    let profile = ctx.profile;
-    let one = Fp::one();
-    let fp = |v: u64| Fp::from(v);
-    let n = |s: &str| format!("{name}: {s}");
-    let witness = witness.zip(params).map(|(mut w, params)| {
-        if let Some(choice) = tamper.choice {
-            // Read the chosen record honestly, so that only the index check can object.
-            let per_venue = profile.records_per_venue();
-            let (venue, local) = match ctx.venue {
-                VenueRef::Leaf(v) => (v, choice),
-                VenueRef::Order(_) => (choice / per_venue, choice % per_venue),
-            };
-            w.choice = choice;
-            w.record = record_fields(
-                params,
-                profile,
-                venue,
-                local / profile.buckets,
-                local % profile.buckets,
-            );
-        }
-        if let Some(record) = tamper.record {
-            w.record = record;
-        }
-        if let Some(bucket) = tamper.bucket {
-            w.bucket = bucket;
-        }
-        w
-    });
-
-    // Field bounds.
-    range.range_check(
-        layouter,
-        &n("underlying < A"),
-        &slot.underlying,
-        bits_for(profile.assets),
-    )?;
-    let listed_headroom = arith.linear(
-        layouter,
-        &n("last asset - underlying"),
-        &[(one, ctx.last_asset), (-one, &slot.underlying)],
-        Fp::zero(),
-    )?;
-    range.range_check(
-        layouter,
-        &n("underlying < asset count"),
-        &listed_headroom,
-        bits_for(profile.assets),
-    )?;
-    range.range_check(layouter, &n("size < 2^64"), &slot.size, AMOUNT_BITS)?;
-    range.range_check(layouter, &n("price < 2^48"), &slot.price, PRICE_BITS)?;
-    range.range_check(layouter, &n("expiry < 2^40"), &slot.expiry, TIME_BITS)?;
-    arith.assert_bool(layouter, &n("side is boolean"), &slot.side)?;
-
-    // Kind flags.
-    let kind = witness
-        .as_ref()
-        .map(|w| w.position.map_or(Kind::Empty, |p| p.kind));
-    let flag = |layouter: &mut _, label: &str, k: Kind| -> Result<Cell, Error> {
-        let cell = arith.witness(layouter, &n(label), kind.map(|x| fp((x == k) as u64)))?;
-        arith.assert_bool(layouter, &n(&format!("{label} is boolean")), &cell)?;
-        Ok(cell)
+    let witness = witness
+        .zip(params)
+        .map(|(w, params)| forgery::slot(name, ctx, params, w));
+    let valuer = Valuer {
+        tools,
+        name,
+        slot,
+        ctx,
+        witness: &witness,
     };
-    let perp = flag(layouter, "is perp", Kind::Perp)?;
-    let call = flag(layouter, "is call", Kind::Call)?;
-    let put = flag(layouter, "is put", Kind::Put)?;
-    let non_empty = arith.linear(
-        layouter,
-        &n("is non-empty"),
-        &[(one, &perp), (one, &call), (one, &put)],
-        Fp::zero(),
-    )?;
-    arith.assert_bool(layouter, &n("one kind at most"), &non_empty)?;
-    arith.assert_linear_zero(
-        layouter,
-        &n("kind = perp + 2 call + 3 put"),
-        &[
-            (one, &perp),
-            (fp(2), &call),
-            (fp(3), &put),
-            (-one, &slot.kind),
-        ],
-        Fp::zero(),
-    )?;
-
-    // An empty slot is all zero; only options have an expiry.
-    for (label, cell) in [
-        ("underlying", &slot.underlying),
-        ("side", &slot.side),
-        ("size", &slot.size),
-        ("price", &slot.price),
-    ] {
-        arith.assert_zero_unless(
-            layouter,
-            &n(&format!("empty slot has no {label}")),
-            &non_empty,
-            cell,
-        )?;
-    }
-    let is_option = arith.linear(
-        layouter,
-        &n("is option"),
-        &[(one, &call), (one, &put)],
-        Fp::zero(),
-    )?;
-    arith.assert_zero_unless(
-        layouter,
-        &n("only options expire"),
-        &is_option,
-        &slot.expiry,
-    )?;
-    let short_option = arith.mul(layouter, &n("is short option"), &slot.side, &is_option)?;
-
-    // The parameter record, tied to the underlying and the bucket.
-    let selected = tools.select.select(
-        layouter,
-        &n("parameter record"),
-        ctx.records,
-        witness.as_ref().map(|w| w.choice),
-        tamper.select,
-    )?;
-    let record = record::unpack(
-        arith,
-        range,
-        layouter,
-        &n("record"),
-        &selected,
-        witness.as_ref().map(|w| w.record),
-    )?;
-    let bucket = range.witness_range_checked(
-        layouter,
-        &n("bucket < B"),
-        witness.as_ref().map(|w| fp(w.bucket as u64)),
-        bits_for(profile.buckets).max(1),
-    )?;
-    let per_venue = fp(profile.records_per_venue() as u64);
-    let buckets = fp(profile.buckets as u64);
-    match ctx.venue {
-        VenueRef::Leaf(v) => arith.assert_linear_zero(
-            layouter,
-            &n("record index = venue A B + underlying B + bucket"),
-            &[
-                (one, &record.index),
-                (-buckets, &slot.underlying),
-                (-one, &bucket),
-            ],
-            -(per_venue * fp(v as u64)),
-        )?,
-        VenueRef::Order(venue) => arith.assert_linear_zero(
-            layouter,
-            &n("record index = venue A B + underlying B + bucket"),
-            &[
-                (one, &record.index),
-                (-buckets, &slot.underlying),
-                (-one, &bucket),
-                (-per_venue, venue),
-            ],
-            Fp::zero(),
-        )?,
-    }
-
-    // The expiry bucket: lower <= tte <= upper, tte = 0 for anything but an option.
-    let raw_tte = arith.linear(
-        layouter,
-        &n("expiry - valid_from"),
-        &[(one, &slot.expiry), (-one, ctx.valid_from)],
-        Fp::zero(),
-    )?;
-    let tte = arith.mul(layouter, &n("time to expiry"), &is_option, &raw_tte)?;
-    let above_lower = arith.linear(
-        layouter,
-        &n("tte - lower"),
-        &[(one, &tte), (-one, &record.lower)],
-        Fp::zero(),
-    )?;
-    range.range_check(layouter, &n("tte >= lower"), &above_lower, TIME_BITS + 1)?;
-    let below_upper = arith.linear(
-        layouter,
-        &n("upper - tte"),
-        &[(one, &record.upper), (-one, &tte)],
-        Fp::zero(),
-    )?;
-    range.range_check(layouter, &n("tte <= upper"), &below_upper, TIME_BITS + 1)?;
-
-    // Direction and distance between the price and the entry or strike.
-    let direction_value = witness
-        .as_ref()
-        .map(|w| w.direction ^ tamper.flip_direction);
-    let direction = arith.witness(
-        layouter,
-        &n("price >= entry"),
-        direction_value.map(|d| fp(d as u64)),
-    )?;
-    arith.assert_bool(layouter, &n("direction is boolean"), &direction)?;
-    let sign = arith.linear(layouter, &n("2 dir - 1"), &[(fp(2), &direction)], -one)?;
-    let distance_value = record
-        .price
-        .value()
-        .zip(slot.price.value())
-        .zip(direction_value)
-        .map(|((p, e), d)| if d { *p - *e } else { *e - *p });
-    let distance = range.witness_range_checked(
-        layouter,
-        &n("|P - price| < 2^48"),
-        distance_value,
-        PRICE_BITS,
-    )?;
-    arith.assert_mul_add(
-        layouter,
-        &n("P = price + (2 dir - 1) |d|"),
-        &sign,
-        &distance,
-        &slot.price,
-        &record.price,
-    )?;
-
-    // Intrinsic value: |d| for a call above its strike or a put below it.
-    let call_minus_put = arith.linear(
-        layouter,
-        &n("call - put"),
-        &[(one, &call), (-one, &put)],
-        Fp::zero(),
-    )?;
-    let in_the_money = arith.mul_add(
-        layouter,
-        &n("in the money"),
-        &direction,
-        &call_minus_put,
-        &put,
-    )?;
-    let intrinsic = arith.mul(layouter, &n("intrinsic"), &distance, &in_the_money)?;
-
-    // Maintenance margin.
-    let price_mmr = arith.mul(layouter, &n("P mmr"), &record.price, &record.perp_mmr)?;
-    let perp_factor = arith.mul(layouter, &n("perp P mmr"), &perp, &price_mmr)?;
-    let option_price = arith.mul(
-        layouter,
-        &n("(rate + tau) P"),
-        &record.option_factor,
-        &record.price,
-    )?;
-    let option_inner = arith.linear(
-        layouter,
-        &n("(rate + tau) P + 1e6 intrinsic"),
-        &[(one, &option_price), (fp(PPM), &intrinsic)],
-        Fp::zero(),
-    )?;
-    let factor = arith.mul_add(
-        layouter,
-        &n("margin factor"),
-        &short_option,
-        &option_inner,
-        &perp_factor,
-    )?;
-    let margin_numerator = arith.mul(layouter, &n("size factor"), &slot.size, &factor)?;
-    let mm = Division::new(VALUE_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
-        arith,
-        range,
-        layouter,
-        &n("mm"),
-        &margin_numerator,
-        tamper.mm,
-    )?;
+    valuer.field_bounds(layouter)?;
+    let kinds = valuer.kinds(layouter)?;
+    let record = valuer.record(layouter)?;
+    valuer.bucket_bounds(layouter, &kinds, &record)?;
+    let direction = valuer.direction(layouter, &record)?;
+    let mm = valuer.margin(layouter, &kinds, &record, &direction)?;
     if !ctx.with_pnl {
         return Ok(SlotTerms {
             mm,
@@ -455,44 +188,388 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
             upnl_debit: None,
         });
     }
-
-    // Unrealised profit and loss of a perpetual.
-    let size_distance = arith.mul(layouter, &n("size |d|"), &slot.size, &distance)?;
-    let pnl = arith.mul(layouter, &n("|pnl|"), &perp, &size_distance)?;
-    let gain = arith.xor(layouter, &n("gain = dir xor short"), &direction, &slot.side)?;
-    let profit = arith.mul(layouter, &n("profit"), &gain, &pnl)?;
-    let credit_numerator = arith.mul(
-        layouter,
-        &n("profit (1e6 - h)"),
-        &profit,
-        ctx.one_minus_upnl_haircut,
-    )?;
-    let upnl_credit = Division::new(VALUE_DIVISOR, Rounding::Floor, QUOTIENT_BITS).assign(
-        arith,
-        range,
-        layouter,
-        &n("upnl credit"),
-        &credit_numerator,
-        tamper.credit,
-    )?;
-    let loss = arith.linear(
-        layouter,
-        &n("loss"),
-        &[(one, &pnl), (-one, &profit)],
-        Fp::zero(),
-    )?;
-    let upnl_debit = Division::new(PNL_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
-        arith,
-        range,
-        layouter,
-        &n("upnl debit"),
-        &loss,
-        tamper.debit,
-    )?;
-    let _ = Side::Long;
+    let (upnl_credit, upnl_debit) = valuer.pnl(layouter, &kinds, &direction)?;
     Ok(SlotTerms {
         mm,
         upnl_credit: Some(upnl_credit),
         upnl_debit: Some(upnl_debit),
     })
+}
+
+/// One slot being valued: the chips, the slot's cells and context, the prover's witness.
+struct Valuer<'a, A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> {
+    tools: &'a Tools<'a, A, R, S>,
+    name: &'a str,
+    slot: &'a SlotCells,
+    ctx: &'a SlotContext<'a>,
+    witness: &'a Value<SlotWitness>,
+}
+
+/// The kind flags of a slot and what follows from them.
+struct Kinds {
+    perp: Cell,
+    call: Cell,
+    put: Cell,
+    is_option: Cell,
+    short_option: Cell,
+}
+
+/// The price direction `price >= entry` and the distance `|P - price|`.
+struct Direction {
+    direction: Cell,
+    distance: Cell,
+}
+
+const ONE: Fp = Fp::one();
+
+fn fp(v: u64) -> Fp {
+    Fp::from(v)
+}
+
+impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'_, A, R, S> {
+    /// A region name under the slot's.
+    fn n(&self, step: &str) -> String {
+        format!("{}: {step}", self.name)
+    }
+
+    /// Field bounds: `underlying < A` and listed, `size < 2^64`, `price < 2^48`,
+    /// `expiry < 2^40`, `side` boolean.
+    fn field_bounds(&self, layouter: &mut impl Layouter<Fp>) -> Result<(), Error> {
+        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let asset_bits = bits_for(self.ctx.profile.assets);
+        range.range_check(
+            layouter,
+            &self.n("underlying < A"),
+            &slot.underlying,
+            asset_bits,
+        )?;
+        let listed_headroom = arith.linear(
+            layouter,
+            &self.n("last asset - underlying"),
+            &[(ONE, self.ctx.last_asset), (-ONE, &slot.underlying)],
+            Fp::zero(),
+        )?;
+        range.range_check(
+            layouter,
+            &self.n("underlying < asset count"),
+            &listed_headroom,
+            asset_bits,
+        )?;
+        range.range_check(layouter, &self.n("size < 2^64"), &slot.size, AMOUNT_BITS)?;
+        range.range_check(layouter, &self.n("price < 2^48"), &slot.price, PRICE_BITS)?;
+        range.range_check(layouter, &self.n("expiry < 2^40"), &slot.expiry, TIME_BITS)?;
+        arith.assert_bool(layouter, &self.n("side is boolean"), &slot.side)
+    }
+
+    /// Kind flags, and an empty slot is all zero; only options have an expiry.
+    fn kinds(&self, layouter: &mut impl Layouter<Fp>) -> Result<Kinds, Error> {
+        let (arith, slot) = (self.tools.arith, self.slot);
+        let kind = self
+            .witness
+            .as_ref()
+            .map(|w| w.position.map_or(Kind::Empty, |p| p.kind));
+        let flag = |layouter: &mut _, label: &str, k: Kind| -> Result<Cell, Error> {
+            let cell =
+                arith.witness(layouter, &self.n(label), kind.map(|x| fp((x == k) as u64)))?;
+            arith.assert_bool(layouter, &self.n(&format!("{label} is boolean")), &cell)?;
+            Ok(cell)
+        };
+        let perp = flag(layouter, "is perp", Kind::Perp)?;
+        let call = flag(layouter, "is call", Kind::Call)?;
+        let put = flag(layouter, "is put", Kind::Put)?;
+        let non_empty = arith.linear(
+            layouter,
+            &self.n("is non-empty"),
+            &[(ONE, &perp), (ONE, &call), (ONE, &put)],
+            Fp::zero(),
+        )?;
+        arith.assert_bool(layouter, &self.n("one kind at most"), &non_empty)?;
+        arith.assert_linear_zero(
+            layouter,
+            &self.n("kind = perp + 2 call + 3 put"),
+            &[
+                (ONE, &perp),
+                (fp(2), &call),
+                (fp(3), &put),
+                (-ONE, &slot.kind),
+            ],
+            Fp::zero(),
+        )?;
+        for (label, cell) in [
+            ("underlying", &slot.underlying),
+            ("side", &slot.side),
+            ("size", &slot.size),
+            ("price", &slot.price),
+        ] {
+            arith.assert_zero_unless(
+                layouter,
+                &self.n(&format!("empty slot has no {label}")),
+                &non_empty,
+                cell,
+            )?;
+        }
+        let is_option = arith.linear(
+            layouter,
+            &self.n("is option"),
+            &[(ONE, &call), (ONE, &put)],
+            Fp::zero(),
+        )?;
+        arith.assert_zero_unless(
+            layouter,
+            &self.n("only options expire"),
+            &is_option,
+            &slot.expiry,
+        )?;
+        let short_option =
+            arith.mul(layouter, &self.n("is short option"), &slot.side, &is_option)?;
+        Ok(Kinds {
+            perp,
+            call,
+            put,
+            is_option,
+            short_option,
+        })
+    }
+
+    /// The parameter record, selected, unpacked, and tied to the underlying and the bucket.
+    fn record(&self, layouter: &mut impl Layouter<Fp>) -> Result<Unpacked, Error> {
+        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let profile = self.ctx.profile;
+        let witness = self.witness.as_ref();
+        let selected = self.tools.select.select(
+            layouter,
+            &self.n("parameter record"),
+            self.ctx.records,
+            witness.map(|w| w.choice),
+        )?;
+        let record = record::unpack(
+            arith,
+            range,
+            layouter,
+            &self.n("record"),
+            &selected,
+            witness.map(|w| w.record),
+        )?;
+        let bucket = range.witness_range_checked(
+            layouter,
+            &self.n("bucket < B"),
+            witness.map(|w| fp(w.bucket as u64)),
+            bits_for(profile.buckets).max(1),
+        )?;
+        let per_venue = fp(profile.records_per_venue() as u64);
+        let buckets = fp(profile.buckets as u64);
+        let name = self.n("record index = venue A B + underlying B + bucket");
+        let terms = [
+            (ONE, &record.index),
+            (-buckets, &slot.underlying),
+            (-ONE, &bucket),
+        ];
+        match self.ctx.venue {
+            VenueRef::Leaf(v) => {
+                arith.assert_linear_zero(layouter, &name, &terms, -(per_venue * fp(v as u64)))?
+            }
+            VenueRef::Order(venue) => {
+                let [index, underlying, bucket] = terms;
+                arith.assert_linear_zero(
+                    layouter,
+                    &name,
+                    &[index, underlying, bucket, (-per_venue, venue)],
+                    Fp::zero(),
+                )?
+            }
+        }
+        Ok(record)
+    }
+
+    /// The expiry bucket: `lower <= tte <= upper`, `tte = 0` for anything but an option.
+    fn bucket_bounds(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        kinds: &Kinds,
+        record: &Unpacked,
+    ) -> Result<(), Error> {
+        let (arith, range) = (self.tools.arith, self.tools.range);
+        let raw_tte = arith.linear(
+            layouter,
+            &self.n("expiry - valid_from"),
+            &[(ONE, &self.slot.expiry), (-ONE, self.ctx.valid_from)],
+            Fp::zero(),
+        )?;
+        let tte = arith.mul(
+            layouter,
+            &self.n("time to expiry"),
+            &kinds.is_option,
+            &raw_tte,
+        )?;
+        let above_lower = arith.linear(
+            layouter,
+            &self.n("tte - lower"),
+            &[(ONE, &tte), (-ONE, &record.lower)],
+            Fp::zero(),
+        )?;
+        range.range_check(
+            layouter,
+            &self.n("tte >= lower"),
+            &above_lower,
+            TIME_BITS + 1,
+        )?;
+        let below_upper = arith.linear(
+            layouter,
+            &self.n("upper - tte"),
+            &[(ONE, &record.upper), (-ONE, &tte)],
+            Fp::zero(),
+        )?;
+        range.range_check(
+            layouter,
+            &self.n("tte <= upper"),
+            &below_upper,
+            TIME_BITS + 1,
+        )
+    }
+
+    /// Direction and distance between the price and the entry or strike:
+    /// `P = price + (2 dir - 1) |d|`.
+    fn direction(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        record: &Unpacked,
+    ) -> Result<Direction, Error> {
+        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let direction_value = self.witness.as_ref().map(|w| w.direction);
+        let direction = arith.witness(
+            layouter,
+            &self.n("price >= entry"),
+            direction_value.map(|d| fp(d as u64)),
+        )?;
+        arith.assert_bool(layouter, &self.n("direction is boolean"), &direction)?;
+        let sign = arith.linear(layouter, &self.n("2 dir - 1"), &[(fp(2), &direction)], -ONE)?;
+        let distance_value = record
+            .price
+            .value()
+            .zip(slot.price.value())
+            .zip(direction_value)
+            .map(|((p, e), d)| if d { *p - *e } else { *e - *p });
+        let distance = range.witness_range_checked(
+            layouter,
+            &self.n("|P - price| < 2^48"),
+            distance_value,
+            PRICE_BITS,
+        )?;
+        arith.assert_mul_add(
+            layouter,
+            &self.n("P = price + (2 dir - 1) |d|"),
+            &sign,
+            &distance,
+            &slot.price,
+            &record.price,
+        )?;
+        Ok(Direction {
+            direction,
+            distance,
+        })
+    }
+
+    /// Intrinsic value (`|d|` for a call above its strike or a put below it), then the
+    /// maintenance margin
+    /// `ceil(size (perp P mmr + short_option ((rate + tau) P + 1e6 intrinsic)) / 1e17)`.
+    fn margin(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        kinds: &Kinds,
+        record: &Unpacked,
+        d: &Direction,
+    ) -> Result<Cell, Error> {
+        let (arith, range) = (self.tools.arith, self.tools.range);
+        let call_minus_put = arith.linear(
+            layouter,
+            &self.n("call - put"),
+            &[(ONE, &kinds.call), (-ONE, &kinds.put)],
+            Fp::zero(),
+        )?;
+        let in_the_money = arith.mul_add(
+            layouter,
+            &self.n("in the money"),
+            &d.direction,
+            &call_minus_put,
+            &kinds.put,
+        )?;
+        let intrinsic = arith.mul(layouter, &self.n("intrinsic"), &d.distance, &in_the_money)?;
+        let price_mmr = arith.mul(layouter, &self.n("P mmr"), &record.price, &record.perp_mmr)?;
+        let perp_factor = arith.mul(layouter, &self.n("perp P mmr"), &kinds.perp, &price_mmr)?;
+        let option_price = arith.mul(
+            layouter,
+            &self.n("(rate + tau) P"),
+            &record.option_factor,
+            &record.price,
+        )?;
+        let option_inner = arith.linear(
+            layouter,
+            &self.n("(rate + tau) P + 1e6 intrinsic"),
+            &[(ONE, &option_price), (fp(PPM), &intrinsic)],
+            Fp::zero(),
+        )?;
+        let factor = arith.mul_add(
+            layouter,
+            &self.n("margin factor"),
+            &kinds.short_option,
+            &option_inner,
+            &perp_factor,
+        )?;
+        let numerator = arith.mul(layouter, &self.n("size factor"), &self.slot.size, &factor)?;
+        Division::new(VALUE_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
+            arith,
+            range,
+            layouter,
+            &self.n("mm"),
+            &numerator,
+        )
+    }
+
+    /// Unrealised profit and loss of a perpetual: `|pnl| = perp size |d|`,
+    /// `gain = dir xor side`; credit `floor(gain |pnl| (1e6 - h) / 1e17)`, debit
+    /// `ceil((1 - gain) |pnl| / 1e11)`.
+    fn pnl(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        kinds: &Kinds,
+        d: &Direction,
+    ) -> Result<(Cell, Cell), Error> {
+        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let size_distance = arith.mul(layouter, &self.n("size |d|"), &slot.size, &d.distance)?;
+        let pnl = arith.mul(layouter, &self.n("|pnl|"), &kinds.perp, &size_distance)?;
+        let gain = arith.xor(
+            layouter,
+            &self.n("gain = dir xor short"),
+            &d.direction,
+            &slot.side,
+        )?;
+        let profit = arith.mul(layouter, &self.n("profit"), &gain, &pnl)?;
+        let credit_numerator = arith.mul(
+            layouter,
+            &self.n("profit (1e6 - h)"),
+            &profit,
+            self.ctx.one_minus_upnl_haircut,
+        )?;
+        let credit = Division::new(VALUE_DIVISOR, Rounding::Floor, QUOTIENT_BITS).assign(
+            arith,
+            range,
+            layouter,
+            &self.n("upnl credit"),
+            &credit_numerator,
+        )?;
+        let loss = arith.linear(
+            layouter,
+            &self.n("loss"),
+            &[(ONE, &pnl), (-ONE, &profit)],
+            Fp::zero(),
+        )?;
+        let debit = Division::new(PNL_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
+            arith,
+            range,
+            layouter,
+            &self.n("upnl debit"),
+            &loss,
+        )?;
+        Ok((credit, debit))
+    }
 }

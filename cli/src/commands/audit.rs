@@ -3,13 +3,13 @@
 //! and `zkmargin audit --vectors DIR`.
 //!
 //! For an auditor who trusts nothing but this source tree and halo2: for each profile, what
-//! the circuit is made of as halo2 itself reports it (`zkmargin_circuits::inspect`): `k`, the
+//! the circuit is made of as halo2 itself reports it (`zkmargin_audit::inspect`): `k`, the
 //! columns by kind, every gate with its named constraints, every lookup and what it bounds, the
 //! equality-enabled columns, the copy constraints by class, the rows used against `2^k` and
 //! where each part of the statement sits; then the proof size halo2's cost model predicts next
-//! to the size of a real proof of the sample book (verified), the parameters' digest next to
-//! the pinned one, and the verifying key's digest next to the pinned one. `docs/CIRCUIT.md`
-//! explains every item under the same name.
+//! to the size of a real proof of a sample account (`zkmargin_audit::sample`, verified), the
+//! parameters' digest next to the pinned one, and the verifying key's digest next to the
+//! pinned one. `docs/CIRCUIT.md` explains every item under the same name.
 //!
 //! Exit codes: 0 when every digest matches its pin (and every vector verifies); 3 when a
 //! verifying key or a parameter file differs from its pin, the sample proof does not verify,
@@ -26,8 +26,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::{json, Value};
-use zkmargin_circuits::fixtures::fixture;
-use zkmargin_circuits::inspect::{describe, render_layout, report_text, CircuitReport};
+use zkmargin_audit::inspect::{describe, render_layout, report_text, CircuitReport};
+use zkmargin_audit::sample::sample;
 use zkmargin_circuits::profile::{Profile, ALL, SMALL};
 use zkmargin_prover::vectors::{read_vector, vector_files, verify_vector, Outcome};
 use zkmargin_prover::{proof_bytes, ProverKeys};
@@ -52,7 +52,7 @@ pub struct AuditArgs {
     /// Print every constraint polynomial in full (the Poseidon rounds are long).
     #[arg(long)]
     pub full: bool,
-    /// Skip the real proof of the sample book (no measured proof size).
+    /// Skip the real proof of the sample account (no measured proof size).
     #[arg(long)]
     pub no_proof: bool,
     /// Draw the circuit layout, every region labelled, into FILE.svg or FILE.png, for
@@ -140,7 +140,7 @@ struct ProfileAudit {
     params_pinned: Option<&'static str>,
     vk_digest: String,
     vk_pinned: Option<&'static str>,
-    /// Length of a real proof of the sample book and whether it verified.
+    /// Length of a real proof of the sample account and whether it verified.
     measured: Option<(usize, bool)>,
 }
 
@@ -178,7 +178,9 @@ impl ProfileAudit {
             out.push_str(&format!("  {group:<34} {first:>6}..{end:<6} {n:>5}\n"));
         }
         let measured = match self.measured {
-            Some((n, true)) => format!("{n} bytes (a real proof of the sample book; it verifies)"),
+            Some((n, true)) => {
+                format!("{n} bytes (a real proof of the sample account; it verifies)")
+            }
             Some((n, false)) => {
                 format!("{n} bytes, and the proof does NOT verify: MISMATCH")
             }
@@ -297,7 +299,7 @@ fn audit_profile(profile: Profile, prove: bool) -> Result<ProfileAudit, CliError
         let verifier = VerifierKeys::from_parts(profile, params, params_source, vk)
             .map_err(|e| keys_error(profile, e))?;
         let keys = ProverKeys::build(verifier.into()).map_err(|e| keys_error(profile, e))?;
-        let f = fixture(profile);
+        let f = sample(profile).map_err(|e| keys_error(profile, e))?;
         let proof =
             proof_bytes(&keys, &f.statement, &f.witness).map_err(|e| keys_error(profile, e))?;
         let valid = keys.verifier.verify_statement(&proof, &f.statement).is_ok();

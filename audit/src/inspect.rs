@@ -29,9 +29,9 @@ use halo2_proofs::plonk::{
 };
 use pasta_curves::vesta;
 
-use crate::circuit::MarginCircuit;
-use crate::hash::Fp;
-use crate::profile::Profile;
+use zkmargin_circuits::circuit::MarginCircuit;
+use zkmargin_circuits::hash::Fp;
+use zkmargin_circuits::profile::Profile;
 
 /// The role of each column, in configuration order (see `circuit::MarginCircuit::configure`).
 /// [`describe`] checks the counts against the constraint system.
@@ -1159,7 +1159,7 @@ pub fn render_layout<DB: plotters::prelude::DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::SMALL;
+    use zkmargin_circuits::profile::SMALL;
 
     #[test]
     fn debug_parser_reads_nested_values() {

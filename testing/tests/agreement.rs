@@ -4,9 +4,9 @@
 use halo2_proofs::dev::MockProver;
 use proptest::prelude::*;
 use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::fixtures::{fixture_with, position, VALID_FROM};
 use zkmargin_circuits::margin::{self, Book, Kind, Order, Position, Side};
 use zkmargin_circuits::profile::SMALL;
+use zkmargin_testing::fixtures::{fixture_with, position, VALID_FROM};
 
 const PRICES: [u64; 3] = [100_000 * 100_000_000, 3_200 * 100_000_000, 100_000_000];
 

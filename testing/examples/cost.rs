@@ -3,8 +3,8 @@
 use halo2_proofs::dev::CircuitCost;
 use pasta_curves::vesta;
 use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::profile::ALL;
+use zkmargin_testing::fixtures::fixture;
 
 fn main() {
     for p in ALL {

@@ -1,18 +1,19 @@
-//! The dishonest-prover corpus (`zkmargin_circuits::corpus`) against MockProver: every cheat
+//! The dishonest-prover corpus (`zkmargin_testing::corpus`) against MockProver: every cheat
 //! is rejected, and rejected by the constraint `docs/CIRCUIT.md` says stops it, where it says.
 //! Controls show that the same harnesses accept the honest witness, so that only the
 //! constraint under test objects.
 //!
-//! Run one cheat: `cargo test --release -p zkmargin-circuits --test dishonest -- stale_root`.
+//! Run one cheat: `cargo test --release -p zkmargin-testing --test dishonest -- stale_root`.
 
 use ff::{Field, PrimeField};
-use zkmargin_circuits::corpus::{
-    cheat, corpus, failures, honest_attempt, published_balance, published_slot_field,
-};
-use zkmargin_circuits::fixtures::fixture;
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::instance::InstanceLayout;
 use zkmargin_circuits::profile::SMALL;
+use zkmargin_testing::attribution::failures;
+use zkmargin_testing::corpus::{
+    cheat, corpus, honest_attempt, published_balance, published_slot_field,
+};
+use zkmargin_testing::fixtures::fixture;
 
 /// Runs one cheat and checks its failure.
 fn rejected(name: &str) {

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use zkmargin_circuits::corpus::corpus;
-use zkmargin_circuits::inspect::describe;
+use zkmargin_audit::inspect::{describe, CopyClass};
 use zkmargin_circuits::profile::ALL;
+use zkmargin_testing::corpus::corpus;
 
 fn map() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/CIRCUIT.md");
@@ -79,7 +79,7 @@ fn the_map_states_the_measured_rows_and_sizes() {
 fn the_map_states_the_copy_counts() {
     let text = map();
     let reports: Vec<_> = ALL.iter().map(|p| describe(*p).unwrap()).collect();
-    for class in zkmargin_circuits::inspect::CopyClass::ALL {
+    for class in CopyClass::ALL {
         let counts: Vec<String> = reports
             .iter()
             .map(|r| r.copies[&class].to_string())

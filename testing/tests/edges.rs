@@ -6,7 +6,7 @@
 //! copied into the circuit, and every assigned advice cell is copied or read by an enabled
 //! gate or lookup.
 //!
-//! Run: `cargo test --release -p zkmargin-circuits --test edges`.
+//! Run: `cargo test --release -p zkmargin-testing --test edges`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,19 +16,20 @@ use halo2_proofs::plonk::{
     Advice, Any, Assigned, Assignment, Circuit, Column, ConstraintSystem, Error, Fixed,
     FloorPlanner, Instance, Selector,
 };
-use zkmargin_circuits::chips::select::SelectForge;
-use zkmargin_circuits::circuit::{MarginCircuit, Tamper};
-use zkmargin_circuits::corpus::{failures, Attempt, Failure};
-use zkmargin_circuits::fixtures::{
-    fixture, fixture_with, position, sample_book, Fixture, VALID_FROM,
-};
+use zkmargin_circuits::circuit::MarginCircuit;
+use zkmargin_circuits::forgery::{Forged, Forgery, Quotient, Slot};
 use zkmargin_circuits::gadgets::record::RecordFields;
-use zkmargin_circuits::gadgets::slot::{record_fields, SlotTamper};
+use zkmargin_circuits::gadgets::slot::record_fields;
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
 use zkmargin_circuits::margin::{self, Book, Kind, MarginError, Order, Side};
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_circuits::witness::AccountWitness;
+use zkmargin_testing::attribution::{failures, Failure};
+use zkmargin_testing::corpus::Attempt;
+use zkmargin_testing::fixtures::{
+    fixture, fixture_with, position, sample_book, Fixture, VALID_FROM,
+};
 
 const P: zkmargin_circuits::profile::Profile = SMALL;
 const BTC: usize = 0;
@@ -42,26 +43,23 @@ const MAX1: u64 = 31_536_000;
 fn run(
     statement: &PublicStatement,
     witness: &AccountWitness,
-    tamper: Tamper,
+    plan: Vec<Forgery>,
     instance: Vec<Fp>,
 ) -> Vec<Failure> {
-    let mut circuit = MarginCircuit::new(statement.clone(), witness.clone());
-    circuit.tamper = tamper;
-    failures(&Attempt { circuit, instance })
+    let circuit = MarginCircuit::new(statement.clone(), witness.clone());
+    failures(&Attempt {
+        circuit: Forged { circuit, plan },
+        instance,
+    })
 }
 
 /// The fixture's statement and instance with another witness.
 fn run_witness(f: &Fixture, w: &AccountWitness) -> Vec<Failure> {
-    run(
-        &f.statement,
-        w,
-        Tamper::default(),
-        f.statement.to_instance(),
-    )
+    run(&f.statement, w, vec![], f.statement.to_instance())
 }
 
-fn run_fixture(f: &Fixture, tamper: Tamper) -> Vec<Failure> {
-    run(&f.statement, &f.witness, tamper, f.statement.to_instance())
+fn run_fixture(f: &Fixture, plan: Vec<Forgery>) -> Vec<Failure> {
+    run(&f.statement, &f.witness, plan, f.statement.to_instance())
 }
 
 fn show(found: &[Failure]) -> String {
@@ -86,13 +84,6 @@ fn assert_rejected_by(found: &[Failure], item: &str, at: &str, what: &str) {
     );
 }
 
-fn slot(venue: usize, s: usize, tamper: SlotTamper) -> Tamper {
-    Tamper {
-        slots: vec![((venue, s), tamper)],
-        ..Default::default()
-    }
-}
-
 /// The sample book with venue 0 slot 1 (a short BTC call, 1 BTC, strike 95000) expiring
 /// `tte` seconds after `valid_from` (negative: already expired).
 fn book_with_call_tte(tte: i64) -> Book {
@@ -106,26 +97,24 @@ fn call_fixture(tte: i64) -> Fixture {
 }
 
 /// Claim bucket `b` for venue 0 slot 1 (choosing the BTC record of that bucket).
-fn claim_bucket(b: usize) -> Tamper {
-    slot(
-        0,
-        1,
-        SlotTamper {
-            bucket: Some(b),
-            choice: Some(BTC * P.buckets + b),
-            ..Default::default()
+fn claim_bucket(b: usize) -> Vec<Forgery> {
+    vec![
+        Forgery::Bucket {
+            slot: Slot::Leaf { venue: 0, slot: 1 },
+            bucket: b,
         },
-    )
+        Forgery::Choice {
+            slot: Slot::Leaf { venue: 0, slot: 1 },
+            choice: BTC * P.buckets + b,
+        },
+    ]
 }
 
 // --- Controls. ---
 
 #[test]
 fn control_honest_sample_is_accepted() {
-    assert_accepted(
-        &run_fixture(&fixture(P), Tamper::default()),
-        "honest sample",
-    );
+    assert_accepted(&run_fixture(&fixture(P), vec![]), "honest sample");
 }
 
 // --- Option expiry buckets at their edges. ---
@@ -136,10 +125,7 @@ fn bucket_edge(tte: i64, honest: usize) {
     let params = &f.statement.params;
     let terms = margin::position_terms(params, 0, &f.witness.positions[0][1]).expect("valid");
     assert_eq!(terms.bucket, honest, "engine bucket for tte {tte}");
-    assert_accepted(
-        &run_fixture(&f, Tamper::default()),
-        &format!("honest tte {tte}"),
-    );
+    assert_accepted(&run_fixture(&f, vec![]), &format!("honest tte {tte}"));
     assert_accepted(
         &run_fixture(&f, claim_bucket(honest)),
         &format!("honest claim tte {tte}"),
@@ -243,10 +229,7 @@ fn padded_bucket_cannot_be_selected() {
     g.snapshot.buckets.truncate(1);
     g.statement =
         PublicStatement::new(&g.snapshot, 0, g.statement.account_tag, LEVEL_1, None).unwrap();
-    assert_accepted(
-        &run_fixture(&g, Tamper::default()),
-        "one bucket, tte = max0",
-    );
+    assert_accepted(&run_fixture(&g, vec![]), "one bucket, tte = max0");
     let found = run_fixture(&g, claim_bucket(1));
     assert_rejected_by(
         &found,
@@ -262,15 +245,16 @@ fn perpetual_cannot_take_a_later_bucket_record() {
     // mmr anyway; this checks the selection is unique).
     let found = run_fixture(
         &fixture(P),
-        slot(
-            0,
-            0,
-            SlotTamper {
-                bucket: Some(1),
-                choice: Some(BTC * P.buckets + 1),
-                ..Default::default()
+        vec![
+            Forgery::Bucket {
+                slot: Slot::Leaf { venue: 0, slot: 0 },
+                bucket: 1,
             },
-        ),
+            Forgery::Choice {
+                slot: Slot::Leaf { venue: 0, slot: 0 },
+                choice: BTC * P.buckets + 1,
+            },
+        ],
     );
     assert_rejected_by(
         &found,
@@ -297,14 +281,10 @@ fn shifted_limbs(edit: impl Fn(&mut RecordFields)) -> Vec<Failure> {
     );
     let found = run_fixture(
         &f,
-        slot(
-            0,
-            1,
-            SlotTamper {
-                record: Some(record),
-                ..Default::default()
-            },
-        ),
+        vec![Forgery::Record {
+            slot: Slot::Leaf { venue: 0, slot: 1 },
+            fields: record,
+        }],
     );
     assert!(
         !found
@@ -378,14 +358,10 @@ fn selection_weights_two_and_minus_one_are_refused() {
     // 2 r_a - r_b sums to one "choice" and is an affine mix nobody published.
     let found = run_fixture(
         &fixture(P),
-        slot(
-            0,
-            0,
-            SlotTamper {
-                select: SelectForge::Weights([(0, Fp::from(2)), (1, -Fp::ONE)]),
-                ..Default::default()
-            },
-        ),
+        vec![Forgery::SelectWeights {
+            slot: Slot::Leaf { venue: 0, slot: 0 },
+            weights: [(0, Fp::from(2)), (1, -Fp::ONE)],
+        }],
     );
     assert_rejected_by(
         &found,
@@ -399,14 +375,10 @@ fn selection_weights_two_and_minus_one_are_refused() {
 fn selection_of_two_records_is_refused() {
     let found = run_fixture(
         &fixture(P),
-        slot(
-            0,
-            0,
-            SlotTamper {
-                select: SelectForge::Weights([(0, Fp::ONE), (2, Fp::ONE)]),
-                ..Default::default()
-            },
-        ),
+        vec![Forgery::SelectWeights {
+            slot: Slot::Leaf { venue: 0, slot: 0 },
+            weights: [(0, Fp::ONE), (2, Fp::ONE)],
+        }],
     );
     assert_rejected_by(
         &found,
@@ -429,10 +401,7 @@ fn no_venue_1() -> Fixture {
 fn a_position_at_a_venue_whose_leaf_is_zero_is_refused() {
     let f = no_venue_1();
     assert!(!f.witness.venue_openings[1].present);
-    assert_accepted(
-        &run_fixture(&f, Tamper::default()),
-        "control: venue 1 empty",
-    );
+    assert_accepted(&run_fixture(&f, vec![]), "control: venue 1 empty");
     // A long BTC perp entered at 50000 (a large gain), claimed at venue 1 whose leaf is 0.
     let mut w = f.witness.clone();
     w.positions[1][0] = position(
@@ -466,10 +435,7 @@ fn collateral_at_a_chain_whose_leaf_is_zero_is_refused() {
     book.balances[1] = vec![0, 0, 0];
     let f = fixture_with(P, book, LEVEL_1, None);
     assert!(!f.witness.chain_openings[1].present);
-    assert_accepted(
-        &run_fixture(&f, Tamper::default()),
-        "control: chain 1 empty",
-    );
+    assert_accepted(&run_fixture(&f, vec![]), "control: chain 1 empty");
     let mut w = f.witness.clone();
     w.balances[1][0] = 1_000_000_000;
     let found = run_witness(&f, &w);
@@ -511,14 +477,9 @@ fn flipped_direction_on_a_losing_short_perp_is_refused() {
     // would book it as a gain.
     let found = run_fixture(
         &fixture(P),
-        slot(
-            1,
-            0,
-            SlotTamper {
-                flip_direction: true,
-                ..Default::default()
-            },
-        ),
+        vec![Forgery::FlippedDirection {
+            slot: Slot::Leaf { venue: 1, slot: 0 },
+        }],
     );
     assert_rejected_by(
         &found,
@@ -538,14 +499,13 @@ fn at_the_money_direction_is_free_but_harmless() {
     for flip in [false, true] {
         let found = run_fixture(
             &f,
-            slot(
-                0,
-                0,
-                SlotTamper {
-                    flip_direction: flip,
-                    ..Default::default()
-                },
-            ),
+            if flip {
+                vec![Forgery::FlippedDirection {
+                    slot: Slot::Leaf { venue: 0, slot: 0 },
+                }]
+            } else {
+                vec![]
+            },
         );
         assert_accepted(&found, &format!("at the money, flip {flip}"));
     }
@@ -554,74 +514,58 @@ fn at_the_money_direction_is_free_but_harmless() {
 #[test]
 fn every_rounding_in_the_provers_favour_is_refused() {
     let f = fixture(P);
-    let cases: Vec<(&str, Tamper, &str)> = vec![
+    let cases: Vec<(&str, Vec<Forgery>, &str)> = vec![
         (
             "collateral +1",
-            Tamper {
-                collateral: vec![((1, 2), 1)],
-                ..Default::default()
-            },
+            vec![Forgery::Quotient {
+                of: Quotient::Collateral { chain: 1, asset: 2 },
+                delta: 1,
+            }],
             "chain 1: asset 2: collateral: remainder",
         ),
         (
             "option mm -1",
-            slot(
-                0,
-                1,
-                SlotTamper {
-                    mm: -1,
-                    ..Default::default()
-                },
-            ),
+            vec![Forgery::Quotient {
+                of: Quotient::Margin(Slot::Leaf { venue: 0, slot: 1 }),
+                delta: -1,
+            }],
             "venue 0 slot 1: mm: remainder",
         ),
         (
             "order mm -1",
-            slot(
-                P.venues,
-                0,
-                SlotTamper {
-                    mm: -1,
-                    ..Default::default()
-                },
-            ),
+            vec![Forgery::Quotient {
+                of: Quotient::Margin(Slot::Order),
+                delta: -1,
+            }],
             "order: mm: remainder",
         ),
         (
             "credit +1",
-            slot(
-                0,
-                0,
-                SlotTamper {
-                    credit: 1,
-                    ..Default::default()
-                },
-            ),
+            vec![Forgery::Quotient {
+                of: Quotient::Credit(Slot::Leaf { venue: 0, slot: 0 }),
+                delta: 1,
+            }],
             "venue 0 slot 0: upnl credit: remainder",
         ),
         (
             "debit -1",
-            slot(
-                1,
-                0,
-                SlotTamper {
-                    debit: -1,
-                    ..Default::default()
-                },
-            ),
+            vec![Forgery::Quotient {
+                of: Quotient::Debit(Slot::Leaf { venue: 1, slot: 0 }),
+                delta: -1,
+            }],
             "venue 1 slot 0: upnl debit: remainder",
         ),
     ];
-    for (what, tamper, at) in cases {
-        let found = run_fixture(&f, tamper);
+    for (what, plan, at) in cases {
+        let found = run_fixture(&f, plan);
         assert_rejected_by(&found, "lookup: range table", at, what);
     }
     let found = run_fixture(
         &f,
-        Tamper {
-            requirement: -1,
-            ..Default::default()
-        },
+        vec![Forgery::Quotient {
+            of: Quotient::Requirement,
+            delta: -1,
+        }],
     );
     assert!(!found.is_empty(), "requirement -1 accepted");
 }
@@ -643,7 +587,7 @@ fn the_order_margin_is_counted() {
     )
     .unwrap();
     assert!(!report.solvent);
-    let found = run_fixture(&f, Tamper::default());
+    let found = run_fixture(&f, vec![]);
     assert_rejected_by(
         &found,
         "copy: constant",
@@ -931,7 +875,7 @@ fn order_underlying_outside_the_profile_is_refused() {
     let layout = InstanceLayout::new(P);
     let mut instance = f.statement.to_instance();
     instance[layout.order_field(1)] = Fp::from(P.assets as u64);
-    let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+    let found = run(&f.statement, &f.witness, vec![], instance);
     assert_rejected_by(
         &found,
         "lookup: range table",
@@ -950,7 +894,7 @@ fn asset_count_outside_1_to_a_is_refused() {
     for count in [0, P.assets as u64 + 1] {
         let mut instance = f.statement.to_instance();
         instance[layout.asset_count()] = Fp::from(count);
-        let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+        let found = run(&f.statement, &f.witness, vec![], instance);
         assert_rejected_by(
             &found,
             "lookup: range table",
@@ -961,7 +905,7 @@ fn asset_count_outside_1_to_a_is_refused() {
     // One asset listed while the book holds ETH (asset 1) at venue 1.
     let mut instance = f.statement.to_instance();
     instance[layout.asset_count()] = Fp::from(1);
-    let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+    let found = run(&f.statement, &f.witness, vec![], instance);
     assert_rejected_by(
         &found,
         "lookup: range table",
@@ -976,7 +920,7 @@ fn venue_index_outside_the_profile_is_refused() {
     let layout = InstanceLayout::new(P);
     let mut instance = f.statement.to_instance();
     instance[layout.venue_index()] = Fp::from(P.venues as u64);
-    let found = run(&f.statement, &f.witness, Tamper::default(), instance);
+    let found = run(&f.statement, &f.witness, vec![], instance);
     assert_rejected_by(
         &found,
         "lookup: range table",

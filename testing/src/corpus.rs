@@ -2,39 +2,38 @@
 //! profile), each with the constraint that must stop it and where.
 //!
 //! A cheat is a witness (and, where the cheat needs a publisher's help, a public input) that a
-//! prover with its own code could produce: `circuit::Tamper` and the chips' `*Forge` hooks
-//! change witness values only, never the constraint system (the pinned verifying keys prove
-//! it). Each [`Cheat`] names the item that stops it in the words of `zkmargin audit` and
-//! `docs/CIRCUIT.md` (`arith/row`, `select/count`, `lookup: range table`, `copy: public input`,
-//! ...) and the region (or the part of the statement) where MockProver reports it.
+//! prover with its own code could produce: a [`Forged`] circuit's plan of forgeries
+//! (`zkmargin_circuits::forgery`) changes witness values only, never the constraint system (the
+//! pinned verifying keys prove it). Each [`Cheat`] names the item that stops it in the words of
+//! `zkmargin audit` and `docs/CIRCUIT.md` (`arith/row`, `select/count`, `lookup: range table`,
+//! `copy: public input`, ...) and the region (or the part of the statement) where MockProver
+//! reports it (`attribution`).
 //!
 //! "The publisher's help" means the instance commits to the cheating leaf (a vault or venue
 //! published it, or the cheater is one): only the constraint under test can object then.
 //!
-//! `circuits/tests/dishonest.rs` runs every cheat against MockProver, `circuits/tests/mutation.rs`
+//! `testing/tests/dishonest.rs` runs every cheat against MockProver, `testing/tests/mutation.rs`
 //! shows that every named constraint stops at least one cheat that gets through without it, and
 //! `prover/tests/real_proof.rs` runs the cheap ones against the real prover.
 
-use std::sync::OnceLock;
-
 use ff::Field;
-use halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
+use zkmargin_circuits::circuit::MarginCircuit;
+use zkmargin_circuits::forgery::{Forged, Forgery, Quotient, Slot};
+use zkmargin_circuits::gadgets::leaf::Tree;
+use zkmargin_circuits::gadgets::record::{
+    RecordFields, INDEX, LOWER, OPTION_FACTOR, PERP_MMR, PRICE, UPPER,
+};
+use zkmargin_circuits::gadgets::slot::record_fields;
+use zkmargin_circuits::hash::{self, account_key, account_tag, poseidon, root_from_path, Fp};
+use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
+use zkmargin_circuits::margin::{Book, Kind, Position, Side};
+use zkmargin_circuits::profile::{Profile, SMALL};
+use zkmargin_circuits::witness::AccountWitness;
 
-use crate::chips::merkle::SwapForge;
-use crate::chips::select::SelectForge;
-use crate::circuit::{MarginCircuit, Tamper, Tree};
 use crate::fixtures::{
     fixture, fixture_with, other_position, position, sample_book, Fixture, OTHER_BALANCES,
     OTHER_INDEX, OTHER_SALT, OTHER_SK, PROVER_INDEX,
 };
-use crate::gadgets::record::{RecordFields, INDEX, LOWER, OPTION_FACTOR, PERP_MMR, PRICE, UPPER};
-use crate::gadgets::slot::{record_fields, SlotTamper};
-use crate::hash::{self, account_key, account_tag, poseidon, root_from_path, Fp};
-use crate::inspect::{describe, CircuitReport, CopyClass, RegionInfo};
-use crate::instance::{InstanceLayout, PublicStatement};
-use crate::margin::{Book, Kind, Position, Side};
-use crate::profile::{Profile, SMALL};
-use crate::witness::AccountWitness;
 
 /// The profile the corpus runs in (the cheapest).
 pub const PROFILE: Profile = SMALL;
@@ -43,7 +42,7 @@ pub const PROFILE: Profile = SMALL;
 /// verifier rebuilds.
 #[derive(Clone, Debug)]
 pub struct Attempt {
-    pub circuit: MarginCircuit,
+    pub circuit: Forged,
     pub instance: Vec<Fp>,
 }
 
@@ -64,187 +63,6 @@ pub struct Cheat {
     pub real_prover: bool,
 }
 
-/// A MockProver failure, named like the audit names things.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    /// `gate/constraint`, `lookup: <name>` or `copy: <class>`.
-    pub item: String,
-    /// The failing region's name (with namespaces), or `row N` outside any region.
-    pub region: String,
-    /// The part of the statement the region belongs to (see `inspect::RegionInfo::part`).
-    pub part: String,
-}
-
-impl Failure {
-    /// Whether this failure is `item` at `at`.
-    pub fn is(&self, item: &str, at: &str) -> bool {
-        self.item == item && (self.region.contains(at) || self.part.contains(at))
-    }
-}
-
-fn report() -> &'static CircuitReport {
-    static REPORT: OnceLock<CircuitReport> = OnceLock::new();
-    REPORT.get_or_init(|| describe(PROFILE).expect("the small circuit describes itself"))
-}
-
-/// Reads `Region 12 ('name')`.
-fn region_index(text: &str) -> Option<usize> {
-    text.strip_prefix("Region ")?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-fn region_of(location: &FailureLocation) -> Option<&'static RegionInfo> {
-    match location {
-        FailureLocation::InRegion { region, .. } => {
-            let index = region_index(&region.to_string())?;
-            report().regions.iter().find(|r| r.index == index)
-        }
-        FailureLocation::OutsideRegion { .. } => None,
-    }
-}
-
-fn site(location: &FailureLocation) -> (String, String) {
-    match (region_of(location), location) {
-        (Some(r), _) => (r.name.clone(), r.part().to_string()),
-        (None, FailureLocation::OutsideRegion { row }) => (format!("row {row}"), String::new()),
-        (None, other) => (other.to_string(), String::new()),
-    }
-}
-
-/// Names a MockProver failure.
-pub fn name_failure(failure: &VerifyFailure) -> Failure {
-    let r = report();
-    match failure {
-        VerifyFailure::ConstraintNotSatisfied {
-            constraint,
-            location,
-            ..
-        } => {
-            // `Constraint 0 ('row') in gate 3 ('arith')`, or `Constraint 1 in gate 0 (...)`.
-            let text = constraint.to_string();
-            let gate_index: Option<usize> = text
-                .split(" in gate ")
-                .nth(1)
-                .and_then(|g| g.split_whitespace().next())
-                .and_then(|g| g.parse().ok());
-            let constraint_index: Option<usize> = text
-                .strip_prefix("Constraint ")
-                .and_then(|c| c.split_whitespace().next())
-                .and_then(|c| c.parse().ok());
-            let item = gate_index
-                .and_then(|g| r.gates.get(g))
-                .and_then(|g| {
-                    constraint_index
-                        .and_then(|c| g.constraints.get(c))
-                        .map(|c| g.qualified(c))
-                })
-                .unwrap_or(text);
-            let (region, part) = site(location);
-            Failure { item, region, part }
-        }
-        VerifyFailure::Lookup {
-            lookup_index,
-            location,
-        } => {
-            let name = r
-                .lookups
-                .get(*lookup_index)
-                .map_or_else(|| lookup_index.to_string(), |l| l.name.clone());
-            let (region, part) = site(location);
-            Failure {
-                item: format!("lookup: {name}"),
-                region,
-                part,
-            }
-        }
-        VerifyFailure::Permutation { column, location } => {
-            // `Column('Advice', 4)`.
-            let text = column.to_string();
-            let kind = if text.contains("Instance") {
-                'I'
-            } else if text.contains("Fixed") {
-                'F'
-            } else {
-                'A'
-            };
-            let index: String = text
-                .rsplit(", ")
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            let row = match location {
-                FailureLocation::InRegion { offset, .. } => {
-                    region_of(location).map(|r| r.first_row + offset)
-                }
-                FailureLocation::OutsideRegion { row } => Some(*row),
-            };
-            let class = row
-                .and_then(|row| r.copy_cells.get(&(format!("{kind}{index}"), row)))
-                .copied()
-                .unwrap_or_else(|| match region_of(location) {
-                    Some(region) => region_copy_class(region),
-                    None => CopyClass::Constant,
-                });
-            let (region, part) = site(location);
-            Failure {
-                item: class.name().to_string(),
-                region,
-                part,
-            }
-        }
-        other => Failure {
-            item: format!("{other}"),
-            region: String::new(),
-            part: String::new(),
-        },
-    }
-}
-
-/// The copy class of cells copied into a region (as `inspect` counts them).
-fn region_copy_class(region: &RegionInfo) -> CopyClass {
-    let gates: Vec<&str> = report()
-        .gates
-        .iter()
-        .filter(|g| g.selectors.iter().any(|s| region.selectors.contains(s)))
-        .map(|g| g.name.as_str())
-        .collect();
-    if gates.contains(&"arith") {
-        CopyClass::ArithOperand
-    } else if gates.contains(&"merkle swap") {
-        CopyClass::MerkleOperand
-    } else if gates.contains(&"select") {
-        CopyClass::SelectRecord
-    } else if region
-        .columns
-        .iter()
-        .all(|c| c == "A4" || c.starts_with('S'))
-    {
-        CopyClass::RangeOperand
-    } else {
-        CopyClass::HashOperand
-    }
-}
-
-/// Runs MockProver on an attempt and names every failure (empty: accepted).
-pub fn failures(attempt: &Attempt) -> Vec<Failure> {
-    match MockProver::run(PROFILE.k, &attempt.circuit, vec![attempt.instance.clone()]) {
-        Ok(prover) => match prover.verify() {
-            Ok(()) => vec![],
-            Err(list) => list.iter().map(name_failure).collect(),
-        },
-        Err(e) => vec![Failure {
-            item: format!("synthesis error: {e:?}"),
-            region: String::new(),
-            part: String::new(),
-        }],
-    }
-}
-
 // --- Builders. ---
 
 fn honest() -> Fixture {
@@ -253,47 +71,39 @@ fn honest() -> Fixture {
 
 /// The honest proof of the sample book (every cheat must fail where this passes).
 pub fn honest_attempt() -> Attempt {
-    tampered(Tamper::default())
+    forged(vec![])
 }
 
 fn attempt_with(
     statement: &PublicStatement,
     witness: &AccountWitness,
-    tamper: Tamper,
+    plan: Vec<Forgery>,
     instance: Vec<Fp>,
 ) -> Attempt {
-    let mut circuit = MarginCircuit::new(statement.clone(), witness.clone());
-    circuit.tamper = tamper;
-    Attempt { circuit, instance }
+    let circuit = MarginCircuit::new(statement.clone(), witness.clone());
+    Attempt {
+        circuit: Forged { circuit, plan },
+        instance,
+    }
 }
 
 /// The fixture's own witness against its own instance: honest, unless the fixture's book or
 /// published roots are the cheat (a book the engine calls insolvent, a leaf a colluding venue
 /// published).
 fn as_proven(f: &Fixture) -> Attempt {
-    attempt_with(
-        &f.statement,
-        &f.witness,
-        Tamper::default(),
-        f.statement.to_instance(),
-    )
+    attempt_with(&f.statement, &f.witness, vec![], f.statement.to_instance())
 }
 
-fn tampered(tamper: Tamper) -> Attempt {
+fn forged(plan: Vec<Forgery>) -> Attempt {
     let f = honest();
-    attempt_with(&f.statement, &f.witness, tamper, f.statement.to_instance())
+    attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
 }
 
 fn with_witness(edit: impl FnOnce(&mut AccountWitness, &Fixture)) -> Attempt {
     let f = honest();
     let mut w = f.witness.clone();
     edit(&mut w, &f);
-    attempt_with(
-        &f.statement,
-        &w,
-        Tamper::default(),
-        f.statement.to_instance(),
-    )
+    attempt_with(&f.statement, &w, vec![], f.statement.to_instance())
 }
 
 /// The honest witness against an instance built from an edited statement (a venue's
@@ -302,26 +112,14 @@ fn with_statement(edit: impl FnOnce(&mut PublicStatement, &Fixture)) -> Attempt 
     let f = honest();
     let mut statement = f.statement.clone();
     edit(&mut statement, &f);
-    attempt_with(
-        &statement,
-        &f.witness,
-        Tamper::default(),
-        statement.to_instance(),
-    )
+    attempt_with(&statement, &f.witness, vec![], statement.to_instance())
 }
 
 fn with_instance(edit: impl FnOnce(&mut Vec<Fp>, InstanceLayout)) -> Attempt {
     let f = honest();
     let mut instance = f.statement.to_instance();
     edit(&mut instance, InstanceLayout::new(PROFILE));
-    attempt_with(&f.statement, &f.witness, Tamper::default(), instance)
-}
-
-fn slot_tamper(venue: usize, slot: usize, tamper: SlotTamper) -> Tamper {
-    Tamper {
-        slots: vec![((venue, slot), tamper)],
-        ..Default::default()
-    }
+    attempt_with(&f.statement, &f.witness, vec![], instance)
 }
 
 fn pow2(n: u64) -> Fp {
@@ -344,11 +142,12 @@ pub fn published_balance(value: Fp) -> Attempt {
     message[3] = value;
     let leaf = poseidon(&message);
     statement.chain_roots[0] = root_from_path(leaf, w.idx, &w.chain_openings[0].path);
-    let tamper = Tamper {
-        balances: vec![((0, 0), value)],
-        ..Default::default()
-    };
-    attempt_with(&statement, w, tamper, statement.to_instance())
+    let plan = vec![Forgery::Balance {
+        chain: 0,
+        asset: 0,
+        value,
+    }];
+    attempt_with(&statement, w, plan, statement.to_instance())
 }
 
 /// Field `field` of venue `venue`'s slot `slot` replaced by `value` in the leaf, with a
@@ -366,11 +165,13 @@ pub fn published_slot_field(venue: usize, slot: usize, field: usize, value: Fp) 
     message[3 + 6 * slot + field] = value;
     let leaf = poseidon(&message);
     statement.venue_roots[venue] = root_from_path(leaf, w.idx, &w.venue_openings[venue].path);
-    let tamper = Tamper {
-        slot_fields: vec![((venue, slot, field), value)],
-        ..Default::default()
-    };
-    attempt_with(&statement, w, tamper, statement.to_instance())
+    let plan = vec![Forgery::SlotField {
+        venue,
+        slot,
+        field,
+        value,
+    }];
+    attempt_with(&statement, w, plan, statement.to_instance())
 }
 
 /// The honest sample book, witnessed at `level_ppm` and checked at `checked_ppm`, with an
@@ -382,7 +183,7 @@ fn levels(btc: u64, level_ppm: u64, checked_ppm: u64) -> Attempt {
     attempt_with(
         &prover.statement,
         &prover.witness,
-        Tamper::default(),
+        vec![],
         venue.statement.to_instance(),
     )
 }
@@ -427,8 +228,27 @@ fn blended_record(f: &Fixture, venue: usize, asset: usize) -> RecordFields {
 
 /// Every cheat, in the order `docs/CIRCUIT.md` lists them.
 pub fn corpus() -> Vec<Cheat> {
+    [
+        amounts_out_of_range(),
+        unlisted_assets(),
+        malformed_slots(),
+        mis_selected_records(),
+        forged_selections(),
+        stale_or_foreign_leaves(),
+        foreign_secret_and_dropped_leaves(),
+        forged_paths(),
+        values_rounded_up(),
+        charges_rounded_down(),
+        published_parameters_and_level(),
+        the_order_and_the_tag(),
+        insolvent_books(),
+    ]
+    .concat()
+}
+
+/// Amounts: inflated, wrapped, out of range.
+fn amounts_out_of_range() -> Vec<Cheat> {
     vec![
-        // --- Amounts: inflated, wrapped, out of range. ---
         Cheat {
             name: "inflated-balance",
             tries: "claim one more unit of USDC on chain 0 than the vault's leaf holds",
@@ -489,6 +309,12 @@ pub fn corpus() -> Vec<Cheat> {
             build: || published_slot_field(0, 0, 0, Fp::from(4)),
             real_prover: false,
         },
+    ]
+}
+
+/// Amounts: underlyings outside the listed assets.
+fn unlisted_assets() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "underlying-outside-the-assets",
             tries: "an underlying index equal to the number of assets (a padded, unpriced asset)",
@@ -547,6 +373,12 @@ pub fn corpus() -> Vec<Cheat> {
             },
             real_prover: false,
         },
+    ]
+}
+
+/// Amounts: slots and leaves holding what their kind or presence forbids.
+fn malformed_slots() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "side-of-two",
             tries: "a side of 2, neither long nor short",
@@ -584,30 +416,26 @@ pub fn corpus() -> Vec<Cheat> {
                 let f = fixture_with(PROFILE, book, 1_000_000, None);
                 let mut w = f.witness.clone();
                 w.balances[1][2] = 1_000_000_000_000;
-                attempt_with(
-                    &f.statement,
-                    &w,
-                    Tamper::default(),
-                    f.statement.to_instance(),
-                )
+                attempt_with(&f.statement, &w, vec![], f.statement.to_instance())
             },
             real_prover: false,
         },
-        // --- Parameters: mis-selected price, rate or bucket. ---
+    ]
+}
+
+/// Parameters: mis-selected price, rate or bucket.
+fn mis_selected_records() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "another-assets-price",
             tries: "value the BTC perpetual with ETH's record (price and rate)",
             stopped_by: "arith/row",
             at: "venue 0 slot 0: record index = venue A B + underlying B + bucket",
             build: || {
-                tampered(slot_tamper(
-                    0,
-                    0,
-                    SlotTamper {
-                        choice: Some(PROFILE.buckets),
-                        ..Default::default()
-                    },
-                ))
+                forged(vec![Forgery::Choice {
+                    slot: Slot::Leaf { venue: 0, slot: 0 },
+                    choice: PROFILE.buckets,
+                }])
             },
             real_prover: false,
         },
@@ -617,14 +445,10 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "arith/row",
             at: "order: record index = venue A B + underlying B + bucket",
             build: || {
-                tampered(slot_tamper(
-                    PROFILE.venues,
-                    0,
-                    SlotTamper {
-                        choice: Some(PROFILE.records_per_venue()),
-                        ..Default::default()
-                    },
-                ))
+                forged(vec![Forgery::Choice {
+                    slot: Slot::Order,
+                    choice: PROFILE.records_per_venue(),
+                }])
             },
             real_prover: false,
         },
@@ -634,15 +458,16 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "lookup: range table",
             at: "venue 0 slot 1: tte >= lower",
             build: || {
-                tampered(slot_tamper(
-                    0,
-                    1,
-                    SlotTamper {
-                        choice: Some(1),
-                        bucket: Some(1),
-                        ..Default::default()
+                forged(vec![
+                    Forgery::Choice {
+                        slot: Slot::Leaf { venue: 0, slot: 1 },
+                        choice: 1,
                     },
-                ))
+                    Forgery::Bucket {
+                        slot: Slot::Leaf { venue: 0, slot: 1 },
+                        bucket: 1,
+                    },
+                ])
             },
             real_prover: false,
         },
@@ -656,20 +481,30 @@ pub fn corpus() -> Vec<Cheat> {
                 let fields = blended_record(&f, 1, 1);
                 let local = PROFILE.buckets;
                 let half = Fp::from(2).invert().unwrap();
-                let tamper = slot_tamper(
-                    1,
-                    1,
-                    SlotTamper {
-                        select: SelectForge::Weights([(local, half), (local + 1, half)]),
-                        record: Some(fields),
-                        bucket: Some(0),
-                        ..Default::default()
+                let plan = vec![
+                    Forgery::SelectWeights {
+                        slot: Slot::Leaf { venue: 1, slot: 1 },
+                        weights: [(local, half), (local + 1, half)],
                     },
-                );
-                attempt_with(&f.statement, &f.witness, tamper, f.statement.to_instance())
+                    Forgery::Record {
+                        slot: Slot::Leaf { venue: 1, slot: 1 },
+                        fields,
+                    },
+                    Forgery::Bucket {
+                        slot: Slot::Leaf { venue: 1, slot: 1 },
+                        bucket: 0,
+                    },
+                ];
+                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
             },
             real_prover: true,
         },
+    ]
+}
+
+/// Parameters: a record or a direction nobody published.
+fn forged_selections() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "forged-parameter-record",
             tries: "claim a record with BTC's price but a perpetual margin rate of 0",
@@ -679,16 +514,17 @@ pub fn corpus() -> Vec<Cheat> {
                 let f = honest();
                 let mut forged = record_fields(&f.statement.params, PROFILE, 0, 0, 0);
                 forged.perp_mmr = 0;
-                let tamper = slot_tamper(
-                    0,
-                    0,
-                    SlotTamper {
-                        select: SelectForge::Claim(forged.packed()),
-                        record: Some(forged),
-                        ..Default::default()
+                let plan = vec![
+                    Forgery::SelectClaim {
+                        slot: Slot::Leaf { venue: 0, slot: 0 },
+                        value: forged.packed(),
                     },
-                );
-                attempt_with(&f.statement, &f.witness, tamper, f.statement.to_instance())
+                    Forgery::Record {
+                        slot: Slot::Leaf { venue: 0, slot: 0 },
+                        fields: forged,
+                    },
+                ];
+                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
             },
             real_prover: false,
         },
@@ -698,17 +534,20 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "select/count",
             at: "venue 0 slot 0: parameter record",
             build: || {
-                let tamper = slot_tamper(
-                    0,
-                    0,
-                    SlotTamper {
-                        select: SelectForge::Weights([(0, Fp::ZERO), (1, Fp::ZERO)]),
-                        record: Some(RecordFields::default()),
-                        flip_direction: true,
-                        ..Default::default()
+                let plan = vec![
+                    Forgery::SelectWeights {
+                        slot: Slot::Leaf { venue: 0, slot: 0 },
+                        weights: [(0, Fp::ZERO), (1, Fp::ZERO)],
                     },
-                );
-                tampered(tamper)
+                    Forgery::Record {
+                        slot: Slot::Leaf { venue: 0, slot: 0 },
+                        fields: RecordFields::default(),
+                    },
+                    Forgery::FlippedDirection {
+                        slot: Slot::Leaf { venue: 0, slot: 0 },
+                    },
+                ];
+                forged(plan)
             },
             real_prover: false,
         },
@@ -718,18 +557,18 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "lookup: range table",
             at: "venue 0 slot 0: |P - price| < 2^48",
             build: || {
-                tampered(slot_tamper(
-                    0,
-                    0,
-                    SlotTamper {
-                        flip_direction: true,
-                        ..Default::default()
-                    },
-                ))
+                forged(vec![Forgery::FlippedDirection {
+                    slot: Slot::Leaf { venue: 0, slot: 0 },
+                }])
             },
             real_prover: false,
         },
-        // --- Roots and leaves. ---
+    ]
+}
+
+/// Roots and leaves: stale, another venue's, another account's.
+fn stale_or_foreign_leaves() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "stale-root",
             tries: "open venue 1 against last epoch's tree, before the losing ETH short was added",
@@ -743,7 +582,7 @@ pub fn corpus() -> Vec<Cheat> {
                 attempt_with(
                     &current.statement,
                     &old.witness,
-                    Tamper::default(),
+                    vec![],
                     current.statement.to_instance(),
                 )
             },
@@ -786,6 +625,12 @@ pub fn corpus() -> Vec<Cheat> {
             },
             real_prover: true,
         },
+    ]
+}
+
+/// Roots and leaves: another secret, a dropped position or venue, the wrong index.
+fn foreign_secret_and_dropped_leaves() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "another-accounts-secret",
             tries: "prove with the rich account's own secret and leaves, under the prover's tag",
@@ -845,6 +690,12 @@ pub fn corpus() -> Vec<Cheat> {
             },
             real_prover: false,
         },
+    ]
+}
+
+/// Roots and leaves: forged Merkle paths and index bits, a declared side.
+fn forged_paths() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "empty-neighbour-opened-in-one-tree",
             tries: "drop venue 0 by opening the empty leaf at index 2 in that tree only, \
@@ -856,11 +707,11 @@ pub fn corpus() -> Vec<Cheat> {
                 let mut w = f.witness.clone();
                 drop_venue_zero(&mut w);
                 w.venue_openings[0].path = f.venue_trees[0].path(PROVER_INDEX ^ 1);
-                let tamper = Tamper {
-                    merkle: vec![((Tree::Venue(0), 0), SwapForge::FlipOrder)],
-                    ..Default::default()
-                };
-                attempt_with(&f.statement, &w, tamper, f.statement.to_instance())
+                let plan = vec![Forgery::SwapFlipped {
+                    tree: Tree::Venue(0),
+                    level: 0,
+                }];
+                attempt_with(&f.statement, &w, plan, f.statement.to_instance())
             },
             real_prover: false,
         },
@@ -875,11 +726,12 @@ pub fn corpus() -> Vec<Cheat> {
                 let mut w = f.witness.clone();
                 drop_venue_zero(&mut w);
                 let real_leaf = f.venue_trees[0].leaf(PROVER_INDEX);
-                let tamper = Tamper {
-                    merkle: vec![((Tree::Venue(0), 0), SwapForge::Right(real_leaf))],
-                    ..Default::default()
-                };
-                attempt_with(&f.statement, &w, tamper, f.statement.to_instance())
+                let plan = vec![Forgery::SwapRight {
+                    tree: Tree::Venue(0),
+                    level: 0,
+                    value: real_leaf,
+                }];
+                attempt_with(&f.statement, &w, plan, f.statement.to_instance())
             },
             real_prover: true,
         },
@@ -889,10 +741,10 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "arith/row",
             at: "index bit 0 is boolean",
             build: || {
-                tampered(Tamper {
-                    index_bits: vec![(0, Fp::from(2))],
-                    ..Default::default()
-                })
+                forged(vec![Forgery::IndexBit {
+                    bit: 0,
+                    value: Fp::from(2),
+                }])
             },
             real_prover: false,
         },
@@ -908,17 +760,22 @@ pub fn corpus() -> Vec<Cheat> {
             },
             real_prover: true,
         },
-        // --- Rounding in the prover's favour. ---
+    ]
+}
+
+/// Rounding in the prover's favour: values and margins.
+fn values_rounded_up() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "collateral-rounded-up",
             tries: "round chain 0's BTC collateral up by one uusd",
             stopped_by: "lookup: range table",
             at: "chain 0: asset 0: collateral: remainder",
             build: || {
-                tampered(Tamper {
-                    collateral: vec![((0, 0), 1)],
-                    ..Default::default()
-                })
+                forged(vec![Forgery::Quotient {
+                    of: Quotient::Collateral { chain: 0, asset: 0 },
+                    delta: 1,
+                }])
             },
             real_prover: true,
         },
@@ -931,12 +788,13 @@ pub fn corpus() -> Vec<Cheat> {
                 let f = honest();
                 let (x, price) = (f.witness.balances[0][0], f.statement.params.prices[0]);
                 let published = f.statement.params.haircuts_ppm[0][0];
-                let honest_value = crate::margin::collateral_value(x, price, published);
-                let cheap = crate::margin::collateral_value(x, price, published - 10_000);
-                tampered(Tamper {
-                    collateral: vec![((0, 0), (cheap - honest_value) as i64)],
-                    ..Default::default()
-                })
+                let honest_value = zkmargin_circuits::margin::collateral_value(x, price, published);
+                let cheap =
+                    zkmargin_circuits::margin::collateral_value(x, price, published - 10_000);
+                forged(vec![Forgery::Quotient {
+                    of: Quotient::Collateral { chain: 0, asset: 0 },
+                    delta: (cheap - honest_value) as i64,
+                }])
             },
             real_prover: false,
         },
@@ -946,31 +804,29 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "lookup: range table",
             at: "venue 0 slot 0: mm: remainder",
             build: || {
-                tampered(slot_tamper(
-                    0,
-                    0,
-                    SlotTamper {
-                        mm: -1,
-                        ..Default::default()
-                    },
-                ))
+                forged(vec![Forgery::Quotient {
+                    of: Quotient::Margin(Slot::Leaf { venue: 0, slot: 0 }),
+                    delta: -1,
+                }])
             },
             real_prover: false,
         },
+    ]
+}
+
+/// Rounding in the prover's favour: profit, loss and the requirement.
+fn charges_rounded_down() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "profit-rounded-up",
             tries: "round the BTC perpetual's profit credit up by one uusd",
             stopped_by: "lookup: range table",
             at: "venue 0 slot 0: upnl credit: remainder",
             build: || {
-                tampered(slot_tamper(
-                    0,
-                    0,
-                    SlotTamper {
-                        credit: 1,
-                        ..Default::default()
-                    },
-                ))
+                forged(vec![Forgery::Quotient {
+                    of: Quotient::Credit(Slot::Leaf { venue: 0, slot: 0 }),
+                    delta: 1,
+                }])
             },
             real_prover: false,
         },
@@ -980,14 +836,10 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "lookup: range table",
             at: "venue 1 slot 0: upnl debit: remainder",
             build: || {
-                tampered(slot_tamper(
-                    1,
-                    0,
-                    SlotTamper {
-                        debit: -1,
-                        ..Default::default()
-                    },
-                ))
+                forged(vec![Forgery::Quotient {
+                    of: Quotient::Debit(Slot::Leaf { venue: 1, slot: 0 }),
+                    delta: -1,
+                }])
             },
             real_prover: false,
         },
@@ -997,14 +849,19 @@ pub fn corpus() -> Vec<Cheat> {
             stopped_by: "copy: constant",
             at: "requirement: remainder",
             build: || {
-                tampered(Tamper {
-                    requirement: -1,
-                    ..Default::default()
-                })
+                forged(vec![Forgery::Quotient {
+                    of: Quotient::Requirement,
+                    delta: -1,
+                }])
             },
             real_prover: true,
         },
-        // --- Public inputs, the level and the order. ---
+    ]
+}
+
+/// Public inputs: the published parameters and the level.
+fn published_parameters_and_level() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "price-other-than-published",
             tries: "witness the book against a BTC price one unit above the published one",
@@ -1064,6 +921,12 @@ pub fn corpus() -> Vec<Cheat> {
             build: || levels(100_000_000, 10_000_001, 10_000_001),
             real_prover: false,
         },
+    ]
+}
+
+/// Public inputs: the order and the venue's tag.
+fn the_order_and_the_tag() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "order-left-out",
             tries: "value the book without the 300 BTC short order the venue was sent",
@@ -1076,7 +939,7 @@ pub fn corpus() -> Vec<Cheat> {
                 attempt_with(
                     &without.statement,
                     &without.witness,
-                    Tamper::default(),
+                    vec![],
                     with.statement.to_instance(),
                 )
             },
@@ -1104,7 +967,7 @@ pub fn corpus() -> Vec<Cheat> {
                 let mut instance = f.statement.to_instance();
                 instance[InstanceLayout::new(PROFILE).account_tag()] =
                     account_tag(f.witness.sk, f.statement.venue_ids[1]);
-                attempt_with(&f.statement, &f.witness, Tamper::default(), instance)
+                attempt_with(&f.statement, &f.witness, vec![], instance)
             },
             real_prover: false,
         },
@@ -1121,10 +984,16 @@ pub fn corpus() -> Vec<Cheat> {
                 let mut instance = statement.to_instance();
                 instance[InstanceLayout::new(PROFILE).prover_venue_id()] =
                     Fp::from(f.statement.venue_ids[0]);
-                attempt_with(&statement, &f.witness, Tamper::default(), instance)
+                attempt_with(&statement, &f.witness, vec![], instance)
             },
             real_prover: false,
         },
+    ]
+}
+
+/// Insolvent books.
+fn insolvent_books() -> Vec<Cheat> {
+    vec![
         Cheat {
             name: "insolvent-book",
             tries: "prove a book whose 300 BTC short order it cannot margin",

@@ -1,12 +1,12 @@
 //! Sample networks for tests and benchmarks: a snapshot, one account's witness and the
 //! statement a venue checks, built natively with `hash` (no files involved).
 
-use crate::hash::{self, Fp, MerkleTree};
-use crate::instance::PublicStatement;
-use crate::margin::{Book, Bucket, Kind, Order, Position, Side};
-use crate::profile::Profile;
-use crate::snapshot::{Asset, Member, Snapshot};
-use crate::witness::{AccountWitness, LeafOpening};
+use zkmargin_circuits::hash::{self, Fp, MerkleTree};
+use zkmargin_circuits::instance::PublicStatement;
+use zkmargin_circuits::margin::{Book, Bucket, Kind, Order, Position, Side};
+use zkmargin_circuits::profile::Profile;
+use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
+use zkmargin_circuits::witness::{AccountWitness, LeafOpening};
 
 /// Start of the sample epoch.
 pub const VALID_FROM: u64 = 1_767_225_600;
@@ -113,17 +113,9 @@ pub fn sample_book(profile: Profile) -> Book {
     }
 }
 
-/// Builds a two-account network in `profile` around `book` and returns the prover's side.
-/// The prover is account 3; another account sits at 6 so the trees are not trivial.
-pub fn fixture_with(
-    profile: Profile,
-    book: Book,
-    level_ppm: u64,
-    order: Option<Position>,
-) -> Fixture {
-    let idx = PROVER_INDEX;
-    let sk = Fp::from(0x5eed_u64);
-    let other_sk = Fp::from(OTHER_SK);
+/// The sample snapshot of `profile`, its roots not yet published: BTC, ETH and USDC on
+/// ethereum and arbitrum (as many as the profile has), two venues, two expiry buckets.
+fn sample_snapshot(profile: Profile) -> Snapshot {
     let assets = vec![
         Asset {
             symbol: "BTC".into(),
@@ -153,7 +145,7 @@ pub fn fixture_with(
             name: name.to_string(),
         })
         .collect();
-    let mut snapshot = Snapshot {
+    Snapshot {
         profile,
         epoch: 4812,
         valid_from: VALID_FROM,
@@ -187,7 +179,21 @@ pub fn fixture_with(
         upnl_haircut_ppm: 100_000,
         chain_roots: vec![],
         venue_roots: vec![],
-    };
+    }
+}
+
+/// Builds a two-account network in `profile` around `book` and returns the prover's side.
+/// The prover is account 3; another account sits at 6 so the trees are not trivial.
+pub fn fixture_with(
+    profile: Profile,
+    book: Book,
+    level_ppm: u64,
+    order: Option<Position>,
+) -> Fixture {
+    let idx = PROVER_INDEX;
+    let sk = Fp::from(0x5eed_u64);
+    let other_sk = Fp::from(OTHER_SK);
+    let mut snapshot = sample_snapshot(profile);
     let salt = |i: u64| Fp::from(1_000 + i);
     let key = hash::account_key(sk);
     let other_key = hash::account_key(other_sk);

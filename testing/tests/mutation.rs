@@ -5,7 +5,7 @@
 //! - attribution: MockProver reports every failing constraint of a witness independently, so
 //!   a cheat whose failures all belong to one constraint is accepted by the circuit without
 //!   that constraint. This covers every gate constraint and the lookup;
-//! - switching off (feature `mutation`, enabled for this crate's tests): the constraint is
+//! - switching off (`zkmargin-circuits`' feature `testing`, which this crate turns on): the constraint is
 //!   really removed from the constraint system (multiplied by zero in `configure`), and
 //!   MockProver accepts the cheat. This covers every constraint of our own chips.
 //!
@@ -19,11 +19,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use halo2_proofs::dev::MockProver;
 use halo2_proofs::plonk::{Circuit, ConstraintSystem};
+use zkmargin_audit::inspect::describe;
 use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::corpus::{cheat, corpus, failures, honest_attempt, Attempt, PROFILE};
 use zkmargin_circuits::hash::Fp;
-use zkmargin_circuits::inspect::describe;
 use zkmargin_circuits::mutation::{with_off, SWITCHES};
+use zkmargin_testing::attribution::failures;
+use zkmargin_testing::corpus::{cheat, corpus, honest_attempt, Attempt, PROFILE};
 
 /// Constraints no corpus cheat can isolate, and why (see the module doc).
 const EXEMPT: &[(&str, &str)] = &[

@@ -1,0 +1,134 @@
+//! Positions: a venue's leaf slots, and the order, each valued by the slot gadget (`slot`).
+//!
+//! | step | constraint | stops |
+//! |---|---|---|
+//! | fields | six cells per slot, hashed into the leaf and valued from the same cells | a leaf that hashes one size while the margin values another |
+//! | presence | a slot's kind zero unless the leaf is present | positions where the tree holds 0 |
+//! | value | `slot::assign_slot` with the venue's own block of records | |
+//! | order | the public order's fields, valued with the records of the venue at the public venue index, no profit or loss | an order left out, or valued at another venue's rates |
+
+use halo2_proofs::{
+    circuit::{Layouter, Value},
+    plonk::Error,
+};
+
+use super::publics::Publics;
+use super::slot::{assign_slot, slot_witness, SlotCells, SlotContext, VenueRef};
+use super::solvency::Totals;
+use super::Chips;
+use crate::chips::arith::{ArithInstructions, Cell};
+use crate::hash::Fp;
+use crate::instance::PublicStatement;
+use crate::margin::{Position, RiskParams};
+use crate::profile::Profile;
+
+/// The public parameters a venue's slots are valued under, as the prover knows them.
+pub struct Valuation<'a> {
+    pub profile: Profile,
+    pub publics: &'a Publics,
+    pub params: Value<&'a RiskParams>,
+}
+
+impl Valuation<'_> {
+    /// The context of a slot choosing among `records`.
+    fn context<'b>(
+        &'b self,
+        records: &'b [Cell],
+        venue: VenueRef<'b>,
+        with_pnl: bool,
+    ) -> SlotContext<'b> {
+        let publics = self.publics;
+        SlotContext {
+            profile: self.profile,
+            records,
+            venue,
+            last_asset: &publics.last_asset,
+            valid_from: &publics.valid_from,
+            one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
+            with_pnl,
+        }
+    }
+}
+
+/// Lays out venue `venue`'s slots (`positions`, one per slot), each kind zero unless
+/// `present`, each valued into `totals`; returns their fields, the contents of the venue's
+/// leaf.
+pub fn slots(
+    chips: &Chips,
+    layouter: &mut impl Layouter<Fp>,
+    valuation: &Valuation<'_>,
+    venue: usize,
+    present: &Cell,
+    positions: Value<Vec<Position>>,
+    totals: &mut Totals,
+) -> Result<Vec<Cell>, Error> {
+    let arith = &chips.arith;
+    let p = valuation.profile;
+    let publics = valuation.publics;
+    let mut fields = Vec::with_capacity(6 * p.positions);
+    for s in 0..p.positions {
+        let name = format!("venue {venue} slot {s}");
+        let position = positions.as_ref().map(|slots| slots[s]);
+        let cells = (0..6)
+            .map(|i| {
+                let value = position.map(|pos| Fp::from(pos.fields()[i]));
+                arith.witness(layouter, &format!("{name}: field {i}"), value)
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let slot = SlotCells {
+            kind: cells[0].clone(),
+            underlying: cells[1].clone(),
+            side: cells[2].clone(),
+            size: cells[3].clone(),
+            price: cells[4].clone(),
+            expiry: cells[5].clone(),
+        };
+        let kind_check = format!("{name}: kind is zero unless present");
+        arith.assert_zero_unless(layouter, &kind_check, present, &slot.kind)?;
+        let witness = valuation
+            .params
+            .zip(position)
+            .map(|(params, pos)| slot_witness(params, p, venue, &pos, false));
+        let ctx = valuation.context(&publics.records[venue], VenueRef::Leaf(venue), true);
+        let tools = chips.tools();
+        let terms = assign_slot(
+            &tools,
+            layouter,
+            &name,
+            &slot,
+            &ctx,
+            witness,
+            valuation.params,
+        )?;
+        totals.add_slot(chips, layouter, &terms)?;
+        fields.extend(cells);
+    }
+    Ok(fields)
+}
+
+/// Values the public order with the records of the venue at the public venue index (any
+/// venue's block: the record index ties the choice to it), into `totals`.
+pub fn order(
+    chips: &Chips,
+    layouter: &mut impl Layouter<Fp>,
+    valuation: &Valuation<'_>,
+    statement: Value<&PublicStatement>,
+    totals: &mut Totals,
+) -> Result<(), Error> {
+    let p = valuation.profile;
+    let publics = valuation.publics;
+    let all_records: Vec<Cell> = publics.records.iter().flatten().cloned().collect();
+    let witness = statement.map(|s| slot_witness(&s.params, p, s.venue_index, &s.order, true));
+    let ctx = valuation.context(&all_records, VenueRef::Order(&publics.venue_index), false);
+    let tools = chips.tools();
+    let terms = assign_slot(
+        &tools,
+        layouter,
+        "order",
+        &publics.order,
+        &ctx,
+        witness,
+        valuation.params,
+    )?;
+    totals.add_slot(chips, layouter, &terms)
+}
