@@ -30,7 +30,7 @@ use zkmargin_circuits::units::EPOCH_BITS;
 use crate::account_name::check_account_name;
 use crate::hex::{digest_to_hex, read_digest};
 use crate::input_error::InputError;
-use crate::json::{self, key_path, At, Json};
+use crate::json::{self, key_path, Json, ValueReader};
 use crate::position::{collateral_to_json, positions_to_json, read_collateral, read_positions};
 use crate::profile::read_profile;
 pub use crate::tree::Opening;
@@ -123,7 +123,7 @@ impl Account {
 /// Checks that an opening is present exactly when the account holds something there, and that
 /// its leaf reaches the published root.
 fn check_opening(
-    at: &At,
+    at: &ValueReader,
     opening: Option<&Opening>,
     holds: bool,
     leaf: Option<Fp>,
@@ -153,7 +153,7 @@ fn check_opening(
     Ok(())
 }
 
-fn read_opening(at: &At, depth: usize) -> Result<Opening, InputError> {
+fn read_opening(at: &ValueReader, depth: usize) -> Result<Opening, InputError> {
     let obj = at.object()?;
     obj.only(&["present", "salt", "path"])?;
     let present = obj.req("present")?.bool()?;
@@ -166,7 +166,10 @@ fn read_opening(at: &At, depth: usize) -> Result<Opening, InputError> {
             items.len()
         )));
     }
-    let path = items.iter().map(At::fp).collect::<Result<Vec<Fp>, _>>()?;
+    let path = items
+        .iter()
+        .map(ValueReader::fp)
+        .collect::<Result<Vec<Fp>, _>>()?;
     Ok(Opening {
         present,
         salt,
@@ -180,7 +183,7 @@ fn read_opening(at: &At, depth: usize) -> Result<Opening, InputError> {
 /// reaching the published root.
 pub fn read_account(text: &str, file: &str, snapshot: &Snapshot) -> Result<Account, InputError> {
     let json = json::parse(text, file)?;
-    let root = At::root(file, &json);
+    let root = ValueReader::root(file, &json);
     let top = root.object()?;
     top.format(ACCOUNT_FORMAT)?;
     top.only(&ACCOUNT_KEYS)?;

@@ -10,7 +10,7 @@ use zkmargin_circuits::units::{EPOCH_BITS, ID_BITS, PRICE_BITS, PRICE_DECIMALS, 
 
 use crate::decimal::format_scaled;
 use crate::input_error::InputError;
-use crate::json::{check_name, shown, At, Json, Obj};
+use crate::json::{check_name, shown, Json, ObjectReader, ValueReader};
 
 /// The keys of the epoch parameters, shared by `snapshot.json` and `network.json`.
 pub const EPOCH_PARAM_KEYS: [&str; 11] = [
@@ -142,7 +142,11 @@ fn largest(dimension: fn(&Profile) -> usize) -> usize {
 }
 
 /// A list of at least one and at most `max` items.
-fn non_empty<'a>(at: &At<'a>, what: &str, max: usize) -> Result<Vec<At<'a>>, InputError> {
+fn non_empty<'a>(
+    at: &ValueReader<'a>,
+    what: &str,
+    max: usize,
+) -> Result<Vec<ValueReader<'a>>, InputError> {
     let items = at.items()?;
     if items.is_empty() {
         return Err(at.err(format!("at least one {what} is required")));
@@ -156,7 +160,7 @@ fn non_empty<'a>(at: &At<'a>, what: &str, max: usize) -> Result<Vec<At<'a>>, Inp
     Ok(items)
 }
 
-fn read_members(at: &At, what: &str, max: usize) -> Result<Vec<Member>, InputError> {
+fn read_members(at: &ValueReader, what: &str, max: usize) -> Result<Vec<Member>, InputError> {
     let mut members: Vec<Member> = Vec::new();
     for item in non_empty(at, what, max)? {
         let obj = item.object()?;
@@ -180,7 +184,7 @@ fn read_members(at: &At, what: &str, max: usize) -> Result<Vec<Member>, InputErr
     Ok(members)
 }
 
-fn read_assets(at: &At) -> Result<Vec<Asset>, InputError> {
+fn read_assets(at: &ValueReader) -> Result<Vec<Asset>, InputError> {
     let mut assets: Vec<Asset> = Vec::new();
     for item in non_empty(at, "asset", largest(|p| p.assets))? {
         let obj = item.object()?;
@@ -201,10 +205,10 @@ fn read_assets(at: &At) -> Result<Vec<Asset>, InputError> {
 }
 
 /// A map `{asset: ppm}` over exactly these symbols, in symbol order.
-fn ppm_by_asset(at: &At, symbols: &[&str], missing: &str) -> Result<Vec<u64>, InputError> {
+fn ppm_by_asset(at: &ValueReader, symbols: &[&str], missing: &str) -> Result<Vec<u64>, InputError> {
     at.keyed(symbols, "asset", missing)?
         .iter()
-        .map(At::ppm)
+        .map(ValueReader::ppm)
         .collect()
 }
 
@@ -214,14 +218,14 @@ pub type HaircutSource<'a> = &'a dyn Fn(&[Asset], &[Member]) -> Result<Vec<Vec<u
 
 /// Reads and checks the epoch parameters from the top-level object of `snapshot.json` or
 /// `network.json` (the caller checks the format and the set of keys).
-pub fn read_epoch_params(top: &Obj) -> Result<EpochParams, InputError> {
+pub fn read_epoch_params(top: &ObjectReader) -> Result<EpochParams, InputError> {
     read_epoch_params_with(top, None)
 }
 
 /// [`read_epoch_params`], with the haircuts computed by `computed` when given: then
 /// `haircuts_ppm` may be left out of the file, and when present it is checked and replaced.
 pub fn read_epoch_params_with(
-    top: &Obj,
+    top: &ObjectReader,
     computed: Option<HaircutSource>,
 ) -> Result<EpochParams, InputError> {
     let epoch = top.req("epoch")?.uint(EPOCH_BITS)?;
@@ -238,7 +242,7 @@ pub fn read_epoch_params_with(
     let chain_names: Vec<&str> = chains.iter().map(|c| c.name.as_str()).collect();
     let venue_names: Vec<&str> = venues.iter().map(|v| v.name.as_str()).collect();
 
-    let read_haircuts = |at: At| {
+    let read_haircuts = |at: ValueReader| {
         at.keyed(
             &symbols,
             "asset",
@@ -252,7 +256,7 @@ pub fn read_epoch_params_with(
                 "missing: every asset needs a haircut on every chain",
             )?
             .iter()
-            .map(At::ppm)
+            .map(ValueReader::ppm)
             .collect()
         })
         .collect::<Result<Vec<Vec<u64>>, InputError>>()

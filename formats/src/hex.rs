@@ -1,7 +1,7 @@
 //! Bytes written as hex digits in files: digests, keys and signatures.
 
 use crate::input_error::InputError;
-use crate::json::{shown, At};
+use crate::json::{shown, ValueReader};
 
 /// A digest as 64 lower-case hex digits.
 pub fn digest_to_hex(digest: &[u8; 32]) -> String {
@@ -35,7 +35,7 @@ pub fn bytes_from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
 }
 
 /// Reads `N` bytes written as `2 * N` lower-case hex digits; `what` names them in the error.
-pub fn read_hex_bytes<const N: usize>(at: &At, what: &str) -> Result<[u8; N], InputError> {
+pub fn read_hex_bytes<const N: usize>(at: &ValueReader, what: &str) -> Result<[u8; N], InputError> {
     let text = at.str()?;
     bytes_from_hex(text).ok_or_else(|| {
         at.err(format!(
@@ -47,7 +47,7 @@ pub fn read_hex_bytes<const N: usize>(at: &At, what: &str) -> Result<[u8; N], In
 }
 
 /// Reads a digest field: 64 lower-case hex digits.
-pub fn read_digest(at: &At) -> Result<[u8; 32], InputError> {
+pub fn read_digest(at: &ValueReader) -> Result<[u8; 32], InputError> {
     let text = at.str()?;
     digest_from_hex(text).ok_or_else(|| {
         at.err(format!(

@@ -2,7 +2,8 @@
 //!
 //! `serde_json::Value` silently keeps the last of two duplicate keys (`{"BTC": 1, "BTC": 2}`)
 //! and sorts keys when it writes. The input files are therefore read into [`Json`], which keeps
-//! every entry in file order so duplicates can be refused, and walked with [`At`] and [`Obj`],
+//! every entry in file order so duplicates can be refused, and walked with [`ValueReader`] and
+//! [`ObjectReader`],
 //! which carry the file name and the JSON path of every value so that each error names its file
 //! and field. Nothing here panics on any input; serde_json's recursion limit (128) bounds the
 //! nesting depth.
@@ -212,7 +213,7 @@ pub fn index_path(path: &str, index: usize) -> String {
 
 /// A value being read, with its file and JSON path.
 #[derive(Clone, Debug)]
-pub struct At<'a> {
+pub struct ValueReader<'a> {
     file: &'a str,
     path: String,
     value: &'a Json,
@@ -220,21 +221,21 @@ pub struct At<'a> {
 
 /// An object being read, with its file and JSON path.
 #[derive(Clone, Debug)]
-pub struct Obj<'a> {
+pub struct ObjectReader<'a> {
     file: &'a str,
     path: String,
     entries: &'a [(String, Json)],
 }
 
-impl<'a> At<'a> {
+impl<'a> ValueReader<'a> {
     /// The whole document.
-    pub fn root(file: &'a str, value: &'a Json) -> At<'a> {
-        At::new(file, String::new(), value)
+    pub fn root(file: &'a str, value: &'a Json) -> ValueReader<'a> {
+        ValueReader::new(file, String::new(), value)
     }
 
     /// A value at `path` (used to read a fragment, such as an order given on the command line).
-    pub fn new(file: &'a str, path: String, value: &'a Json) -> At<'a> {
-        At { file, path, value }
+    pub fn new(file: &'a str, path: String, value: &'a Json) -> ValueReader<'a> {
+        ValueReader { file, path, value }
     }
 
     pub fn file(&self) -> &'a str {
@@ -263,8 +264,8 @@ impl<'a> At<'a> {
         self.err(format!("expected {what}, found {}", self.value.describe()))
     }
 
-    fn child(&self, path: String, value: &'a Json) -> At<'a> {
-        At {
+    fn child(&self, path: String, value: &'a Json) -> ValueReader<'a> {
+        ValueReader {
             file: self.file,
             path,
             value,
@@ -286,9 +287,9 @@ impl<'a> At<'a> {
         Ok(entries)
     }
 
-    /// This value as an object with distinct keys; call [`Obj::only`] to refuse unknown keys.
-    pub fn object(&self) -> Result<Obj<'a>, InputError> {
-        Ok(Obj {
+    /// This value as an object with distinct keys; call [`ObjectReader::only`] to refuse unknown keys.
+    pub fn object(&self) -> Result<ObjectReader<'a>, InputError> {
+        Ok(ObjectReader {
             file: self.file,
             path: self.path.clone(),
             entries: self.raw_entries()?,
@@ -296,7 +297,7 @@ impl<'a> At<'a> {
     }
 
     /// This value as a map with distinct, free-form keys, in file order.
-    pub fn entries(&self) -> Result<Vec<(&'a str, At<'a>)>, InputError> {
+    pub fn entries(&self) -> Result<Vec<(&'a str, ValueReader<'a>)>, InputError> {
         Ok(self
             .raw_entries()?
             .iter()
@@ -312,7 +313,7 @@ impl<'a> At<'a> {
         names: &[&str],
         what: &str,
         missing: &str,
-    ) -> Result<Vec<At<'a>>, InputError> {
+    ) -> Result<Vec<ValueReader<'a>>, InputError> {
         let entries = self.entries()?;
         if let Some((key, at)) = entries.iter().find(|(k, _)| !names.contains(k)) {
             return Err(at.err(format!("unknown {what} {}", shown(key))));
@@ -333,7 +334,7 @@ impl<'a> At<'a> {
     }
 
     /// This value as an array.
-    pub fn items(&self) -> Result<Vec<At<'a>>, InputError> {
+    pub fn items(&self) -> Result<Vec<ValueReader<'a>>, InputError> {
         let Json::Array(items) = self.value else {
             return Err(self.expected("an array"));
         };
@@ -441,7 +442,7 @@ impl<'a> At<'a> {
     }
 }
 
-impl<'a> Obj<'a> {
+impl<'a> ObjectReader<'a> {
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -476,11 +477,11 @@ impl<'a> Obj<'a> {
     }
 
     /// `key`'s value, if present.
-    pub fn opt(&self, key: &str) -> Option<At<'a>> {
+    pub fn opt(&self, key: &str) -> Option<ValueReader<'a>> {
         self.entries
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(k, v)| At {
+            .map(|(k, v)| ValueReader {
                 file: self.file,
                 path: self.key_path(k),
                 value: v,
@@ -488,7 +489,7 @@ impl<'a> Obj<'a> {
     }
 
     /// `key`'s value; missing is an error.
-    pub fn req(&self, key: &str) -> Result<At<'a>, InputError> {
+    pub fn req(&self, key: &str) -> Result<ValueReader<'a>, InputError> {
         self.opt(key).ok_or_else(|| self.err(key, "missing"))
     }
 
@@ -505,7 +506,7 @@ impl<'a> Obj<'a> {
 
 /// Checks a name used as a key in the files (an asset symbol, a chain or venue name):
 /// 1 to 64 characters from `A-Z a-z 0-9 _ - .`.
-pub fn check_name(at: &At, name: &str) -> Result<(), InputError> {
+pub fn check_name(at: &ValueReader, name: &str) -> Result<(), InputError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -528,10 +529,10 @@ pub fn top_object<R>(
     file: &str,
     format: &str,
     keys: &[&str],
-    read: impl FnOnce(&Obj) -> Result<R, InputError>,
+    read: impl FnOnce(&ObjectReader) -> Result<R, InputError>,
 ) -> Result<R, InputError> {
     let json = parse(text, file)?;
-    let root = At::root(file, &json);
+    let root = ValueReader::root(file, &json);
     let top = root.object()?;
     top.format(format)?;
     top.only(keys)?;
@@ -601,7 +602,7 @@ mod tests {
     #[test]
     fn keeps_order_and_refuses_duplicates() {
         let json = parse(r#"{"b": 1, "a": [true, null, "x"], "b": 2}"#, "f.json").unwrap();
-        let root = At::root("f.json", &json);
+        let root = ValueReader::root("f.json", &json);
         let e = root.object().unwrap_err();
         assert_eq!(e.to_string(), "f.json: b: duplicate key");
         let Json::Object(entries) = &json else {
@@ -650,7 +651,7 @@ mod tests {
             "f",
         )
         .unwrap();
-        let root = At::root("f", &json);
+        let root = ValueReader::root("f", &json);
         let o = root.object().unwrap();
         assert!(o.req("a").unwrap().uint(64).is_err());
         assert!(o.req("b").unwrap().uint(40).is_err());

@@ -11,7 +11,7 @@ use zkmargin_circuits::margin::Book;
 use crate::account_name::check_account_name;
 use crate::epoch_params::{read_epoch_params_with, EpochParams, HaircutSource, EPOCH_PARAM_KEYS};
 use crate::input_error::InputError;
-use crate::json::{self, key_path, shown, At};
+use crate::json::{self, key_path, shown, ValueReader};
 use crate::position::{read_collateral, read_positions};
 
 /// The `format` of a network file.
@@ -67,7 +67,7 @@ pub fn read_network_with(
     haircuts: Option<HaircutSource>,
 ) -> Result<Network, InputError> {
     let json = json::parse(text, file)?;
-    let root = At::root(file, &json);
+    let root = ValueReader::root(file, &json);
     let top = root.object()?;
     top.format(NETWORK_FORMAT)?;
     let mut keys = vec!["format", "accounts"];
@@ -202,7 +202,7 @@ mod tests {
                 &network.params.venues,
             );
             let back = read_positions(
-                &At::root("x", &json),
+                &ValueReader::root("x", &json),
                 &network.params.assets,
                 &network.params.venues,
                 &risk,
@@ -215,7 +215,7 @@ mod tests {
                 &network.params.chains,
             );
             let back = read_collateral(
-                &At::root("x", &json),
+                &ValueReader::root("x", &json),
                 &network.params.assets,
                 &network.params.chains,
             )

@@ -16,7 +16,7 @@ use zkmargin_circuits::snapshot::{Asset, Member};
 
 use crate::account_name::check_account_name;
 use crate::input_error::InputError;
-use crate::json::{self, At, Json};
+use crate::json::{self, Json, ValueReader};
 use crate::position::{amounts_to_json, position_to_json, read_amounts, read_position};
 use crate::tree::{read_tree_header, tree_header, Holding, Opening, TreeKind, TREE_HEADER_KEYS};
 
@@ -178,7 +178,10 @@ pub fn read_opening(text: &str, file: &str) -> Result<OpeningFile, InputError> {
                 h.profile.depth
             )));
         }
-        let path = items.iter().map(At::fp).collect::<Result<Vec<Fp>, _>>()?;
+        let path = items
+            .iter()
+            .map(ValueReader::fp)
+            .collect::<Result<Vec<Fp>, _>>()?;
         let leaf = holding.leaf(&h.profile, key, h.member.id, salt);
         if leaf.map(|leaf| root_from_path(leaf, idx, &path)) != Some(root) {
             return Err(top.err(

@@ -14,12 +14,12 @@ use zkmargin_circuits::units::{
 
 use crate::decimal::format_scaled;
 use crate::input_error::InputError;
-use crate::json::{self, shown, At, Json};
+use crate::json::{self, shown, Json, ValueReader};
 
 /// The keys of a position object.
 pub const POSITION_KEYS: [&str; 6] = ["kind", "underlying", "size", "entry", "strike", "expiry"];
 
-fn expiry_error(at: &At, e: MarginError, params: &RiskParams) -> InputError {
+fn expiry_error(at: &ValueReader, e: MarginError, params: &RiskParams) -> InputError {
     match e {
         MarginError::Expired { expiry, valid_from } => at.err(format!(
             "the option expires at {expiry}, before the epoch starts (valid_from {valid_from})"
@@ -39,7 +39,7 @@ fn expiry_error(at: &At, e: MarginError, params: &RiskParams) -> InputError {
 /// (`margin::bucket_index`) and no `entry`. An order (`is_order`) is the same except that a
 /// perp has no `entry`: it enters at the snapshot price, which the returned position holds.
 pub fn read_position(
-    at: &At,
+    at: &ValueReader,
     assets: &[Asset],
     params: &RiskParams,
     is_order: bool,
@@ -132,7 +132,7 @@ pub fn parse_position(
 ) -> Result<Position, InputError> {
     let json = Json::from(value);
     read_position(
-        &At::new(file, field.to_string(), &json),
+        &ValueReader::new(file, field.to_string(), &json),
         assets,
         params,
         is_order,
@@ -144,7 +144,7 @@ pub fn parse_position(
 pub fn parse_order(text: &str, snapshot: &Snapshot, file: &str) -> Result<Position, InputError> {
     let json = json::parse(text, file)?;
     read_position(
-        &At::root(file, &json),
+        &ValueReader::root(file, &json),
         &snapshot.assets,
         &snapshot.risk_params(),
         true,
@@ -183,7 +183,7 @@ pub fn position_to_json(position: &Position, assets: &[Asset]) -> Json {
 /// Reads `collateral`: chain name -> asset -> non-negative amount (e9, `< 2^64`). Chains and
 /// assets left out hold zero. Returns `balances[chain][asset]` over every chain and asset.
 pub fn read_collateral(
-    at: &At,
+    at: &ValueReader,
     assets: &[Asset],
     chains: &[Member],
 ) -> Result<Vec<Vec<u64>>, InputError> {
@@ -210,7 +210,7 @@ pub fn read_collateral(
 /// Reads `positions`: venue name -> list of positions. Venues left out hold nothing. Returns
 /// `positions[venue]` over every venue.
 pub fn read_positions(
-    at: &At,
+    at: &ValueReader,
     assets: &[Asset],
     venues: &[Member],
     params: &RiskParams,
@@ -274,7 +274,7 @@ pub fn positions_to_json(positions: &[Vec<Position>], assets: &[Asset], venues: 
 
 /// `{asset: amount}` over `assets` (left out: zero), as a vault's balances and a chain's
 /// opening hold them.
-pub fn read_amounts(at: &At, assets: &[Asset]) -> Result<Vec<u64>, InputError> {
+pub fn read_amounts(at: &ValueReader, assets: &[Asset]) -> Result<Vec<u64>, InputError> {
     let mut amounts = vec![0u64; assets.len()];
     for (symbol, amount_at) in at.entries()? {
         let a = assets

@@ -3,10 +3,10 @@
 use zkmargin_circuits::profile::{self, Profile};
 
 use crate::input_error::InputError;
-use crate::json::{shown, At};
+use crate::json::{shown, ValueReader};
 
 /// Reads a profile name.
-pub fn read_profile(at: &At) -> Result<Profile, InputError> {
+pub fn read_profile(at: &ValueReader) -> Result<Profile, InputError> {
     let name = at.str()?;
     Profile::by_name(name).ok_or_else(|| {
         let known: Vec<&str> = profile::ALL.iter().map(|p| p.name).collect();

@@ -14,7 +14,7 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use crate::hex::{bytes_from_hex, bytes_to_hex, read_hex_bytes};
 use crate::input_error::InputError;
-use crate::json::{self, shown, At, Json};
+use crate::json::{self, shown, Json, ValueReader};
 
 /// The `format` of a publisher's secret key file.
 pub const SECRET_FORMAT: &str = "zkmargin.publisher-secret/1";
@@ -108,7 +108,7 @@ pub fn write_public(key: &PublisherKey) -> String {
     ]))
 }
 
-fn read_public_key(at: &At) -> Result<PublisherKey, InputError> {
+fn read_public_key(at: &ValueReader) -> Result<PublisherKey, InputError> {
     let bytes = read_hex_bytes::<32>(at, "an Ed25519 public key")?;
     PublisherKey::from_bytes(&bytes).ok_or_else(|| at.err("is not a valid Ed25519 public key"))
 }
@@ -116,7 +116,7 @@ fn read_public_key(at: &At) -> Result<PublisherKey, InputError> {
 /// Reads a secret key file; its `public_key` must be the secret's.
 pub fn read_secret(text: &str, file: &str) -> Result<PublisherSecret, InputError> {
     let json = json::parse(text, file)?;
-    let root = At::root(file, &json);
+    let root = ValueReader::root(file, &json);
     let top = root.object()?;
     top.format(SECRET_FORMAT)?;
     top.only(&["format", "secret_key", "public_key"])?;
@@ -135,7 +135,7 @@ pub fn read_secret(text: &str, file: &str) -> Result<PublisherSecret, InputError
 /// Reads a public key file. A secret key file is refused (a venue never needs the secret).
 pub fn read_public(text: &str, file: &str) -> Result<PublisherKey, InputError> {
     let json = json::parse(text, file)?;
-    let root = At::root(file, &json);
+    let root = ValueReader::root(file, &json);
     let top = root.object()?;
     let format_at = top.req("format")?;
     if format_at.str()? == SECRET_FORMAT {

@@ -14,7 +14,7 @@
 use zkmargin_circuits::units::TIME_BITS;
 
 use crate::input_error::InputError;
-use crate::json::{self, check_name, shown, At};
+use crate::json::{self, check_name, shown, ValueReader};
 
 /// The `format` of a risk file.
 pub const RISK_FORMAT: &str = "zkmargin.risk/1";
@@ -58,7 +58,7 @@ pub struct RiskModel {
 }
 
 /// A decimal string scaled by 1e9, `0 <= v <= max`.
-fn bounded(at: &At, max: u64, what: &str) -> Result<u64, InputError> {
+fn bounded(at: &ValueReader, max: u64, what: &str) -> Result<u64, InputError> {
     let value = at.decimal(RISK_DECIMALS, 64)?;
     if value > max {
         return Err(at.err(format!(
@@ -69,7 +69,10 @@ fn bounded(at: &At, max: u64, what: &str) -> Result<u64, InputError> {
     Ok(value)
 }
 
-fn entries<'a>(at: &At<'a>, what: &str) -> Result<Vec<(&'a str, At<'a>)>, InputError> {
+fn entries<'a>(
+    at: &ValueReader<'a>,
+    what: &str,
+) -> Result<Vec<(&'a str, ValueReader<'a>)>, InputError> {
     let entries = at.entries()?;
     if entries.is_empty() {
         return Err(at.err(format!("at least one {what} is required")));
@@ -83,7 +86,7 @@ fn entries<'a>(at: &At<'a>, what: &str) -> Result<Vec<(&'a str, At<'a>)>, InputE
 /// Reads a risk file (see the module documentation); errors name the file and the field.
 pub fn read_risk(text: &str, file: &str) -> Result<RiskModel, InputError> {
     let json = json::parse(text, file)?;
-    let root = At::root(file, &json);
+    let root = ValueReader::root(file, &json);
     let top = root.object()?;
     top.format(RISK_FORMAT)?;
     top.only(&["format", "z", "stale_seconds", "assets", "chains"])?;

@@ -29,7 +29,7 @@ use zkmargin_circuits::snapshot::{Member, Snapshot, SNAPSHOT_FORMAT};
 use crate::epoch_params::{epoch_params_entries, read_epoch_params, EpochParams};
 use crate::hex::{bytes_to_hex, digest_to_hex, read_digest, read_hex_bytes};
 use crate::input_error::InputError;
-use crate::json::{self, At, Json};
+use crate::json::{self, Json, ValueReader};
 use crate::profile::read_profile;
 
 /// The keys of a snapshot file.
@@ -77,7 +77,7 @@ pub fn read_snapshot_file(
     file: &str,
 ) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
     let json = json::parse(text, file)?;
-    let root = At::root(file, &json);
+    let root = ValueReader::root(file, &json);
     let top = root.object()?;
     top.format(SNAPSHOT_FORMAT)?;
     let mut keys = SNAPSHOT_KEYS.to_vec();
@@ -95,13 +95,13 @@ pub fn read_snapshot_file(
         .req("chains")?
         .keyed(&chain_names, "chain", "missing: every chain needs a root")?
         .iter()
-        .map(At::fp)
+        .map(ValueReader::fp)
         .collect::<Result<Vec<Fp>, InputError>>()?;
     let venue_roots = roots
         .req("venues")?
         .keyed(&venue_names, "venue", "missing: every venue needs a root")?
         .iter()
-        .map(At::fp)
+        .map(ValueReader::fp)
         .collect::<Result<Vec<Fp>, InputError>>()?;
 
     let digest_at = top.req("digest")?;

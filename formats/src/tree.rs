@@ -10,7 +10,7 @@ use zkmargin_circuits::units::{EPOCH_BITS, ID_BITS};
 
 use crate::epoch_params::EpochParams;
 use crate::input_error::InputError;
-use crate::json::{check_name, shown, Json, Obj};
+use crate::json::{check_name, shown, Json, ObjectReader};
 use crate::profile::read_profile;
 
 /// An account's opening in one tree (the circuit's witness type): whether its leaf is present
@@ -133,7 +133,7 @@ pub struct Header {
 }
 
 /// Reads the entries every tree file starts with (the caller checks `format`).
-pub fn read_tree_header(top: &Obj) -> Result<Header, InputError> {
+pub fn read_tree_header(top: &ObjectReader) -> Result<Header, InputError> {
     let epoch = top.req("epoch")?.uint(EPOCH_BITS)?;
     let profile = read_profile(&top.req("profile")?)?;
     let kind_at = top.req("kind")?;

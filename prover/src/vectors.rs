@@ -27,7 +27,7 @@ use zkmargin_circuits::units::{AMOUNT_DECIMALS, PRICE_DECIMALS};
 use zkmargin_circuits::witness::AccountWitness;
 use zkmargin_formats::decimal::format_scaled;
 use zkmargin_formats::input_error::InputError;
-use zkmargin_formats::json::{self, At, Json};
+use zkmargin_formats::json::{self, Json, ValueReader};
 use zkmargin_formats::snapshot::{read_snapshot, write_snapshot};
 use zkmargin_verifier::envelope::{Envelope, VERSION};
 use zkmargin_verifier::keys::{pinned_vk_digest, KeySetupError, VerifierKeys};
@@ -100,7 +100,7 @@ pub fn read_vector(path: &Path) -> Result<Vector, InputError> {
     let label = path.display().to_string();
     let text = read_text(path)?;
     let json = json::parse(&text, &label)?;
-    let top = At::root(&label, &json).object()?;
+    let top = ValueReader::root(&label, &json).object()?;
     top.format(VECTOR_FORMAT)?;
     top.only(&[
         "format",

@@ -223,7 +223,7 @@ pub fn registry(command: &RegistryCommand) -> CommandResult {
     })?;
     let name_json = zkmargin_formats::json::Json::str(&args.name);
     check_account_name(
-        &zkmargin_formats::json::At::new("command line", "--name".into(), &name_json),
+        &zkmargin_formats::json::ValueReader::new("command line", "--name".into(), &name_json),
         &args.name,
     )?;
     let mut registry = if args.registry.exists() {
