@@ -54,6 +54,9 @@ pub enum Command {
     Prove(ProveArgs),
     /// Verify a proof as a venue (exit 3 if rejected).
     Verify(VerifyArgs),
+    /// What one order takes from a credit line: its margin at the level plus the cash paid at
+    /// the fill.
+    Charge(ChargeArgs),
     /// Build the bundled example network, prove for one account and verify as a venue.
     Demo(DemoArgs),
     /// Auditor: the circuit's columns, gates, lookups, rows and proof size, and the pinned
@@ -188,6 +191,30 @@ pub struct VerifyArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ChargeArgs {
+    /// The epoch snapshot (snapshot.json): prices and rates the order is charged at.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// The venue the order is placed at.
+    #[arg(long, value_name = "NAME")]
+    pub venue: String,
+    /// The order, in the words of a network.json position, e.g.
+    /// '{"kind": "perp", "underlying": "BTC", "size": "0.5"}'.
+    #[arg(long, value_name = "JSON")]
+    pub order: String,
+    /// Execution price in USD (for an option, the premium per unit). Default: the snapshot
+    /// price for a perpetual and a call, the strike for a put.
+    #[arg(long, value_name = "PRICE", allow_hyphen_values = true)]
+    pub fill: Option<String>,
+    /// The certificate's margin level, a multiple of maintenance margin from 1 to 10 (default 1).
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub level: Option<String>,
+    /// Print one JSON object: charge_uusd, mm_uusd, margin_uusd, cash_out_uusd, fill, level_ppm.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Directory for the demo's files (default: a fresh temporary directory).
     #[arg(long, value_name = "DIR")]
@@ -259,6 +286,7 @@ fn run(args: Vec<OsString>) -> i32 {
         Command::Check(args) => commands::check::run(args),
         Command::Prove(args) => commands::prove::run(args),
         Command::Verify(args) => commands::verify::run(args),
+        Command::Charge(args) => commands::charge::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Audit(args) => commands::audit::run(args),
         Command::Account(command) => commands::parties::account(command),

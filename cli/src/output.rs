@@ -385,7 +385,7 @@ pub fn verdict(report: &Report) -> String {
     }
 }
 
-fn uusd(value: u128) -> Json {
+pub fn uusd(value: u128) -> Json {
     Json::str(value.to_string())
 }
 

@@ -14,7 +14,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use zkmargin_circuits::hash::{fp_from_hex, Fp};
-use zkmargin_circuits::units::PPM;
+use zkmargin_circuits::units::{PPM, VALUE_BITS};
 
 use crate::decimal::{self, DecimalError};
 use crate::input_error::InputError;
@@ -428,6 +428,28 @@ impl<'a> ValueReader<'a> {
     pub fn signed_decimal(&self, decimals: u32, bits: usize) -> Result<i128, InputError> {
         let text = self.decimal_text("a signed amount")?;
         decimal::parse_signed(text, decimals, bits).map_err(|e| self.decimal_err(e, decimals, bits))
+    }
+
+    /// An amount of micro-USD: a decimal string of a whole number below `2^100` (the bound
+    /// of every value, margin and credit line), such as `"1500000"`. No sign, no fraction, no
+    /// exponent, no leading zero: one spelling per amount.
+    pub fn uusd(&self) -> Result<u128, InputError> {
+        let text = self.decimal_text("an amount of micro-USD")?;
+        let canonical = !text.is_empty()
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && (text == "0" || !text.starts_with('0'));
+        let value = if canonical { text.parse::<u128>().ok() } else { None };
+        match value {
+            Some(v) if v < 1 << VALUE_BITS => Ok(v),
+            Some(_) => Err(self.err(format!(
+                "{} uusd is out of range (must be below 2^{VALUE_BITS})",
+                shown(text)
+            ))),
+            None => Err(self.err(format!(
+                "{} is not a whole number of micro-USD (digits only, no leading zero)",
+                shown(text)
+            ))),
+        }
     }
 
     /// A field element in `hash::fp_to_hex` form (`0x` and 64 hex digits, canonical).

@@ -14,6 +14,7 @@
 //! | [`position`] | positions, collateral and orders inside the files |
 //! | [`account`] | `<account>.json`, a trader's private account file |
 //! | [`secret`] | `alice.secret`, a trader's secret key |
+//! | [`grant`] | `grants/<venue>.json`, one venue's credit line in a margin certificate |
 //! | [`registry`] | `registry.json`, the account registry |
 //! | [`epoch`] | `epoch.json`, the epoch the vaults and venues build for |
 //! | [`holdings`] | a vault's balances and a venue's positions |
@@ -31,6 +32,7 @@ pub mod account_name;
 pub mod decimal;
 pub mod epoch;
 pub mod epoch_params;
+pub mod grant;
 pub mod hex;
 pub mod holdings;
 pub mod input_error;
