@@ -259,3 +259,33 @@ fn leaf_head<'a>(
         opening,
     }
 }
+
+/// A margin circuit whose prover follows a forgery plan (`forgery`), for the dishonest-prover
+/// corpus: the same constraint system, with the plan installed while it synthesizes.
+#[cfg(feature = "testing")]
+#[derive(Clone, Debug)]
+pub struct Forged {
+    pub circuit: MarginCircuit,
+    pub plan: Vec<crate::forgery::Forgery>,
+}
+
+#[cfg(feature = "testing")]
+impl Circuit<Fp> for Forged {
+    type Config = MarginConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+
+    fn without_witnesses(&self) -> Self {
+        Forged {
+            circuit: self.circuit.without_witnesses(),
+            plan: vec![],
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fp>) -> MarginConfig {
+        MarginCircuit::configure(meta)
+    }
+
+    fn synthesize(&self, config: MarginConfig, layouter: impl Layouter<Fp>) -> Result<(), Error> {
+        crate::forgery::with_plan(&self.plan, || self.circuit.synthesize(config, layouter))
+    }
+}

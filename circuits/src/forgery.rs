@@ -2,24 +2,25 @@
 //! (crate `zkmargin-testing`). Nothing here is part of the product.
 //!
 //! Without the cargo feature `testing` every hook below is the identity and compiles away; the
-//! plan, the [`Forgery`] sites and the [`Forged`] circuit exist only with the feature. A
-//! forgery changes the values written into witness cells, never the constraint system:
-//! anything it does, a malicious prover could do with its own code (the pinned verifying keys
-//! hold with the feature on).
+//! plan and the [`Forgery`] sites exist only with the feature. A forgery changes the values
+//! written into witness cells, never the constraint system: anything it does, a malicious
+//! prover could do with its own code (the pinned verifying keys hold with the feature on).
 //!
-//! A [`Forged`] circuit is a margin circuit with a plan (a list of forgeries). While it
-//! synthesizes, the plan sits in a thread-local, and the chips and gadgets consult it at the
-//! few points where they choose a witness value: a witnessed cell (`ArithChip::witness`,
-//! `RangeCheckChip::witness_range_checked`), a rounded quotient (`Division::assign`), a Merkle
-//! swap, a selection, and a slot's witness (`gadgets::slot`). Each point finds its site by the
-//! name of the region it assigns: the names `zkmargin audit` and the corpus's attribution use.
+//! A `Forged` circuit (`circuit::Forged`) is a margin circuit with a plan (a list of
+//! forgeries). While it synthesizes, the plan sits in a thread-local ([`with_plan`]), and the
+//! chips and gadgets consult it at the few points where they choose a witness value: a
+//! witnessed cell (`ArithChip::witness`, `RangeCheckChip::witness_range_checked`), a Merkle
+//! swap and a selection (the hooks below), a rounded quotient (`Division::assign`) and a
+//! slot's witness (`gadgets::slot`) (those two next to their gadget, reading the plan through
+//! `quotient_delta` and `find`). Each point finds its site by the name of the region it
+//! assigns: the names `zkmargin audit` and the corpus's attribution use.
+//!
+//! This module names its sites with plain data only (`hash::Tree`, `packing::RecordFields`)
+//! and imports no chip, gadget or circuit: they import it.
 
 use halo2_proofs::circuit::Value;
 
-use crate::gadgets::division::Division;
-use crate::gadgets::slot::{SlotContext, SlotWitness};
 use crate::hash::Fp;
-use crate::margin::RiskParams;
 
 #[cfg(feature = "testing")]
 pub use plan::*;
@@ -33,18 +34,6 @@ pub(crate) fn witness(region: &str, value: Value<Fp>) -> Value<Fp> {
     {
         let _ = region;
         value
-    }
-}
-
-/// The `(quotient, remainder)` to witness for the division named `region`.
-#[inline(always)]
-pub(crate) fn division(region: &str, division: &Division, qr: (Fp, Fp)) -> (Fp, Fp) {
-    #[cfg(feature = "testing")]
-    return plan::forged_division(region, division, qr);
-    #[cfg(not(feature = "testing"))]
-    {
-        let _ = (region, division);
-        qr
     }
 }
 
@@ -84,38 +73,14 @@ pub(crate) fn selected(region: &str, last: (Value<Fp>, Value<Fp>)) -> (Value<Fp>
     }
 }
 
-/// The prover's witness of the slot named `region`.
-#[inline(always)]
-pub(crate) fn slot(
-    region: &str,
-    ctx: &SlotContext<'_>,
-    params: &RiskParams,
-    witness: SlotWitness,
-) -> SlotWitness {
-    #[cfg(feature = "testing")]
-    return plan::forged_slot(region, ctx, params, witness);
-    #[cfg(not(feature = "testing"))]
-    {
-        let _ = (region, ctx, params);
-        witness
-    }
-}
-
 #[cfg(feature = "testing")]
 mod plan {
     use std::cell::RefCell;
 
-    use ff::PrimeField;
-    use halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
-    use halo2_proofs::plonk::{Circuit, ConstraintSystem, Error};
+    use halo2_proofs::circuit::Value;
 
-    use crate::circuit::{MarginCircuit, MarginConfig};
-    use crate::gadgets::division::{Division, Rounding};
-    use crate::gadgets::leaf::Tree;
-    use crate::gadgets::record::RecordFields;
-    use crate::gadgets::slot::{record_fields, SlotContext, SlotWitness, VenueRef};
-    use crate::hash::Fp;
-    use crate::margin::RiskParams;
+    use crate::hash::{Fp, Tree};
+    use crate::packing::RecordFields;
 
     /// A position slot: slot `slot` of venue `venue`'s leaf, or the order.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,40 +185,9 @@ mod plan {
         out
     }
 
-    /// The first planned forgery `pick` accepts.
-    fn find<T>(pick: impl Fn(&Forgery) -> Option<T>) -> Option<T> {
+    /// The first planned forgery `pick` accepts (the gadgets' accessor to the plan).
+    pub(crate) fn find<T>(pick: impl Fn(&Forgery) -> Option<T>) -> Option<T> {
         PLAN.with(|p| p.borrow().iter().find_map(pick))
-    }
-
-    /// A margin circuit whose prover follows a forgery plan.
-    #[derive(Clone, Debug)]
-    pub struct Forged {
-        pub circuit: MarginCircuit,
-        pub plan: Vec<Forgery>,
-    }
-
-    impl Circuit<Fp> for Forged {
-        type Config = MarginConfig;
-        type FloorPlanner = SimpleFloorPlanner;
-
-        fn without_witnesses(&self) -> Self {
-            Forged {
-                circuit: self.circuit.without_witnesses(),
-                plan: vec![],
-            }
-        }
-
-        fn configure(meta: &mut ConstraintSystem<Fp>) -> MarginConfig {
-            MarginCircuit::configure(meta)
-        }
-
-        fn synthesize(
-            &self,
-            config: MarginConfig,
-            layouter: impl Layouter<Fp>,
-        ) -> Result<(), Error> {
-            with_plan(&self.plan, || self.circuit.synthesize(config, layouter))
-        }
     }
 
     pub(super) fn forged_witness(region: &str, value: Value<Fp>) -> Value<Fp> {
@@ -278,24 +212,13 @@ mod plan {
         forged.map_or(value, Value::known)
     }
 
-    pub(super) fn forged_division(region: &str, division: &Division, (q, r): (Fp, Fp)) -> (Fp, Fp) {
-        let delta = find(|f| match f {
+    /// The delta planned for the rounded quotient of the division named `region`
+    /// (`Division::assign` applies it).
+    pub(crate) fn quotient_delta(region: &str) -> Option<i64> {
+        find(|f| match f {
             Forgery::Quotient { of, delta } if of.name() == region => Some(*delta),
             _ => None,
-        });
-        let Some(delta) = delta else {
-            return (q, r);
-        };
-        let delta = if delta >= 0 {
-            Fp::from(delta as u64)
-        } else {
-            -Fp::from(delta.unsigned_abs())
-        };
-        let d = Fp::from_u128(division.divisor);
-        match division.rounding {
-            Rounding::Floor => (q + delta, r - delta * d),
-            Rounding::Ceil => (q + delta, r + delta * d),
-        }
+        })
     }
 
     fn swap_name(tree: &Tree, level: usize) -> String {
@@ -349,52 +272,5 @@ mod plan {
             _ => None,
         });
         forged.unwrap_or((acc, cnt))
-    }
-
-    pub(super) fn forged_slot(
-        region: &str,
-        ctx: &SlotContext<'_>,
-        params: &RiskParams,
-        mut w: SlotWitness,
-    ) -> SlotWitness {
-        let here = |slot: &Slot| slot.name() == region;
-        let profile = ctx.profile;
-        if let Some(choice) = find(|f| match f {
-            Forgery::Choice { slot, choice } if here(slot) => Some(*choice),
-            _ => None,
-        }) {
-            // Read the chosen record honestly, so that only the index check can object.
-            let per_venue = profile.records_per_venue();
-            let (venue, local) = match ctx.venue {
-                VenueRef::Leaf(v) => (v, choice),
-                VenueRef::Order(_) => (choice / per_venue, choice % per_venue),
-            };
-            w.choice = choice;
-            w.record = record_fields(
-                params,
-                profile,
-                venue,
-                local / profile.buckets,
-                local % profile.buckets,
-            );
-        }
-        if let Some(fields) = find(|f| match f {
-            Forgery::Record { slot, fields } if here(slot) => Some(*fields),
-            _ => None,
-        }) {
-            w.record = fields;
-        }
-        if let Some(bucket) = find(|f| match f {
-            Forgery::Bucket { slot, bucket } if here(slot) => Some(*bucket),
-            _ => None,
-        }) {
-            w.bucket = bucket;
-        }
-        if find(|f| matches!(f, Forgery::FlippedDirection { slot } if here(slot)).then_some(()))
-            .is_some()
-        {
-            w.direction = !w.direction;
-        }
-        w
     }
 }

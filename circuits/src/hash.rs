@@ -14,6 +14,7 @@
 //! An account with nothing on a chain or venue has leaf 0 there; empty subtrees hash up from 0.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use ff::{Field, PrimeField};
 use halo2_poseidon::{ConstantLength, Hash, P128Pow5T3};
@@ -144,6 +145,24 @@ pub fn root_from_path(leaf: Fp, idx: u64, siblings: &[Fp]) -> Fp {
                 merkle_node(sibling, node)
             }
         })
+}
+
+/// A published tree: a chain's collateral vault or a venue's position book (opened in circuit
+/// by `gadgets::leaf`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tree {
+    Chain(usize),
+    Venue(usize),
+}
+
+/// The name the circuit gives the tree's regions: `chain c` or `venue v`.
+impl fmt::Display for Tree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tree::Chain(c) => write!(f, "chain {c}"),
+            Tree::Venue(v) => write!(f, "venue {v}"),
+        }
+    }
 }
 
 /// A sparse binary Merkle tree of fixed depth: only non-empty nodes are stored.

@@ -16,6 +16,7 @@ pub mod hash;
 pub mod instance;
 pub mod margin;
 pub mod mutation;
+pub mod packing;
 pub mod profile;
 pub mod snapshot;
 pub mod units;

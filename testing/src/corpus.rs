@@ -17,8 +17,8 @@
 //! `prover/tests/real_proof.rs` runs the cheap ones against the real prover.
 
 use ff::Field;
-use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::forgery::{Forged, Forgery, Quotient, Slot};
+use zkmargin_circuits::circuit::{Forged, MarginCircuit};
+use zkmargin_circuits::forgery::{Forgery, Quotient, Slot};
 use zkmargin_circuits::gadgets::leaf::Tree;
 use zkmargin_circuits::gadgets::record::{
     RecordFields, INDEX, LOWER, OPTION_FACTOR, PERP_MMR, PRICE, UPPER,

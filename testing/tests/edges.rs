@@ -16,8 +16,8 @@ use halo2_proofs::plonk::{
     Advice, Any, Assigned, Assignment, Circuit, Column, ConstraintSystem, Error, Fixed,
     FloorPlanner, Instance, Selector,
 };
-use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::forgery::{Forged, Forgery, Quotient, Slot};
+use zkmargin_circuits::circuit::{Forged, MarginCircuit};
+use zkmargin_circuits::forgery::{Forgery, Quotient, Slot};
 use zkmargin_circuits::gadgets::record::RecordFields;
 use zkmargin_circuits::gadgets::slot::record_fields;
 use zkmargin_circuits::hash::Fp;

@@ -11,8 +11,6 @@
 //! | path | `depth` Merkle levels ordered by the shared index bits (`chips::merkle`) | a leaf at another index |
 //! | root | the root reached equals the public root (copy to the instance) | a leaf the tree does not hold; a stale root |
 
-use std::fmt;
-
 use halo2_proofs::{
     circuit::{Layouter, Value},
     plonk::Error,
@@ -22,25 +20,10 @@ use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::merkle::merkle_root;
 use crate::chips::poseidon::HashInstructions;
+// The tree a leaf sits in is data only (`hash::Tree`), shared with the forgery plan.
 use crate::hash::Fp;
+pub use crate::hash::Tree;
 use crate::witness::LeafOpening;
-
-/// A published tree: a chain's collateral vault or a venue's position book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tree {
-    Chain(usize),
-    Venue(usize),
-}
-
-/// The name the circuit gives the tree's regions: `chain c` or `venue v`.
-impl fmt::Display for Tree {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Tree::Chain(c) => write!(f, "chain {c}"),
-            Tree::Venue(v) => write!(f, "venue {v}"),
-        }
-    }
-}
 
 /// What a leaf is opened with, besides its contents.
 pub struct LeafHead<'a> {

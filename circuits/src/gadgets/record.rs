@@ -26,49 +26,9 @@ use halo2_proofs::{circuit::Layouter, circuit::Value, plonk::Error};
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
 use crate::hash::Fp;
-use crate::units::{PRICE_BITS, RATE_BITS, TIME_BITS};
-use ff::Field;
-
-/// Bit offset and width of each limb.
-pub const PRICE: (usize, usize) = (0, PRICE_BITS);
-pub const PERP_MMR: (usize, usize) = (48, RATE_BITS);
-pub const OPTION_FACTOR: (usize, usize) = (68, RATE_BITS + 1);
-pub const LOWER: (usize, usize) = (89, TIME_BITS + 1);
-pub const UPPER: (usize, usize) = (130, TIME_BITS);
-pub const INDEX: (usize, usize) = (170, 9);
-
-/// `2^bits` in the field.
-pub fn pow2(bits: usize) -> Fp {
-    Fp::from(2).pow_vartime([bits as u64])
-}
-
-/// The unpacked fields of a record, as integers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RecordFields {
-    pub price: u64,
-    pub perp_mmr: u64,
-    pub option_factor: u64,
-    pub lower: u64,
-    pub upper: u64,
-    pub index: u64,
-}
-
-impl RecordFields {
-    pub fn packed(&self) -> Fp {
-        [
-            (PRICE, self.price),
-            (PERP_MMR, self.perp_mmr),
-            (OPTION_FACTOR, self.option_factor),
-            (LOWER, self.lower),
-            (UPPER, self.upper),
-            (INDEX, self.index),
-        ]
-        .iter()
-        .fold(Fp::zero(), |acc, ((offset, _), v)| {
-            acc + pow2(*offset) * Fp::from(*v)
-        })
-    }
-}
+// The limbs' offsets and widths and the unpacked fields live in `packing` (data only, shared
+// with the forgery plan).
+pub use crate::packing::{pow2, RecordFields, INDEX, LOWER, OPTION_FACTOR, PERP_MMR, PRICE, UPPER};
 
 /// Record cells after unpacking.
 pub struct Unpacked {

@@ -35,7 +35,6 @@ use super::Tools;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
 use crate::chips::select::SelectInstructions;
-use crate::forgery;
 use crate::hash::Fp;
 use crate::margin::{self, Kind, Position, PositionTerms, RiskParams};
 use crate::profile::Profile;
@@ -149,6 +148,70 @@ pub fn slot_witness(
     }
 }
 
+/// The prover's witness of the slot named `region`: the honest `w` unless the forgery plan
+/// (feature `testing`) forges its choice, record, bucket or direction.
+#[cfg(feature = "testing")]
+fn forged_slot(
+    region: &str,
+    ctx: &SlotContext<'_>,
+    params: &RiskParams,
+    mut w: SlotWitness,
+) -> SlotWitness {
+    use crate::forgery::{find, Forgery, Slot};
+
+    let here = |slot: &Slot| slot.name() == region;
+    let profile = ctx.profile;
+    if let Some(choice) = find(|f| match f {
+        Forgery::Choice { slot, choice } if here(slot) => Some(*choice),
+        _ => None,
+    }) {
+        // Read the chosen record honestly, so that only the index check can object.
+        let per_venue = profile.records_per_venue();
+        let (venue, local) = match ctx.venue {
+            VenueRef::Leaf(v) => (v, choice),
+            VenueRef::Order(_) => (choice / per_venue, choice % per_venue),
+        };
+        w.choice = choice;
+        w.record = record_fields(
+            params,
+            profile,
+            venue,
+            local / profile.buckets,
+            local % profile.buckets,
+        );
+    }
+    if let Some(fields) = find(|f| match f {
+        Forgery::Record { slot, fields } if here(slot) => Some(*fields),
+        _ => None,
+    }) {
+        w.record = fields;
+    }
+    if let Some(bucket) = find(|f| match f {
+        Forgery::Bucket { slot, bucket } if here(slot) => Some(*bucket),
+        _ => None,
+    }) {
+        w.bucket = bucket;
+    }
+    if find(|f| matches!(f, Forgery::FlippedDirection { slot } if here(slot)).then_some(()))
+        .is_some()
+    {
+        w.direction = !w.direction;
+    }
+    w
+}
+
+/// Without the feature `testing`: the honest witness.
+#[cfg(not(feature = "testing"))]
+#[inline(always)]
+fn forged_slot(
+    _region: &str,
+    _ctx: &SlotContext<'_>,
+    _params: &RiskParams,
+    w: SlotWitness,
+) -> SlotWitness {
+    w
+}
+
 fn bits_for(n: usize) -> usize {
     assert!(n.is_power_of_two());
     n.trailing_zeros() as usize
@@ -167,7 +230,7 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
 ) -> Result<SlotTerms, Error> {
     let witness = witness
         .zip(params)
-        .map(|(w, params)| forgery::slot(name, ctx, params, w));
+        .map(|(w, params)| forged_slot(name, ctx, params, w));
     let valuer = Valuer {
         tools,
         name,
