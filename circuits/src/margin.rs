@@ -13,10 +13,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::muldiv::{mul_div_ceil, mul_div_floor};
 use crate::units::{
     MAX_LEVEL_PPM, MAX_RATE_PPM, MIN_LEVEL_PPM, PNL_DIVISOR, PPM, PRICE_BITS, VALUE_DIVISOR,
 };
-use crate::wide::{mul_div_ceil, mul_div_floor};
 
 /// Prices, strikes and entries are `< 2^48` (`units::PRICE_BITS`).
 const PRICE_BOUND: u64 = 1 << PRICE_BITS;

@@ -58,7 +58,10 @@ pub fn write_grant(grant: &Grant) -> String {
         ("venue", Json::str(&grant.venue)),
         ("venue_id", Json::uint(grant.venue_id)),
         ("tag", Json::str(fp_to_hex(&grant.tag))),
-        ("allowance_uusd", Json::str(grant.allowance_uusd.to_string())),
+        (
+            "allowance_uusd",
+            Json::str(grant.allowance_uusd.to_string()),
+        ),
         ("salt", Json::str(fp_to_hex(&grant.salt))),
         ("nullifier", Json::str(fp_to_hex(&grant.nullifier))),
         ("certificate", Json::str(digest_to_hex(&grant.certificate))),

@@ -438,7 +438,11 @@ impl<'a> ValueReader<'a> {
         let canonical = !text.is_empty()
             && text.bytes().all(|b| b.is_ascii_digit())
             && (text == "0" || !text.starts_with('0'));
-        let value = if canonical { text.parse::<u128>().ok() } else { None };
+        let value = if canonical {
+            text.parse::<u128>().ok()
+        } else {
+            None
+        };
         match value {
             Some(v) if v < 1 << VALUE_BITS => Ok(v),
             Some(_) => Err(self.err(format!(

@@ -17,7 +17,7 @@ use halo2_proofs::{circuit::Layouter, plonk::Error};
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
 use crate::hash::Fp;
-use crate::wide::fp_div_rem;
+use crate::muldiv::fp_div_rem;
 use ff::PrimeField;
 
 /// How a quotient is rounded.

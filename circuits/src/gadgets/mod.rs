@@ -20,7 +20,7 @@ use crate::chips::range::{RangeCheckChip, RangeInstructions};
 use crate::chips::select::{SelectChip, SelectInstructions};
 
 /// The instructions the margin gadgets use, borrowed together.
-pub struct Tools<'a, A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> {
+pub struct SlotInstructions<'a, A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> {
     pub arith: &'a A,
     pub range: &'a R,
     pub select: &'a S,
@@ -38,8 +38,8 @@ pub struct Chips {
 
 impl Chips {
     /// The instructions the slot gadget uses.
-    pub fn tools(&self) -> Tools<'_, ArithChip, RangeCheckChip, SelectChip> {
-        Tools {
+    pub fn slot_instructions(&self) -> SlotInstructions<'_, ArithChip, RangeCheckChip, SelectChip> {
+        SlotInstructions {
             arith: &self.arith,
             range: &self.range,
             select: &self.select,

@@ -90,9 +90,9 @@ pub fn slots(
             .zip(position)
             .map(|(params, pos)| slot_witness(params, p, venue, &pos, false));
         let ctx = valuation.context(&publics.records[venue], VenueRef::Leaf(venue), true);
-        let tools = chips.tools();
+        let instructions = chips.slot_instructions();
         let terms = assign_slot(
-            &tools,
+            &instructions,
             layouter,
             &name,
             &slot,
@@ -120,9 +120,9 @@ pub fn order(
     let all_records: Vec<Cell> = publics.records.iter().flatten().cloned().collect();
     let witness = statement.map(|s| slot_witness(&s.params, p, s.venue_index, &s.order, true));
     let ctx = valuation.context(&all_records, VenueRef::Order(&publics.venue_index), false);
-    let tools = chips.tools();
+    let instructions = chips.slot_instructions();
     let terms = assign_slot(
-        &tools,
+        &instructions,
         layouter,
         "order",
         &publics.order,

@@ -31,7 +31,7 @@ use halo2_proofs::{
 
 use super::division::{Division, Rounding};
 use super::record::{self, RecordFields, Unpacked};
-use super::Tools;
+use super::SlotInstructions;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
 use crate::chips::select::SelectInstructions;
@@ -220,7 +220,7 @@ fn bits_for(n: usize) -> usize {
 /// Values the slot; see the module doc for every constraint. The steps run in the table's
 /// order, each laying out its rows in turn.
 pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions>(
-    tools: &Tools<'_, A, R, S>,
+    instructions: &SlotInstructions<'_, A, R, S>,
     layouter: &mut impl Layouter<Fp>,
     name: &str,
     slot: &SlotCells,
@@ -232,7 +232,7 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
         .zip(params)
         .map(|(w, params)| forged_slot(name, ctx, params, w));
     let valuer = Valuer {
-        tools,
+        instructions,
         name,
         slot,
         ctx,
@@ -261,7 +261,7 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
 
 /// One slot being valued: the chips, the slot's cells and context, the prover's witness.
 struct Valuer<'a, A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> {
-    tools: &'a Tools<'a, A, R, S>,
+    instructions: &'a SlotInstructions<'a, A, R, S>,
     name: &'a str,
     slot: &'a SlotCells,
     ctx: &'a SlotContext<'a>,
@@ -298,7 +298,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
     /// Field bounds: `underlying < A` and listed, `size < 2^64`, `price < 2^48`,
     /// `expiry < 2^40`, `side` boolean.
     fn field_bounds(&self, layouter: &mut impl Layouter<Fp>) -> Result<(), Error> {
-        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
         let asset_bits = bits_for(self.ctx.profile.assets);
         range.range_check(
             layouter,
@@ -326,7 +326,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
 
     /// Kind flags, and an empty slot is all zero; only options have an expiry.
     fn kinds(&self, layouter: &mut impl Layouter<Fp>) -> Result<Kinds, Error> {
-        let (arith, slot) = (self.tools.arith, self.slot);
+        let (arith, slot) = (self.instructions.arith, self.slot);
         let kind = self
             .witness
             .as_ref()
@@ -396,10 +396,10 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
 
     /// The parameter record, selected, unpacked, and tied to the underlying and the bucket.
     fn record(&self, layouter: &mut impl Layouter<Fp>) -> Result<Unpacked, Error> {
-        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
         let profile = self.ctx.profile;
         let witness = self.witness.as_ref();
-        let selected = self.tools.select.select(
+        let selected = self.instructions.select.select(
             layouter,
             &self.n("parameter record"),
             self.ctx.records,
@@ -451,7 +451,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         kinds: &Kinds,
         record: &Unpacked,
     ) -> Result<(), Error> {
-        let (arith, range) = (self.tools.arith, self.tools.range);
+        let (arith, range) = (self.instructions.arith, self.instructions.range);
         let raw_tte = arith.linear(
             layouter,
             &self.n("expiry - valid_from"),
@@ -497,7 +497,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         layouter: &mut impl Layouter<Fp>,
         record: &Unpacked,
     ) -> Result<Direction, Error> {
-        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
         let direction_value = self.witness.as_ref().map(|w| w.direction);
         let direction = arith.witness(
             layouter,
@@ -542,7 +542,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         record: &Unpacked,
         d: &Direction,
     ) -> Result<Cell, Error> {
-        let (arith, range) = (self.tools.arith, self.tools.range);
+        let (arith, range) = (self.instructions.arith, self.instructions.range);
         let call_minus_put = arith.linear(
             layouter,
             &self.n("call - put"),
@@ -597,7 +597,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         kinds: &Kinds,
         d: &Direction,
     ) -> Result<(Cell, Cell), Error> {
-        let (arith, range, slot) = (self.tools.arith, self.tools.range, self.slot);
+        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
         let size_distance = arith.mul(layouter, &self.n("size |d|"), &slot.size, &d.distance)?;
         let pnl = arith.mul(layouter, &self.n("|pnl|"), &kinds.perp, &size_distance)?;
         let gain = arith.xor(
