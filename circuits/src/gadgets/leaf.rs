@@ -155,26 +155,31 @@ mod tests {
     /// the public input.
     #[derive(Clone)]
     struct SlotWord {
-        limbs: [Fp; 6],
+        limbs: Value<[Fp; 6]>,
     }
 
     impl Circuit<Fp> for SlotWord {
         type Config = (ArithConfig, RangeCheckConfig, Column<Instance>);
         type FloorPlanner = SimpleFloorPlanner;
+
         fn without_witnesses(&self) -> Self {
-            self.clone()
+            SlotWord {
+                limbs: Value::unknown(),
+            }
         }
+
         fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
-            let constants = meta.fixed_column();
-            meta.enable_constant(constants);
-            let advice = [(); 4].map(|_| meta.advice_column());
-            let arith = ArithChip::configure(meta, advice);
-            let column = meta.advice_column();
-            let range = RangeCheckChip::configure(meta, column);
-            let instance = meta.instance_column();
-            meta.enable_equality(instance);
-            (arith, range, instance)
+            let running_sum = meta.advice_column();
+            let range = RangeCheckChip::configure(meta, running_sum);
+            let columns = [(); 4].map(|_| meta.advice_column());
+            let arith = ArithChip::configure(meta, columns);
+            let public = meta.instance_column();
+            meta.enable_equality(public);
+            let fixed = meta.fixed_column();
+            meta.enable_constant(fixed);
+            (arith, range, public)
         }
+
         fn synthesize(
             &self,
             (arith, range, instance): Self::Config,
@@ -188,7 +193,7 @@ mod tests {
             let cells = (0..6)
                 .map(|i| {
                     let name = format!("limb {i}");
-                    let value = Value::known(self.limbs[i]);
+                    let value = self.limbs.map(|limbs| limbs[i]);
                     range.witness_range_checked(
                         &mut layouter,
                         &name,
@@ -204,7 +209,10 @@ mod tests {
     }
 
     fn refused(limbs: [Fp; 6], word: Fp) -> bool {
-        MockProver::run(11, &SlotWord { limbs }, vec![vec![word]])
+        let circuit = SlotWord {
+            limbs: Value::known(limbs),
+        };
+        MockProver::run(11, &circuit, vec![vec![word]])
             .unwrap()
             .verify()
             .is_err()
