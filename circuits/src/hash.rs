@@ -7,9 +7,21 @@
 //! |---|---|
 //! | account key | `H(1, sk)` |
 //! | account tag at a venue | `H(2, sk, venue_id)` |
-//! | collateral leaf | `H(3, account_key, chain_id, x[0..A], salt)` |
-//! | position leaf | `H(4, account_key, venue_id, slots[0..P] as 6 fields each, salt)` |
+//! | collateral leaf | `H(3, account_key, chain_id, e_0, .., e_{ceil(A/3)-1}, salt)` |
+//! | position leaf | `H(4, account_key, venue_id, w_0, .., w_{P-1}, salt)` |
 //! | inner node | `H(left, right)` |
+//!
+//! Leaves are DESIGN.md's version 2: the numbers are packed into words, each word a sum of
+//! limbs at fixed bit offsets ([`pack_word`]):
+//!
+//! | word | limbs (offset: name, bits) | bits in all |
+//! |---|---|---|
+//! | collateral `e_j` | `0: x[3j] 64`, `64: x[3j+1] 64`, `128: x[3j+2] 64` (amounts past `A` are 0) | 192 |
+//! | slot `w` | `0: kind 2`, `2: underlying 8`, `10: side 1`, `11: size 64`, `75: price 48`, `123: expiry 40` | 163 |
+//!
+//! Both stay below `2^254 < p`, so a word whose limbs are below their widths is one integer
+//! with one binary decomposition: the circuit range-checks every limb to its width
+//! (`gadgets::collateral`, `gadgets::slot`) and builds the word from the valued cells.
 //!
 //! An account with nothing on a chain or venue has leaf 0 there; empty subtrees hash up from 0.
 
@@ -31,6 +43,15 @@ pub const TAG_COLLATERAL_LEAF: u64 = 3;
 /// Domain tag of a position leaf.
 pub const TAG_POSITION_LEAF: u64 = 4;
 
+/// Amounts per collateral word.
+pub const AMOUNTS_PER_WORD: usize = 3;
+/// Bit offsets of the amounts in a collateral word (64 bits each).
+pub const AMOUNT_SHIFTS: [u32; AMOUNTS_PER_WORD] = [0, 64, 128];
+/// Bit offsets of a slot's fields `(kind, underlying, side, size, price, expiry)` in its word.
+pub const SLOT_SHIFTS: [u32; 6] = [0, 2, 10, 11, 75, 123];
+/// Widths of a slot's fields in its word (each field is range-checked to at most this).
+pub const SLOT_WIDTHS: [u32; 6] = [2, 8, 1, 64, 48, 40];
+
 /// Calls `$body` with `$L` bound to the constant length of `$len`, for every message length
 /// the circuits use (two for nodes and keys, three for tags, and the leaf lengths of each
 /// profile). Shared with the in-circuit hash so that both support the same lengths.
@@ -46,8 +67,20 @@ macro_rules! with_poseidon_length {
                 const $L: usize = 3;
                 $body
             }
+            6 => {
+                const $L: usize = 6;
+                $body
+            }
+            7 => {
+                const $L: usize = 7;
+                $body
+            }
             8 => {
                 const $L: usize = 8;
+                $body
+            }
+            10 => {
+                const $L: usize = 10;
                 $body
             }
             12 => {
@@ -56,18 +89,6 @@ macro_rules! with_poseidon_length {
             }
             20 => {
                 const $L: usize = 20;
-                $body
-            }
-            28 => {
-                const $L: usize = 28;
-                $body
-            }
-            52 => {
-                const $L: usize = 52;
-                $body
-            }
-            100 => {
-                const $L: usize = 100;
                 $body
             }
             _ => $other,
@@ -93,28 +114,70 @@ pub fn account_tag(sk: Fp, venue_id: u64) -> Fp {
     poseidon(&[Fp::from(TAG_ACCOUNT_TAG), sk, Fp::from(venue_id)])
 }
 
-/// The message of a collateral leaf (amounts padded to the profile's `A`).
-pub fn collateral_leaf_message(key: Fp, chain_id: u64, amounts: &[u64], salt: Fp) -> Vec<Fp> {
+/// `sum limbs[i] 2^shifts[i]`: a word of a leaf message.
+pub fn pack_word(limbs: &[Fp], shifts: &[u32]) -> Fp {
+    assert_eq!(limbs.len(), shifts.len(), "one shift per limb");
+    limbs
+        .iter()
+        .zip(shifts)
+        .map(|(limb, &shift)| *limb * Fp::from(2).pow_vartime([u64::from(shift)]))
+        .sum()
+}
+
+/// The collateral words `e_j = x[3j] + 2^64 x[3j+1] + 2^128 x[3j+2]` (amounts past the end
+/// are 0), as field elements: the corpus packs limbs no honest party would write.
+pub fn collateral_words(amounts: &[Fp]) -> Vec<Fp> {
+    amounts
+        .chunks(AMOUNTS_PER_WORD)
+        .map(|limbs| pack_word(limbs, &AMOUNT_SHIFTS[..limbs.len()]))
+        .collect()
+}
+
+/// A slot's word `kind + 2^2 underlying + 2^10 side + 2^11 size + 2^75 price + 2^123 expiry`
+/// of its six fields as field elements.
+pub fn slot_word(fields: &[Fp; 6]) -> Fp {
+    pack_word(fields, &SLOT_SHIFTS)
+}
+
+/// The six fields of a slot as field elements.
+pub fn slot_fields(slot: &Position) -> [Fp; 6] {
+    slot.fields().map(Fp::from)
+}
+
+/// The message of a collateral leaf with its words already packed.
+pub fn collateral_message_of_words(key: Fp, chain_id: u64, words: &[Fp], salt: Fp) -> Vec<Fp> {
     let mut message = vec![Fp::from(TAG_COLLATERAL_LEAF), key, Fp::from(chain_id)];
-    message.extend(amounts.iter().map(|&x| Fp::from(x)));
+    message.extend_from_slice(words);
     message.push(salt);
     message
 }
 
-/// `H(3, account_key, chain_id, x[0..A], salt)`.
+/// The message of a collateral leaf (amounts padded to the profile's `A`).
+pub fn collateral_leaf_message(key: Fp, chain_id: u64, amounts: &[u64], salt: Fp) -> Vec<Fp> {
+    let amounts: Vec<Fp> = amounts.iter().map(|&x| Fp::from(x)).collect();
+    collateral_message_of_words(key, chain_id, &collateral_words(&amounts), salt)
+}
+
+/// `H(3, account_key, chain_id, e_0, .., e_{ceil(A/3)-1}, salt)`.
 pub fn collateral_leaf(key: Fp, chain_id: u64, amounts: &[u64], salt: Fp) -> Fp {
     poseidon(&collateral_leaf_message(key, chain_id, amounts, salt))
 }
 
-/// The message of a position leaf (slots padded to the profile's `P`).
-pub fn position_leaf_message(key: Fp, venue_id: u64, slots: &[Position], salt: Fp) -> Vec<Fp> {
+/// The message of a position leaf with its words already packed.
+pub fn position_message_of_words(key: Fp, venue_id: u64, words: &[Fp], salt: Fp) -> Vec<Fp> {
     let mut message = vec![Fp::from(TAG_POSITION_LEAF), key, Fp::from(venue_id)];
-    message.extend(slots.iter().flat_map(|s| s.fields()).map(Fp::from));
+    message.extend_from_slice(words);
     message.push(salt);
     message
 }
 
-/// `H(4, account_key, venue_id, slots..., salt)`.
+/// The message of a position leaf (slots padded to the profile's `P`).
+pub fn position_leaf_message(key: Fp, venue_id: u64, slots: &[Position], salt: Fp) -> Vec<Fp> {
+    let words: Vec<Fp> = slots.iter().map(|s| slot_word(&slot_fields(s))).collect();
+    position_message_of_words(key, venue_id, &words, salt)
+}
+
+/// `H(4, account_key, venue_id, w_0, .., w_{P-1}, salt)`.
 pub fn position_leaf(key: Fp, venue_id: u64, slots: &[Position], salt: Fp) -> Fp {
     poseidon(&position_leaf_message(key, venue_id, slots, salt))
 }
@@ -295,6 +358,42 @@ mod tests {
             .to_ascii_uppercase()
             .replace("0X", "0x");
         assert_eq!(fp_from_hex(&upper), None);
+    }
+
+    #[test]
+    fn words_pack_their_limbs_at_the_design_offsets() {
+        let x = [u64::MAX, 1, 2, 7];
+        let words = collateral_words(&x.map(Fp::from));
+        let two = |n: u64| Fp::from(2).pow_vartime([n]);
+        assert_eq!(
+            words,
+            vec![
+                Fp::from(u64::MAX) + two(64) + Fp::from(2) * two(128),
+                Fp::from(7)
+            ]
+        );
+        let put = Position {
+            kind: crate::margin::Kind::Put,
+            underlying: 5,
+            side: crate::margin::Side::Short,
+            size: 11,
+            price: 13,
+            expiry: 17,
+        };
+        let expected = Fp::from(3 + 4 * 5 + 1024)
+            + Fp::from(11) * two(11)
+            + Fp::from(13) * two(75)
+            + Fp::from(17) * two(123);
+        assert_eq!(slot_word(&slot_fields(&put)), expected);
+        // Widths: the last limb ends below 2^254, and each limb starts where the last ends.
+        for i in 1..6 {
+            assert_eq!(SLOT_SHIFTS[i], SLOT_SHIFTS[i - 1] + SLOT_WIDTHS[i - 1]);
+        }
+        assert_eq!(SLOT_SHIFTS[5] + SLOT_WIDTHS[5], 163);
+        let message = position_leaf_message(Fp::ONE, 9, &[put, Position::EMPTY], Fp::ZERO);
+        assert_eq!(message.len(), 3 + 2 + 1);
+        assert_eq!(message[3], expected);
+        assert_eq!(message[4], Fp::ZERO);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! dimensions hold it; unused assets, chains, venues, slots and buckets are padded with zeros
 //! (see `snapshot` for how the public side is padded). Every profile has its own verifying key.
 
+use crate::hash::AMOUNTS_PER_WORD;
+
 /// The dimensions of one circuit shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Profile {
@@ -96,15 +98,16 @@ impl Profile {
             && buckets <= self.buckets
     }
 
-    /// Number of field elements in a collateral leaf: tag, account key, chain id, `A` amounts, salt.
+    /// Number of field elements in a collateral leaf (version 2): tag, account key, chain id,
+    /// `ceil(A / 3)` words of three amounts, salt.
     pub fn collateral_leaf_len(&self) -> usize {
-        self.assets + 4
+        self.assets.div_ceil(AMOUNTS_PER_WORD) + 4
     }
 
-    /// Number of field elements in a position leaf: tag, account key, venue id, `P` slots of
-    /// six fields, salt.
+    /// Number of field elements in a position leaf (version 2): tag, account key, venue id, `P`
+    /// slot words, salt.
     pub fn position_leaf_len(&self) -> usize {
-        6 * self.positions + 4
+        self.positions + 4
     }
 
     /// Number of records in the per-venue parameter table: one per (asset, bucket).
@@ -116,6 +119,27 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ff::Field;
+
+    use crate::hash::{
+        collateral_leaf, collateral_leaf_message, position_leaf, position_leaf_message, Fp,
+    };
+    use crate::margin::Position;
+
+    #[test]
+    fn leaf_lengths_are_the_messages_and_every_one_hashes() {
+        for p in ALL {
+            let amounts = vec![1; p.assets];
+            let message = collateral_leaf_message(Fp::ONE, 1, &amounts, Fp::ONE);
+            assert_eq!(message.len(), p.collateral_leaf_len(), "{}", p.name);
+            let slots = vec![Position::EMPTY; p.positions];
+            let message = position_leaf_message(Fp::ONE, 1, &slots, Fp::ONE);
+            assert_eq!(message.len(), p.position_leaf_len(), "{}", p.name);
+            // `poseidon` panics on a length no profile was meant to use.
+            collateral_leaf(Fp::ONE, 1, &amounts, Fp::ONE);
+            position_leaf(Fp::ONE, 1, &slots, Fp::ONE);
+        }
+    }
 
     #[test]
     fn selection_grids_are_powers_of_two() {

@@ -133,13 +133,14 @@ pub fn published_balance(value: Fp) -> Attempt {
     let f = honest();
     let mut statement = f.statement.clone();
     let w = &f.witness;
-    let mut message = hash::collateral_leaf_message(
+    let mut amounts: Vec<Fp> = w.balances[0].iter().map(|&x| Fp::from(x)).collect();
+    amounts[0] = value;
+    let message = hash::collateral_message_of_words(
         account_key(w.sk),
         statement.chain_ids[0],
-        &w.balances[0],
+        &hash::collateral_words(&amounts),
         w.chain_openings[0].salt,
     );
-    message[3] = value;
     let leaf = poseidon(&message);
     statement.chain_roots[0] = root_from_path(leaf, w.idx, &w.chain_openings[0].path);
     let plan = vec![Forgery::Balance {
@@ -156,13 +157,15 @@ pub fn published_slot_field(venue: usize, slot: usize, field: usize, value: Fp) 
     let f = honest();
     let mut statement = f.statement.clone();
     let w = &f.witness;
-    let mut message = hash::position_leaf_message(
+    let mut fields: Vec<[Fp; 6]> = w.positions[venue].iter().map(hash::slot_fields).collect();
+    fields[slot][field] = value;
+    let words: Vec<Fp> = fields.iter().map(hash::slot_word).collect();
+    let message = hash::position_message_of_words(
         account_key(w.sk),
         statement.venue_ids[venue],
-        &w.positions[venue],
+        &words,
         w.venue_openings[venue].salt,
     );
-    message[3 + 6 * slot + field] = value;
     let leaf = poseidon(&message);
     statement.venue_roots[venue] = root_from_path(leaf, w.idx, &w.venue_openings[venue].path);
     let plan = vec![Forgery::SlotField {
@@ -172,6 +175,43 @@ pub fn published_slot_field(venue: usize, slot: usize, field: usize, value: Fp) 
         value,
     }];
     attempt_with(&statement, w, plan, statement.to_instance())
+}
+
+/// Chain 0's amounts 0 and 1 witnessed as `x0 + 2^64` and `x1 - 1`: the packed word
+/// `x0 + 2^64 x1 + ..`, hence the leaf and the honest root, stay the same.
+pub fn amount_carried_into_the_next() -> Attempt {
+    let w = honest().witness;
+    let (x0, x1) = (w.balances[0][0], w.balances[0][1]);
+    assert!(x1 > 0, "the sample book holds the second asset on chain 0");
+    forged(vec![
+        Forgery::Balance {
+            chain: 0,
+            asset: 0,
+            value: Fp::from(x0) + pow2(64),
+        },
+        Forgery::Balance {
+            chain: 0,
+            asset: 1,
+            value: Fp::from(x1 - 1),
+        },
+    ])
+}
+
+/// Venue 0's slot 0 witnessed with field `field` raised by `2^width` and the next field
+/// lowered by one: the packed slot word, hence the leaf and the honest root, stay the same.
+pub fn slot_limb_carried_into_the_next(field: usize) -> Attempt {
+    let fields = hash::slot_fields(&honest().witness.positions[0][0]);
+    let width = u64::from(hash::SLOT_WIDTHS[field]);
+    let forge = |field: usize, value: Fp| Forgery::SlotField {
+        venue: 0,
+        slot: 0,
+        field,
+        value,
+    };
+    forged(vec![
+        forge(field, fields[field] + pow2(width)),
+        forge(field + 1, fields[field + 1] - Fp::ONE),
+    ])
 }
 
 /// The honest sample book, witnessed at `level_ppm` and checked at `checked_ppm`, with an
@@ -268,6 +308,24 @@ fn amounts_out_of_range() -> Vec<Cheat> {
             at: "chain 0: amount 0 < 2^64",
             build: || published_balance(pow2(64)),
             real_prover: true,
+        },
+        Cheat {
+            name: "amount-carried-into-the-next",
+            tries: "2^64 more BTC and one unit less ETH on chain 0: the same packed word, so \
+                    the honest leaf and root",
+            stopped_by: "lookup: range table",
+            at: "chain 0: amount 0 < 2^64",
+            build: amount_carried_into_the_next,
+            real_prover: false,
+        },
+        Cheat {
+            name: "size-carried-into-the-price",
+            tries: "a size 2^64 larger and an entry price one lower: the same packed slot \
+                    word, so the honest leaf and root",
+            stopped_by: "lookup: range table",
+            at: "venue 0 slot 0: size < 2^64",
+            build: || slot_limb_carried_into_the_next(3),
+            real_prover: false,
         },
         Cheat {
             name: "negative-balance-wrapped",

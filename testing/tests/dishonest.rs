@@ -11,7 +11,7 @@ use zkmargin_circuits::instance::InstanceLayout;
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_testing::attribution::failures;
 use zkmargin_testing::corpus::{
-    cheat, corpus, honest_attempt, published_balance, published_slot_field,
+    self, cheat, corpus, honest_attempt, published_balance, published_slot_field,
 };
 use zkmargin_testing::fixtures::fixture;
 
@@ -56,6 +56,8 @@ macro_rules! cheats {
 cheats! {
     inflated_balance => "inflated-balance",
     balance_of_2_pow_64 => "balance-of-2^64",
+    amount_carried_into_the_next => "amount-carried-into-the-next",
+    size_carried_into_the_price => "size-carried-into-the-price",
     negative_balance_wrapped => "negative-balance-wrapped",
     negative_size_as_huge_positive => "negative-size-as-huge-positive",
     size_of_2_pow_64 => "size-of-2^64",
@@ -138,6 +140,39 @@ fn the_published_leaf_harnesses_accept_honest_values() {
             .count(),
         0
     );
+}
+
+/// The carried-limb cheats keep the packed word, so the leaf and the honest root: no copy to
+/// the public roots objects, and the range check of the raised limb does (with the valuation,
+/// whose honest quotients no longer fit the forged cells). Every limb that has a neighbour
+/// above it is covered: kind, underlying, side, size and price of a slot.
+#[test]
+fn carried_limbs_keep_the_root_and_fail_their_range_check() {
+    let regions = [
+        "venue 0 slot 0: kind = perp + 2 call + 3 put",
+        "venue 0 slot 0: underlying < A",
+        "venue 0 slot 0: side is boolean",
+        "venue 0 slot 0: size < 2^64",
+        "venue 0 slot 0: price < 2^48",
+    ];
+    let mut attempts = vec![(
+        corpus::amount_carried_into_the_next(),
+        "chain 0: amount 0 < 2^64",
+    )];
+    for (field, region) in regions.into_iter().enumerate() {
+        attempts.push((corpus::slot_limb_carried_into_the_next(field), region));
+    }
+    for (attempt, region) in attempts {
+        let found = failures(&attempt);
+        assert!(
+            found.iter().all(|f| f.item != "copy: public input"),
+            "{region}: the root moved: {found:?}"
+        );
+        assert!(
+            found.iter().any(|f| f.region.contains(region)),
+            "{region}: not refused there: {found:?}"
+        );
+    }
 }
 
 #[test]

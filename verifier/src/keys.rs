@@ -27,15 +27,15 @@ pub type MarginVerifyingKey = VerifyingKey<vesta::Affine>;
 pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
     (
         "small",
-        "ac8dbcd8f4c28db7082d4715e0d2f9c8331968eb96dd80fa1a4ff8010e1b2a7f",
+        "6f7bc334149d02692f748e24fa8cd10f514fd41190cccfc3f834441ea061cfba",
     ),
     (
         "standard",
-        "c04aefcb41cd634c8e26f6d3c6d4c9c707e9a76cc7e3dfa2d3b10f3888eea3e8",
+        "06572caf45f43367b15c011ea5b36885eb4ecc1d329ed8ccfb66a9e6dcba7927",
     ),
     (
         "large",
-        "81d28c0073abc2e3dd69fa6aa6389bc45e0854a38764b54f4350a3ac24d8ebbb",
+        "c46d39e848d442c0044d66364df4512f7f01b4c1b59da8151acd8b56ccf80a43",
     ),
 ];
 

@@ -2,9 +2,14 @@
 //!
 //! | step | constraint | stops |
 //! |---|---|---|
-//! | amount | `x < 2^64` | a balance beyond the bound, or a "negative" one near `p` |
+//! | amount | `x < 2^64` | a balance beyond the bound, or a "negative" one near `p`; value moved between two amounts of one word (`x0 + 2^64` beside `x1 - 1`) |
 //! | presence | `x` zero unless the leaf is present | collateral where the tree holds 0 |
 //! | value | `floor(x P (1e6 - h) / 1e17)` (`division`, rounded down) | collateral rounded up |
+//! | words | `e_j = x[3j] + 2^64 x[3j+1] + 2^128 x[3j+2]` of the valued cells (`leaf::word`), hashed into the leaf | a leaf that commits to one amount while the margin values another |
+//!
+//! A word is unique: its three limbs are each `< 2^64` (the amount check), so it is an integer
+//! below `2^192 < p` with one base-`2^64` decomposition; a prover who moves `2^64` units from
+//! one amount to the next keeps the word, the leaf and the root, and is stopped by `x < 2^64`.
 //!
 //! Bound: `x < 2^64`, `P < 2^48`, `1e6 - h <= 1e6 < 2^20`: the numerator is below `2^132`.
 
@@ -14,17 +19,18 @@ use halo2_proofs::{
 };
 
 use super::division::{Division, Rounding};
+use super::leaf::word;
 use super::publics::Publics;
 use super::slot::QUOTIENT_BITS;
 use super::solvency::Totals;
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
-use crate::hash::Fp;
+use crate::hash::{Fp, AMOUNTS_PER_WORD, AMOUNT_SHIFTS};
 use crate::units::{AMOUNT_BITS, VALUE_DIVISOR};
 
 /// Lays out chain `chain`'s amounts (`balances`, one per asset), each zero unless `present`
-/// and valued into `totals`; returns them, the contents of the chain's leaf.
+/// and valued into `totals`; returns the words of the chain's leaf, packed from them.
 pub fn amounts(
     chips: &Chips,
     layouter: &mut impl Layouter<Fp>,
@@ -54,7 +60,21 @@ pub fn amounts(
         totals.add_collateral(chips, layouter, &value)?;
         amounts.push(x);
     }
-    Ok(amounts)
+    amounts
+        .chunks(AMOUNTS_PER_WORD)
+        .enumerate()
+        .map(|(j, limbs)| {
+            let limbs: Vec<&Cell> = limbs.iter().collect();
+            let shifts = &AMOUNT_SHIFTS[..limbs.len()];
+            word(
+                arith,
+                layouter,
+                &format!("{name}: word {j}"),
+                &limbs,
+                shifts,
+            )
+        })
+        .collect()
 }
 
 /// `floor(x P (1e6 - h) / 1e17)`; `x < 2^64`, `P < 2^48`, `1e6 - h <= 1e6`: below `2^132`.

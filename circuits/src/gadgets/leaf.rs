@@ -7,9 +7,12 @@
 //! | present | `present` boolean | a leaf counted half |
 //! | head | `(domain tag, account key, chain or venue id)` (constant, copies) | a leaf of another kind, account or member |
 //! | contents | the caller's cells, each zero unless `present` (by the caller) | collateral or positions where the tree holds 0 |
-//! | leaf | `present * H(head.., contents.., salt)` | |
+//! | words | each word `sum limb_i 2^shift_i` of the valued cells (`word`, `arith/row`), every limb range-checked to its width by the caller | a leaf that hashes one number while the margin values another |
+//! | leaf | `present * H(head.., words.., salt)` | |
 //! | path | `depth` Merkle levels ordered by the shared index bits (`chips::merkle`) | a leaf at another index |
 //! | root | the root reached equals the public root (copy to the instance) | a leaf the tree does not hold; a stale root |
+
+use ff::Field;
 
 use halo2_proofs::{
     circuit::{Layouter, Value},
@@ -24,6 +27,43 @@ use crate::chips::poseidon::HashInstructions;
 use crate::hash::Fp;
 pub use crate::hash::Tree;
 use crate::witness::LeafOpening;
+
+/// The word `sum limbs[i] 2^shifts[i]` of a leaf message (`hash::pack_word`), built from
+/// the very cells that are valued: one `arith` row per three limbs (a lone limb at offset 0 is
+/// its own word). Unique only if the caller range-checks every limb below the next offset.
+pub fn word(
+    arith: &impl ArithInstructions,
+    layouter: &mut impl Layouter<Fp>,
+    name: &str,
+    limbs: &[&Cell],
+    shifts: &[u32],
+) -> Result<Cell, Error> {
+    assert_eq!(limbs.len(), shifts.len(), "one shift per limb");
+    let pow = |shift: u32| Fp::from(2).pow_vartime([u64::from(shift)]);
+    let mut terms: Vec<(Fp, &Cell)> = limbs
+        .iter()
+        .zip(shifts)
+        .map(|(c, &s)| (pow(s), *c))
+        .collect();
+    if let [(k, cell)] = terms[..] {
+        if k == Fp::one() {
+            return Ok(cell.clone());
+        }
+    }
+    let first: Vec<_> = terms.drain(..terms.len().min(3)).collect();
+    let mut acc = arith.linear(layouter, name, &first, Fp::zero())?;
+    for row in 2.. {
+        if terms.is_empty() {
+            break;
+        }
+        acc = {
+            let mut sum = vec![(Fp::one(), &acc)];
+            sum.extend(terms.drain(..terms.len().min(2)));
+            arith.linear(layouter, &format!("{name} ({row})"), &sum, Fp::zero())?
+        };
+    }
+    Ok(acc)
+}
 
 /// What a leaf is opened with, besides its contents.
 pub struct LeafHead<'a> {
@@ -41,7 +81,7 @@ pub struct LeafHead<'a> {
 
 /// Opens the account's leaf in `head.tree` at the index `index_bits`: `present * H(domain,
 /// key, member id, contents.., salt)` must sit there under the public root. `contents` lays
-/// out the leaf's contents given the `present` cell, and returns them in message order.
+/// out the leaf's contents given the `present` cell, and returns its words in message order.
 pub fn open<L: Layouter<Fp>>(
     chips: &Chips,
     layouter: &mut L,
@@ -80,4 +120,104 @@ pub fn open<L: Layouter<Fp>>(
         index_bits,
     )?;
     layouter.constrain_instance(root.cell(), chips.instance, head.root_row)
+}
+
+#[cfg(test)]
+mod tests {
+    use halo2_proofs::{
+        circuit::SimpleFloorPlanner,
+        dev::MockProver,
+        plonk::{Circuit, Column, ConstraintSystem, Instance},
+    };
+
+    use super::*;
+    use crate::chips::arith::{ArithChip, ArithConfig};
+    use crate::chips::range::{RangeCheckChip, RangeCheckConfig, RangeInstructions};
+    use crate::hash::{pack_word, slot_word, SLOT_SHIFTS, SLOT_WIDTHS};
+
+    /// Six limbs, each range-checked to its slot width, packed into a word that must equal
+    /// the public input.
+    #[derive(Clone)]
+    struct SlotWord {
+        limbs: Value<[Fp; 6]>,
+    }
+
+    impl Circuit<Fp> for SlotWord {
+        type Config = (ArithConfig, RangeCheckConfig, Column<Instance>);
+        type FloorPlanner = SimpleFloorPlanner;
+
+        fn without_witnesses(&self) -> Self {
+            SlotWord {
+                limbs: Value::unknown(),
+            }
+        }
+
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+            let running_sum = meta.advice_column();
+            let range = RangeCheckChip::configure(meta, running_sum);
+            let columns = [(); 4].map(|_| meta.advice_column());
+            let arith = ArithChip::configure(meta, columns);
+            let public = meta.instance_column();
+            meta.enable_equality(public);
+            let fixed = meta.fixed_column();
+            meta.enable_constant(fixed);
+            (arith, range, public)
+        }
+
+        fn synthesize(
+            &self,
+            (arith, range, instance): Self::Config,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let (arith, range) = (
+                ArithChip::construct(arith),
+                RangeCheckChip::construct(range),
+            );
+            range.load_table(&mut layouter)?;
+            let cells = (0..6)
+                .map(|i| {
+                    let name = format!("limb {i}");
+                    let value = self.limbs.map(|limbs| limbs[i]);
+                    range.witness_range_checked(
+                        &mut layouter,
+                        &name,
+                        value,
+                        SLOT_WIDTHS[i] as usize,
+                    )
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+            let limbs: Vec<&Cell> = cells.iter().collect();
+            let w = word(&arith, &mut layouter, "word", &limbs, &SLOT_SHIFTS)?;
+            layouter.constrain_instance(w.cell(), instance, 0)
+        }
+    }
+
+    fn refused(limbs: [Fp; 6], word: Fp) -> bool {
+        let circuit = SlotWord {
+            limbs: Value::known(limbs),
+        };
+        MockProver::run(11, &circuit, vec![vec![word]])
+            .unwrap()
+            .verify()
+            .is_err()
+    }
+
+    #[test]
+    fn the_word_is_the_packed_limbs_and_a_carry_between_limbs_is_refused() {
+        let honest = [3, 15, 1, 5, 7, 9].map(Fp::from);
+        let w = slot_word(&honest);
+        assert!(!refused(honest, w), "honest limbs");
+        assert!(refused(honest, w + Fp::one()), "another word");
+        for i in 0..5 {
+            let mut carried = honest;
+            carried[i] += Fp::from(2).pow_vartime([u64::from(SLOT_WIDTHS[i])]);
+            carried[i + 1] -= Fp::one();
+            assert_eq!(
+                pack_word(&carried, &SLOT_SHIFTS),
+                w,
+                "limb {i}: the same word"
+            );
+            assert!(refused(carried, w), "limb {i} carried into limb {}", i + 1);
+        }
+    }
 }

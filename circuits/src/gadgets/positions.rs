@@ -2,22 +2,38 @@
 //!
 //! | step | constraint | stops |
 //! |---|---|---|
-//! | fields | six cells per slot, hashed into the leaf and valued from the same cells | a leaf that hashes one size while the margin values another |
+//! | fields | six cells per slot, valued by `slot` | |
+//! | word | `w = kind + 2^2 underlying + 2^10 side + 2^11 size + 2^75 price + 2^123 expiry` of the same six cells (`leaf::word`, three `arith` rows), hashed into the leaf | a leaf that hashes one size while the margin values another |
 //! | presence | a slot's kind zero unless the leaf is present | positions where the tree holds 0 |
 //! | value | `slot::assign_slot` with the venue's own block of records | |
 //! | order | the public order's fields, valued with the records of the venue at the public venue index, no profit or loss | an order left out, or valued at another venue's rates |
+//!
+//! A slot's word is unique because the slot gadget bounds every limb below its width (163
+//! bits in all, below `2^254 < p`, so the word is one integer with one decomposition):
+//!
+//! | limb | offset | width | bounded by (`slot`) | a shifted word it stops |
+//! |---|---|---|---|---|
+//! | kind | 0 | 2 | `kind = perp + 2 call + 3 put`, flags boolean, at most one: `kind <= 3` | `kind + 4` beside `underlying - 1` |
+//! | underlying | 2 | 8 | `underlying < A` (`log2(A) <= 4` bits) | `underlying + 2^8` beside `side - 1` |
+//! | side | 10 | 1 | `side is boolean` | `side + 2` beside `size - 1` |
+//! | size | 11 | 64 | `size < 2^64` | `size + 2^64` beside `price - 1` |
+//! | price | 75 | 48 | `price < 2^48` | `price + 2^48` beside `expiry - 1` |
+//! | expiry | 123 | 40 | `expiry < 2^40` | an expiry of `2^40` or more (nothing above it) |
+//!
+//! None of these checks is new with the packed leaf: the valuation needed them all already.
 
 use halo2_proofs::{
     circuit::{Layouter, Value},
     plonk::Error,
 };
 
+use super::leaf::word;
 use super::publics::Publics;
 use super::slot::{assign_slot, slot_witness, SlotCells, SlotContext, VenueRef};
 use super::solvency::Totals;
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
-use crate::hash::Fp;
+use crate::hash::{Fp, SLOT_SHIFTS};
 use crate::instance::PublicStatement;
 use crate::margin::{Position, RiskParams};
 use crate::profile::Profile;
@@ -51,7 +67,7 @@ impl Valuation<'_> {
 }
 
 /// Lays out venue `venue`'s slots (`positions`, one per slot), each kind zero unless
-/// `present`, each valued into `totals`; returns their fields, the contents of the venue's
+/// `present`, each valued into `totals`; returns their words, the contents of the venue's
 /// leaf.
 pub fn slots(
     chips: &Chips,
@@ -65,7 +81,7 @@ pub fn slots(
     let arith = &chips.arith;
     let p = valuation.profile;
     let publics = valuation.publics;
-    let mut fields = Vec::with_capacity(6 * p.positions);
+    let mut words = Vec::with_capacity(p.positions);
     for s in 0..p.positions {
         let name = format!("venue {venue} slot {s}");
         let position = positions.as_ref().map(|slots| slots[s]);
@@ -101,9 +117,11 @@ pub fn slots(
             valuation.params,
         )?;
         totals.add_slot(chips, layouter, &terms)?;
-        fields.extend(cells);
+        let limbs: Vec<&Cell> = cells.iter().collect();
+        let word_name = format!("{name}: word");
+        words.push(word(arith, layouter, &word_name, &limbs, &SLOT_SHIFTS)?);
     }
-    Ok(fields)
+    Ok(words)
 }
 
 /// Values the public order with the records of the venue at the public venue index (any

@@ -2,7 +2,8 @@
 //! rules, in circuit.
 //!
 //! Inputs are the slot's six leaf fields `(kind, underlying, side, size, price, expiry)` —
-//! the same cells the leaf hash absorbs — and the packed parameter records it may choose from.
+//! the same cells the venue leaf packs into its word (`gadgets::leaf::word`) — and the packed
+//! parameter records it may choose from.
 //! Every step is one row of the arithmetic chip or one range check; the table lists each with
 //! the cheat it stops and the bound it relies on.
 //!
