@@ -14,6 +14,7 @@
 //! | [`position`] | positions, collateral and orders inside the files |
 //! | [`account`] | `<account>.json`, a trader's private account file |
 //! | [`secret`] | `alice.secret`, a trader's secret key |
+//! | [`certificate`] | `certificate.zkm`, a margin certificate (binary, [`binary`] framing) |
 //! | [`grant`] | `grants/<venue>.json`, one venue's credit line in a margin certificate |
 //! | [`registry`] | `registry.json`, the account registry |
 //! | [`epoch`] | `epoch.json`, the epoch the vaults and venues build for |
@@ -29,6 +30,8 @@
 
 pub mod account;
 pub mod account_name;
+pub mod binary;
+pub mod certificate;
 pub mod decimal;
 pub mod epoch;
 pub mod epoch_params;

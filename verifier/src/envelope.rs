@@ -13,13 +13,14 @@
 use serde::{Deserialize, Serialize};
 use zkmargin_circuits::margin::Position;
 use zkmargin_circuits::profile::Profile;
+use zkmargin_formats::binary::{self, FrameError, MAX_BODY_BYTES};
 
 /// First bytes of every proof file.
 pub const MAGIC: &[u8; 8] = b"ZKMARGIN";
 /// Envelope version this build writes and reads.
 pub const VERSION: u16 = 1;
 /// Largest envelope accepted (a proof is a few KiB).
-pub const MAX_ENVELOPE_BYTES: usize = 1 << 20;
+pub const MAX_ENVELOPE_BYTES: usize = MAX_BODY_BYTES;
 
 /// A proof and what it claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +56,6 @@ pub enum EnvelopeError {
     Profile(String),
 }
 
-fn config() -> impl bincode::config::Config {
-    bincode::config::standard()
-        .with_fixed_int_encoding()
-        .with_limit::<MAX_ENVELOPE_BYTES>()
-}
-
 impl Envelope {
     /// The profile it names (checked by `decode`).
     pub fn profile(&self) -> Option<Profile> {
@@ -68,26 +63,18 @@ impl Envelope {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = MAGIC.to_vec();
-        out.extend(
-            bincode::serde::encode_to_vec(self, config()).expect("an envelope always encodes"),
-        );
-        out
+        binary::encode(MAGIC, self)
     }
 
     /// Decodes exactly one envelope and nothing else.
     pub fn decode(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
-        if bytes.len() > MAX_ENVELOPE_BYTES + MAGIC.len() {
-            return Err(EnvelopeError::TooLarge);
-        }
-        let body = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or(EnvelopeError::Magic)?;
-        let (envelope, used): (Envelope, usize) = bincode::serde::decode_from_slice(body, config())
-            .map_err(|e| EnvelopeError::Decode(e.to_string()))?;
-        if used != body.len() {
-            return Err(EnvelopeError::Trailing(body.len() - used));
-        }
+        let envelope: Envelope =
+            binary::decode(MAGIC, "zkmargin proof", bytes).map_err(|e| match e {
+                FrameError::Magic(_) => EnvelopeError::Magic,
+                FrameError::TooLarge => EnvelopeError::TooLarge,
+                FrameError::Decode(reason) => EnvelopeError::Decode(reason),
+                FrameError::Trailing(n) => EnvelopeError::Trailing(n),
+            })?;
         if envelope.version != VERSION {
             return Err(EnvelopeError::Version(envelope.version));
         }
