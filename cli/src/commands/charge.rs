@@ -50,7 +50,7 @@ pub fn run(args: &ChargeArgs) -> CommandResult {
             ("fill", Json::str(price(fill))),
             ("level_ppm", Json::uint(level_ppm)),
         ]);
-        print(&format!("{}\n", json_text(&object)));
+        print(&json_text(&object));
         return Ok(OK);
     }
     print(&format!(
