@@ -3,9 +3,8 @@
 //! `serde_json::Value` silently keeps the last of two duplicate keys (`{"BTC": 1, "BTC": 2}`)
 //! and sorts keys when it writes. The input files are therefore read into [`Json`], which keeps
 //! every entry in file order so duplicates can be refused, and walked with [`ValueReader`] and
-//! [`ObjectReader`],
-//! which carry the file name and the JSON path of every value so that each error names its file
-//! and field. Nothing here panics on any input; serde_json's recursion limit (128) bounds the
+//! [`ObjectReader`], which carry the file name and the JSON path of every value so that each
+//! error names its file and field. Nothing here panics on any input; serde_json's recursion limit (128) bounds the
 //! nesting depth.
 
 use std::collections::BTreeSet;
