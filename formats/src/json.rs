@@ -4,8 +4,8 @@
 //! and sorts keys when it writes. The input files are therefore read into [`Json`], which keeps
 //! every entry in file order so duplicates can be refused, and walked with [`ValueReader`] and
 //! [`ObjectReader`], which carry the file name and the JSON path of every value so that each
-//! error names its file and field. Nothing here panics on any input; serde_json's recursion limit (128) bounds the
-//! nesting depth.
+//! error names its file and field. Nothing here panics on any input; serde_json's recursion
+//! limit (128) bounds the nesting depth.
 
 use std::collections::BTreeSet;
 use std::fmt;
