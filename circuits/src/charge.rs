@@ -21,10 +21,10 @@
 //! `level <= 1e7 < 2^24` is below `2^124`; the sum of the two terms stays below `2^125`.
 
 use crate::margin::{
-    ceil_div, order_position, position_terms, requirement, Kind, MarginError, Order, RiskParams,
-    Side,
+    ceil_div, checked_level, checked_price, order_position, position_terms, requirement, Kind,
+    MarginError, Order, RiskParams, Side,
 };
-use crate::units::{MAX_LEVEL_PPM, MIN_LEVEL_PPM, PNL_DIVISOR, PRICE_BITS};
+use crate::units::PNL_DIVISOR;
 
 /// The parts of one order's charge, uusd.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,20 +66,8 @@ pub fn order_charge(
     fill: u64,
     level_ppm: u64,
 ) -> Result<Charge, MarginError> {
-    if !(MIN_LEVEL_PPM..=MAX_LEVEL_PPM).contains(&level_ppm) {
-        return Err(MarginError::OutOfRange {
-            what: "level_ppm",
-            value: level_ppm,
-            bound: "between 1000000 and 10000000",
-        });
-    }
-    if fill >= 1 << PRICE_BITS {
-        return Err(MarginError::OutOfRange {
-            what: "fill",
-            value: fill,
-            bound: "< 2^48",
-        });
-    }
+    checked_level(level_ppm)?;
+    checked_price("fill", fill)?;
     let position = order_position(params, order)?;
     if position.kind == Kind::Empty {
         return Err(MarginError::DirtyEmptySlot);

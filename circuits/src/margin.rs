@@ -198,8 +198,21 @@ fn param(table: &'static str, values: &[u64], index: usize) -> Result<u64, Margi
         .ok_or(MarginError::MissingParameter { table, index })
 }
 
+/// A margin level: `1e6 <= level <= 1e7` (1x to 10x maintenance).
+pub(crate) fn checked_level(level_ppm: u64) -> Result<u64, MarginError> {
+    if (MIN_LEVEL_PPM..=MAX_LEVEL_PPM).contains(&level_ppm) {
+        Ok(level_ppm)
+    } else {
+        Err(MarginError::OutOfRange {
+            what: "level_ppm",
+            value: level_ppm,
+            bound: "between 1000000 and 10000000",
+        })
+    }
+}
+
 /// A price, strike or entry: `< 2^48`.
-fn checked_price(what: &'static str, value: u64) -> Result<u64, MarginError> {
+pub(crate) fn checked_price(what: &'static str, value: u64) -> Result<u64, MarginError> {
     if value < PRICE_BOUND {
         Ok(value)
     } else {
@@ -452,13 +465,7 @@ pub fn evaluate(
     order: Option<&Order>,
     level_ppm: u64,
 ) -> Result<Report, MarginError> {
-    if !(MIN_LEVEL_PPM..=MAX_LEVEL_PPM).contains(&level_ppm) {
-        return Err(MarginError::OutOfRange {
-            what: "level_ppm",
-            value: level_ppm,
-            bound: "between 1000000 and 10000000",
-        });
-    }
+    checked_level(level_ppm)?;
     let chains = book
         .balances
         .iter()

@@ -26,30 +26,16 @@
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
 use zkmargin_circuits::snapshot::{Member, Snapshot, SNAPSHOT_FORMAT};
 
-use crate::epoch_params::{epoch_params_entries, read_epoch_params, EpochParams};
+use crate::epoch_params::{epoch_params_entries, read_epoch_params, EpochParams, EPOCH_PARAM_KEYS};
 use crate::hex::{bytes_to_hex, digest_to_hex, read_digest, read_hex_bytes};
 use crate::input_error::InputError;
 use crate::json::{self, Json, ValueReader};
 use crate::profile::read_profile;
 
-/// The keys of a snapshot file.
-pub const SNAPSHOT_KEYS: [&str; 15] = [
-    "format",
-    "profile",
-    "epoch",
-    "valid_from",
-    "valid_until",
-    "assets",
-    "chains",
-    "venues",
-    "haircuts_ppm",
-    "perp_mmr_ppm",
-    "option_rate_ppm",
-    "expiry_buckets",
-    "upnl_haircut_ppm",
-    "roots",
-    "digest",
-];
+/// The keys of a snapshot file besides the epoch parameters' (`EPOCH_PARAM_KEYS`), which
+/// stand between `profile` and `roots`.
+const SNAPSHOT_HEAD_KEYS: [&str; 2] = ["format", "profile"];
+const SNAPSHOT_TAIL_KEYS: [&str; 2] = ["roots", "digest"];
 
 /// The optional keys of a snapshot file: the publisher's signature over the digest.
 pub const SNAPSHOT_SIGNATURE_KEYS: [&str; 2] = ["publisher_key", "signature"];
@@ -80,7 +66,9 @@ pub fn read_snapshot_file(
     let root = ValueReader::root(file, &json);
     let top = root.object()?;
     top.format(SNAPSHOT_FORMAT)?;
-    let mut keys = SNAPSHOT_KEYS.to_vec();
+    let mut keys = SNAPSHOT_HEAD_KEYS.to_vec();
+    keys.extend(EPOCH_PARAM_KEYS);
+    keys.extend(SNAPSHOT_TAIL_KEYS);
     keys.extend(SNAPSHOT_SIGNATURE_KEYS);
     top.only(&keys)?;
     let profile = read_profile(&top.req("profile")?)?;

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 
 use ff::PrimeField;
 use zkmargin_circuits::hash::Fp;
+use zkmargin_formats::hex::digest_to_hex;
 
 /// A credit line a venue took from a verified certificate and its grant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,7 +160,7 @@ impl Ledger {
             } else {
                 Err(AdmissionRefusal::NullifierTaken {
                     nullifier: zkmargin_circuits::hash::fp_to_hex(&line.nullifier),
-                    held_by: hex(&held.certificate),
+                    held_by: digest_to_hex(&held.certificate),
                 })
             };
         }
@@ -216,10 +217,6 @@ impl Ledger {
             remaining: line.allowance - spent,
         })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
