@@ -50,7 +50,11 @@ pub enum Command {
     Network(NetworkCommand),
     /// Print the margin report of an account's book without proving (exit 2 if insolvent).
     Check(CheckArgs),
-    /// Prove to a venue that the book is solvent, and write the proof file.
+    /// Trader: certify the epoch's headroom as credit lines, one per venue, and write the
+    /// certificate and a grant per venue (exit 2 if the lines exceed the headroom).
+    Certify(CertifyArgs),
+    /// Prove to a venue that the book covers one order (a one-order certificate), and write
+    /// the proof file.
     Prove(ProveArgs),
     /// Verify a proof as a venue (exit 3 if rejected).
     Verify(VerifyArgs),
@@ -158,6 +162,26 @@ pub struct ProveArgs {
     pub order: Option<String>,
     /// Where to write the proof file.
     #[arg(long, value_name = "PROOF")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CertifyArgs {
+    /// The epoch snapshot (snapshot.json).
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// The trader's private account file (accounts/<name>.json).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: PathBuf,
+    /// Margin level to certify at: a multiple of maintenance margin from 1 to 10 (default 1).
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    pub level: Option<String>,
+    /// A credit line: VENUE=USD (such as deribit=2500), or VENUE=max for all the headroom the
+    /// other lines leave. Repeat for each venue; a venue not named gets a zero line.
+    #[arg(long, value_name = "VENUE=USD", required = true)]
+    pub allow: Vec<String>,
+    /// The directory to write certificate.zkm and grants/<venue>.json in.
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
 
@@ -294,6 +318,7 @@ fn run(args: Vec<OsString>) -> i32 {
     let outcome = match &cli.command {
         Command::Network(NetworkCommand::Build(args)) => commands::network::build(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Certify(args) => commands::certify::run(args),
         Command::Prove(args) => commands::prove::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Charge(args) => commands::charge::run(args),

@@ -171,6 +171,39 @@ pub fn proof_bytes_for_circuit(
     Ok(transcript.finalize())
 }
 
+/// One venue's line as the trader asks for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineRequest {
+    /// This many uusd.
+    Amount(u128),
+    /// All the headroom the other lines leave (`--allow VENUE=max`).
+    Rest,
+}
+
+/// The lines of `requests` (one per listed venue; `None`: no line) under `report`'s headroom.
+/// The venue asking for the rest gets what the fixed lines leave, or 0 when they leave nothing
+/// ([`certify`] then refuses the fixed lines, saying by how much they exceed the headroom).
+pub fn allocate(report: &Report, requests: &[Option<LineRequest>]) -> Vec<u128> {
+    let fixed: u128 = requests
+        .iter()
+        .map(|r| match r {
+            Some(LineRequest::Amount(a)) => *a,
+            _ => 0,
+        })
+        .fold(0u128, u128::saturating_add);
+    let rest = u128::try_from(report.headroom)
+        .unwrap_or(0)
+        .saturating_sub(fixed);
+    requests
+        .iter()
+        .map(|r| match r {
+            Some(LineRequest::Amount(a)) => *a,
+            Some(LineRequest::Rest) => rest,
+            None => 0,
+        })
+        .collect()
+}
+
 /// Values the book, refuses lines that do not fit its headroom, proves the certificate, and
 /// verifies every grant against it before returning. `allowances[v]` is the line of the
 /// snapshot's venue `v`, uusd (one per listed venue).

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod audit;
+pub mod certify;
 pub mod charge;
 pub mod check;
 pub mod demo;
