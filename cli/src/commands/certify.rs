@@ -121,7 +121,7 @@ pub fn grant_path(dir: &Path, name: &str) -> PathBuf {
 
 /// Writes the certificate and the grants (the grants first: a directory whose certificate
 /// exists holds all its grants).
-fn write_files(dir: &Path, certified: &Certified) -> Result<PathBuf, CliError> {
+pub fn write_files(dir: &Path, certified: &Certified) -> Result<PathBuf, CliError> {
     let grants_dir = dir.join("grants");
     std::fs::create_dir_all(&grants_dir)
         .map_err(|e| CliError::io(&grants_dir, "--out", "cannot create the directory", &e))?;

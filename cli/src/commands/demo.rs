@@ -4,28 +4,32 @@
 //! its three parties in turn, each seeing only what it would see in real life:
 //!
 //! 1. the risk publisher builds the snapshot, signs its digest and publishes its roots;
-//! 2. a trader checks its book with an order at a venue, then proves it solvent there;
-//! 3. the venue verifies the proof from the public snapshot, the proof file and the tag the
-//!    trader registered, and learns only the public inputs.
+//! 2. a trader checks its book with an order at a venue;
+//! 3. the trader certifies the epoch once: its headroom split into a credit line per venue;
+//! 4. each venue verifies the certificate with its grant and charges a burst of orders against
+//!    its line until one does not fit;
+//! 5. a second certificate in the same epoch is refused for its nullifier.
 //!
 //! Every step is timed. The files stay in DIR (default: a fresh temporary directory).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use zkmargin_circuits::margin::Position;
+use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::margin::{Order, Position, Report};
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::account::Account;
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::position::parse_order;
 use zkmargin_formats::publisher_key::PublisherSecret;
-use zkmargin_formats::write::write_atomic;
-use zkmargin_prover::{prove, ProverKeys};
+use zkmargin_prover::{allocate, certify, margin_report, LineRequest, ProverKeys};
+use zkmargin_verifier::ledger::{CreditLine, Ledger, OrderCharge};
 use zkmargin_verifier::verify::Expectation;
 
+use crate::commands::certify::{grant_path, write_files};
 use crate::commands::check::evaluate;
 use crate::commands::network::{build_and_write_with, summary};
-use crate::commands::verify::{valid_text, verify_proof_bytes};
+use crate::commands::verify::verify_certificate_bytes;
 use crate::errors::{CliError, CommandResult, OK};
 use crate::inputs::{
     load_account, load_signed_snapshot, load_snapshot, now, read_bytes, PROOF_FILE_LIMIT,
@@ -68,6 +72,76 @@ fn fresh_dir() -> Result<PathBuf, CliError> {
         "--out",
         "cannot create the demo directory",
         &e,
+    ))
+}
+
+fn usd(uusd: u128) -> String {
+    zkmargin_formats::decimal::format_scaled(uusd as i128, 6)
+}
+
+/// The demo's split: a quarter of the headroom at the first venue, a quarter at the second,
+/// and the rest at the last (with fewer venues, the rest at the last one).
+fn demo_lines(snapshot: &Snapshot, report: &Report) -> Vec<Option<LineRequest>> {
+    let quarter = u128::try_from(report.headroom).unwrap_or(0) / 4;
+    let n = snapshot.venues.len();
+    (0..n)
+        .map(|v| {
+            Some(if v + 1 == n {
+                LineRequest::Rest
+            } else if v < 2 {
+                LineRequest::Amount(quarter)
+            } else {
+                LineRequest::Amount(0)
+            })
+        })
+        .collect()
+}
+
+/// Charges the demo order (a small long perp on the first asset, filled at the snapshot
+/// price) against `line` in `ledger` until one is refused; says how it went.
+fn charge_burst(
+    snapshot: &Snapshot,
+    venue: usize,
+    line: &CreditLine,
+    ledger: &mut Ledger,
+    at: u64,
+) -> Result<String, CliError> {
+    let order = Order {
+        venue,
+        position: demo_order(snapshot)?,
+    };
+    let params = snapshot.risk_params();
+    let fill = default_fill(&params, &order).map_err(|e| CliError::internal("demo: fill", e))?;
+    let charge = order_charge(&params, &order, fill, line.level_ppm)
+        .map_err(|e| CliError::internal("demo: charge", e))?
+        .total;
+    // A line too small for one order refuses the first; a huge one stops after 10,000.
+    let mut accepted = 0u32;
+    let refusal = loop {
+        let answer = ledger.charge(
+            &OrderCharge {
+                id: format!("order-{accepted}"),
+                tag: line.tag,
+                charge,
+            },
+            at,
+        );
+        if !answer.accepted {
+            break answer
+                .refusal
+                .map_or("refused".to_string(), |r| r.to_string());
+        }
+        accepted += 1;
+        if accepted == 10_000 {
+            break "stopped after 10000 orders".to_string();
+        }
+    };
+    let spent = ledger.view(&line.tag).map_or(0, |v| v.spent);
+    Ok(format!(
+        "{accepted} orders of {} accepted ({} USD each, {} USD spent); the next: {refusal}",
+        describe(snapshot, &order.position, true),
+        usd(charge),
+        usd(spent),
     ))
 }
 
@@ -181,7 +255,7 @@ pub fn run(args: &DemoArgs) -> CommandResult {
         )
     ));
 
-    // 3. The trader proves it to the venue.
+    // 3. The trader certifies the epoch's headroom as credit lines, one per venue.
     let started = Instant::now();
     ProverKeys::for_profile(snapshot.profile).map_err(|e| {
         CliError::internal(
@@ -191,31 +265,48 @@ pub fn run(args: &DemoArgs) -> CommandResult {
     })?;
     let keyed = started.elapsed();
     timings.push(("trader: parameters and proving key", keyed));
+    let book_report = margin_report(&snapshot, &account, None, 1_000_000, None)
+        .map_err(|e| CliError::internal("demo: valuing the example book", e))?;
+    let requests = demo_lines(&snapshot, &book_report);
+    let allowances = allocate(&book_report, &requests);
     let started = Instant::now();
-    // The demo picked a solvent book: any failure to prove it is the demo's own.
-    let proved = prove(&snapshot, &account, venue, 1_000_000, order)
-        .map_err(|e| CliError::internal("demo: proving the example book", e))?;
+    // The demo picked a solvent book and lines within its headroom: any failure is the demo's.
+    let certified = certify(&snapshot, &account, 1_000_000, &allowances)
+        .map_err(|e| CliError::internal("demo: certifying the example book", e))?;
     let proving = started.elapsed();
-    timings.push(("trader: prove", proving));
-    let proof_path = dir.join(format!("{}-at-{venue_name}.proof", account.name));
-    let bytes = proved.envelope.encode();
-    write_atomic(&proof_path, &bytes, None)
-        .map_err(|e| CliError::io(&proof_path, "--out", "cannot write the proof", &e))?;
-    let tag = proved.tag;
+    timings.push(("trader: certify (one proof for the epoch)", proving));
+    let out = dir.join(format!("{}-certificate", account.name));
+    let certificate_path = write_files(&out, &certified)?;
+    let mut lines = String::new();
+    for grant in &certified.grants {
+        lines.push_str(&format!(
+            "  {:<12} {:>18} USD   grant {}\n",
+            grant.venue,
+            usd(grant.allowance_uusd),
+            grant_path(&out, &grant.venue).display()
+        ));
+    }
     print(&format!(
-        "== 3. Trader {}: proves it to {venue_name} (keys {}, proof {})\n\
-         proof file {} ({} bytes)\n\
-         account tag at {venue_name}: {} (registered with {venue_name} once; another venue \
-         sees another tag)\n\n",
+        "== 3. Trader {}: certifies the epoch once (keys {}, proof {})\n\
+         zkmargin certify --snapshot {} --account {} --allow ... --out {}\n\
+         certificate {} ({} bytes), nullifier {}\n\
+         Headroom {} USD split into one private credit line per venue:\n{lines}\
+         Each venue gets the certificate and only its own grant; the salts hide the other \
+         lines.\n\n",
         account.name,
         seconds(keyed),
         seconds(proving),
-        proof_path.display(),
-        bytes.len(),
-        tag_text(&tag)
+        snapshot_path.display(),
+        account_path.display(),
+        out.display(),
+        certificate_path.display(),
+        certified.bytes.len(),
+        tag_text(&certified.statement.nullifier),
+        usd(u128::try_from(book_report.headroom).unwrap_or(0)),
     ));
 
-    // 4. The venue verifies, from the public snapshot, the proof file and the registered tag.
+    // 4. Each venue verifies the certificate with its grant, then charges orders against its
+    //    line until one does not fit.
     let signed = load_signed_snapshot(&snapshot_path)?;
     signed.require_publisher(&publisher.public()).map_err(|e| {
         CliError::internal(
@@ -224,7 +315,7 @@ pub fn run(args: &DemoArgs) -> CommandResult {
         )
     })?;
     let venue_snapshot = signed.snapshot;
-    let proof_bytes = read_bytes(&proof_path, "--proof", PROOF_FILE_LIMIT)?;
+    let certificate_bytes = read_bytes(&certificate_path, "--certificate", PROOF_FILE_LIMIT)?;
     let time = now();
     let (at, at_note) = if (venue_snapshot.valid_from..=venue_snapshot.valid_until).contains(&time)
     {
@@ -238,35 +329,90 @@ pub fn run(args: &DemoArgs) -> CommandResult {
             ),
         )
     };
+    print(&format!(
+        "== 4. Venues: each verifies the certificate {at_note} and charges orders\n"
+    ));
+    let mut ledgers: Vec<Ledger> = Vec::new();
+    for (v, grant) in certified.grants.iter().enumerate() {
+        let venue_name = &venue_snapshot.venues[v].name;
+        let expect = Expectation {
+            snapshot: &venue_snapshot,
+            venue_index: v,
+            tag: Some(grant.tag),
+            min_level_ppm: 1_000_000,
+            at,
+        };
+        let (verdict, venue_timings) =
+            verify_certificate_bytes(&certificate_bytes, grant, &expect, None)?;
+        if v == 0 {
+            timings.push(("venue: parameters and verifying key", venue_timings.keys));
+        }
+        timings.push(("venue: verify a certificate", venue_timings.verify));
+        let accepted = verdict.map_err(|rejection| {
+            CliError::internal(
+                "demo: a venue's verification",
+                format!("{venue_name} rejected the demo's certificate: {rejection}"),
+            )
+        })?;
+        let mut ledger = Ledger::new();
+        ledger
+            .admit(accepted.line.clone())
+            .map_err(|e| CliError::internal("demo: a venue's ledger", e))?;
+        let burst = charge_burst(&venue_snapshot, v, &accepted.line, &mut ledger, at)?;
+        print(&format!(
+            "{venue_name}: VALID, a line of {} USD for tag {} (verified in {})\n  {burst}\n",
+            usd(accepted.line.allowance),
+            tag_text(&accepted.line.tag),
+            seconds(venue_timings.verify),
+        ));
+        ledgers.push(ledger);
+    }
+
+    // 5. A second split of the same headroom in the same epoch is refused for its nullifier.
+    let greedy: Vec<u128> = (0..allowances.len())
+        .map(|v| if v == 0 { allowances.iter().sum() } else { 0 })
+        .collect();
+    let started = Instant::now();
+    let second = certify(&snapshot, &account, 1_000_000, &greedy)
+        .map_err(|e| CliError::internal("demo: the second certificate", e))?;
+    timings.push(("trader: a second certificate", started.elapsed()));
     let expect = Expectation {
         snapshot: &venue_snapshot,
-        venue_index: venue,
-        tag: Some(tag),
+        venue_index: 0,
+        tag: Some(second.grants[0].tag),
         min_level_ppm: 1_000_000,
         at,
     };
-    let (verdict, venue_timings) = verify_proof_bytes(&proof_bytes, &expect, order.as_ref())?;
-    timings.push(("venue: parameters and verifying key", venue_timings.keys));
-    timings.push(("venue: verify", venue_timings.verify));
-    let statement = match verdict {
-        Ok(statement) => statement,
-        Err(rejection) => {
+    let (verdict, _) = verify_certificate_bytes(&second.bytes, &second.grants[0], &expect, None)?;
+    let refusal = match verdict.map(|accepted| ledgers[0].admit(accepted.line)) {
+        Ok(Err(refusal)) => refusal.to_string(),
+        other => {
             return Err(CliError::internal(
-                "demo: the venue's verification",
-                format!("the venue rejected the demo's proof: {rejection}"),
+                "demo: the second certificate",
+                format!("the venue's ledger did not refuse it: {other:?}"),
             ))
         }
     };
     print(&format!(
-        "== 4. Venue {venue_name}: verifies {at_note} (verifying key {}, verification {})\n\
-         It holds only snapshot.json (whose signature it checked against the publisher's key), \
-         the proof file and the tag the trader registered, and learns only this:\n{}\
-         It does not learn the account's index, balances, chains, positions, other venues, \
-         equity or headroom.\n\n",
-        seconds(venue_timings.keys),
-        seconds(venue_timings.verify),
-        valid_text(&venue_snapshot, venue, &statement, true, order)
+        "\n== 5. Trader {}: tries a second certificate this epoch, all {} USD at {}\n\
+         Its proof is valid, but {} refuses it: {refusal}.\n\
+         Every certificate of one account in one epoch carries the same nullifier, so the \
+         venues that share a registry of nullifiers see a second split of the same headroom.\n\n",
+        account.name,
+        usd(greedy[0]),
+        venue_snapshot.venues[0].name,
+        venue_snapshot.venues[0].name,
     ));
+    print(
+        "What each party learned\n  \
+         publisher: the roots it published, nothing of any account\n  \
+         trader: its own book, headroom and lines\n  \
+         each venue: the certificate's public inputs (snapshot, level, nullifier, one \
+         commitment per venue slot), its own line and the trader's tag at that venue; not the \
+         account's index, balances, chains, positions, other venues' lines, equity or \
+         headroom\n  \
+         venues that compare nullifiers: that the tags they hold belong to one trader\n\n",
+    );
 
     let rows: Vec<Vec<String>> = timings
         .iter()
