@@ -830,12 +830,21 @@ fn demo_plays_publisher_trader_and_venue() {
         "Risk publisher",
         "digest",
         "SOLVENT",
-        "account tag",
-        "VALID\n",
+        "certifies the epoch once",
+        "nullifier",
+        "deribit: VALID, a line of",
+        "exceeds the remaining line",
+        "is already taken by certificate",
+        "What each party learned",
         "Timings",
     ] {
         assert!(run.stdout.contains(needle), "{needle}\n{}", run.show());
     }
     assert!(out.join("snapshot.json").is_file());
     assert!(out.join("accounts/alice.json").is_file());
+    let certificate = out.join("alice-certificate");
+    assert!(certificate.join("certificate.zkm").is_file());
+    for venue in ["deribit", "hyperliquid", "okx"] {
+        assert!(certificate.join("grants").join(format!("{venue}.json")).is_file());
+    }
 }
