@@ -146,6 +146,8 @@ mod tests {
         for p in ALL {
             assert!(p.assets.is_power_of_two(), "{}", p.name);
             assert!(p.buckets.is_power_of_two(), "{}", p.name);
+            // The venue count is range-checked to log2(V) + 1 bits (`gadgets::publics`).
+            assert!(p.venues.is_power_of_two(), "{}", p.name);
         }
     }
 

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | rates | `valid_from`, prices, `1e6 - haircut`, perp mmr, option rates, bucket bounds, tau, `1e6 - upnl haircut` | times `< 2^40`, prices `< 2^48`, ppm `x` and `1e6 - x` both `< 2^20` |
 //! | epoch | `epoch < 2^64` | |
-//! | members | chain and venue ids; the venue count | ids `< 2^32`, count `<= 2V` (the credit lines refine it) |
+//! | members | chain and venue ids; the venue count | ids `< 2^32`, count `< 2V` (V a power of two in every profile; the credit lines refine it to `<= V`) |
 //! | listed assets | `last asset = asset count - 1 < A` | a position on a padding asset |
 //! | level | `level - 1e6` and `1e7 - level` `< 2^24` | a level outside `[1e6, 1e7]` |
 //! | records | `lower[b] = max[b-1] + 1`, `factor = rate + tau`, one record per (venue, asset, bucket) | |
