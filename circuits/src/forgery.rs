@@ -207,9 +207,9 @@ mod plan {
                     field,
                     value,
                 } => (format!("venue {venue} slot {slot}: field {field}"), value),
-                Forgery::Listed { venue, value } => (format!("venue {venue}: listed"), value),
+                Forgery::Listed { venue, value } => (format!("line {venue}: listed"), value),
                 Forgery::Allowance { venue, value } => {
-                    (format!("venue {venue}: allowance < 2^100"), value)
+                    (format!("line {venue}: allowance < 2^100"), value)
                 }
                 _ => return None,
             };

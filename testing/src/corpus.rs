@@ -728,7 +728,7 @@ fn foreign_secret_and_dropped_leaves() -> Vec<Cheat> {
     vec![
         Cheat {
             name: "another-accounts-secret",
-            tries: "prove with the rich account's own secret and leaves, under the prover's tag",
+            tries: "prove with the rich account's own secret and leaves, under the prover's nullifier and line commitments",
             stopped_by: "copy: public input",
             at: "row",
             build: || {
@@ -1037,7 +1037,7 @@ fn the_lines_and_the_nullifier() -> Vec<Cheat> {
             name: "line-of-2^100",
             tries: "a line of 2^100 uusd at venue 0 (above what any book can hold)",
             stopped_by: "copy: constant",
-            at: "venue 0: allowance < 2^100",
+            at: "line 0: allowance < 2^100",
             build: || with_lines(&[1 << 100, 0]),
             real_prover: false,
         },
@@ -1057,7 +1057,7 @@ fn the_lines_and_the_nullifier() -> Vec<Cheat> {
             name: "line-on-a-padding-slot",
             tries: "a snapshot of one venue, and a line of 50 USD on the padding slot beside it",
             stopped_by: "arith/row",
-            at: "venue 1: line is zero unless listed",
+            at: "line 1: zero unless listed",
             build: || forged_lines(1, &[], &[]),
             real_prover: false,
         },
@@ -1073,7 +1073,7 @@ fn the_lines_and_the_nullifier() -> Vec<Cheat> {
             name: "listed-flags-out-of-order",
             tries: "a snapshot of one venue, its slot unlisted and the padding slot listed",
             stopped_by: "arith/row",
-            at: "venue 1: listed only after a listed venue",
+            at: "line 1: listed only after a listed venue",
             build: || forged_lines(1, &[Some(0), Some(1)], &[Some(Fp::ZERO), None]),
             real_prover: false,
         },
@@ -1082,7 +1082,7 @@ fn the_lines_and_the_nullifier() -> Vec<Cheat> {
             tries:
                 "venue 0 listed twice (flag 2, so its tag doubles) and venue 1 not at all, no lines",
             stopped_by: "arith/row",
-            at: "venue 0: listed is boolean",
+            at: "line 0: listed is boolean",
             build: || forged_lines(2, &[Some(2), Some(0)], &[Some(Fp::ZERO), Some(Fp::ZERO)]),
             real_prover: false,
         },

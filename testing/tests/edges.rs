@@ -658,7 +658,7 @@ fn a_line_on_a_padding_venue_slot_is_refused() {
     assert_rejected_by(
         &found,
         "arith/row",
-        "venue 1: line is zero unless listed",
+        "line 1: zero unless listed",
         "a line on a padding slot",
     );
     // Listing the padding slot too (its tag then H(2, sk, 0)) breaks the count.

@@ -57,7 +57,7 @@ pub fn credit_lines(
     let mut lines: Option<Cell> = None;
     let mut previous_listed: Option<Cell> = None;
     for v in 0..venues {
-        let name = |what: &str| format!("venue {v}: {what}");
+        let name = |what: &str| format!("line {v}: {what}");
         let is_listed = statement.map(|s| Fp::from(u64::from(v < s.venue_count)));
         let listed = arith.witness(layouter, &name("listed"), is_listed)?;
         arith.assert_bool(layouter, &name("listed is boolean"), &listed)?;
@@ -82,7 +82,7 @@ pub fn credit_lines(
             allowance,
             LINE_BITS,
         )?;
-        let padding = name("line is zero unless listed");
+        let padding = name("zero unless listed");
         arith.assert_zero_unless(layouter, &padding, &listed, &allowance)?;
         let salt = arith.witness(layouter, &name("salt"), witness.map(|w| w.lines[v].salt))?;
         let commitment = hasher.hash(

@@ -327,10 +327,11 @@ fn group_of(part: &str) -> String {
         ["venue", ..] if numbered(1) && words.len() == 2 => {
             format!("venue {} (position leaf)", words[1])
         }
-        ["order", ..] => "order".into(),
+        ["line", ..] | ["listed", ..] | ["tag", "2" | "5"] => "credit lines".into(),
         ["record", ..] => "parameter records".into(),
         ["index", "bit", ..] => "account index bits".into(),
-        ["sk"] | ["tag", ..] | ["account", ..] => "account key and tag".into(),
+        ["nullifier"] | ["tag", "6"] => "nullifier".into(),
+        ["sk"] | ["tag", ..] | ["account", ..] => "account key".into(),
         ["range", "table"] => "range table".into(),
         ["mm", ..]
         | ["collateral", "total"]
@@ -338,7 +339,7 @@ fn group_of(part: &str) -> String {
         | ["debit", "total"]
         | ["requirement"]
         | ["equity", ..]
-        | ["headroom"]
+        | ["headroom", ..]
         | ["zero"] => "totals and solvency".into(),
         _ => "public inputs (range-checked)".into(),
     }
