@@ -16,7 +16,12 @@ fn vectors() -> PathBuf {
 /// A directory with the small vector only (so the test needs the k = 13 parameters only).
 fn small_vector_dir() -> tempfile::TempDir {
     let dir = scratch();
-    for file in ["small.vector.json", "small.snapshot.json", "small.proof"] {
+    for file in [
+        "small.vector.json",
+        "small.snapshot.json",
+        "small.certificate.zkm",
+        "small.grant.json",
+    ] {
         std::fs::copy(vectors().join(file), dir.path().join(file)).expect("copy a vector file");
     }
     dir
@@ -151,8 +156,8 @@ fn verifies_the_frozen_vectors_and_refuses_a_tampered_one() {
         run.show()
     );
 
-    // One byte of the proof flipped: rejected, exit 3.
-    let proof = dir.path().join("small.proof");
+    // One byte of the proof flipped (the certificate file ends with it): rejected, exit 3.
+    let proof = dir.path().join("small.certificate.zkm");
     let mut bytes = std::fs::read(&proof).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;

@@ -391,7 +391,7 @@ fn verify_rejects_what_the_venue_did_not_ask_for() {
         .expect_rejected("expired");
     verify_as_dex(f, &f.proof, &["--at", &(f.valid_from - 1).to_string()])
         .expect_rejected("not valid yet");
-    // Another order than the one sent.
+    // An order whose charge is above the proof's line (twice the order it was made for).
     verify_as_dex(
         f,
         &f.proof,
@@ -400,7 +400,7 @@ fn verify_rejects_what_the_venue_did_not_ask_for() {
             r#"{"kind": "perp", "underlying": "ETH", "size": "-2"}"#,
         ],
     )
-    .expect_rejected("another order");
+    .expect_rejected("exceeds the line");
     // A proof against another snapshot (the network rebuilt: new digest).
     zkmargin(&[
         "verify",
@@ -424,11 +424,20 @@ fn verify_rejects_altered_proof_files() {
         std::fs::write(&path, content).unwrap();
         path
     };
-    // One byte of the proof itself flipped (the proof bytes are the envelope's tail).
+    // One byte of the proof itself flipped (the proof bytes are the certificate's tail, and
+    // the grant's text follows the certificate in the envelope).
+    let (envelope, _) = zkmargin_verifier::envelope::Envelope::decode(&bytes).unwrap();
+    let certificate_end = bytes
+        .windows(envelope.certificate.len())
+        .position(|w| w == envelope.certificate.as_slice())
+        .unwrap()
+        + envelope.certificate.len();
     let mut flipped = bytes.clone();
-    let at = flipped.len() - 100;
-    flipped[at] ^= 0x01;
-    verify_as_dex(f, &write("flipped.proof", &flipped), &[]).expect_rejected("does not verify");
+    flipped[certificate_end - 100] ^= 0x01;
+    // The grant names the certificate by its digest: any changed byte is another certificate
+    // (a flip with the grant re-pointed reaches the proof: the raised level below).
+    verify_as_dex(f, &write("flipped.proof", &flipped), &[])
+        .expect_rejected("the grant is for another certificate");
     // A trailing byte.
     let mut longer = bytes.clone();
     longer.push(0);
