@@ -563,7 +563,7 @@ fn a_proof_is_bound_to_its_epoch_and_its_time() {
     run.expect_code(3);
     assert!(
         run.stdout
-            .starts_with("REJECTED: the proof is for epoch 91, the snapshot is epoch 92"),
+            .starts_with("REJECTED: the certificate is for epoch 91, the snapshot is epoch 92"),
         "{}",
         run.show()
     );
