@@ -10,7 +10,7 @@ pub const MIGRATIONS_TABLE: &str =
     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)";
 
 /// `(version, statements)`, versions strictly increasing from 1. Statements are separated by
-/// `;` and contain none inside them.
+/// `;` and contain none inside them, comments included.
 pub const MIGRATIONS: &[(i64, &str)] = &[(
     1,
     "
@@ -45,7 +45,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[(
         PRIMARY KEY (venue, nullifier)
     );
     CREATE INDEX credit_lines_by_tag ON credit_lines (venue, tag, epoch);
-    -- What is accepted against each line; invariant spent <= allowance.
+    -- What is accepted against each line, invariant spent <= allowance.
     CREATE TABLE spent (
         venue TEXT NOT NULL,
         nullifier TEXT NOT NULL,
