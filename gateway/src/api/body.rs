@@ -21,19 +21,28 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-/// The body as text, refused unread when its declared length is over `limit`, and cut off
-/// (refused) when a body without a length grows past it.
+/// How far past its limit a body is still read (and thrown away) before the refusal, so that
+/// the client, still sending, reads the 413 rather than a reset connection.
+const DRAIN: usize = 1 << 20;
+
+/// The body as text, at most `limit` bytes. A longer body is refused with 413: read to its
+/// end when it is at most [`DRAIN`] bytes too long, refused unread when its declared length
+/// is longer still, and cut off there when it has no declared length.
 pub async fn text(headers: &HeaderMap, body: Body, limit: usize) -> Result<String, ApiError> {
+    let cap = limit.saturating_add(DRAIN);
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if declared.is_some_and(|n| n > cap as u64) {
         return Err(too_large(limit));
     }
-    let bytes = axum::body::to_bytes(body, limit)
+    let bytes = axum::body::to_bytes(body, cap)
         .await
         .map_err(|_| too_large(limit))?;
+    if bytes.len() > limit {
+        return Err(too_large(limit));
+    }
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         ApiError::bad_request(format!(
             "request body is not UTF-8 (invalid byte at offset {})",

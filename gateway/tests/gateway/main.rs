@@ -3,6 +3,7 @@
 
 mod harness;
 mod postgres;
+mod sample;
 
 mod bad_input;
 mod concurrency;
