@@ -3,12 +3,12 @@
 //! venue, one account holds 1,000 USDC on the chain and no position. A proof's size depends
 //! on the profile only, not on the book, so the smallest honest book serves.
 
-use zkmargin_circuits::hash::{account_key, account_tag, collateral_leaf, Fp, MerkleTree};
+use zkmargin_circuits::hash::{account_key, collateral_leaf, Fp, MerkleTree};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{Book, Bucket, MarginError};
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
-use zkmargin_circuits::witness::{AccountWitness, LeafOpening};
+use zkmargin_circuits::witness::{AccountWitness, LeafOpening, LineSecret};
 
 /// A statement and the witness that proves it.
 #[derive(Clone, Debug)]
@@ -18,7 +18,7 @@ pub struct Sample {
     pub witness: AccountWitness,
 }
 
-/// The sample account of `profile`, at level 1 with no order.
+/// The sample account of `profile`: a certificate at level 1 with one line.
 pub fn sample(profile: Profile) -> Result<Sample, MarginError> {
     let (sk, idx, salt) = (Fp::from(0x5a_u64), 0u64, Fp::from(7u64));
     let usdc = 1_000 * 1_000_000_000;
@@ -66,9 +66,14 @@ pub fn sample(profile: Profile) -> Result<Sample, MarginError> {
         salt,
         path: chain_tree.path(idx),
     };
-    let witness = AccountWitness::padded(profile, sk, idx, &book, &[chain_opening], &[]);
-    let tag = account_tag(sk, venue.id);
-    let statement = PublicStatement::new(&snapshot, 0, tag, 1_000_000, None)?;
+    // A line of 100 USD at the venue, out of 990 USD of headroom.
+    let line = LineSecret {
+        allowance: 100_000_000,
+        salt: Fp::from(11u64),
+    };
+    let witness =
+        AccountWitness::padded(profile, sk, idx, &book, &[chain_opening], &[]).with_lines(&[line]);
+    let statement = PublicStatement::certifying(&snapshot, &witness, 1_000_000);
     Ok(Sample {
         snapshot,
         statement,

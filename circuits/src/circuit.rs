@@ -19,9 +19,9 @@
 //! 1. Public inputs are copied from the instance into range-checked cells and packed into
 //!    parameter records, one per (venue, asset, bucket) (`gadgets::publics`, `gadgets::record`):
 //!    a public value outside its bound could make a product wrap.
-//! 2. `account_key = H(1, sk)` and `account_tag = H(2, sk, venue_id)`, the latter equal to
-//!    the public tag: the proof is about the secret the venue registered, not another one
-//!    (`gadgets::account`).
+//! 2. `account_key = H(1, sk)`, and the nullifier `H(6, sk, epoch)` equal to the public one:
+//!    every certificate of this account in this epoch carries it, so a registry sees a second
+//!    split of the same headroom (`gadgets::account`).
 //! 3. The account index is split into `depth` boolean cells, shared by every Merkle path.
 //! 4. Each chain: the leaf gadget (`gadgets::leaf`) opens `present * H(3, key, chain_id, x..,
 //!    salt)` at the shared index under the public root; its amounts are `< 2^64`, zero unless
@@ -29,9 +29,11 @@
 //! 5. Each venue: the same leaf gadget with `H(4, key, venue_id, slots.., salt)`, every slot's
 //!    kind zero unless `present`, and every slot valued by `gadgets::slot`
 //!    (`gadgets::positions`).
-//! 6. The order (public fields, the verifying venue's records) adds its margin.
-//! 7. `requirement = ceil(mm level / 1e6)`, and `equity - requirement` is range-checked to
-//!    `2^100`: were it negative it would be a field element near `p` and fail
+//! 6. The credit lines: per venue slot `c_v = H(5, listed_v H(2, sk, id_v), a_v, s_v)` equal to
+//!    the public commitment, `a_v < 2^100` and zero on padding slots (`gadgets::lines`): a
+//!    venue that opens its commitment learns its line, bound to the tag it registered.
+//! 7. `requirement = ceil(mm level / 1e6)`, and `equity - requirement - sum a_v` is
+//!    range-checked to `2^100`: were it negative it would be a field element near `p` and fail
 //!    (`gadgets::solvency`).
 
 use halo2_proofs::{
@@ -48,7 +50,7 @@ use crate::gadgets::leaf::{self, LeafHead, Tree};
 use crate::gadgets::positions::{self, Valuation};
 use crate::gadgets::publics::Publics;
 use crate::gadgets::solvency::Totals;
-use crate::gadgets::{account, collateral, Chips};
+use crate::gadgets::{account, collateral, lines, Chips};
 use crate::hash::{Fp, TAG_COLLATERAL_LEAF, TAG_POSITION_LEAF};
 use crate::instance::{InstanceLayout, PublicStatement};
 use crate::profile::Profile;
@@ -182,13 +184,16 @@ impl Circuit<Fp> for MarginCircuit {
             params: self.statement.as_ref().map(|s| &s.params),
         };
 
-        // "I own account idx": the key my leaves carry, and the tag this venue registered.
-        let venue_id = &publics.prover_venue_id;
-        let key = account::key_and_tag(&chips, layouter, w, venue_id, layout.account_tag())?;
+        // "I own account idx": the key my leaves carry.
+        let account = account::secret_and_key(&chips, layouter, w)?;
+        let key = &account.key;
+        // "... and this is the only split of my headroom in this epoch": the nullifier.
+        let nullifier_row = layout.nullifier();
+        account::nullifier(&chips, layouter, &account.sk, &publics.epoch, nullifier_row)?;
         // "... in every published tree": one index, shared by every path.
         let index = account::index_bits(&chips, layouter, w, p.depth)?;
 
-        let head = |tree| leaf_head(tree, &key, &publics, layout, w);
+        let head = |tree| leaf_head(tree, key, &publics, layout, w);
 
         let mut totals = Totals::zero(&chips, layouter)?;
         // "... the balances those trees hold for me, valued at the snapshot's prices and
@@ -219,12 +224,13 @@ impl Circuit<Fp> for MarginCircuit {
                 },
             )?;
         }
-        // "... including the order I am now asking this venue to accept".
+        // "... plus the credit lines I grant myself at each venue".
         let statement = self.statement.as_ref();
-        positions::order(&chips, layouter, &valuation, statement, &mut totals)?;
+        let sk = &account.sk;
+        let lines = lines::credit_lines(&chips, layouter, layout, &publics, sk, statement, w)?;
 
-        // "... have equity at least level x maintenance margin".
-        totals.assert_solvent(&chips, layouter, &publics.level)
+        // "... have equity at least level x maintenance margin plus the lines".
+        totals.assert_certified(&chips, layouter, &publics.level, &lines)
     }
 }
 

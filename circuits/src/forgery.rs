@@ -82,11 +82,10 @@ mod plan {
     use crate::hash::{Fp, Tree};
     use crate::packing::RecordFields;
 
-    /// A position slot: slot `slot` of venue `venue`'s leaf, or the order.
+    /// A position slot: slot `slot` of venue `venue`'s leaf.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum Slot {
         Leaf { venue: usize, slot: usize },
-        Order,
     }
 
     impl Slot {
@@ -94,7 +93,6 @@ mod plan {
         pub fn name(&self) -> String {
             match self {
                 Slot::Leaf { venue, slot } => format!("venue {venue} slot {slot}"),
-                Slot::Order => "order".to_string(),
             }
         }
     }
@@ -171,6 +169,10 @@ mod plan {
         Bucket { slot: Slot, bucket: usize },
         /// A slot's price direction (`price >= entry`) flipped.
         FlippedDirection { slot: Slot },
+        /// Venue slot `venue`'s listed flag witnessed as `value`.
+        Listed { venue: usize, value: Fp },
+        /// Venue slot `venue`'s credit line witnessed as `value` (in the commitment and the sum).
+        Allowance { venue: usize, value: Fp },
     }
 
     thread_local! {
@@ -205,6 +207,10 @@ mod plan {
                     field,
                     value,
                 } => (format!("venue {venue} slot {slot}: field {field}"), value),
+                Forgery::Listed { venue, value } => (format!("venue {venue}: listed"), value),
+                Forgery::Allowance { venue, value } => {
+                    (format!("venue {venue}: allowance < 2^100"), value)
+                }
                 _ => return None,
             };
             (name == region).then_some(value)

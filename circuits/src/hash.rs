@@ -10,6 +10,8 @@
 //! | collateral leaf | `H(3, account_key, chain_id, e_0, .., e_{ceil(A/3)-1}, salt)` |
 //! | position leaf | `H(4, account_key, venue_id, w_0, .., w_{P-1}, salt)` |
 //! | inner node | `H(left, right)` |
+//! | credit-line commitment | `H(5, tag, allowance, salt)` |
+//! | epoch nullifier | `H(6, sk, epoch)` |
 //!
 //! Leaves are DESIGN.md's version 2: the numbers are packed into words, each word a sum of
 //! limbs at fixed bit offsets ([`pack_word`]):
@@ -42,6 +44,10 @@ pub const TAG_ACCOUNT_TAG: u64 = 2;
 pub const TAG_COLLATERAL_LEAF: u64 = 3;
 /// Domain tag of a position leaf.
 pub const TAG_POSITION_LEAF: u64 = 4;
+/// Domain tag of a credit-line commitment.
+pub const TAG_CREDIT_LINE: u64 = 5;
+/// Domain tag of the epoch nullifier.
+pub const TAG_NULLIFIER: u64 = 6;
 
 /// Amounts per collateral word.
 pub const AMOUNTS_PER_WORD: usize = 3;
@@ -53,8 +59,8 @@ pub const SLOT_SHIFTS: [u32; 6] = [0, 2, 10, 11, 75, 123];
 pub const SLOT_WIDTHS: [u32; 6] = [2, 8, 1, 64, 48, 40];
 
 /// Calls `$body` with `$L` bound to the constant length of `$len`, for every message length
-/// the circuits use (two for nodes and keys, three for tags, and the leaf lengths of each
-/// profile). Shared with the in-circuit hash so that both support the same lengths.
+/// the circuits use (two for nodes and keys, three for tags and nullifiers, four for credit
+/// lines, and the leaf lengths of each profile). Shared with the in-circuit hash so that both support the same lengths.
 #[macro_export]
 macro_rules! with_poseidon_length {
     ($len:expr, $L:ident => $body:expr, else $other:expr) => {
@@ -65,6 +71,10 @@ macro_rules! with_poseidon_length {
             }
             3 => {
                 const $L: usize = 3;
+                $body
+            }
+            4 => {
+                const $L: usize = 4;
                 $body
             }
             6 => {
@@ -94,6 +104,22 @@ macro_rules! with_poseidon_length {
             _ => $other,
         }
     };
+}
+
+/// `H(5, tag, allowance, salt)`: the commitment to one venue's credit line in a certificate
+/// (`allowance < 2^100` uusd, so it is one canonical field element).
+pub fn credit_commitment(tag: Fp, allowance: u128, salt: Fp) -> Fp {
+    poseidon(&[
+        Fp::from(TAG_CREDIT_LINE),
+        tag,
+        Fp::from_u128(allowance),
+        salt,
+    ])
+}
+
+/// `H(6, sk, epoch)`: the same for every certificate one account makes in one epoch.
+pub fn nullifier(sk: Fp, epoch: u64) -> Fp {
+    poseidon(&[Fp::from(TAG_NULLIFIER), sk, Fp::from(epoch)])
 }
 
 /// `H(inputs)`. Panics on a message length that no profile uses (a programming error).
@@ -401,5 +427,10 @@ mod tests {
         let sk = Fp::from(7);
         assert_ne!(account_key(sk), poseidon(&[Fp::from(TAG_ACCOUNT_TAG), sk]));
         assert_ne!(account_tag(sk, 7), account_tag(sk, 9));
+        assert_ne!(nullifier(sk, 7), account_tag(sk, 7));
+        assert_ne!(nullifier(sk, 7), nullifier(sk, 8));
+        assert_ne!(nullifier(sk, 7), nullifier(sk + Fp::ONE, 7));
+        let tag = account_tag(sk, 7);
+        assert_ne!(credit_commitment(tag, 1, sk), credit_commitment(tag, 2, sk));
     }
 }

@@ -1,9 +1,9 @@
 //! The public inputs: their typed form (`PublicStatement`) and their layout in the single
 //! instance column (`InstanceLayout`).
 //!
-//! The verifier rebuilds the instance itself from the snapshot it trusts, the venue it is,
-//! the tag the trader registered there, the level it demands and the order it was sent; the
-//! prover never supplies it. Layout, in rows of the instance column:
+//! The verifier rebuilds the instance itself from the snapshot it trusts, the level it demands
+//! and the certificate's nullifier and commitments; the prover never supplies it. Layout, in
+//! rows of the instance column:
 //!
 //! | rows | value |
 //! |---|---|
@@ -20,20 +20,24 @@
 //! | 1 | asset count: how many of the A assets the snapshot lists (1..=A) |
 //! | C, C | chain ids, chain roots |
 //! | V, V | venue ids, venue roots |
-//! | 4 | venue index, venue id, account tag, level (ppm) |
-//! | 6 | order: kind, underlying, side, size, price, expiry |
+//! | 1 | venue count: how many of the V venues the snapshot lists (1..=V) |
+//! | 1 | level (ppm) |
+//! | 1 | the epoch nullifier `H(6, sk, epoch)` |
+//! | V | the credit-line commitments `c_v = H(5, tag_v, a_v, s_v)` |
 //!
 //! The snapshot is padded to the profile: missing assets have price and rates 0 and no position
 //! may name one (`underlying < asset count`, in circuit as in the reference engine); missing
-//! chains and venues have id 0 and the root of the empty tree; missing buckets repeat the last
+//! chains and venues have id 0 and the root of the empty tree, and a missing venue's credit
+//! line is zero with a zero tag (`venue count`); missing buckets repeat the last
 //! `max_seconds`, which makes their interval `(max, max]` empty so no option can select them.
 
 use ff::PrimeField;
 
 use crate::hash::{empty_roots, Fp};
-use crate::margin::{self, Bucket, MarginError, Order, Position, RiskParams};
+use crate::margin::{Bucket, RiskParams};
 use crate::profile::Profile;
 use crate::snapshot::Snapshot;
+use crate::witness::AccountWitness;
 
 /// Row offsets of every public input for one profile.
 #[derive(Clone, Copy, Debug)]
@@ -91,25 +95,23 @@ impl InstanceLayout {
     pub fn venue_root(&self, v: usize) -> usize {
         self.venue_id(self.profile.venues) + v
     }
-    pub fn venue_index(&self) -> usize {
+    /// The number of listed (not padding) venues.
+    pub fn venue_count(&self) -> usize {
         self.venue_root(self.profile.venues)
     }
-    pub fn prover_venue_id(&self) -> usize {
-        self.venue_index() + 1
-    }
-    pub fn account_tag(&self) -> usize {
-        self.venue_index() + 2
-    }
     pub fn level(&self) -> usize {
-        self.venue_index() + 3
+        self.venue_count() + 1
     }
-    /// Field `i` of the order: kind, underlying, side, size, price, expiry.
-    pub fn order_field(&self, i: usize) -> usize {
-        self.venue_index() + 4 + i
+    pub fn nullifier(&self) -> usize {
+        self.venue_count() + 2
+    }
+    /// The credit-line commitment of venue slot `v`.
+    pub fn commitment(&self, v: usize) -> usize {
+        self.venue_count() + 3 + v
     }
     /// Number of public inputs.
     pub fn len(&self) -> usize {
-        self.order_field(6)
+        self.commitment(self.profile.venues)
     }
     pub fn is_empty(&self) -> bool {
         false
@@ -130,12 +132,21 @@ pub struct PublicStatement {
     pub chain_roots: Vec<Fp>,
     pub venue_ids: Vec<u64>,
     pub venue_roots: Vec<Fp>,
-    /// Position of the verifying venue in the snapshot.
-    pub venue_index: usize,
-    pub account_tag: Fp,
+    /// How many venues the snapshot lists (the rest of the `V` slots are padding).
+    pub venue_count: usize,
     pub level_ppm: u64,
-    /// The order as valued (a perpetual's price is the snapshot price); empty when none.
-    pub order: Position,
+    /// The certificate's epoch nullifier `H(6, sk, epoch)`.
+    pub nullifier: Fp,
+    /// The certificate's credit-line commitments, one per venue slot (`V`).
+    pub commitments: Vec<Fp>,
+}
+
+/// A certificate whose commitments do not match its profile's venue slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{got} credit-line commitments for a profile of {expected} venue slots")]
+pub struct CommitmentCount {
+    pub expected: usize,
+    pub got: usize,
 }
 
 /// Pads a snapshot's risk parameters to its profile.
@@ -187,32 +198,21 @@ pub fn padded_params(snapshot: &Snapshot) -> RiskParams {
 }
 
 impl PublicStatement {
-    /// The statement a venue at `venue_index` checks for a trader with `account_tag`.
+    /// The statement of a certificate under `snapshot` at `level_ppm`, with the certificate's
+    /// nullifier and its `V` commitments.
     pub fn new(
         snapshot: &Snapshot,
-        venue_index: usize,
-        account_tag: Fp,
         level_ppm: u64,
-        order: Option<&Order>,
-    ) -> Result<PublicStatement, MarginError> {
+        nullifier: Fp,
+        commitments: Vec<Fp>,
+    ) -> Result<PublicStatement, CommitmentCount> {
         let p = snapshot.profile;
-        if venue_index >= snapshot.venues.len() {
-            return Err(MarginError::UnknownVenue(venue_index));
+        if commitments.len() != p.venues {
+            return Err(CommitmentCount {
+                expected: p.venues,
+                got: commitments.len(),
+            });
         }
-        let order = match order {
-            Some(order) => {
-                if order.venue != venue_index {
-                    return Err(MarginError::UnknownVenue(order.venue));
-                }
-                // Checked under the snapshot's own parameters, not the padded ones: an order
-                // on a padding asset is refused here as by the engine (and by the circuit).
-                let listed = snapshot.risk_params();
-                let position = margin::order_position(&listed, order)?;
-                margin::position_terms(&listed, venue_index, &position)?;
-                position
-            }
-            None => Position::EMPTY,
-        };
         let params = padded_params(snapshot);
         let empty_root = empty_roots(p.depth)[p.depth];
         let ids = |members: &[crate::snapshot::Member], n: usize| {
@@ -235,16 +235,28 @@ impl PublicStatement {
             chain_roots: roots(&snapshot.chain_roots, p.chains),
             venue_ids: ids(&snapshot.venues, p.venues),
             venue_roots: roots(&snapshot.venue_roots, p.venues),
-            venue_index,
-            account_tag,
+            venue_count: snapshot.venues.len(),
             level_ppm,
-            order,
+            nullifier,
+            commitments,
         })
     }
 
-    /// The id of the verifying venue.
-    pub fn venue_id(&self) -> u64 {
-        self.venue_ids[self.venue_index]
+    /// The statement of the certificate that `witness` (its secret and its lines) proves
+    /// under `snapshot` at `level_ppm`: the prover's side of [`PublicStatement::new`].
+    pub fn certifying(
+        snapshot: &Snapshot,
+        witness: &AccountWitness,
+        level_ppm: u64,
+    ) -> PublicStatement {
+        let slots = vec![Fp::zero(); snapshot.profile.venues];
+        let blank = PublicStatement::new(snapshot, level_ppm, Fp::zero(), slots)
+            .expect("one commitment per venue slot");
+        PublicStatement {
+            nullifier: witness.nullifier(snapshot.epoch),
+            commitments: witness.commitments(&blank.venue_ids, blank.venue_count),
+            ..blank
+        }
     }
 
     /// The instance column.
@@ -288,12 +300,11 @@ impl PublicStatement {
             out[layout.venue_id(v)] = Fp::from(self.venue_ids[v]);
             out[layout.venue_root(v)] = self.venue_roots[v];
         }
-        out[layout.venue_index()] = Fp::from(self.venue_index as u64);
-        out[layout.prover_venue_id()] = Fp::from(self.venue_id());
-        out[layout.account_tag()] = self.account_tag;
+        out[layout.venue_count()] = Fp::from(self.venue_count as u64);
         out[layout.level()] = Fp::from(self.level_ppm);
-        for (i, field) in self.order.fields().iter().enumerate() {
-            out[layout.order_field(i)] = Fp::from(*field);
+        out[layout.nullifier()] = self.nullifier;
+        for (v, commitment) in self.commitments.iter().enumerate() {
+            out[layout.commitment(v)] = *commitment;
         }
         out
     }

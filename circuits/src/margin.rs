@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::muldiv::{mul_div_ceil, mul_div_floor};
 use crate::units::{
-    MAX_LEVEL_PPM, MAX_RATE_PPM, MIN_LEVEL_PPM, PNL_DIVISOR, PPM, PRICE_BITS, VALUE_DIVISOR,
+    LINE_BITS, MAX_LEVEL_PPM, MAX_RATE_PPM, MIN_LEVEL_PPM, PNL_DIVISOR, PPM, PRICE_BITS,
+    VALUE_DIVISOR,
 };
 
 /// Prices, strikes and entries are `< 2^48` (`units::PRICE_BITS`).
@@ -411,6 +412,32 @@ pub fn order_position(params: &RiskParams, order: &Order) -> Result<Position, Ma
 /// `ceil(mm * level / 1e6)`. The caller keeps `level <= 1e7` (`evaluate` checks it).
 pub fn requirement(mm: u128, level_ppm: u64) -> u128 {
     ceil_div(mm * level_ppm as u128, PPM as u128)
+}
+
+/// Why a split of the headroom into credit lines cannot be certified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LinesError {
+    #[error("a credit line of {0} uusd is not below 2^100")]
+    LineTooLarge(u128),
+    #[error("the credit lines exceed the headroom by {by} uusd")]
+    OverHeadroom { by: u128 },
+}
+
+/// DESIGN.md's "certified": every line below `2^100` and `headroom >= sum of the lines`.
+/// Returns what the lines leave of the headroom. The sum cannot overflow: at most `V <= 2^10`
+/// lines below `2^100` each.
+pub fn lines_fit(report: &Report, allowances: &[u128]) -> Result<u128, LinesError> {
+    if let Some(&line) = allowances.iter().find(|&&a| a >> LINE_BITS != 0) {
+        return Err(LinesError::LineTooLarge(line));
+    }
+    let lines: u128 = allowances.iter().sum();
+    let headroom = report.headroom;
+    if headroom < 0 || (headroom as u128) < lines {
+        // headroom - lines < 0: the excess is lines - headroom (headroom may be negative).
+        let by = (lines as i128 - headroom) as u128;
+        return Err(LinesError::OverHeadroom { by });
+    }
+    Ok(headroom as u128 - lines)
 }
 
 /// The figures of one chain.
@@ -1333,6 +1360,107 @@ mod tests {
         assert_eq!(short.collateral, 13_732_031);
         assert_eq!(short.headroom, -1);
         assert!(!short.solvent);
+    }
+
+    // ---------------------------------------------------------------- credit lines
+
+    /// Alice's report at 1 x: headroom 147_886_837_312 (alice_in_the_design_example).
+    const ALICE_HEADROOM: u128 = 147_886_837_312;
+
+    fn alice_report() -> Report {
+        let report = evaluate(&example_params(), &alice_book(), None, LEVEL_1).unwrap();
+        assert_eq!(report.headroom, ALICE_HEADROOM as i128);
+        report
+    }
+
+    #[test]
+    fn lines_of_exactly_the_headroom_fit_with_nothing_left() {
+        let report = alice_report();
+        // No line leaves the whole headroom.
+        assert_eq!(lines_fit(&report, &[]), Ok(ALICE_HEADROOM));
+        assert_eq!(lines_fit(&report, &[0, 0]), Ok(ALICE_HEADROOM));
+        // 100 USD at one venue: 147_886_837_312 - 100_000_000 = 147_786_837_312 left.
+        assert_eq!(lines_fit(&report, &[100_000_000, 0]), Ok(147_786_837_312));
+        // All of it at one venue, or split 147_886_837_000 + 312: nothing left.
+        assert_eq!(lines_fit(&report, &[ALICE_HEADROOM]), Ok(0));
+        assert_eq!(lines_fit(&report, &[0, ALICE_HEADROOM]), Ok(0));
+        assert_eq!(lines_fit(&report, &[147_886_837_000, 312]), Ok(0));
+    }
+
+    #[test]
+    fn one_uusd_over_the_headroom_is_over_by_one() {
+        let report = alice_report();
+        let over = Err(LinesError::OverHeadroom { by: 1 });
+        assert_eq!(lines_fit(&report, &[ALICE_HEADROOM + 1]), over);
+        assert_eq!(lines_fit(&report, &[147_886_837_000, 313]), over);
+        assert_eq!(lines_fit(&report, &[1, ALICE_HEADROOM]), over);
+        // 1000 USD over, across four venues.
+        let quarter = (ALICE_HEADROOM + 1_000_000_000) / 4; // 37_221_709_328 exactly
+        assert_eq!(quarter * 4, ALICE_HEADROOM + 1_000_000_000);
+        assert_eq!(
+            lines_fit(&report, &[quarter; 4]),
+            Err(LinesError::OverHeadroom { by: 1_000_000_000 })
+        );
+    }
+
+    #[test]
+    fn lines_against_zero_and_negative_headroom() {
+        // The book of headroom_zero_is_solvent_one_uusd_less_is_not: headroom 0, then -1.
+        let params = example_params();
+        let book = |usdc| Book {
+            balances: vec![vec![0, usdc]],
+            positions: vec![vec![], vec![alice_perp()]],
+        };
+        let edge = evaluate(&params, &book(13_870_739_394), None, LEVEL_1_5).unwrap();
+        assert_eq!(edge.headroom, 0);
+        assert_eq!(lines_fit(&edge, &[]), Ok(0));
+        assert_eq!(lines_fit(&edge, &[0, 0]), Ok(0));
+        assert_eq!(
+            lines_fit(&edge, &[0, 1]),
+            Err(LinesError::OverHeadroom { by: 1 })
+        );
+        let short = evaluate(&params, &book(13_870_739_393), None, LEVEL_1_5).unwrap();
+        assert_eq!(short.headroom, -1);
+        // An insolvent book certifies nothing, not even zero lines: over by -headroom.
+        assert_eq!(
+            lines_fit(&short, &[]),
+            Err(LinesError::OverHeadroom { by: 1 })
+        );
+        assert_eq!(
+            lines_fit(&short, &[0, 0]),
+            Err(LinesError::OverHeadroom { by: 1 })
+        );
+        // Lines of 5 uusd on headroom -1: 5 - (-1) = 6 over.
+        assert_eq!(
+            lines_fit(&short, &[2, 3]),
+            Err(LinesError::OverHeadroom { by: 6 })
+        );
+    }
+
+    #[test]
+    fn a_line_of_2_pow_100_is_too_large() {
+        let report = alice_report();
+        let big: u128 = 1 << 100;
+        assert_eq!(
+            lines_fit(&report, &[big]),
+            Err(LinesError::LineTooLarge(big))
+        );
+        assert_eq!(
+            lines_fit(&report, &[0, big]),
+            Err(LinesError::LineTooLarge(big))
+        );
+        // Too large wins over the headroom, and nothing overflows however large the line.
+        assert_eq!(
+            lines_fit(&report, &[u128::MAX, u128::MAX]),
+            Err(LinesError::LineTooLarge(u128::MAX))
+        );
+        // 2^100 - 1 is a line (just far above Alice's headroom): 2^100 - 1 - 147_886_837_312.
+        assert_eq!(
+            lines_fit(&report, &[big - 1]),
+            Err(LinesError::OverHeadroom {
+                by: big - 1 - ALICE_HEADROOM
+            })
+        );
     }
 
     // ---------------------------------------------------------------- the example network

@@ -39,5 +39,7 @@ pub const TIME_BITS: usize = 40;
 pub const ID_BITS: usize = 32;
 /// Values, margins and equity fit `2^100` uusd.
 pub const VALUE_BITS: usize = 100;
+/// A certificate's credit line (allowance) is `< 2^100` uusd.
+pub const LINE_BITS: usize = 100;
 /// The epoch number is `< 2^64`.
 pub const EPOCH_BITS: usize = 64;

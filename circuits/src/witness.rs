@@ -1,6 +1,6 @@
 //! The private witness of the margin circuit: what only the trader knows.
 
-use crate::hash::{empty_roots, Fp};
+use crate::hash::{self, empty_roots, Fp};
 use crate::margin::{Book, Position};
 use crate::profile::Profile;
 
@@ -38,6 +38,24 @@ impl LeafOpening {
     }
 }
 
+/// One venue slot's credit line in a certificate: the allowance (uusd, `< 2^100`) and the
+/// salt that hides it in the commitment `H(5, tag, allowance, salt)`.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct LineSecret {
+    pub allowance: u128,
+    pub salt: Fp,
+}
+
+/// The salt is secret: debug output leaves it out.
+impl std::fmt::Debug for LineSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineSecret")
+            .field("allowance", &self.allowance)
+            .field("salt", &"<secret>")
+            .finish()
+    }
+}
+
 /// Everything the trader proves about, padded to the profile.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccountWitness {
@@ -52,6 +70,8 @@ pub struct AccountWitness {
     pub chain_openings: Vec<LeafOpening>,
     /// One opening per venue (`V`).
     pub venue_openings: Vec<LeafOpening>,
+    /// One credit line per venue slot (`V`); padding slots' are zero.
+    pub lines: Vec<LineSecret>,
 }
 
 /// The secret key never appears in debug output.
@@ -64,13 +84,14 @@ impl std::fmt::Debug for AccountWitness {
             .field("positions", &self.positions)
             .field("chain_openings", &self.chain_openings)
             .field("venue_openings", &self.venue_openings)
+            .field("lines", &self.lines)
             .finish()
     }
 }
 
 impl AccountWitness {
     /// Pads a book over the snapshot's real chains, assets and venues (and its openings) to
-    /// the profile.
+    /// the profile, with every credit line zero (see [`AccountWitness::with_lines`]).
     pub fn padded(
         profile: Profile,
         sk: Fp,
@@ -111,7 +132,42 @@ impl AccountWitness {
             positions,
             chain_openings: pad_openings(chain_openings, profile.chains),
             venue_openings: pad_openings(venue_openings, profile.venues),
+            lines: vec![LineSecret::default(); profile.venues],
         }
+    }
+
+    /// The same book with these credit lines, one per listed venue (in the snapshot's venue
+    /// order), padded with zero lines to the profile's venue slots.
+    pub fn with_lines(mut self, lines: &[LineSecret]) -> AccountWitness {
+        let slots = self.lines.len();
+        self.lines = lines.to_vec();
+        self.lines.resize(slots, LineSecret::default());
+        self
+    }
+
+    /// The epoch nullifier `H(6, sk, epoch)` this witness proves.
+    pub fn nullifier(&self, epoch: u64) -> Fp {
+        hash::nullifier(self.sk, epoch)
+    }
+
+    /// The credit-line commitments this witness proves, one per venue slot of `venue_ids`
+    /// (padded to the profile): `H(5, H(2, sk, id_v), a_v, s_v)` for the first
+    /// `venue_count` (listed) slots, `H(5, 0, a_v, s_v)` past them (the circuit then demands
+    /// `a_v = 0`).
+    pub fn commitments(&self, venue_ids: &[u64], venue_count: usize) -> Vec<Fp> {
+        venue_ids
+            .iter()
+            .zip(&self.lines)
+            .enumerate()
+            .map(|(v, (&id, line))| {
+                let tag = if v < venue_count {
+                    hash::account_tag(self.sk, id)
+                } else {
+                    Fp::zero()
+                };
+                hash::credit_commitment(tag, line.allowance, line.salt)
+            })
+            .collect()
     }
 
     /// The book as the reference engine sees it (padded).

@@ -166,9 +166,19 @@ pub struct VerifyArgs {
     /// The epoch snapshot the venue trusts (snapshot.json).
     #[arg(long, value_name = "SNAPSHOT")]
     pub snapshot: PathBuf,
-    /// The proof file.
-    #[arg(long, value_name = "PROOF")]
-    pub proof: PathBuf,
+    /// The proof file of `zkmargin prove` (a one-order certificate with its grant).
+    #[arg(long, value_name = "PROOF", conflicts_with_all = ["certificate", "grant"], required_unless_present = "certificate")]
+    pub proof: Option<PathBuf>,
+    /// The certificate file of `zkmargin certify` (with --grant).
+    #[arg(long, value_name = "CERTIFICATE", requires = "grant")]
+    pub certificate: Option<PathBuf>,
+    /// This venue's grant file from the trader (with --certificate).
+    #[arg(long, value_name = "GRANT", requires = "certificate")]
+    pub grant: Option<PathBuf>,
+    /// Print one JSON object: valid, nullifier, allowance_uusd, level_ppm, epoch,
+    /// valid_until, and the reason when rejected.
+    #[arg(long)]
+    pub json: bool,
     /// This venue's name in the snapshot.
     #[arg(long, value_name = "NAME")]
     pub venue: String,
@@ -181,8 +191,8 @@ pub struct VerifyArgs {
     /// Verify as of this unix time (default: now).
     #[arg(long, value_name = "UNIX", allow_hyphen_values = true)]
     pub at: Option<String>,
-    /// The order the trader sent; the proof must be for exactly this order.
-    #[arg(long, value_name = "JSON")]
+    /// The order the trader sent (with --proof): its charge must fit the proof's line.
+    #[arg(long, value_name = "JSON", conflicts_with = "certificate")]
     pub order: Option<String>,
     /// The risk publisher's public key (64 hex digits, or its key file): refuse a snapshot
     /// it did not sign, or that was changed after signing.

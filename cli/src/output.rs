@@ -544,6 +544,11 @@ pub struct PublicView<'a> {
     pub tag: Fp,
     pub tag_checked: bool,
     pub level_ppm: u64,
+    /// The certificate's epoch nullifier.
+    pub nullifier: Fp,
+    /// The venue's credit line in the certificate, uusd.
+    pub line_uusd: u128,
+    /// The order checked against the line (empty: none).
     pub order: Position,
 }
 
@@ -583,6 +588,11 @@ pub fn public_inputs(view: &PublicView) -> String {
         vec![
             "level".into(),
             format!("{} maintenance margin", level_text(view.level_ppm)),
+        ],
+        vec!["nullifier".into(), tag_text(&view.nullifier)],
+        vec![
+            "credit line".into(),
+            format!("{} USD", format_scaled(view.line_uusd as i128, 6)),
         ],
         vec!["order".into(), order],
     ];

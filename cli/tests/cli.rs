@@ -441,10 +441,15 @@ fn verify_rejects_altered_proof_files() {
     // Not a proof at all, or empty.
     verify_as_dex(f, &write("json.proof", b"{\"proof\": 1}"), &[]).expect_rejected("magic");
     verify_as_dex(f, &write("empty.proof", b""), &[]).expect_rejected("malformed");
-    // The envelope's level raised after proving: the proof no longer matches its claims.
-    let envelope = zkmargin_verifier::envelope::Envelope::decode(&bytes).unwrap();
-    let mut raised = envelope.clone();
-    raised.level_ppm = 2_000_000;
+    // The certificate's level raised after proving (and the grant made to name the new
+    // certificate): the proof no longer matches its claims.
+    let (envelope, mut grant) = zkmargin_verifier::envelope::Envelope::decode(&bytes).unwrap();
+    let mut certificate =
+        zkmargin_formats::certificate::Certificate::decode(&envelope.certificate).unwrap();
+    certificate.level_ppm = 2_000_000;
+    let raised_certificate = certificate.encode();
+    grant.certificate = zkmargin_formats::certificate::Certificate::digest_of(&raised_certificate);
+    let raised = zkmargin_verifier::envelope::Envelope::new(raised_certificate, &grant);
     verify_as_dex(f, &write("raised.proof", &raised.encode()), &[])
         .expect_rejected("does not verify");
 }

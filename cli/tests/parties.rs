@@ -16,10 +16,12 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 use zkmargin_circuits::hash::account_key;
+use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{evaluate, Order};
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_circuits::witness::LineSecret;
 use zkmargin_formats::account::{read_account, write_account, Account};
 use zkmargin_formats::network::read_network;
 use zkmargin_formats::position::parse_order;
@@ -28,7 +30,7 @@ use zkmargin_formats::secret::read_secret;
 use zkmargin_formats::snapshot::{read_snapshot, write_signed_snapshot};
 use zkmargin_prover::network::{build_with, Draws};
 use zkmargin_prover::scenarios;
-use zkmargin_prover::{order_at, witness_of};
+use zkmargin_prover::witness_of;
 use zkmargin_verifier::publisher::{read_signed_snapshot, SignSnapshot};
 
 use common::{
@@ -332,33 +334,34 @@ fn the_parties_apart_give_the_proof_inputs_of_network_build() {
         assert!(witness_of(a) == witness_of(b));
         assert_eq!(account_key(a.sk), account_key(b.sk));
     }
-    // The same proof inputs at every venue, with and without an order.
-    let order = parse_order(ORDER, &snapshot, "order").unwrap();
+    // The same certificate statement from both builds, at two levels and two splits.
     for account in &accounts {
-        for venue in 0..snapshot.venues.len() {
-            for (level, order) in [(1_000_000, None), (1_500_000, Some(order))] {
-                let ours =
-                    zkmargin_prover::statement(&snapshot, account, venue, level, order).unwrap();
-                let theirs = zkmargin_prover::statement(
-                    &built,
-                    &built_accounts[account.idx as usize],
-                    venue,
-                    level,
-                    order,
-                )
-                .unwrap();
-                assert_eq!(ours, theirs);
-                assert_eq!(ours.to_instance(), theirs.to_instance());
-                let direct = PublicStatement::new(
-                    &built,
-                    venue,
-                    ours.account_tag,
-                    level,
-                    order_at(venue, order).as_ref(),
-                )
-                .unwrap();
-                assert_eq!(direct.to_instance(), ours.to_instance());
-            }
+        let built_account = &built_accounts[account.idx as usize];
+        for (level, lines) in [(1_000_000, vec![0, 0]), (1_500_000, vec![7, 11])] {
+            let secrets: Vec<LineSecret> = lines
+                .iter()
+                .enumerate()
+                .map(|(v, &allowance)| LineSecret {
+                    allowance,
+                    salt: Fp::from(100 + v as u64),
+                })
+                .collect();
+            let ours = PublicStatement::certifying(
+                &snapshot,
+                &witness_of(account).with_lines(&secrets),
+                level,
+            );
+            let theirs = PublicStatement::certifying(
+                &built,
+                &witness_of(built_account).with_lines(&secrets),
+                level,
+            );
+            assert_eq!(ours, theirs);
+            assert_eq!(ours.to_instance(), theirs.to_instance());
+            let direct =
+                PublicStatement::new(&built, level, ours.nullifier, ours.commitments.clone())
+                    .unwrap();
+            assert_eq!(direct.to_instance(), ours.to_instance());
         }
     }
     // Carol holds nothing: every leaf of hers is absent; bob only on arbitrum.

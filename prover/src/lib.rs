@@ -3,8 +3,9 @@
 //! verifying keys are the verifier's (`zkmargin_verifier::params`,
 //! `zkmargin_verifier::VerifierKeys`); the prover builds its proving key on them.
 //!
-//! The entry point is [`prove`]: it values the book, refuses an insolvent one, proves the rest
-//! with the profile's warm [`ProverKeys`], checks the proof and returns it whole ([`Proved`]).
+//! The entry point is [`certify`]: it values the book, refuses lines that do not fit its
+//! headroom, proves the certificate with the profile's warm [`ProverKeys`], checks it and every
+//! grant, and returns them whole ([`Certified`]); [`prove`] is the one-order certificate.
 
 mod keys;
 pub mod network;
@@ -17,6 +18,6 @@ pub mod vectors;
 
 pub use keys::{ProverKeys, ProvingKeyError};
 pub use prove::{
-    margin_report, order_at, proof_bytes, proof_bytes_for_circuit, prove, statement, witness_of,
+    certify, margin_report, proof_bytes, proof_bytes_for_circuit, prove, witness_of, Certified,
     ProveError, Proved,
 };

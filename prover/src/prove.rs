@@ -1,40 +1,65 @@
-//! Proof generation: from an account file and a snapshot to a checked proof envelope.
+//! Certificates: from an account file and a snapshot to a checked margin certificate and its
+//! grants, and the one-order certificate of `prove --order`.
 //!
-//! The reference engine values the book first; an insolvent book is refused before any proving
-//! (the circuit would not be satisfiable anyway, and the trader deserves the margin report, not
-//! a halo2 error). Then the witness is padded to the profile, the statement built exactly as a
-//! venue will rebuild it, a real Halo2 proof created, and the proof verified against the pinned
-//! verifying key before it is handed out: [`prove`] returns the whole answer ([`Proved`]).
+//! The reference engine values the book first; lines that do not fit the headroom are refused
+//! before any proving (the circuit would not be satisfiable anyway, and the trader deserves the
+//! margin report and the excess, not a halo2 error). Then the witness is padded to the profile
+//! with one fresh random salt per line, the statement built exactly as a venue will rebuild
+//! it, a real Halo2 proof created, and every venue's grant verified against the new
+//! certificate with the pinned verifying key before any of it is handed out: [`certify`]
+//! returns the whole answer ([`Certified`]), [`prove`] the one-order proof file ([`Proved`]).
 
-use ff::PrimeField;
+use ff::{Field, PrimeField};
 use halo2_proofs::plonk::create_proof;
 use halo2_proofs::transcript::{Blake2bWrite, Challenge255};
 use pasta_curves::vesta;
 use rand_core::UnwrapErr;
+use zkmargin_circuits::charge::{default_fill, order_charge};
 use zkmargin_circuits::circuit::MarginCircuit;
 use zkmargin_circuits::hash::{account_tag, Fp};
 use zkmargin_circuits::instance::PublicStatement;
-use zkmargin_circuits::margin::{self, MarginError, Order, Position, Report};
+use zkmargin_circuits::margin::{self, LinesError, MarginError, Order, Position, Report};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::witness::AccountWitness;
-use zkmargin_verifier::envelope::{Envelope, VERSION};
-use zkmargin_verifier::verify::Rejection;
+use zkmargin_circuits::witness::{AccountWitness, LineSecret};
+use zkmargin_formats::certificate::{Certificate, CERTIFICATE_VERSION};
+use zkmargin_formats::grant::Grant;
+use zkmargin_verifier::envelope::Envelope;
+use zkmargin_verifier::verify::{Expectation, Rejection};
 
 use crate::keys::{ProverKeys, ProvingKeyError};
 use crate::progress::Stage;
 use zkmargin_formats::account::Account;
 
-/// A proof and everything the trader needs to know about it.
+/// A certificate and everything the trader needs to know about it.
+#[derive(Clone, Debug)]
+pub struct Certified {
+    /// The certificate file's bytes (`certificate.zkm`).
+    pub bytes: Vec<u8>,
+    pub certificate: Certificate,
+    /// One grant per listed venue, in the snapshot's order (a zero line is a grant too: every
+    /// venue can verify that it holds nothing).
+    pub grants: Vec<Grant>,
+    /// The public statement the certificate shows, as a venue will rebuild it.
+    pub statement: PublicStatement,
+    /// The margin report of the book at the certified level.
+    pub report: Report,
+    /// What the lines leave of the headroom, uusd.
+    pub left: u128,
+}
+
+/// The one-order proof file and what the trader needs to know about it.
 #[derive(Clone, Debug)]
 pub struct Proved {
     /// The proof file's contents (`envelope.encode()` is what is written).
     pub envelope: Envelope,
     /// The public statement the proof shows, as the venue will rebuild it.
     pub statement: PublicStatement,
-    /// The margin report of the book (with the order) at the proven level.
+    /// The margin report of the book with the order at the proven level (as `check --order`).
     pub report: Report,
     /// The account tag at the venue (the trader registers it there once).
     pub tag: Fp,
+    /// The order's charge: the certificate's line at the venue, uusd.
+    pub charge: u128,
 }
 
 /// Why no proof was made. [`ProveError::is_internal`] tells the trader's mistakes (an
@@ -42,12 +67,21 @@ pub struct Proved {
 /// are not the input's (keys, halo2, a proof that fails its own check).
 #[derive(Debug, thiserror::Error)]
 pub enum ProveError {
-    #[error("the book is insolvent: equity {equity} uusd < requirement {requirement} uusd")]
-    Insolvent {
+    #[error(
+        "the lines exceed the headroom by {by} uusd (equity {equity} uusd, requirement \
+         {requirement} uusd, lines {lines} uusd)"
+    )]
+    OverHeadroom {
+        by: u128,
         equity: i128,
         requirement: u128,
+        lines: u128,
         report: Box<Report>,
     },
+    #[error("a credit line of {0} uusd is not below 2^100")]
+    LineTooLarge(u128),
+    #[error("{given} lines for a snapshot of {venues} venues")]
+    LineCount { given: usize, venues: usize },
     #[error("the book cannot be valued: {0}")]
     Margin(#[from] MarginError),
     #[error("the account file is for profile {account}, the snapshot is profile {snapshot}")]
@@ -64,9 +98,11 @@ impl ProveError {
     /// Whether the failure is not the input's fault (a bug or a broken installation).
     pub fn is_internal(&self) -> bool {
         match self {
-            ProveError::Insolvent { .. } | ProveError::Margin(_) | ProveError::Profile { .. } => {
-                false
-            }
+            ProveError::OverHeadroom { .. }
+            | ProveError::LineTooLarge(_)
+            | ProveError::LineCount { .. }
+            | ProveError::Margin(_)
+            | ProveError::Profile { .. } => false,
             ProveError::Keys(_) | ProveError::Proof(_) | ProveError::SelfCheck(_) => true,
         }
     }
@@ -82,14 +118,6 @@ pub fn witness_of(account: &Account) -> AccountWitness {
         &account.chain_openings,
         &account.venue_openings,
     )
-}
-
-/// The order at a venue, if any.
-pub fn order_at(venue_index: usize, order: Option<Position>) -> Option<Order> {
-    order.map(|position| Order {
-        venue: venue_index,
-        position,
-    })
 }
 
 /// The margin report of the account's book (with the order) at a level.
@@ -109,27 +137,6 @@ pub fn margin_report(
         &account.book,
         order.as_ref(),
         level_ppm,
-    )
-}
-
-/// The statement a venue will check.
-pub fn statement(
-    snapshot: &Snapshot,
-    account: &Account,
-    venue_index: usize,
-    level_ppm: u64,
-    order: Option<Position>,
-) -> Result<PublicStatement, MarginError> {
-    let tag = account_tag(
-        account.sk,
-        snapshot.venues.get(venue_index).map_or(0, |v| v.id),
-    );
-    PublicStatement::new(
-        snapshot,
-        venue_index,
-        tag,
-        level_ppm,
-        order_at(venue_index, order).as_ref(),
     )
 }
 
@@ -164,8 +171,108 @@ pub fn proof_bytes_for_circuit(
     Ok(transcript.finalize())
 }
 
-/// Values the book, refuses an insolvent one, proves the rest, and verifies the new proof
-/// with the verifying key before returning it.
+/// Values the book, refuses lines that do not fit its headroom, proves the certificate, and
+/// verifies every grant against it before returning. `allowances[v]` is the line of the
+/// snapshot's venue `v`, uusd (one per listed venue).
+pub fn certify(
+    snapshot: &Snapshot,
+    account: &Account,
+    level_ppm: u64,
+    allowances: &[u128],
+) -> Result<Certified, ProveError> {
+    if account.profile != snapshot.profile {
+        return Err(ProveError::Profile {
+            account: account.profile.name.to_string(),
+            snapshot: snapshot.profile.name.to_string(),
+        });
+    }
+    if allowances.len() != snapshot.venues.len() {
+        return Err(ProveError::LineCount {
+            given: allowances.len(),
+            venues: snapshot.venues.len(),
+        });
+    }
+    let report = margin_report(snapshot, account, None, level_ppm, None)?;
+    let left = margin::lines_fit(&report, allowances).map_err(|e| match e {
+        LinesError::LineTooLarge(line) => ProveError::LineTooLarge(line),
+        LinesError::OverHeadroom { by } => ProveError::OverHeadroom {
+            by,
+            equity: report.equity,
+            requirement: report.requirement,
+            lines: allowances.iter().sum(),
+            report: Box::new(report.clone()),
+        },
+    })?;
+    // Fresh salts: they hide each line from every venue but its own.
+    let mut rng = UnwrapErr(rand::rngs::SysRng);
+    let lines: Vec<LineSecret> = allowances
+        .iter()
+        .map(|&allowance| LineSecret {
+            allowance,
+            salt: Fp::random(&mut rng),
+        })
+        .collect();
+    let witness = witness_of(account).with_lines(&lines);
+    let statement = PublicStatement::certifying(snapshot, &witness, level_ppm);
+    let keys = ProverKeys::for_profile(snapshot.profile)?;
+    let stage = Stage::start(format!("certifying (profile {})", snapshot.profile.name));
+    let proof = proof_bytes(&keys, &statement, &witness)?;
+    stage.finish(format!("proof of {} bytes", proof.len()));
+    let certificate = Certificate {
+        version: CERTIFICATE_VERSION,
+        profile: snapshot.profile.name.to_string(),
+        epoch: snapshot.epoch,
+        snapshot_digest: snapshot.digest(),
+        level_ppm,
+        nullifier: statement.nullifier.to_repr(),
+        commitments: statement.commitments.iter().map(|c| c.to_repr()).collect(),
+        proof,
+    };
+    let bytes = certificate.encode();
+    let digest = Certificate::digest_of(&bytes);
+    let grants: Vec<Grant> = snapshot
+        .venues
+        .iter()
+        .zip(&lines)
+        .map(|(venue, line)| Grant {
+            venue: venue.name.clone(),
+            venue_id: venue.id,
+            tag: account_tag(account.sk, venue.id),
+            allowance_uusd: line.allowance,
+            salt: line.salt,
+            nullifier: statement.nullifier,
+            certificate: digest,
+        })
+        .collect();
+    // Never hand out a certificate or a grant a venue would refuse: the proof once, then each
+    // grant's opening of its commitment.
+    keys.verifier
+        .verify_statement(&certificate.proof, &statement)
+        .map_err(ProveError::SelfCheck)?;
+    for (v, grant) in grants.iter().enumerate() {
+        let expect = Expectation {
+            snapshot,
+            venue_index: v,
+            tag: Some(grant.tag),
+            min_level_ppm: level_ppm,
+            at: snapshot.valid_from,
+        };
+        zkmargin_verifier::verify::check(&certificate, &digest, grant, &expect)
+            .map_err(ProveError::SelfCheck)?;
+    }
+    Ok(Certified {
+        bytes,
+        certificate,
+        grants,
+        statement,
+        report,
+        left,
+    })
+}
+
+/// The one-order certificate: a line of exactly the order's charge (filled at the snapshot
+/// price, DESIGN.md's formula at `level_ppm`; 0 without an order) at venue `venue_index` and
+/// none elsewhere, with that venue's grant inside the proof file.
 pub fn prove(
     snapshot: &Snapshot,
     account: &Account,
@@ -173,44 +280,31 @@ pub fn prove(
     level_ppm: u64,
     order: Option<Position>,
 ) -> Result<Proved, ProveError> {
-    if account.profile != snapshot.profile {
-        return Err(ProveError::Profile {
-            account: account.profile.name.to_string(),
-            snapshot: snapshot.profile.name.to_string(),
-        });
+    let mut allowances = vec![0; snapshot.venues.len()];
+    if venue_index >= allowances.len() {
+        return Err(MarginError::UnknownVenue(venue_index).into());
     }
-    let report = margin_report(snapshot, account, Some(venue_index), level_ppm, order)?;
-    if !report.solvent {
-        return Err(ProveError::Insolvent {
-            equity: report.equity,
-            requirement: report.requirement,
-            report: Box::new(report),
-        });
-    }
-    let statement = statement(snapshot, account, venue_index, level_ppm, order)?;
-    let keys = ProverKeys::for_profile(snapshot.profile)?;
-    let stage = Stage::start(format!("proving (profile {})", snapshot.profile.name));
-    let proof = proof_bytes(&keys, &statement, &witness_of(account))?;
-    stage.finish(format!("proof of {} bytes", proof.len()));
-    // Never hand out a proof a venue would refuse.
-    keys.verifier
-        .verify_statement(&proof, &statement)
-        .map_err(ProveError::SelfCheck)?;
-    let envelope = Envelope {
-        version: VERSION,
-        profile: snapshot.profile.name.to_string(),
-        epoch: snapshot.epoch,
-        snapshot_digest: snapshot.digest(),
-        venue_id: statement.venue_id(),
-        account_tag: statement.account_tag.to_repr(),
-        level_ppm,
-        order: statement.order,
-        proof,
+    let charge = match order {
+        Some(position) => {
+            let order = Order {
+                venue: venue_index,
+                position,
+            };
+            let params = snapshot.risk_params();
+            let fill = default_fill(&params, &order)?;
+            order_charge(&params, &order, fill, level_ppm)?.total
+        }
+        None => 0,
     };
+    allowances[venue_index] = charge;
+    let certified = certify(snapshot, account, level_ppm, &allowances)?;
+    let report = margin_report(snapshot, account, Some(venue_index), level_ppm, order)?;
+    let grant = &certified.grants[venue_index];
     Ok(Proved {
-        envelope,
-        tag: statement.account_tag,
-        statement,
+        envelope: Envelope::new(certified.bytes.clone(), grant),
+        tag: grant.tag,
+        statement: certified.statement,
         report,
+        charge,
     })
 }

@@ -1,15 +1,16 @@
-//! Frozen test vectors: honest proofs of the sample book, one per profile, committed with the
-//! snapshot and the statement a venue checks them against, so that any later change to the
-//! circuit, the keys, the envelope or the instance layout is seen (`zkmargin audit --vectors`,
-//! `prover/tests/vectors.rs`).
+//! Frozen test vectors: honest certificates of the sample book, one per profile, committed
+//! with the snapshot and the grant a venue checks them with, so that any later change to the
+//! circuit, the keys, the certificate file or the instance layout is seen (`zkmargin audit
+//! --vectors`, `prover/tests/vectors.rs`).
 //!
-//! A vector is three files in one directory:
+//! A vector is four files in one directory:
 //!
 //! | file | content |
 //! |---|---|
-//! | `<profile>.vector.json` | `zkmargin.vector/1`: the files below, the venue, the registered tag, the level, the order, the time of verification, and the verifying-key digest the proof was made under |
+//! | `<profile>.vector.json` | `zkmargin.vector/2`: the files below, the venue, the level it demands, the time of verification, and the verifying-key digest the proof was made under |
 //! | `<profile>.snapshot.json` | the snapshot (`zkmargin.snapshot/1`) |
-//! | `<profile>.proof` | the proof envelope |
+//! | `<profile>.certificate.zkm` | the certificate file |
+//! | `<profile>.grant.json` | the venue's grant (`zkmargin.grant/1`) |
 //!
 //! `at` is the snapshot's `valid_from`: the venue's freshness check is part of what a vector
 //! exercises, so it is verified as of that time. Regenerate with
@@ -18,29 +19,27 @@
 
 use std::path::{Path, PathBuf};
 
-use zkmargin_circuits::hash::{fp_from_hex, fp_to_hex, Fp};
+use ff::PrimeField;
+use zkmargin_circuits::hash::account_tag;
 use zkmargin_circuits::instance::PublicStatement;
-use zkmargin_circuits::margin::{Kind, Position, Side};
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::units::{AMOUNT_DECIMALS, PRICE_DECIMALS};
 use zkmargin_circuits::witness::AccountWitness;
-use zkmargin_formats::decimal::format_scaled;
+use zkmargin_formats::certificate::{Certificate, CERTIFICATE_VERSION};
+use zkmargin_formats::grant::{read_grant, write_grant, Grant};
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::json::{self, Json, ValueReader};
 use zkmargin_formats::snapshot::{read_snapshot, write_snapshot};
-use zkmargin_verifier::envelope::{Envelope, VERSION};
 use zkmargin_verifier::keys::{pinned_vk_digest, KeySetupError, VerifierKeys};
 use zkmargin_verifier::verify::{Expectation, Rejection};
 
 use crate::{proof_bytes, ProverKeys};
-use zkmargin_formats::position::read_position;
 use zkmargin_formats::write::write_atomic;
 
 /// The `format` of a vector file.
-pub const VECTOR_FORMAT: &str = "zkmargin.vector/1";
+pub const VECTOR_FORMAT: &str = "zkmargin.vector/2";
 
-/// Largest file a vector reads (snapshots are a few KiB; proofs 4 KiB).
+/// Largest file a vector reads (snapshots are a few KiB; certificates 4 KiB).
 const FILE_LIMIT: u64 = 4 << 20;
 
 /// A frozen proof and what it must verify against.
@@ -52,14 +51,13 @@ pub struct Vector {
     pub snapshot: Snapshot,
     pub venue: String,
     pub venue_index: usize,
-    pub tag: Fp,
     pub level_ppm: u64,
-    pub order: Option<Position>,
     pub at: u64,
     /// The verifying-key digest the proof was made under.
     pub vk_digest: String,
-    /// The proof file's bytes (an envelope).
-    pub proof: Vec<u8>,
+    /// The certificate file's bytes.
+    pub certificate: Vec<u8>,
+    pub grant: Grant,
 }
 
 /// What became of a vector.
@@ -106,11 +104,10 @@ pub fn read_vector(path: &Path) -> Result<Vector, InputError> {
         "format",
         "profile",
         "snapshot",
-        "proof",
+        "certificate",
+        "grant",
         "venue",
-        "tag",
         "level_ppm",
-        "order",
         "at",
         "vk_digest",
     ])?;
@@ -137,25 +134,15 @@ pub fn read_vector(path: &Path) -> Result<Vector, InputError> {
             snapshot.profile.name, profile.name
         )));
     }
-    let proof = read_limited(&sibling("proof")?)?;
+    let certificate = read_limited(&sibling("certificate")?)?;
+    let grant_path = sibling("grant")?;
+    let grant = read_grant(&read_text(&grant_path)?, &grant_path.display().to_string())?;
     let venue_at = top.req("venue")?;
     let venue = venue_at.str()?.to_string();
     let venue_index = snapshot
         .venue_index(&venue)
         .ok_or_else(|| venue_at.err("is not a venue of the snapshot"))?;
-    let tag_at = top.req("tag")?;
-    let tag = fp_from_hex(tag_at.str()?).ok_or_else(|| tag_at.err("is not an account tag"))?;
     let level_ppm = top.req("level_ppm")?.uint(64)?;
-    let order_at = top.req("order")?;
-    let order = match order_at.value() {
-        Json::Null => None,
-        _ => Some(read_position(
-            &order_at,
-            &snapshot.assets,
-            &snapshot.risk_params(),
-            true,
-        )?),
-    };
     let at = top.req("at")?.uint(64)?;
     let vk_digest = top.req("vk_digest")?.str()?.to_string();
     Ok(Vector {
@@ -164,12 +151,11 @@ pub fn read_vector(path: &Path) -> Result<Vector, InputError> {
         snapshot,
         venue,
         venue_index,
-        tag,
         level_ppm,
-        order,
         at,
         vk_digest,
-        proof,
+        certificate,
+        grant,
     })
 }
 
@@ -215,48 +201,15 @@ pub fn verify_vector(vector: &Vector) -> Result<Outcome, KeySetupError> {
     let expect = Expectation {
         snapshot: &vector.snapshot,
         venue_index: vector.venue_index,
-        tag: Some(vector.tag),
+        tag: Some(vector.grant.tag),
         min_level_ppm: vector.level_ppm,
-        order: vector.order,
         at: vector.at,
     };
-    let verdict = Envelope::decode(&vector.proof)
-        .map_err(Rejection::from)
-        .and_then(|envelope| keys.verify(&envelope, &expect));
+    let verdict = keys.verify(&vector.certificate, &vector.grant, &expect);
     Ok(match verdict {
         Ok(_) => Outcome::Valid,
         Err(rejection) => Outcome::Rejected(rejection),
     })
-}
-
-/// An order in the files' words (no entry: an order enters at the snapshot price).
-fn order_json(order: &Position, snapshot: &Snapshot) -> Json {
-    let kind = match order.kind {
-        Kind::Perp => "perp",
-        Kind::Call => "call",
-        Kind::Put => "put",
-        Kind::Empty => "empty",
-    };
-    let signed = match order.side {
-        Side::Long => order.size as i128,
-        Side::Short => -(order.size as i128),
-    };
-    let mut entries = vec![
-        ("kind", Json::str(kind)),
-        (
-            "underlying",
-            Json::str(snapshot.assets[order.underlying].symbol.clone()),
-        ),
-        ("size", Json::str(format_scaled(signed, AMOUNT_DECIMALS))),
-    ];
-    if order.kind != Kind::Perp {
-        entries.push((
-            "strike",
-            Json::str(format_scaled(order.price as i128, PRICE_DECIMALS)),
-        ));
-        entries.push(("expiry", Json::uint(order.expiry)));
-    }
-    Json::object(entries)
 }
 
 /// Proves `statement` from `witness` under `snapshot` and writes the vector into `dir` (the
@@ -271,41 +224,53 @@ pub fn write_vector(
     let profile = snapshot.profile;
     let keys = ProverKeys::for_profile(profile).map_err(|e| e.to_string())?;
     let proof = proof_bytes(&keys, statement, witness).map_err(|e| e.to_string())?;
-    let envelope = Envelope {
-        version: VERSION,
+    let certificate = Certificate {
+        version: CERTIFICATE_VERSION,
         profile: profile.name.to_string(),
         epoch: snapshot.epoch,
         snapshot_digest: snapshot.digest(),
-        venue_id: statement.venue_id(),
-        account_tag: ff::PrimeField::to_repr(&statement.account_tag),
         level_ppm: statement.level_ppm,
-        order: statement.order,
+        nullifier: statement.nullifier.to_repr(),
+        commitments: statement.commitments.iter().map(|c| c.to_repr()).collect(),
         proof,
+    };
+    let bytes = certificate.encode();
+    // The grant of the first venue.
+    let venue = &snapshot.venues[0];
+    let grant = Grant {
+        venue: venue.name.clone(),
+        venue_id: venue.id,
+        tag: account_tag(witness.sk, venue.id),
+        allowance_uusd: witness.lines[0].allowance,
+        salt: witness.lines[0].salt,
+        nullifier: statement.nullifier,
+        certificate: Certificate::digest_of(&bytes),
     };
     let name = profile.name;
     let io = |e: std::io::Error| e.to_string();
     std::fs::create_dir_all(dir).map_err(io)?;
-    write_atomic(&dir.join(format!("{name}.proof")), &envelope.encode(), None).map_err(io)?;
+    write_atomic(&dir.join(format!("{name}.certificate.zkm")), &bytes, None).map_err(io)?;
+    let grant_text = write_grant(&grant);
+    write_atomic(
+        &dir.join(format!("{name}.grant.json")),
+        grant_text.as_bytes(),
+        None,
+    )
+    .map_err(io)?;
     write_atomic(
         &dir.join(format!("{name}.snapshot.json")),
         write_snapshot(snapshot).as_bytes(),
         None,
     )
     .map_err(io)?;
-    let order =
-        (statement.order != Position::EMPTY).then(|| order_json(&statement.order, snapshot));
     let vector = Json::object([
         ("format", Json::str(VECTOR_FORMAT)),
         ("profile", Json::str(name)),
         ("snapshot", Json::str(format!("{name}.snapshot.json"))),
-        ("proof", Json::str(format!("{name}.proof"))),
-        (
-            "venue",
-            Json::str(snapshot.venues[statement.venue_index].name.clone()),
-        ),
-        ("tag", Json::str(fp_to_hex(&statement.account_tag))),
+        ("certificate", Json::str(format!("{name}.certificate.zkm"))),
+        ("grant", Json::str(format!("{name}.grant.json"))),
+        ("venue", Json::str(venue.name.clone())),
         ("level_ppm", Json::uint(statement.level_ppm)),
-        ("order", order.unwrap_or(Json::Null)),
         ("at", Json::uint(snapshot.valid_from)),
         (
             "vk_digest",

@@ -61,9 +61,9 @@ fn a_frozen_proof_is_refused_out_of_its_epoch_or_altered() {
         verify_vector(&early).unwrap(),
         Outcome::Rejected(Rejection::NotYetValid { .. })
     ));
-    // The last byte of the proof itself (the envelope ends with it).
+    // The last byte of the proof itself (the certificate file ends with it).
     let mut altered = vector.clone();
-    *altered.proof.last_mut().unwrap() ^= 1;
+    *altered.certificate.last_mut().unwrap() ^= 1;
     assert!(matches!(
         verify_vector(&altered).unwrap(),
         Outcome::Rejected(_)

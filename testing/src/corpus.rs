@@ -16,7 +16,7 @@
 //! shows that every named constraint stops at least one cheat that gets through without it, and
 //! `prover/tests/real_proof.rs` runs the cheap ones against the real prover.
 
-use ff::Field;
+use ff::{Field, PrimeField};
 use zkmargin_circuits::circuit::{Forged, MarginCircuit};
 use zkmargin_circuits::forgery::{Forgery, Quotient, Slot};
 use zkmargin_circuits::gadgets::leaf::Tree;
@@ -26,7 +26,7 @@ use zkmargin_circuits::gadgets::record::{
 use zkmargin_circuits::gadgets::slot::record_fields;
 use zkmargin_circuits::hash::{self, account_key, account_tag, poseidon, root_from_path, Fp};
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
-use zkmargin_circuits::margin::{Book, Kind, Position, Side};
+use zkmargin_circuits::margin::{self, Book, Kind, Position, Side};
 use zkmargin_circuits::profile::{Profile, SMALL};
 use zkmargin_circuits::witness::AccountWitness;
 
@@ -214,18 +214,89 @@ pub fn slot_limb_carried_into_the_next(field: usize) -> Attempt {
     ])
 }
 
-/// The honest sample book, witnessed at `level_ppm` and checked at `checked_ppm`, with an
-/// order of `btc` e9 long BTC perp.
-fn levels(btc: u64, level_ppm: u64, checked_ppm: u64) -> Attempt {
-    let order = position(Kind::Perp, 0, Side::Long, btc, 0, 0);
-    let prover = fixture_with(PROFILE, sample_book(PROFILE), level_ppm, Some(order));
-    let venue = fixture_with(PROFILE, sample_book(PROFILE), checked_ppm, Some(order));
+/// The honest sample book with a line of `line` uusd at venue 0, witnessed at `level_ppm` and
+/// checked at `checked_ppm`.
+fn levels(line: u128, level_ppm: u64, checked_ppm: u64) -> Attempt {
+    let prover = fixture_with(PROFILE, sample_book(PROFILE), level_ppm, &[line]);
+    let venue = fixture_with(PROFILE, sample_book(PROFILE), checked_ppm, &[line]);
     attempt_with(
         &prover.statement,
         &prover.witness,
         vec![],
         venue.statement.to_instance(),
     )
+}
+
+/// The sample book's headroom at `level_ppm` (reference engine), uusd.
+pub fn headroom(level_ppm: u64) -> u128 {
+    let f = honest();
+    let report = margin::evaluate(&f.statement.params, &f.witness.book(), None, level_ppm)
+        .expect("the sample book evaluates");
+    u128::try_from(report.headroom).expect("the sample book is solvent")
+}
+
+/// The honest fixture with its lines replaced by `lines` (the trader's own commitments).
+fn with_lines(lines: &[u128]) -> Attempt {
+    as_proven(&fixture_with(
+        PROFILE,
+        sample_book(PROFILE),
+        1_000_000,
+        lines,
+    ))
+}
+
+/// The honest witness, with the instance's commitments made by the trader from `tags` (one
+/// per venue slot) and its own allowances and salts: `H(5, tag, a, s)`.
+fn committed_to(tags: impl Fn(&Fixture) -> Vec<Fp>) -> Attempt {
+    let f = honest();
+    let mut statement = f.statement.clone();
+    statement.commitments = tags(&f)
+        .iter()
+        .zip(&f.witness.lines)
+        .map(|(&tag, line)| hash::credit_commitment(tag, line.allowance, line.salt))
+        .collect();
+    attempt_with(&f.statement, &f.witness, vec![], statement.to_instance())
+}
+
+/// The honest lines with venue slots' flags and allowances forged (`listed`, `allowances`:
+/// `None` keeps the honest value), the statement listing `venue_count` venues, and commitments
+/// the trader made to match: `H(5, listed_v H(2, sk, id_v), a_v, s_v)`.
+fn forged_lines(venue_count: usize, listed: &[Option<u64>], allowances: &[Option<Fp>]) -> Attempt {
+    let f = honest();
+    let w = &f.witness;
+    let mut statement = f.statement.clone();
+    statement.venue_count = venue_count;
+    let mut plan = vec![];
+    let mut commitments = vec![];
+    for (v, line) in w.lines.iter().enumerate() {
+        let flag = listed
+            .get(v)
+            .copied()
+            .flatten()
+            .unwrap_or(u64::from(v < venue_count));
+        let allowance = allowances
+            .get(v)
+            .copied()
+            .flatten()
+            .unwrap_or(Fp::from_u128(line.allowance));
+        if listed.get(v).copied().flatten().is_some() {
+            plan.push(Forgery::Listed {
+                venue: v,
+                value: Fp::from(flag),
+            });
+        }
+        if allowances.get(v).copied().flatten().is_some() {
+            plan.push(Forgery::Allowance {
+                venue: v,
+                value: allowance,
+            });
+        }
+        let tag = Fp::from(flag) * account_tag(w.sk, statement.venue_ids[v]);
+        let message = [Fp::from(hash::TAG_CREDIT_LINE), tag, allowance, line.salt];
+        commitments.push(poseidon(&message));
+    }
+    statement.commitments = commitments;
+    attempt_with(&statement, w, plan, statement.to_instance())
 }
 
 /// The prover's venue-0 leaf dropped: claimed absent, every slot empty.
@@ -280,7 +351,7 @@ pub fn corpus() -> Vec<Cheat> {
         values_rounded_up(),
         charges_rounded_down(),
         published_parameters_and_level(),
-        the_order_and_the_tag(),
+        the_lines_and_the_nullifier(),
         insolvent_books(),
     ]
     .concat()
@@ -385,7 +456,7 @@ fn unlisted_assets() -> Vec<Cheat> {
             name: "position-on-an-unlisted-asset",
             tries: "a short perpetual on a padding asset (price 0, rates 0), published by a \
                     colluding venue: no margin, and its entry above the price booked as a gain \
-                    that covers an order the book cannot margin",
+                    that covers a credit line the book cannot cover",
             stopped_by: "lookup: range table",
             at: "venue 0 slot 2: underlying < asset count",
             build: || {
@@ -403,31 +474,10 @@ fn unlisted_assets() -> Vec<Cheat> {
                     100_000_000_000_000,
                     0,
                 ));
-                // 1e5 BTC long: far beyond the honest book's margin.
-                let order = position(Kind::Perp, 0, Side::Long, 100_000_000_000_000, 0, 0);
-                let f = fixture_with(PROFILE, book, 1_000_000, Some(order));
+                // A line of 1e12 USD: far beyond the honest book's headroom.
+                let line = 1_000_000_000_000_000_000;
+                let f = fixture_with(PROFILE, book, 1_000_000, &[line]);
                 as_proven(&f)
-            },
-            real_prover: false,
-        },
-        Cheat {
-            name: "order-on-an-unlisted-asset",
-            tries: "an order on a padding asset, valued at price 0 and rate 0 (no margin)",
-            stopped_by: "lookup: range table",
-            at: "order: underlying < asset count",
-            build: || {
-                // `PublicStatement::new` refuses such an order: set it by hand, as a venue's
-                // own instance builder that skipped the check would.
-                with_statement(|statement, f| {
-                    statement.order = position(
-                        Kind::Perp,
-                        f.snapshot.assets.len(),
-                        Side::Long,
-                        1_000_000_000_000,
-                        0,
-                        0,
-                    )
-                })
             },
             real_prover: false,
         },
@@ -471,7 +521,7 @@ fn malformed_slots() -> Vec<Cheat> {
                     balances: vec![vec![1_000_000_000, 0, 0], vec![]],
                     positions: vec![],
                 };
-                let f = fixture_with(PROFILE, book, 1_000_000, None);
+                let f = fixture_with(PROFILE, book, 1_000_000, &[]);
                 let mut w = f.witness.clone();
                 w.balances[1][2] = 1_000_000_000_000;
                 attempt_with(&f.statement, &w, vec![], f.statement.to_instance())
@@ -493,19 +543,6 @@ fn mis_selected_records() -> Vec<Cheat> {
                 forged(vec![Forgery::Choice {
                     slot: Slot::Leaf { venue: 0, slot: 0 },
                     choice: PROFILE.buckets,
-                }])
-            },
-            real_prover: false,
-        },
-        Cheat {
-            name: "another-venues-rate-for-the-order",
-            tries: "value the order at venue 0 with venue 1's record for the same asset",
-            stopped_by: "arith/row",
-            at: "order: record index = venue A B + underlying B + bucket",
-            build: || {
-                forged(vec![Forgery::Choice {
-                    slot: Slot::Order,
-                    choice: PROFILE.records_per_venue(),
                 }])
             },
             real_prover: false,
@@ -636,7 +673,7 @@ fn stale_or_foreign_leaves() -> Vec<Cheat> {
                 let current = honest();
                 let mut old_book = sample_book(PROFILE);
                 old_book.positions[1].remove(0);
-                let old = fixture_with(PROFILE, old_book, 1_000_000, None);
+                let old = fixture_with(PROFILE, old_book, 1_000_000, &[]);
                 attempt_with(
                     &current.statement,
                     &old.witness,
@@ -959,8 +996,8 @@ fn published_parameters_and_level() -> Vec<Cheat> {
             name: "level-below-the-public-one",
             tries: "prove 1x maintenance to a venue that demands 10x",
             stopped_by: "copy: constant",
-            at: "equity >= requirement",
-            build: || levels(25_000_000_000, 1_000_000, 10_000_000),
+            at: "equity >= requirement + lines",
+            build: || levels(headroom(1_000_000), 1_000_000, 10_000_000),
             real_prover: true,
         },
         Cheat {
@@ -968,7 +1005,7 @@ fn published_parameters_and_level() -> Vec<Cheat> {
             tries: "a level of 0.999999x maintenance",
             stopped_by: "lookup: range table",
             at: "level >= 1e6",
-            build: || levels(100_000_000, 999_999, 999_999),
+            build: || levels(0, 999_999, 999_999),
             real_prover: false,
         },
         Cheat {
@@ -976,73 +1013,131 @@ fn published_parameters_and_level() -> Vec<Cheat> {
             tries: "a level of 10.000001x (outside the range the bounds are computed for)",
             stopped_by: "lookup: range table",
             at: "level <= 1e7",
-            build: || levels(100_000_000, 10_000_001, 10_000_001),
+            build: || levels(0, 10_000_001, 10_000_001),
             real_prover: false,
         },
     ]
 }
 
-/// Public inputs: the order and the venue's tag.
-fn the_order_and_the_tag() -> Vec<Cheat> {
+/// The certificate: its credit lines, their commitments and the nullifier.
+fn the_lines_and_the_nullifier() -> Vec<Cheat> {
     vec![
         Cheat {
-            name: "order-left-out",
-            tries: "value the book without the 300 BTC short order the venue was sent",
-            stopped_by: "arith/row",
-            at: "order: kind = perp + 2 call + 3 put",
+            name: "lines-over-the-headroom",
+            tries: "lines at the two venues summing to one uusd over the headroom",
+            stopped_by: "copy: constant",
+            at: "equity >= requirement + lines",
             build: || {
-                let order = position(Kind::Perp, 0, Side::Short, 300_000_000_000, 0, 0);
-                let without = fixture_with(PROFILE, sample_book(PROFILE), 1_000_000, None);
-                let with = fixture_with(PROFILE, sample_book(PROFILE), 1_000_000, Some(order));
-                attempt_with(
-                    &without.statement,
-                    &without.witness,
-                    vec![],
-                    with.statement.to_instance(),
-                )
+                let headroom = headroom(1_000_000);
+                with_lines(&[headroom - 50_000_000, 50_000_001])
+            },
+            real_prover: true,
+        },
+        Cheat {
+            name: "line-of-2^100",
+            tries: "a line of 2^100 uusd at venue 0 (above what any book can hold)",
+            stopped_by: "copy: constant",
+            at: "venue 0: allowance < 2^100",
+            build: || with_lines(&[1 << 100, 0]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "lines-wrapping-the-field",
+            tries: "a line of 2^100 + 10 uusd at venue 0 and one of p - 2^100 at venue 1: the \
+                    sum of the lines is 10 uusd",
+            stopped_by: "copy: constant",
+            at: "allowance < 2^100",
+            build: || {
+                let big = pow2(100);
+                forged_lines(2, &[], &[Some(big + Fp::from(10)), Some(-big)])
             },
             real_prover: false,
         },
         Cheat {
-            name: "order-with-another-underlying",
-            tries: "value the BTC order the venue was sent as an ETH order",
+            name: "line-on-a-padding-slot",
+            tries: "a snapshot of one venue, and a line of 50 USD on the padding slot beside it",
             stopped_by: "arith/row",
-            at: "order: record index = venue A B + underlying B + bucket",
+            at: "venue 1: line is zero unless listed",
+            build: || forged_lines(1, &[], &[]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "padding-slot-listed",
+            tries: "a snapshot of one venue, and the padding slot beside it listed with a line",
+            stopped_by: "arith/row",
+            at: "listed venues = venue count",
+            build: || forged_lines(1, &[None, Some(1)], &[]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "listed-flags-out-of-order",
+            tries: "a snapshot of one venue, its slot unlisted and the padding slot listed",
+            stopped_by: "arith/row",
+            at: "venue 1: listed only after a listed venue",
+            build: || forged_lines(1, &[Some(0), Some(1)], &[Some(Fp::ZERO), None]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "listed-flag-of-two",
+            tries:
+                "venue 0 listed twice (flag 2, so its tag doubles) and venue 1 not at all, no lines",
+            stopped_by: "arith/row",
+            at: "venue 0: listed is boolean",
+            build: || forged_lines(2, &[Some(2), Some(0)], &[Some(Fp::ZERO), Some(Fp::ZERO)]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "commitment-to-another-venues-tag",
+            tries: "commit venue 0's line to the account's tag at venue 1",
+            stopped_by: "copy: public input",
+            at: "row",
             build: || {
-                with_instance(|i, l| {
-                    i[l.order_field(1)] = Fp::ONE;
+                committed_to(|f| {
+                    let ids = &f.statement.venue_ids;
+                    vec![
+                        account_tag(f.witness.sk, ids[1]),
+                        account_tag(f.witness.sk, ids[1]),
+                    ]
                 })
             },
             real_prover: false,
         },
         Cheat {
-            name: "swapped-venue-tag",
-            tries: "present the account's tag at venue 1 to venue 0",
+            name: "commitment-to-another-secrets-tag",
+            tries: "commit venue 0's line to the tag of another account (a richer one's secret)",
             stopped_by: "copy: public input",
             at: "row",
             build: || {
-                let f = honest();
-                let mut instance = f.statement.to_instance();
-                instance[InstanceLayout::new(PROFILE).account_tag()] =
-                    account_tag(f.witness.sk, f.statement.venue_ids[1]);
-                attempt_with(&f.statement, &f.witness, vec![], instance)
+                committed_to(|f| {
+                    let ids = &f.statement.venue_ids;
+                    let other = Fp::from(OTHER_SK);
+                    vec![
+                        account_tag(other, ids[0]),
+                        account_tag(f.witness.sk, ids[1]),
+                    ]
+                })
             },
             real_prover: false,
         },
         Cheat {
-            name: "tag-of-another-venue",
-            tries: "value the order with venue 1's rates while the tag is the one of venue 0 \
-                    (an instance whose venue index and venue id disagree)",
-            stopped_by: "arith/row",
-            at: "venue id = venue_ids[venue index]",
+            name: "nullifier-of-another-epoch",
+            tries: "a second certificate in this epoch under the next epoch's nullifier",
+            stopped_by: "copy: public input",
+            at: "row",
             build: || {
                 let f = honest();
-                let mut statement = f.statement.clone();
-                statement.venue_index = 1;
-                let mut instance = statement.to_instance();
-                instance[InstanceLayout::new(PROFILE).prover_venue_id()] =
-                    Fp::from(f.statement.venue_ids[0]);
-                attempt_with(&statement, &f.witness, vec![], instance)
+                with_instance(|i, l| i[l.nullifier()] = hash::nullifier(f.witness.sk, 2))
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "nullifier-of-another-secret",
+            tries: "a second certificate in this epoch under another secret's nullifier",
+            stopped_by: "copy: public input",
+            at: "row",
+            build: || {
+                let epoch = honest().snapshot.epoch;
+                with_instance(|i, l| i[l.nullifier()] = hash::nullifier(Fp::from(OTHER_SK), epoch))
             },
             real_prover: false,
         },
@@ -1054,30 +1149,34 @@ fn insolvent_books() -> Vec<Cheat> {
     vec![
         Cheat {
             name: "insolvent-book",
-            tries: "prove a book whose 300 BTC short order it cannot margin",
+            tries: "prove a book with a 300 BTC short perpetual it cannot margin",
             stopped_by: "copy: constant",
-            at: "equity >= requirement",
+            at: "equity >= requirement + lines",
             build: || {
-                let order = position(Kind::Perp, 0, Side::Short, 300_000_000_000, 0, 0);
-                let f = fixture_with(PROFILE, sample_book(PROFILE), 1_000_000, Some(order));
+                let mut book = sample_book(PROFILE);
+                let short = position(Kind::Perp, 0, Side::Short, 300_000_000_000, 0, 0);
+                book.positions[1].push(Position {
+                    price: 97_000 * 100_000_000,
+                    ..short
+                });
+                let f = fixture_with(PROFILE, book, 1_000_000, &[]);
                 as_proven(&f)
             },
             real_prover: false,
         },
         Cheat {
             name: "one-uusd-short",
-            tries: "a book whose equity is one uusd below its requirement",
+            tries: "a book whose equity is one uusd below its line",
             stopped_by: "copy: constant",
-            at: "equity >= requirement",
+            at: "equity >= requirement + lines",
             build: || {
-                // 101010101010 e9 USDC at a 1% haircut is 99.999999 USD against a 0.1 BTC
-                // order's 100 USD of margin.
+                // 101010101010 e9 USDC at a 1% haircut is 99.999999 USD against a line of
+                // 100 USD.
                 let book = Book {
                     balances: vec![vec![0, 0, 101_010_101_010], vec![]],
                     positions: vec![],
                 };
-                let order = position(Kind::Perp, 0, Side::Long, 100_000_000, 0, 0);
-                let f = fixture_with(PROFILE, book, 1_000_000, Some(order));
+                let f = fixture_with(PROFILE, book, 1_000_000, &[100_000_000]);
                 as_proven(&f)
             },
             real_prover: false,

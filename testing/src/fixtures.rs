@@ -3,10 +3,10 @@
 
 use zkmargin_circuits::hash::{self, Fp, MerkleTree};
 use zkmargin_circuits::instance::PublicStatement;
-use zkmargin_circuits::margin::{Book, Bucket, Kind, Order, Position, Side};
+use zkmargin_circuits::margin::{Book, Bucket, Kind, Position, Side};
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
-use zkmargin_circuits::witness::{AccountWitness, LeafOpening};
+use zkmargin_circuits::witness::{AccountWitness, LeafOpening, LineSecret};
 
 /// Start of the sample epoch.
 pub const VALID_FROM: u64 = 1_767_225_600;
@@ -184,12 +184,9 @@ fn sample_snapshot(profile: Profile) -> Snapshot {
 
 /// Builds a two-account network in `profile` around `book` and returns the prover's side.
 /// The prover is account 3; another account sits at 6 so the trees are not trivial.
-pub fn fixture_with(
-    profile: Profile,
-    book: Book,
-    level_ppm: u64,
-    order: Option<Position>,
-) -> Fixture {
+/// The certificate grants `lines[v]` uusd to venue `v` (missing lines are zero), each with its
+/// own salt.
+pub fn fixture_with(profile: Profile, book: Book, level_ppm: u64, lines: &[u128]) -> Fixture {
     let idx = PROVER_INDEX;
     let sk = Fp::from(0x5eed_u64);
     let other_sk = Fp::from(OTHER_SK);
@@ -253,15 +250,15 @@ pub fn fixture_with(
         });
         venue_trees.push(tree);
     }
-    let witness = AccountWitness::padded(profile, sk, idx, &book, &chain_openings, &venue_openings);
-    let venue_index = 0;
-    let tag = hash::account_tag(sk, snapshot.venues[venue_index].id);
-    let order = order.map(|position| Order {
-        venue: venue_index,
-        position,
-    });
-    let statement = PublicStatement::new(&snapshot, venue_index, tag, level_ppm, order.as_ref())
-        .expect("sample statement");
+    let secrets: Vec<LineSecret> = (0..snapshot.venues.len())
+        .map(|v| LineSecret {
+            allowance: lines.get(v).copied().unwrap_or(0),
+            salt: Fp::from(LINE_SALT + v as u64),
+        })
+        .collect();
+    let witness = AccountWitness::padded(profile, sk, idx, &book, &chain_openings, &venue_openings)
+        .with_lines(&secrets);
+    let statement = PublicStatement::certifying(&snapshot, &witness, level_ppm);
     Fixture {
         snapshot,
         witness,
@@ -272,8 +269,13 @@ pub fn fixture_with(
     }
 }
 
-/// The sample network at level 1 with a small perp order.
+/// The sample lines: 100 USD at venue 0, 50 USD at venue 1 (uusd).
+pub const SAMPLE_LINES: [u128; 2] = [100_000_000, 50_000_000];
+
+/// The salt of venue `v`'s line is `LINE_SALT + v`.
+pub const LINE_SALT: u64 = 2_000;
+
+/// The sample network at level 1 with the sample lines.
 pub fn fixture(profile: Profile) -> Fixture {
-    let order = position(Kind::Perp, BTC, Side::Long, 100_000_000, 0, 0);
-    fixture_with(profile, sample_book(profile), 1_000_000, Some(order))
+    fixture_with(profile, sample_book(profile), 1_000_000, &SAMPLE_LINES)
 }

@@ -1,10 +1,11 @@
-//! Property: on random books, the circuit accepts exactly when the reference engine says the
-//! book is solvent (MockProver, small profile).
+//! Property: on random books, levels and credit lines, the circuit accepts exactly when the
+//! reference engine says the lines fit the book's headroom (`margin::lines_fit`; MockProver,
+//! small profile).
 
 use halo2_proofs::dev::MockProver;
 use proptest::prelude::*;
 use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::margin::{self, Book, Kind, Order, Position, Side};
+use zkmargin_circuits::margin::{self, Book, Kind, Position, Side};
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_testing::fixtures::{fixture_with, position, VALID_FROM};
 
@@ -52,24 +53,77 @@ fn any_book() -> impl Strategy<Value = Book> {
         })
 }
 
+/// How the lines are drawn against the headroom `h` (0 for an insolvent book).
+#[derive(Clone, Copy, Debug)]
+enum Lines {
+    /// `total` uusd in all, split between the two venues by `share` (ppm to venue 0).
+    Total(Total),
+    /// A line of 2^100 at venue 0 (never certified, whatever the book).
+    TooLarge,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Total {
+    None,
+    Headroom,
+    HeadroomPlusOne,
+    HeadroomMinusOne,
+    /// `pct` percent of the headroom (0..=110).
+    Percent(u64),
+}
+
+fn any_lines() -> impl Strategy<Value = (Lines, u64)> {
+    let total = prop_oneof![
+        Just(Total::None),
+        Just(Total::Headroom),
+        Just(Total::HeadroomPlusOne),
+        Just(Total::HeadroomMinusOne),
+        (0u64..=110).prop_map(Total::Percent),
+    ];
+    let lines = prop_oneof![9 => total.prop_map(Lines::Total), 1 => Just(Lines::TooLarge)];
+    (lines, 0u64..=1_000_000)
+}
+
+fn allowances(lines: Lines, share: u64, headroom: i128) -> Vec<u128> {
+    let h = headroom.max(0) as u128;
+    let total = match lines {
+        Lines::TooLarge => return vec![1 << 100, 0],
+        Lines::Total(Total::None) => 0,
+        Lines::Total(Total::Headroom) => h,
+        Lines::Total(Total::HeadroomPlusOne) => h + 1,
+        Lines::Total(Total::HeadroomMinusOne) => h.saturating_sub(1),
+        Lines::Total(Total::Percent(pct)) => h * pct as u128 / 100,
+    };
+    let first = total * share as u128 / 1_000_000;
+    vec![first, total - first]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
     #[test]
-    fn circuit_accepts_exactly_the_solvent_books(
+    fn circuit_accepts_exactly_the_lines_that_fit(
         book in any_book(),
         level in 1_000_000u64..3_000_000,
-        order in any_position(),
+        (lines, share) in any_lines(),
     ) {
-        let order = if order.kind == Kind::Empty { None } else { Some(order) };
-        let f = fixture_with(SMALL, book, level, order);
-        let order = (f.statement.order != Position::EMPTY).then_some(Order { venue: 0, position: f.statement.order });
-        let report = margin::evaluate(&f.statement.params, &f.witness.book(), order.as_ref(), level).unwrap();
+        let bare = fixture_with(SMALL, book.clone(), level, &[]);
+        let report = margin::evaluate(&bare.statement.params, &bare.witness.book(), None, level).unwrap();
+        let allowances = allowances(lines, share, report.headroom);
+        let f = fixture_with(SMALL, book, level, &allowances);
+        let fits = margin::lines_fit(&report, &allowances);
         let circuit = MarginCircuit::new(f.statement.clone(), f.witness.clone());
         let accepted = MockProver::run(SMALL.k, &circuit, vec![f.statement.to_instance()])
             .unwrap()
             .verify()
             .is_ok();
-        prop_assert_eq!(accepted, report.solvent, "headroom {}", report.headroom);
+        prop_assert_eq!(
+            accepted,
+            fits.is_ok(),
+            "headroom {}, lines {:?}: {:?}",
+            report.headroom,
+            allowances,
+            fits
+        );
     }
 }

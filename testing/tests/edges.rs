@@ -1,10 +1,10 @@
 //! Soundness edges of the margin circuit, from an independent review (MockProver), beside the
 //! corpus (`dishonest.rs`): option expiry buckets at and around their bounds, value shifted
 //! between the limbs of a packed record, blended selections, empty leaves, the price
-//! direction and every rounding at its edge, the order's margin; and two scans of the layout
-//! itself (independent of `inspect`): every instance row but the epoch and the digest is
-//! copied into the circuit, and every assigned advice cell is copied or read by an enabled
-//! gate or lookup.
+//! direction and every rounding at its edge, the credit lines at the headroom, the venue
+//! count, the nullifier and the commitments; and two scans of the layout itself (independent
+//! of `inspect`): every instance row but the digest is copied into the circuit, and every
+//! assigned advice cell is copied or read by an enabled gate or lookup.
 //!
 //! Run: `cargo test --release -p zkmargin-testing --test edges`.
 
@@ -22,9 +22,9 @@ use zkmargin_circuits::gadgets::record::RecordFields;
 use zkmargin_circuits::gadgets::slot::record_fields;
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
-use zkmargin_circuits::margin::{self, Book, Kind, MarginError, Order, Side};
+use zkmargin_circuits::margin::{self, Book, Kind, MarginError, Side};
 use zkmargin_circuits::profile::SMALL;
-use zkmargin_circuits::witness::AccountWitness;
+use zkmargin_circuits::witness::{AccountWitness, LeafOpening};
 use zkmargin_testing::attribution::{failures, Failure};
 use zkmargin_testing::corpus::Attempt;
 use zkmargin_testing::fixtures::{
@@ -93,7 +93,7 @@ fn book_with_call_tte(tte: i64) -> Book {
 }
 
 fn call_fixture(tte: i64) -> Fixture {
-    fixture_with(P, book_with_call_tte(tte), LEVEL_1, None)
+    fixture_with(P, book_with_call_tte(tte), LEVEL_1, &[])
 }
 
 /// Claim bucket `b` for venue 0 slot 1 (choosing the BTC record of that bucket).
@@ -215,20 +215,18 @@ fn padded_bucket_cannot_be_selected() {
     let one_bucket = |tte: i64| {
         let mut book = book_with_call_tte(tte);
         book.positions[1][1].expiry = VALID_FROM + 3_600;
-        fixture_with(P, book, LEVEL_1, None)
+        fixture_with(P, book, LEVEL_1, &[])
     };
     let mut f = one_bucket(MAX0 as i64 + 1);
     f.snapshot.buckets.truncate(1);
-    f.statement =
-        PublicStatement::new(&f.snapshot, 0, f.statement.account_tag, LEVEL_1, None).unwrap();
+    f.statement = PublicStatement::certifying(&f.snapshot, &f.witness, LEVEL_1);
     assert_eq!(f.statement.params.buckets[1].max_seconds, MAX0);
     assert_eq!(f.statement.params.buckets[1].tau_ppm[BTC], 0);
     no_bucket(&f, MAX0 as i64 + 1);
     // At the edge the real bucket still works.
     let mut g = one_bucket(MAX0 as i64);
     g.snapshot.buckets.truncate(1);
-    g.statement =
-        PublicStatement::new(&g.snapshot, 0, g.statement.account_tag, LEVEL_1, None).unwrap();
+    g.statement = PublicStatement::certifying(&g.snapshot, &g.witness, LEVEL_1);
     assert_accepted(&run_fixture(&g, vec![]), "one bucket, tte = max0");
     let found = run_fixture(&g, claim_bucket(1));
     assert_rejected_by(
@@ -394,7 +392,7 @@ fn selection_of_two_records_is_refused() {
 fn no_venue_1() -> Fixture {
     let mut book = sample_book(P);
     book.positions.truncate(1);
-    fixture_with(P, book, LEVEL_1, None)
+    fixture_with(P, book, LEVEL_1, &[])
 }
 
 #[test]
@@ -433,7 +431,7 @@ fn a_position_at_a_venue_whose_leaf_is_zero_is_refused() {
 fn collateral_at_a_chain_whose_leaf_is_zero_is_refused() {
     let mut book = sample_book(P);
     book.balances[1] = vec![0, 0, 0];
-    let f = fixture_with(P, book, LEVEL_1, None);
+    let f = fixture_with(P, book, LEVEL_1, &[]);
     assert!(!f.witness.chain_openings[1].present);
     assert_accepted(&run_fixture(&f, vec![]), "control: chain 1 empty");
     let mut w = f.witness.clone();
@@ -495,7 +493,7 @@ fn at_the_money_direction_is_free_but_harmless() {
     // intrinsic are 0 either way, so this changes no term. Documented, not a bug.
     let mut book = sample_book(P);
     book.positions[0][0].price = 100_000 * 100_000_000; // BTC perp entered at the price
-    let f = fixture_with(P, book, LEVEL_1, None);
+    let f = fixture_with(P, book, LEVEL_1, &[]);
     for flip in [false, true] {
         let found = run_fixture(
             &f,
@@ -531,14 +529,8 @@ fn every_rounding_in_the_provers_favour_is_refused() {
             }],
             "venue 0 slot 1: mm: remainder",
         ),
-        (
-            "order mm -1",
-            vec![Forgery::Quotient {
-                of: Quotient::Margin(Slot::Order),
-                delta: -1,
-            }],
-            "order: mm: remainder",
-        ),
+        // "order mm -1" is gone: the order is no longer in the circuit (its charge is the
+        // venue's arithmetic against a credit line, `circuits/src/charge.rs`).
         (
             "credit +1",
             vec![Forgery::Quotient {
@@ -570,29 +562,120 @@ fn every_rounding_in_the_provers_favour_is_refused() {
     assert!(!found.is_empty(), "requirement -1 accepted");
 }
 
+// --- Credit lines. ---
+//
+// `the_order_margin_is_counted` is gone with the order: its certificate equivalent is below
+// (an order is now a line of its charge, which is counted like any line).
+
+/// The sample book's headroom at level 1, by the reference engine.
+fn sample_headroom() -> u128 {
+    let f = fixture_with(P, sample_book(P), LEVEL_1, &[]);
+    let report = margin::evaluate(&f.snapshot.risk_params(), &f.book, None, LEVEL_1).unwrap();
+    assert!(report.headroom > 0, "the sample book is solvent");
+    report.headroom as u128
+}
+
 #[test]
-fn the_order_margin_is_counted() {
-    // An order big enough to make the sample insolvent: the honest witness must fail only at
-    // the solvency check (so the order's mm is in the total).
-    let order = position(Kind::Perp, BTC, Side::Long, 100_000_000_000_000, 0, 0);
-    let f = fixture_with(P, sample_book(P), LEVEL_1, Some(order));
-    let report = margin::evaluate(
-        &f.snapshot.risk_params(),
-        &f.book,
-        Some(&Order {
-            venue: 0,
-            position: order,
-        }),
-        LEVEL_1,
-    )
-    .unwrap();
-    assert!(!report.solvent);
-    let found = run_fixture(&f, vec![]);
+fn the_lines_are_counted() {
+    // Lines that take exactly the headroom pass; one uusd more fails, and only at the
+    // certification check (so every line is in the sum, and nothing else objects).
+    let h = sample_headroom();
+    let splits: [(&str, [u128; 2]); 3] = [
+        ("all at venue 0", [h, 0]),
+        ("all at venue 1", [0, h]),
+        ("split", [h - h / 3, h / 3]),
+    ];
+    for (what, lines) in splits {
+        let f = fixture_with(P, sample_book(P), LEVEL_1, &lines);
+        let report = margin::evaluate(&f.snapshot.risk_params(), &f.book, None, LEVEL_1).unwrap();
+        assert_eq!(margin::lines_fit(&report, &lines), Ok(0), "{what}");
+        assert_accepted(
+            &run_fixture(&f, vec![]),
+            &format!("{what}: exactly the headroom"),
+        );
+        for v in 0..2 {
+            let mut over = lines;
+            over[v] += 1;
+            let g = fixture_with(P, sample_book(P), LEVEL_1, &over);
+            assert_eq!(
+                margin::lines_fit(&report, &over),
+                Err(margin::LinesError::OverHeadroom { by: 1 })
+            );
+            let what = format!("{what}: one uusd more at venue {v}");
+            let found = run_fixture(&g, vec![]);
+            assert_rejected_by(
+                &found,
+                "copy: constant",
+                "equity >= requirement + lines",
+                &what,
+            );
+            // The copy to the constant 0 is reported at both ends: in the check's region and
+            // at the fixed constant cell, which the floor planner assigns outside any region.
+            let at_the_check = |x: &Failure| {
+                x.region.contains("equity >= requirement + lines")
+                    || (x.item == "copy: constant" && x.region.starts_with("row "))
+            };
+            let elsewhere: Vec<Failure> =
+                found.iter().filter(|x| !at_the_check(x)).cloned().collect();
+            assert!(
+                elsewhere.is_empty(),
+                "{what}: something else objects:\n{}",
+                show(&elsewhere)
+            );
+        }
+    }
+}
+
+// A line that wraps the field (p - 2^100 beside 2^100 + 10) is the corpus's
+// `lines-wrapping-the-field`.
+
+/// The sample network with one venue listed: the book has nothing at venue 1 and the snapshot
+/// lists only venue 0, so slot 1 is padding (id 0, the empty root, a zero line with tag 0).
+fn one_venue(line: u128) -> Fixture {
+    let mut f = no_venue_1();
+    f.snapshot.venues.truncate(1);
+    f.snapshot.venue_roots.truncate(1);
+    f.snapshot.perp_mmr_ppm.truncate(1);
+    f.venue_trees.truncate(1);
+    f.witness.venue_openings[1] = LeafOpening::empty(P.depth);
+    f.witness.lines[0].allowance = line;
+    f.statement = PublicStatement::certifying(&f.snapshot, &f.witness, LEVEL_1);
+    assert_eq!(f.statement.venue_count, 1);
+    f
+}
+
+#[test]
+fn a_line_on_a_padding_venue_slot_is_refused() {
+    let f = one_venue(1_000_000);
+    assert_accepted(&run_fixture(&f, vec![]), "control: one venue listed");
+    // A line of 1 USD on padding slot 1, committed with the padding tag 0 (what
+    // `AccountWitness::commitments` computes past the listed venues).
+    let mut w = f.witness.clone();
+    w.lines[1].allowance = 1_000_000;
+    let mut statement = f.statement.clone();
+    statement.commitments = w.commitments(&statement.venue_ids, statement.venue_count);
+    let found = run(&statement, &w, vec![], statement.to_instance());
     assert_rejected_by(
         &found,
-        "copy: constant",
-        "equity >= requirement",
-        "insolvent with the order",
+        "arith/row",
+        "venue 1: line is zero unless listed",
+        "a line on a padding slot",
+    );
+    // Listing the padding slot too (its tag then H(2, sk, 0)) breaks the count.
+    let found = run(
+        &f.statement,
+        &f.witness,
+        vec![Forgery::Listed {
+            venue: 1,
+            value: Fp::ONE,
+        }],
+        f.statement.to_instance(),
+    );
+    assert_rejected_by(
+        &found,
+        "arith/row",
+        "listed venues = venue count",
+        "padding slot listed",
     );
 }
 
@@ -748,21 +831,18 @@ fn record_layout() -> (Recorder, Fixture) {
 }
 
 #[test]
-fn every_instance_row_but_epoch_and_digest_is_copied() {
+fn every_instance_row_but_the_digest_is_copied() {
     let (rec, f) = record_layout();
     let n = InstanceLayout::new(P).len();
     assert_eq!(f.statement.to_instance().len(), n);
     let free: Vec<usize> = (0..n)
         .filter(|r| !rec.copied.contains(&(b'I', 0, *r)))
         .collect();
-    // Rows 0..=2 (epoch, digest) enter no constraint: bound only by the transcript.
+    // Rows 1, 2 (the digest) enter no constraint: bound only by the transcript. The epoch
+    // (row 0) is copied since the certificate: the nullifier hashes it.
     assert_eq!(
         free,
-        vec![
-            InstanceLayout::EPOCH,
-            InstanceLayout::DIGEST_LO,
-            InstanceLayout::DIGEST_HI
-        ]
+        vec![InstanceLayout::DIGEST_LO, InstanceLayout::DIGEST_HI]
     );
     // And nothing beyond the layout is copied.
     assert!(rec.copied.iter().all(|(k, _, r)| *k != b'I' || *r < n));
@@ -865,23 +945,77 @@ fn every_assigned_advice_cell_is_copied_or_constrained() {
 // --- Instance rows beyond the profile. ---
 //
 // An order on an unlisted (padding) asset and a venue index that disagrees with the tag's venue
-// id were accepted by an earlier circuit; they are the corpus's `order-on-an-unlisted-asset`
-// and `tag-of-another-venue` now (`circuits/tests/dishonest.rs`).
+// id were accepted by an earlier per-order circuit; the order, the venue index and the tag have
+// left the instance (`order_underlying_outside_the_profile_is_refused` and
+// `venue_index_outside_the_profile_is_refused` went with them). Their successors are the venue
+// count, the nullifier and the commitments below, and the corpus's `the_lines_and_the_nullifier`.
 
+/// The venue count must be the number of listed slots: 0 and `V + 1` (both within the count's
+/// `2V` range) fail `listed venues = venue count`, whatever the listed flags (the honest ones,
+/// or every slot listed for `V + 1`), and `2V` fails the count's own range check.
 #[test]
-fn order_underlying_outside_the_profile_is_refused() {
-    // The public order's underlying is range-checked to log2(A) bits.
+fn venue_count_outside_the_snapshot_is_refused() {
     let f = fixture(P);
     let layout = InstanceLayout::new(P);
+    assert_eq!(f.statement.venue_count, P.venues);
+    for count in [0, P.venues as u64 + 1] {
+        let mut instance = f.statement.to_instance();
+        instance[layout.venue_count()] = Fp::from(count);
+        let found = run(&f.statement, &f.witness, vec![], instance.clone());
+        assert_rejected_by(
+            &found,
+            "arith/row",
+            "listed venues = venue count",
+            &format!("venue count {count}"),
+        );
+        // No choice of (boolean, ordered) flags reaches V + 1 or, with the real commitments, 0.
+        let all_listed = (0..P.venues)
+            .map(|venue| Forgery::Listed {
+                venue,
+                value: Fp::from(u64::from(count > 0)),
+            })
+            .collect();
+        let found = run(&f.statement, &f.witness, all_listed, instance);
+        assert!(
+            !found.is_empty(),
+            "venue count {count}, flags forged: ACCEPTED"
+        );
+    }
     let mut instance = f.statement.to_instance();
-    instance[layout.order_field(1)] = Fp::from(P.assets as u64);
+    instance[layout.venue_count()] = Fp::from(2 * P.venues as u64);
     let found = run(&f.statement, &f.witness, vec![], instance);
     assert_rejected_by(
         &found,
         "lookup: range table",
-        "order underlying",
-        "order underlying = A",
+        "venue count",
+        "venue count 2V",
     );
+}
+
+/// The nullifier, every commitment and the epoch (which the nullifier hashes) are bound: one
+/// of them changed in the instance, with the honest witness, is refused by a copy to it.
+#[test]
+fn nullifier_commitment_and_epoch_rows_are_bound() {
+    let f = fixture(P);
+    let layout = InstanceLayout::new(P);
+    let mut rows = vec![
+        ("nullifier", layout.nullifier()),
+        ("epoch", InstanceLayout::EPOCH),
+    ];
+    for v in 0..P.venues {
+        rows.push(("commitment", layout.commitment(v)));
+    }
+    for (what, row) in rows {
+        let mut instance = f.statement.to_instance();
+        instance[row] += Fp::ONE;
+        let found = run(&f.statement, &f.witness, vec![], instance);
+        assert_rejected_by(
+            &found,
+            "copy: public input",
+            "",
+            &format!("{what} (row {row}) + 1"),
+        );
+    }
 }
 
 /// The asset count must be in `[1, A]`: 0 (its `count - 1` wraps to `p - 1`) and `A + 1` fail
@@ -911,21 +1045,6 @@ fn asset_count_outside_1_to_a_is_refused() {
         "lookup: range table",
         "venue 1 slot 0: underlying < asset count",
         "asset count 1",
-    );
-}
-
-#[test]
-fn venue_index_outside_the_profile_is_refused() {
-    let f = fixture(P);
-    let layout = InstanceLayout::new(P);
-    let mut instance = f.statement.to_instance();
-    instance[layout.venue_index()] = Fp::from(P.venues as u64);
-    let found = run(&f.statement, &f.witness, vec![], instance);
-    assert_rejected_by(
-        &found,
-        "lookup: range table",
-        "venue index",
-        "venue index = V",
     );
 }
 

@@ -27,15 +27,15 @@ pub type MarginVerifyingKey = VerifyingKey<vesta::Affine>;
 pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
     (
         "small",
-        "6f7bc334149d02692f748e24fa8cd10f514fd41190cccfc3f834441ea061cfba",
+        "fc9fa7222bffaf288d9715fc018f2d8ebc12d7d3f0c656f4c6aaab072065b45d",
     ),
     (
         "standard",
-        "06572caf45f43367b15c011ea5b36885eb4ecc1d329ed8ccfb66a9e6dcba7927",
+        "28b9a9797a680be70f21f90c83187d21fb82d5cc9e2f097b9a90e592ab53ea9b",
     ),
     (
         "large",
-        "c46d39e848d442c0044d66364df4512f7f01b4c1b59da8151acd8b56ccf80a43",
+        "327b80f6870c7d5dd180821139097894b5007ee011da252ca58ee5586652ce18",
     ),
 ];
 

@@ -34,6 +34,8 @@ pub struct CreditLine {
     pub tag: Fp,
     /// The line, uusd (`< 2^100`, as the circuit bounds it).
     pub allowance: u128,
+    /// The certificate's margin level, ppm: orders are charged at it.
+    pub level_ppm: u64,
     /// The line lapses after this time (the snapshot's `valid_until`, unix seconds).
     pub valid_until: u64,
 }
@@ -231,6 +233,7 @@ mod tests {
             certificate: [(sk * 7 + epoch) as u8; 32],
             tag: Fp::from(sk),
             allowance,
+            level_ppm: 1_000_000,
             valid_until: 100,
         }
     }

@@ -1,35 +1,41 @@
-//! What a venue checks before it accepts a position, in order:
+//! What a venue checks before it takes a margin certificate and its grant, in order:
 //!
-//! 1. the envelope decodes exactly (see `envelope`);
+//! 1. the certificate decodes exactly (`zkmargin_formats::certificate`);
 //! 2. its profile and epoch are the snapshot's, and its snapshot digest is the snapshot's;
 //! 3. the snapshot is fresh: `valid_from <= at <= valid_until`;
-//! 4. it names this venue, the tag the trader registered here (when given), a level at least
-//!    the one demanded, and the order that was sent (when given); the order must be valid
-//!    under the snapshot (a listed asset) and, for an option, not expired at `at`;
-//! 5. the proof has the exact length of a proof of this profile;
-//! 6. the venue rebuilds the instance itself from all of the above (never from the prover),
+//! 4. its level is in `[1e6, 1e7]` and at least the one the venue demands;
+//! 5. the grant is for this venue, this certificate and its nullifier; its tag is the one the
+//!    trader registered here (when given); its line is below `2^100`; and
+//!    `H(5, tag, allowance, salt)` is the commitment at this venue's index;
+//! 6. the proof has the exact length of a proof of this profile;
+//! 7. the venue rebuilds the instance itself from all of the above (never from the prover),
 //!    and the proof verifies against the pinned verifying key.
 //!
-//! Every refusal is a typed [`Rejection`] whose message says why.
+//! Every refusal is a typed [`Rejection`] whose message says why. [`check`] runs steps 2 to 6
+//! and returns the statement with the credit line the venue may take into its ledger;
+//! [`VerifierKeys::verify`] runs all seven, [`VerifierKeys::verify_certificates`] many at once
+//! (one batch for the proofs, single verification to name a bad one).
 //!
-//! The caller decodes the file once ([`Envelope::decode`]; its error converts into
-//! [`Rejection::Envelope`]) and calls [`VerifierKeys::verify`], which runs [`check`] (steps 2
-//! to 5) and then the proof (step 6). A caller that wants to refuse a wrong proof before it
-//! builds the keys runs [`check`] first and then [`VerifierKeys::verify_statement`].
+//! A one-order proof file (`prove --order`) is a certificate with that venue's grant inside
+//! (`envelope`); [`order_within_line`] is the venue's last check of it: the order's charge fits
+//! the line.
 
-use ff::PrimeField;
 use halo2_proofs::plonk::{verify_proof, BatchVerifier, SingleVerifier};
 use halo2_proofs::transcript::{Blake2bRead, Challenge255};
 use pasta_curves::vesta;
-use zkmargin_circuits::hash::{fp_to_hex, Fp};
+use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::hash::{credit_commitment, fp_to_hex, Fp};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{MarginError, Order, Position};
 use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_circuits::units::{MAX_LEVEL_PPM, MIN_LEVEL_PPM};
+use zkmargin_circuits::units::{LINE_BITS, MAX_LEVEL_PPM, MIN_LEVEL_PPM};
+use zkmargin_formats::certificate::{Certificate, CertificateError};
 use zkmargin_formats::decimal::format_scaled;
+use zkmargin_formats::grant::Grant;
 
-use crate::envelope::{Envelope, EnvelopeError};
+use crate::envelope::EnvelopeError;
 use crate::keys::VerifierKeys;
+use crate::ledger::CreditLine;
 
 /// Pinned proof length per profile, in bytes. A proof of a profile has a fixed shape, so any
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
@@ -45,56 +51,63 @@ pub fn pinned_proof_len(profile: &str) -> Option<usize> {
         .map(|(_, n)| *n)
 }
 
-/// What the venue expects of a proof.
+/// What the venue expects of a certificate.
 #[derive(Clone, Debug)]
 pub struct Expectation<'a> {
     /// The snapshot the venue trusts.
     pub snapshot: &'a Snapshot,
     /// The venue's position in the snapshot.
     pub venue_index: usize,
-    /// The tag the trader registered at this venue (`None`: any tag, reported to the caller).
+    /// The tag the trader registered at this venue (`None`: the grant's tag, reported to the
+    /// caller).
     pub tag: Option<Fp>,
     /// The least margin level the venue accepts, ppm.
     pub min_level_ppm: u64,
-    /// The order the trader sent (`None`: whatever order the proof names).
-    pub order: Option<Position>,
     /// The time of verification, unix seconds.
     pub at: u64,
 }
 
-/// Why a proof was refused.
+/// Why a certificate, its grant or a proof file was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
     #[error("malformed proof file: {0}")]
     Envelope(#[from] EnvelopeError),
-    #[error("the proof is for profile {proof}, the snapshot is profile {snapshot}")]
+    #[error("malformed certificate: {0}")]
+    Certificate(#[from] CertificateError),
+    #[error("the certificate is for profile {proof}, the snapshot is profile {snapshot}")]
     Profile { proof: String, snapshot: String },
-    #[error("the proof is for epoch {proof}, the snapshot is epoch {snapshot}")]
+    #[error("the certificate is for epoch {proof}, the snapshot is epoch {snapshot}")]
     Epoch { proof: u64, snapshot: u64 },
-    #[error("the proof was made against another snapshot (digest mismatch)")]
+    #[error("the certificate was made against another snapshot (digest mismatch)")]
     Digest,
     #[error("the snapshot is not valid yet at {at} (valid from {valid_from})")]
     NotYetValid { at: u64, valid_from: u64 },
     #[error("the snapshot expired at {valid_until} (now {at})")]
     Expired { at: u64, valid_until: u64 },
-    #[error("the proof is for venue id {proof}, this venue is id {expected}")]
-    Venue { proof: u64, expected: u64 },
-    #[error("the account tag {proof} is not the registered tag {expected}")]
-    Tag { proof: String, expected: String },
-    #[error("the account tag is not a field element")]
-    TagEncoding,
-    #[error("the proof shows margin level {proof}, this venue requires {required}")]
+    #[error("the grant is for venue id {grant}, this venue is id {expected}")]
+    Venue { grant: u64, expected: u64 },
+    #[error("the grant is for another certificate")]
+    GrantCertificate,
+    #[error("the grant names another nullifier than the certificate's")]
+    GrantNullifier,
+    #[error("the account tag {grant} is not the registered tag {expected}")]
+    Tag { grant: String, expected: String },
+    #[error("the certificate shows margin level {proof}, this venue requires {required}")]
     Level { proof: String, required: String },
-    #[error("the proof's level {0} ppm is outside [1e6, 1e7]")]
+    #[error("the certificate's level {0} ppm is outside [1e6, 1e7]")]
     LevelRange(u64),
-    #[error("the proof is for another order than the one sent")]
-    Order,
+    #[error("the grant's line of {0} uusd is not below 2^100")]
+    LineRange(u128),
+    #[error("the grant does not open the commitment at this venue's index")]
+    Commitment,
     #[error("the order is not valid under the snapshot: {0}")]
     InvalidOrder(MarginError),
     #[error(
         "the order is an option that expired at {expiry}, before the time of verification {at}"
     )]
     OrderExpired { expiry: u64, at: u64 },
+    #[error("the order's charge of {charge} uusd exceeds the line of {allowance} uusd")]
+    OverLine { charge: u128, allowance: u128 },
     #[error("the proof has {found} bytes, a proof of profile {profile} has {expected}")]
     ProofLength {
         profile: String,
@@ -102,31 +115,45 @@ pub enum Rejection {
         found: usize,
     },
     #[error(
-        "the proof does not verify: the book does not cover its margin, or the proof was altered"
+        "the proof does not verify: the book does not cover its margin and lines, or the \
+         certificate was altered"
     )]
     Proof,
+}
+
+/// A certificate a venue took: the statement it proves and the venue's credit line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    pub statement: PublicStatement,
+    pub line: CreditLine,
 }
 
 fn level_text(ppm: u64) -> String {
     format!("{}x", format_scaled(ppm as i128, 6))
 }
 
-/// Steps 1 to 5: checks the envelope against the expectation and rebuilds the statement.
-pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStatement, Rejection> {
+/// Steps 2 to 6: checks a decoded certificate (`digest`: the BLAKE2b-256 of its file) and the
+/// grant against the expectation, and rebuilds the statement.
+pub fn check(
+    certificate: &Certificate,
+    digest: &[u8; 32],
+    grant: &Grant,
+    expect: &Expectation<'_>,
+) -> Result<Accepted, Rejection> {
     let snapshot = expect.snapshot;
-    if envelope.profile != snapshot.profile.name {
+    if certificate.profile != snapshot.profile.name {
         return Err(Rejection::Profile {
-            proof: envelope.profile.clone(),
+            proof: certificate.profile.clone(),
             snapshot: snapshot.profile.name.to_string(),
         });
     }
-    if envelope.epoch != snapshot.epoch {
+    if certificate.epoch != snapshot.epoch {
         return Err(Rejection::Epoch {
-            proof: envelope.epoch,
+            proof: certificate.epoch,
             snapshot: snapshot.epoch,
         });
     }
-    if envelope.snapshot_digest != snapshot.digest() {
+    if certificate.snapshot_digest != snapshot.digest() {
         return Err(Rejection::Digest);
     }
     if expect.at < snapshot.valid_from {
@@ -141,90 +168,165 @@ pub fn check(envelope: &Envelope, expect: &Expectation<'_>) -> Result<PublicStat
             valid_until: snapshot.valid_until,
         });
     }
+    let level = certificate.level_ppm;
+    if !(MIN_LEVEL_PPM..=MAX_LEVEL_PPM).contains(&level) {
+        return Err(Rejection::LevelRange(level));
+    }
+    if level < expect.min_level_ppm {
+        return Err(Rejection::Level {
+            proof: level_text(level),
+            required: level_text(expect.min_level_ppm),
+        });
+    }
     let venue_id = snapshot.venues.get(expect.venue_index).map(|v| v.id);
-    if Some(envelope.venue_id) != venue_id {
+    if Some(grant.venue_id) != venue_id {
         return Err(Rejection::Venue {
-            proof: envelope.venue_id,
+            grant: grant.venue_id,
             expected: venue_id.unwrap_or(0),
         });
     }
-    let tag: Fp =
-        Option::from(Fp::from_repr(envelope.account_tag)).ok_or(Rejection::TagEncoding)?;
+    if grant.certificate != *digest {
+        return Err(Rejection::GrantCertificate);
+    }
+    let nullifier = certificate
+        .nullifier()
+        .ok_or(CertificateError::NonCanonical("the nullifier"))?;
+    if grant.nullifier != nullifier {
+        return Err(Rejection::GrantNullifier);
+    }
     if let Some(expected) = expect.tag {
-        if expected != tag {
+        if expected != grant.tag {
             return Err(Rejection::Tag {
-                proof: fp_to_hex(&tag),
+                grant: fp_to_hex(&grant.tag),
                 expected: fp_to_hex(&expected),
             });
         }
     }
-    if !(MIN_LEVEL_PPM..=MAX_LEVEL_PPM).contains(&envelope.level_ppm) {
-        return Err(Rejection::LevelRange(envelope.level_ppm));
+    if grant.allowance_uusd >> LINE_BITS != 0 {
+        return Err(Rejection::LineRange(grant.allowance_uusd));
     }
-    if envelope.level_ppm < expect.min_level_ppm {
-        return Err(Rejection::Level {
-            proof: level_text(envelope.level_ppm),
-            required: level_text(expect.min_level_ppm),
-        });
+    let commitments = certificate
+        .commitments()
+        .ok_or(CertificateError::NonCanonical("a commitment"))?;
+    let opened = credit_commitment(grant.tag, grant.allowance_uusd, grant.salt);
+    if commitments.get(expect.venue_index) != Some(&opened) {
+        return Err(Rejection::Commitment);
     }
-    let order = (envelope.order != Position::EMPTY).then_some(Order {
-        venue: expect.venue_index,
-        position: envelope.order,
-    });
-    let statement = PublicStatement::new(
-        snapshot,
-        expect.venue_index,
-        tag,
-        envelope.level_ppm,
-        order.as_ref(),
-    )
-    .map_err(Rejection::InvalidOrder)?;
-    // The margin rules measure an option's time to expiry from `valid_from` (DESIGN.md), so
-    // the proof cannot see that an option order expired since; a venue takes no order on an
-    // expired instrument.
-    if statement.order.kind.is_option() && statement.order.expiry < expect.at {
-        return Err(Rejection::OrderExpired {
-            expiry: statement.order.expiry,
-            at: expect.at,
-        });
-    }
-    // The envelope must carry the order as valued (a perpetual at the snapshot price).
-    if statement.order != envelope.order {
-        return Err(Rejection::Order);
-    }
-    if let Some(expected) = expect.order {
-        let expected = Order {
-            venue: expect.venue_index,
-            position: expected,
-        };
-        let valued = zkmargin_circuits::margin::order_position(&snapshot.risk_params(), &expected)
-            .map_err(Rejection::InvalidOrder)?;
-        if valued != statement.order {
-            return Err(Rejection::Order);
-        }
-    }
-    let expected_len = pinned_proof_len(&envelope.profile).unwrap_or(0);
-    if envelope.proof.len() != expected_len {
+    let expected_len = pinned_proof_len(&certificate.profile).unwrap_or(0);
+    if certificate.proof.len() != expected_len {
         return Err(Rejection::ProofLength {
-            profile: envelope.profile.clone(),
+            profile: certificate.profile.clone(),
             expected: expected_len,
-            found: envelope.proof.len(),
+            found: certificate.proof.len(),
         });
     }
-    Ok(statement)
+    let statement = PublicStatement::new(snapshot, level, nullifier, commitments).map_err(|e| {
+        CertificateError::Commitments {
+            expected: e.expected,
+            found: e.got,
+        }
+    })?;
+    let line = CreditLine {
+        epoch: certificate.epoch,
+        nullifier,
+        certificate: *digest,
+        tag: grant.tag,
+        allowance: grant.allowance_uusd,
+        level_ppm: level,
+        valid_until: snapshot.valid_until,
+    };
+    Ok(Accepted { statement, line })
+}
+
+/// The charge of `order` (at the snapshot price, DESIGN.md's formula at the certificate's
+/// level) against the line of an accepted one-order certificate: refused when the order is
+/// not valid under the snapshot, is an option expired at `at`, or costs more than the line.
+/// Returns the charge.
+pub fn order_within_line(
+    accepted: &Accepted,
+    snapshot: &Snapshot,
+    venue_index: usize,
+    order: &Position,
+    at: u64,
+) -> Result<u128, Rejection> {
+    if order.kind.is_option() && order.expiry < at {
+        return Err(Rejection::OrderExpired {
+            expiry: order.expiry,
+            at,
+        });
+    }
+    let params = snapshot.risk_params();
+    let order = Order {
+        venue: venue_index,
+        position: *order,
+    };
+    let fill = default_fill(&params, &order).map_err(Rejection::InvalidOrder)?;
+    let level = accepted.line.level_ppm;
+    let charge = order_charge(&params, &order, fill, level)
+        .map_err(Rejection::InvalidOrder)?
+        .total;
+    if charge > accepted.line.allowance {
+        return Err(Rejection::OverLine {
+            charge,
+            allowance: accepted.line.allowance,
+        });
+    }
+    Ok(charge)
 }
 
 impl VerifierKeys {
-    /// The whole check of one decoded proof file: [`check`] against what the venue expects,
-    /// then the proof against the statement the venue rebuilt. Returns that statement.
+    /// The whole check of one certificate file's bytes and its grant: exact decoding,
+    /// [`check`] against what the venue expects, then the proof against the statement the
+    /// venue rebuilt.
     pub fn verify(
         &self,
-        envelope: &Envelope,
+        certificate: &[u8],
+        grant: &Grant,
         expect: &Expectation<'_>,
-    ) -> Result<PublicStatement, Rejection> {
-        let statement = check(envelope, expect)?;
-        self.verify_statement(&envelope.proof, &statement)?;
-        Ok(statement)
+    ) -> Result<Accepted, Rejection> {
+        let decoded = Certificate::decode(certificate)?;
+        let accepted = check(
+            &decoded,
+            &Certificate::digest_of(certificate),
+            grant,
+            expect,
+        )?;
+        self.verify_statement(&decoded.proof, &accepted.statement)?;
+        Ok(accepted)
+    }
+
+    /// [`VerifierKeys::verify`] for many certificates (file bytes and grant each, all of this
+    /// keys' profile): every one is decoded and checked, the proofs of those that pass are
+    /// verified in one batch, and when the batch fails each is verified alone to name the bad
+    /// ones. The answers are in the order of `items`.
+    pub fn verify_certificates(
+        &self,
+        items: &[(&[u8], &Grant)],
+        expect: &Expectation<'_>,
+    ) -> Vec<Result<Accepted, Rejection>> {
+        let mut answers: Vec<Result<Accepted, Rejection>> = Vec::with_capacity(items.len());
+        let mut proofs = vec![];
+        let mut batched = vec![];
+        for (i, (bytes, grant)) in items.iter().enumerate() {
+            let checked = Certificate::decode(bytes)
+                .map_err(Rejection::from)
+                .and_then(|c| {
+                    let accepted = check(&c, &Certificate::digest_of(bytes), grant, expect)?;
+                    Ok((c.proof, accepted))
+                });
+            match checked {
+                Ok((proof, accepted)) => {
+                    proofs.push((proof, accepted.statement.clone()));
+                    batched.push(i);
+                    answers.push(Ok(accepted));
+                }
+                Err(rejection) => answers.push(Err(rejection)),
+            }
+        }
+        for (at, rejection) in self.verify_batch(&proofs) {
+            answers[batched[at]] = Err(rejection);
+        }
+        answers
     }
 
     /// Step 6 for one proof: verifies it against the rebuilt statement. Every byte must be read.

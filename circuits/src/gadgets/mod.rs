@@ -5,6 +5,7 @@ pub mod account;
 pub mod collateral;
 pub mod division;
 pub mod leaf;
+pub mod lines;
 pub mod positions;
 pub mod publics;
 pub mod record;

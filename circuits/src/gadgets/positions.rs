@@ -1,4 +1,4 @@
-//! Positions: a venue's leaf slots, and the order, each valued by the slot gadget (`slot`).
+//! Positions: a venue's leaf slots, each valued by the slot gadget (`slot`).
 //!
 //! | step | constraint | stops |
 //! |---|---|---|
@@ -6,7 +6,6 @@
 //! | word | `w = kind + 2^2 underlying + 2^10 side + 2^11 size + 2^75 price + 2^123 expiry` of the same six cells (`leaf::word`, three `arith` rows), hashed into the leaf | a leaf that hashes one size while the margin values another |
 //! | presence | a slot's kind zero unless the leaf is present | positions where the tree holds 0 |
 //! | value | `slot::assign_slot` with the venue's own block of records | |
-//! | order | the public order's fields, valued with the records of the venue at the public venue index, no profit or loss | an order left out, or valued at another venue's rates |
 //!
 //! A slot's word is unique because the slot gadget bounds every limb below its width (163
 //! bits in all, below `2^254 < p`, so the word is one integer with one decomposition):
@@ -29,12 +28,11 @@ use halo2_proofs::{
 
 use super::leaf::word;
 use super::publics::Publics;
-use super::slot::{assign_slot, slot_witness, SlotCells, SlotContext, VenueRef};
+use super::slot::{assign_slot, slot_witness, SlotCells, SlotContext};
 use super::solvency::Totals;
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::hash::{Fp, SLOT_SHIFTS};
-use crate::instance::PublicStatement;
 use crate::margin::{Position, RiskParams};
 use crate::profile::Profile;
 
@@ -47,12 +45,7 @@ pub struct Valuation<'a> {
 
 impl Valuation<'_> {
     /// The context of a slot choosing among `records`.
-    fn context<'b>(
-        &'b self,
-        records: &'b [Cell],
-        venue: VenueRef<'b>,
-        with_pnl: bool,
-    ) -> SlotContext<'b> {
+    fn context<'b>(&'b self, records: &'b [Cell], venue: usize) -> SlotContext<'b> {
         let publics = self.publics;
         SlotContext {
             profile: self.profile,
@@ -61,7 +54,6 @@ impl Valuation<'_> {
             last_asset: &publics.last_asset,
             valid_from: &publics.valid_from,
             one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
-            with_pnl,
         }
     }
 }
@@ -104,8 +96,8 @@ pub fn slots(
         let witness = valuation
             .params
             .zip(position)
-            .map(|(params, pos)| slot_witness(params, p, venue, &pos, false));
-        let ctx = valuation.context(&publics.records[venue], VenueRef::Leaf(venue), true);
+            .map(|(params, pos)| slot_witness(params, p, venue, &pos));
+        let ctx = valuation.context(&publics.records[venue], venue);
         let instructions = chips.slot_instructions();
         let terms = assign_slot(
             &instructions,
@@ -122,31 +114,4 @@ pub fn slots(
         words.push(word(arith, layouter, &word_name, &limbs, &SLOT_SHIFTS)?);
     }
     Ok(words)
-}
-
-/// Values the public order with the records of the venue at the public venue index (any
-/// venue's block: the record index ties the choice to it), into `totals`.
-pub fn order(
-    chips: &Chips,
-    layouter: &mut impl Layouter<Fp>,
-    valuation: &Valuation<'_>,
-    statement: Value<&PublicStatement>,
-    totals: &mut Totals,
-) -> Result<(), Error> {
-    let p = valuation.profile;
-    let publics = valuation.publics;
-    let all_records: Vec<Cell> = publics.records.iter().flatten().cloned().collect();
-    let witness = statement.map(|s| slot_witness(&s.params, p, s.venue_index, &s.order, true));
-    let ctx = valuation.context(&all_records, VenueRef::Order(&publics.venue_index), false);
-    let instructions = chips.slot_instructions();
-    let terms = assign_slot(
-        &instructions,
-        layouter,
-        "order",
-        &publics.order,
-        &ctx,
-        witness,
-        valuation.params,
-    )?;
-    totals.add_slot(chips, layouter, &terms)
 }

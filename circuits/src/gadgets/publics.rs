@@ -4,39 +4,33 @@
 //! | step | cells | bound |
 //! |---|---|---|
 //! | rates | `valid_from`, prices, `1e6 - haircut`, perp mmr, option rates, bucket bounds, tau, `1e6 - upnl haircut` | times `< 2^40`, prices `< 2^48`, ppm `x` and `1e6 - x` both `< 2^20` |
-//! | members | chain and venue ids, the venue index, the prover's venue id | ids `< 2^32`, index `< V` |
-//! | venue binding | `v + 2^10 id[v]` selected at the venue index equals `index + 2^10 venue id` | the tag's venue is the venue whose rates value the order |
+//! | epoch | `epoch < 2^64` | |
+//! | members | chain and venue ids; the venue count | ids `< 2^32`, count `<= 2V` (the credit lines refine it) |
 //! | listed assets | `last asset = asset count - 1 < A` | a position on a padding asset |
 //! | level | `level - 1e6` and `1e7 - level` `< 2^24` | a level outside `[1e6, 1e7]` |
-//! | order | the order's six fields, to the widths the slot gadget refines | |
 //! | records | `lower[b] = max[b-1] + 1`, `factor = rate + tau`, one record per (venue, asset, bucket) | |
 //!
 //! A public value outside its bound could make a product wrap; the verifier's snapshot check
 //! refuses it too, this is defence in depth.
 
-use ff::PrimeField;
 use halo2_proofs::{circuit::Layouter, plonk::Error};
 
 use super::record::{self, RecordCells};
-use super::slot::SlotCells;
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
-use crate::chips::select::SelectInstructions;
 use crate::hash::Fp;
 use crate::instance::InstanceLayout;
 use crate::units::{
-    AMOUNT_BITS, ID_BITS, MAX_LEVEL_PPM, MIN_LEVEL_PPM, PPM, PRICE_BITS, RATE_BITS, TIME_BITS,
+    EPOCH_BITS, ID_BITS, MAX_LEVEL_PPM, MIN_LEVEL_PPM, PPM, PRICE_BITS, RATE_BITS, TIME_BITS,
 };
 
 /// Bits of the level's distance to its bounds: `1e7 - 1e6 < 2^24`.
 const LEVEL_GAP_BITS: usize = 24;
 
-/// Bits below a venue id in `v + 2^10 id[v]`: room for any venue index (V <= 2^10).
-const VENUE_INDEX_PACK_BITS: u32 = 10;
-
 /// Public cells loaded from the instance.
 pub struct Publics {
+    pub epoch: Cell,
     pub valid_from: Cell,
     pub one_minus_upnl_haircut: Cell,
     /// `one_minus_haircut[asset][chain]`.
@@ -44,12 +38,11 @@ pub struct Publics {
     pub prices: Vec<Cell>,
     pub chain_ids: Vec<Cell>,
     pub venue_ids: Vec<Cell>,
-    pub venue_index: Cell,
-    pub prover_venue_id: Cell,
+    /// How many of the `V` venue slots the snapshot lists.
+    pub venue_count: Cell,
     /// `asset count - 1`: the largest underlying a position may name.
     pub last_asset: Cell,
     pub level: Cell,
-    pub order: SlotCells,
     /// `records[v]`: venue `v`'s block of `A x B` records.
     pub records: Vec<Vec<Cell>>,
 }
@@ -66,12 +59,11 @@ struct Rates {
     one_minus_upnl_haircut: Cell,
 }
 
-/// The chain and venue ids, and the venue the proof is for.
+/// The chain and venue ids, and how many venues are listed.
 struct Members {
     chain_ids: Vec<Cell>,
     venue_ids: Vec<Cell>,
-    venue_index: Cell,
-    prover_venue_id: Cell,
+    venue_count: Cell,
 }
 
 /// Which cell of a loaded ppm a table keeps.
@@ -97,24 +89,23 @@ impl Publics {
         layout: InstanceLayout,
     ) -> Result<Publics, Error> {
         let loader = Loader { chips, layout };
+        let epoch = loader.public(layouter, "epoch", InstanceLayout::EPOCH, EPOCH_BITS)?;
         let rates = loader.rates(layouter)?;
         let members = loader.members(layouter)?;
         let last_asset = loader.last_asset(layouter)?;
         let level = loader.level(layouter)?;
-        let order = loader.order(layouter)?;
         let records = loader.records(layouter, &rates)?;
         Ok(Publics {
+            epoch,
             valid_from: rates.valid_from,
             one_minus_upnl_haircut: rates.one_minus_upnl_haircut,
             one_minus_haircut: rates.one_minus_haircut,
             prices: rates.prices,
             chain_ids: members.chain_ids,
             venue_ids: members.venue_ids,
-            venue_index: members.venue_index,
-            prover_venue_id: members.prover_venue_id,
+            venue_count: members.venue_count,
             last_asset,
             level,
-            order,
             records,
         })
     }
@@ -240,15 +231,10 @@ impl Loader<'_> {
         })
     }
 
-    /// The chain and venue ids, and the venue the proof is for. The id the account tag is
-    /// hashed with is the id of the venue at `venue index` (the venue whose rates value the
-    /// order), so no instance can pair one venue's tag with another's rates: select
-    /// `v + 2^10 id[v]` at `venue index` and split it. Both sides are below
-    /// `2^10 + 2^(10 + ID_BITS)` (index `< V <= 2^10`, ids `< 2^ID_BITS`, all range-checked),
-    /// far below `p`, and the split of such a number is unique.
+    /// The chain and venue ids, and the venue count (`< 2V`; the credit lines tie it to
+    /// their listed flags, which bound it to `V`).
     fn members(&self, layouter: &mut impl Layouter<Fp>) -> Result<Members, Error> {
         let (l, p) = (self.layout, self.layout.profile);
-        let arith = &self.chips.arith;
         let mut ids = |member: &str, n: usize, row: fn(&InstanceLayout, usize) -> usize| {
             cells(n, |i| {
                 let name = format!("{member} id {i}");
@@ -257,40 +243,12 @@ impl Loader<'_> {
         };
         let chain_ids = ids("chain", p.chains, InstanceLayout::chain_id)?;
         let venue_ids = ids("venue", p.venues, InstanceLayout::venue_id)?;
-        let venue_bits = (p.venues.trailing_zeros() as usize).max(1);
-        let venue_index = self.public(layouter, "venue index", l.venue_index(), venue_bits)?;
-        let prover_venue_id = self.public(layouter, "venue id", l.prover_venue_id(), ID_BITS)?;
-        let venue_pack = Fp::from(1 << VENUE_INDEX_PACK_BITS);
-        let packed_venues = cells(p.venues, |v| {
-            let name = format!("venue {v}: index + 2^10 id");
-            arith.linear(
-                layouter,
-                &name,
-                &[(venue_pack, &venue_ids[v])],
-                Fp::from(v as u64),
-            )
-        })?;
-        let at_venue_index = self.chips.select.select(
-            layouter,
-            "venue at venue index",
-            &packed_venues,
-            venue_index.value().map(|v| small_index(*v)),
-        )?;
-        arith.assert_linear_zero(
-            layouter,
-            "venue id = venue_ids[venue index]",
-            &[
-                (Fp::one(), &at_venue_index),
-                (-Fp::one(), &venue_index),
-                (-venue_pack, &prover_venue_id),
-            ],
-            Fp::zero(),
-        )?;
+        let count_bits = (p.venues.trailing_zeros() as usize) + 1;
+        let venue_count = self.public(layouter, "venue count", l.venue_count(), count_bits)?;
         Ok(Members {
             chain_ids,
             venue_ids,
-            venue_index,
-            prover_venue_id,
+            venue_count,
         })
     }
 
@@ -323,22 +281,6 @@ impl Loader<'_> {
         let below_max = arith.linear(layouter, "1e7 - level", &[(-Fp::one(), &level)], max)?;
         range.range_check(layouter, "level <= 1e7", &below_max, LEVEL_GAP_BITS)?;
         Ok(level)
-    }
-
-    /// The order's fields (the slot gadget checks their finer bounds).
-    fn order(&self, layouter: &mut impl Layouter<Fp>) -> Result<SlotCells, Error> {
-        let l = self.layout;
-        let mut field = |name: &str, i: usize, bits: usize| {
-            self.public(layouter, &format!("order {name}"), l.order_field(i), bits)
-        };
-        Ok(SlotCells {
-            kind: field("kind", 0, 2)?,
-            underlying: field("underlying", 1, asset_bits(l))?,
-            side: field("side", 2, 1)?,
-            size: field("size", 3, AMOUNT_BITS)?,
-            price: field("price", 4, PRICE_BITS)?,
-            expiry: field("expiry", 5, TIME_BITS)?,
-        })
     }
 
     /// Bucket bounds (upper `max_seconds[b]`, lower `max_seconds[b - 1] + 1`, 0 for `b = 0`),
@@ -394,15 +336,4 @@ impl Loader<'_> {
 /// Bits of an underlying: `log2 A`, at least 1.
 fn asset_bits(layout: InstanceLayout) -> usize {
     (layout.profile.assets.trailing_zeros() as usize).max(1)
-}
-
-/// A field element read as a small index, for choosing a witness (a value beyond `usize`
-/// chooses nothing, and the selection's constraints then fail).
-fn small_index(v: Fp) -> usize {
-    let repr = v.to_repr();
-    if repr[8..].iter().any(|b| *b != 0) {
-        return usize::MAX;
-    }
-    usize::try_from(u64::from_le_bytes(repr[..8].try_into().expect("8 bytes")))
-        .unwrap_or(usize::MAX)
 }

@@ -56,27 +56,18 @@ pub struct SlotCells {
     pub expiry: Cell,
 }
 
-/// Which venue's records a slot indexes.
-pub enum VenueRef<'a> {
-    /// A slot of venue `v`'s leaf: its records are that venue's block.
-    Leaf(usize),
-    /// The order: its venue index is a public cell and it chooses among every venue's records.
-    Order(&'a Cell),
-}
-
 /// The public cells a slot is valued against.
 pub struct SlotContext<'a> {
     pub profile: Profile,
-    /// The records it may choose from (one venue's block, or all of them for the order).
+    /// The records it may choose from: its venue's block.
     pub records: &'a [Cell],
-    pub venue: VenueRef<'a>,
+    /// The venue whose leaf holds the slot.
+    pub venue: usize,
     /// `asset count - 1`, in `[0, A)`: the largest underlying a position may name.
     pub last_asset: &'a Cell,
     pub valid_from: &'a Cell,
     /// `1e6 - upnl_haircut`.
     pub one_minus_upnl_haircut: &'a Cell,
-    /// Whether to compute the profit and loss (the order has none: it enters at the price).
-    pub with_pnl: bool,
 }
 
 /// What the prover knows about a slot.
@@ -94,8 +85,8 @@ pub struct SlotWitness {
 /// The terms of a slot.
 pub struct SlotTerms {
     pub mm: Cell,
-    pub upnl_credit: Option<Cell>,
-    pub upnl_debit: Option<Cell>,
+    pub upnl_credit: Cell,
+    pub upnl_debit: Cell,
 }
 
 /// The record of `(venue, asset, bucket)`, read from padded parameters.
@@ -128,7 +119,6 @@ pub fn slot_witness(
     profile: Profile,
     venue: usize,
     position: &Position,
-    global_choice: bool,
 ) -> SlotWitness {
     let terms = margin::position_terms(params, venue, position);
     let asset = position.underlying.min(profile.assets - 1);
@@ -138,11 +128,7 @@ pub fn slot_witness(
     SlotWitness {
         position: Some(*position),
         record,
-        choice: if global_choice {
-            record.index as usize
-        } else {
-            local
-        },
+        choice: local,
         bucket,
         direction: params.prices[asset] >= position.price,
         terms: terms.unwrap_or_default(),
@@ -167,11 +153,7 @@ fn forged_slot(
         _ => None,
     }) {
         // Read the chosen record honestly, so that only the index check can object.
-        let per_venue = profile.records_per_venue();
-        let (venue, local) = match ctx.venue {
-            VenueRef::Leaf(v) => (v, choice),
-            VenueRef::Order(_) => (choice / per_venue, choice % per_venue),
-        };
+        let (venue, local) = (ctx.venue, choice);
         w.choice = choice;
         w.record = record_fields(
             params,
@@ -245,18 +227,11 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
     valuer.bucket_bounds(layouter, &kinds, &record)?;
     let direction = valuer.direction(layouter, &record)?;
     let mm = valuer.margin(layouter, &kinds, &record, &direction)?;
-    if !ctx.with_pnl {
-        return Ok(SlotTerms {
-            mm,
-            upnl_credit: None,
-            upnl_debit: None,
-        });
-    }
     let (upnl_credit, upnl_debit) = valuer.pnl(layouter, &kinds, &direction)?;
     Ok(SlotTerms {
         mm,
-        upnl_credit: Some(upnl_credit),
-        upnl_debit: Some(upnl_debit),
+        upnl_credit,
+        upnl_debit,
     })
 }
 
@@ -428,20 +403,8 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
             (-buckets, &slot.underlying),
             (-ONE, &bucket),
         ];
-        match self.ctx.venue {
-            VenueRef::Leaf(v) => {
-                arith.assert_linear_zero(layouter, &name, &terms, -(per_venue * fp(v as u64)))?
-            }
-            VenueRef::Order(venue) => {
-                let [index, underlying, bucket] = terms;
-                arith.assert_linear_zero(
-                    layouter,
-                    &name,
-                    &[index, underlying, bucket, (-per_venue, venue)],
-                    Fp::zero(),
-                )?
-            }
-        }
+        let venue = fp(self.ctx.venue as u64);
+        arith.assert_linear_zero(layouter, &name, &terms, -(per_venue * venue))?;
         Ok(record)
     }
 

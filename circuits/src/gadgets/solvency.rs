@@ -5,7 +5,12 @@
 //! | totals | running sums of collateral, upnl credit and debit, and margin (one `arith` row each) | |
 //! | requirement | `ceil(mm level / 1e6)` (`division`, rounded up) | a requirement rounded down |
 //! | equity | `collateral + credit - debit` | |
-//! | solvent | `equity - requirement < 2^100` | an insolvent book: a negative headroom is a field element near `p` |
+//! | certified | `equity - requirement - lines < 2^100` | an insolvent book, or lines above the headroom: a negative difference is a field element near `p` |
+//!
+//! Bounds: the requirement is a quotient range-checked below `2^100` (`division`), the lines
+//! are below `2^103` (`lines`), and the debit is a sum of at most `V P` quotients below
+//! `2^100`. So the difference is an integer above `-2^111`, and a negative one is a field
+//! element above `p - 2^111`, far above the `2^100` the range check allows.
 
 use halo2_proofs::{circuit::Layouter, plonk::Error};
 
@@ -65,7 +70,7 @@ impl Totals {
         Ok(())
     }
 
-    /// Adds a slot's margin, and its profit and loss when it has them.
+    /// Adds a slot's margin, profit and loss.
     pub fn add_slot(
         &mut self,
         chips: &Chips,
@@ -74,19 +79,30 @@ impl Totals {
     ) -> Result<(), Error> {
         let arith = &chips.arith;
         self.mm = add(arith, layouter, "mm total", &self.mm, &terms.mm)?;
-        if let (Some(credit), Some(debit)) = (&terms.upnl_credit, &terms.upnl_debit) {
-            self.credit = add(arith, layouter, "credit total", &self.credit, credit)?;
-            self.debit = add(arith, layouter, "debit total", &self.debit, debit)?;
-        }
+        self.credit = add(
+            arith,
+            layouter,
+            "credit total",
+            &self.credit,
+            &terms.upnl_credit,
+        )?;
+        self.debit = add(
+            arith,
+            layouter,
+            "debit total",
+            &self.debit,
+            &terms.upnl_debit,
+        )?;
         Ok(())
     }
 
-    /// Constrains `equity >= ceil(mm level / 1e6)`.
-    pub fn assert_solvent(
+    /// Constrains `equity >= ceil(mm level / 1e6) + lines`.
+    pub fn assert_certified(
         &self,
         chips: &Chips,
         layouter: &mut impl Layouter<Fp>,
         level: &Cell,
+        lines: &Cell,
     ) -> Result<(), Error> {
         let (arith, range) = (&chips.arith, &chips.range);
         let scaled = arith.mul(layouter, "mm level", &self.mm, level)?;
@@ -107,12 +123,17 @@ impl Totals {
             ],
             Fp::zero(),
         )?;
-        let headroom = arith.linear(
+        let left = arith.linear(
             layouter,
-            "headroom",
-            &[(Fp::one(), &equity), (-Fp::one(), &requirement)],
+            "headroom - lines",
+            &[
+                (Fp::one(), &equity),
+                (-Fp::one(), &requirement),
+                (-Fp::one(), lines),
+            ],
             Fp::zero(),
         )?;
-        range.range_check(layouter, "equity >= requirement", &headroom, VALUE_BITS)
+        let check = "equity >= requirement + lines";
+        range.range_check(layouter, check, &left, VALUE_BITS)
     }
 }

@@ -454,12 +454,12 @@ fn run_vectors(dir: &Path) -> CommandResult {
             .unwrap_or_default();
         let line = match &outcome {
             Outcome::Valid => format!(
-                "{name}: VALID (profile {}, epoch {}, venue {}, a {}-byte proof file, verified \
+                "{name}: VALID (profile {}, epoch {}, venue {}, a {}-byte certificate, verified \
                  at {})",
                 vector.profile.name,
                 vector.snapshot.epoch,
                 vector.venue,
-                vector.proof.len(),
+                vector.certificate.len(),
                 vector.at
             ),
             Outcome::Rejected(r) => format!("{name}: REJECTED: {r}"),

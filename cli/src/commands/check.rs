@@ -18,6 +18,7 @@
 
 use std::path::Path;
 
+use zkmargin_circuits::margin::Order;
 use zkmargin_circuits::margin::{Book, MarginError, Report};
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::account::Account;
@@ -25,8 +26,8 @@ use zkmargin_formats::decimal::{self, format_scaled};
 use zkmargin_formats::hex::digest_to_hex;
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::json::{shown, Json};
+use zkmargin_prover::margin_report;
 use zkmargin_prover::scenarios::{self, BreakingMoves, PERCENT};
-use zkmargin_prover::{margin_report, order_at};
 
 use crate::errors::{CliError, CommandResult, INSOLVENT, OK};
 use crate::inputs::{load_account, load_snapshot, parse_level, parse_order, venue_index};
@@ -226,7 +227,10 @@ pub fn run(args: &CheckArgs) -> CommandResult {
     let book = scenarios::book_with_order(
         &params,
         &account.book,
-        venue.and_then(|v| order_at(v, order)).as_ref(),
+        venue
+            .zip(order)
+            .map(|(venue, position)| Order { venue, position })
+            .as_ref(),
     )
     .map_err(|e| margin_error(&args.account, e))?;
 

@@ -243,10 +243,9 @@ pub fn run(args: &DemoArgs) -> CommandResult {
         venue_index: venue,
         tag: Some(tag),
         min_level_ppm: 1_000_000,
-        order,
         at,
     };
-    let (verdict, venue_timings) = verify_proof_bytes(&proof_bytes, &expect)?;
+    let (verdict, venue_timings) = verify_proof_bytes(&proof_bytes, &expect, order.as_ref())?;
     timings.push(("venue: parameters and verifying key", venue_timings.keys));
     timings.push(("venue: verify", venue_timings.verify));
     let statement = match verdict {
@@ -266,7 +265,7 @@ pub fn run(args: &DemoArgs) -> CommandResult {
          equity or headroom.\n\n",
         seconds(venue_timings.keys),
         seconds(venue_timings.verify),
-        valid_text(&venue_snapshot, venue, &statement, true)
+        valid_text(&venue_snapshot, venue, &statement, true, order)
     ));
 
     let rows: Vec<Vec<String>> = timings

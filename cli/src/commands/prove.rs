@@ -59,7 +59,9 @@ pub fn check_out_path(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), CliErr
 pub fn prove_error(account: &Path, profile: &str, e: ProveError) -> CliError {
     match e {
         ProveError::Margin(e) => margin_error(account, e),
-        e @ ProveError::Profile { .. } => {
+        e @ (ProveError::Profile { .. }
+        | ProveError::LineTooLarge(_)
+        | ProveError::LineCount { .. }) => {
             CliError::input(InputError::new(label(account), "profile", e.to_string()))
         }
         e => {
@@ -103,10 +105,12 @@ pub fn run(args: &ProveArgs) -> CommandResult {
         ..
     } = match prove(&snapshot, &account, venue, level, order) {
         Ok(proved) => proved,
-        Err(ProveError::Insolvent { report, .. }) => {
+        Err(ProveError::OverHeadroom { report, by, .. }) => {
             print(&format!(
-                "{}\nno proof written (zkmargin check prints the whole report)\n",
-                verdict(&report)
+                "{}\nthe order's charge exceeds the headroom by {} USD\nno proof written \
+                 (zkmargin check prints the whole report)\n",
+                verdict(&report),
+                zkmargin_formats::decimal::format_scaled(by as i128, 6)
             ));
             return Ok(INSOLVENT);
         }

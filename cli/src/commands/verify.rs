@@ -1,5 +1,5 @@
-//! `zkmargin verify --snapshot S --proof P --venue NAME [--tag HEX] [--level X] [--at UNIX]
-//! [--order JSON] [--publisher KEY]`
+//! `zkmargin verify --snapshot S (--certificate C --grant G | --proof P [--order JSON])
+//! --venue NAME [--tag HEX] [--level X] [--at UNIX] [--publisher KEY] [--json]`
 //!
 //! With `--publisher`, the snapshot must carry a valid Ed25519 signature of its digest by that
 //! key (`zkmargin_verifier::publisher`); an unsigned snapshot, one signed by another key, or one
@@ -8,28 +8,36 @@
 //! standard error says that the snapshot's origin was not checked.
 //!
 //! The venue's side. It trusts its snapshot, knows its own name, the tag the trader
-//! registered, the level it demands and the order it was sent; it rebuilds the public inputs
-//! from those (never from the proof file) and checks the proof against the pinned verifying
-//! key. Exit 0 and `VALID` with what it learned; exit 3 and `REJECTED: <reason>` for any proof
-//! that does not show what it requires, a malformed proof file included; exit 1 when the
-//! snapshot, a flag or the proof file itself cannot be read.
+//! registered and the level it demands; it takes a certificate with its grant (or the proof
+//! file of `prove`, a one-order certificate with the grant inside, and then the order it was
+//! sent), rebuilds the public inputs itself (never from the files) and checks the proof against
+//! the pinned verifying key. Exit 0 and `VALID` with the credit line it learned; exit 3 and
+//! `REJECTED: <reason>` for a certificate that does not show what it requires, a malformed one
+//! included; exit 1 when the snapshot, a flag, the grant or a file itself cannot be read.
 
 use std::time::{Duration, Instant};
 
-use zkmargin_circuits::instance::PublicStatement;
+use zkmargin_circuits::hash::fp_to_hex;
+use zkmargin_circuits::margin::Position;
 use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_formats::certificate::Certificate;
+use zkmargin_formats::grant::{read_grant, Grant};
 use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::json::Json;
 use zkmargin_prover::progress::Stage;
-use zkmargin_verifier::verify::check;
-use zkmargin_verifier::{Envelope, Expectation, Rejection, VerifierKeys};
+use zkmargin_verifier::verify::{check, order_within_line};
+use zkmargin_verifier::{Accepted, Envelope, Expectation, Rejection, VerifierKeys};
 
 use crate::errors::{eprint_line, CliError, CommandResult, OK, REJECTED};
 use crate::inputs::{
     label, load_signed_snapshot, parse_at, parse_level, parse_order, parse_publisher, parse_tag,
-    read_bytes, venue_index, PROOF_FILE_LIMIT,
+    read_bytes, read_text, venue_index, PROOF_FILE_LIMIT,
 };
-use crate::output::{print, public_inputs, PublicView};
+use crate::output::{json_text, print, public_inputs, PublicView};
 use crate::VerifyArgs;
+
+/// Largest grant file read (a grant is a few hundred bytes).
+const GRANT_FILE_LIMIT: u64 = 64 << 10;
 
 /// How long the venue's two steps took.
 #[derive(Clone, Copy, Debug, Default)]
@@ -40,27 +48,37 @@ pub struct Timings {
     pub verify: Duration,
 }
 
-/// The venue's verdict: the statement the proof showed, or why it was refused.
-pub type Verdict = Result<PublicStatement, Rejection>;
+/// The venue's verdict: the certificate it took with its line, or why it was refused.
+pub type Verdict = Result<Accepted, Rejection>;
 
-/// Checks a proof file's bytes against what the venue expects: the envelope is decoded once,
-/// the cheap checks (snapshot, venue, tag, level, freshness, order, length) come first, so a
-/// wrong proof is refused before the keys are built, then the proof against the pinned
-/// verifying key (`zkmargin_verifier` alone: parameters and key are the verifier's). `Err` only
-/// when the keys cannot be had (an internal error).
-pub fn verify_proof_bytes(
+/// Checks a certificate file's bytes and its grant against what the venue expects (and, for
+/// a one-order proof file, that `order`'s charge fits the line): the certificate is decoded
+/// once, the cheap checks (snapshot, freshness, level, grant, commitment, order, length) come
+/// first, so a wrong certificate is refused before the keys are built, then the proof against
+/// the pinned verifying key (`zkmargin_verifier` alone). `Err` only when the keys cannot be
+/// had (an internal error).
+pub fn verify_certificate_bytes(
     bytes: &[u8],
+    grant: &Grant,
     expect: &Expectation<'_>,
+    order: Option<&Position>,
 ) -> Result<(Verdict, Timings), CliError> {
     let mut timings = Timings::default();
-    let envelope = match Envelope::decode(bytes) {
-        Ok(envelope) => envelope,
+    let certificate = match Certificate::decode(bytes) {
+        Ok(certificate) => certificate,
         Err(e) => return Ok((Err(e.into()), timings)),
     };
-    let statement = match check(&envelope, expect) {
-        Ok(statement) => statement,
+    let digest = Certificate::digest_of(bytes);
+    let accepted = match check(&certificate, &digest, grant, expect) {
+        Ok(accepted) => accepted,
         Err(rejection) => return Ok((Err(rejection), timings)),
     };
+    if let Some(order) = order {
+        let (snapshot, venue) = (expect.snapshot, expect.venue_index);
+        if let Err(rejection) = order_within_line(&accepted, snapshot, venue, order, expect.at) {
+            return Ok((Err(rejection), timings));
+        }
+    }
     let profile = expect.snapshot.profile;
     let started = Instant::now();
     let stage = Stage::start(format!("the venue's keys of profile {}", profile.name));
@@ -74,29 +92,71 @@ pub fn verify_proof_bytes(
     timings.keys = started.elapsed();
     let started = Instant::now();
     let verdict = keys
-        .verify_statement(&envelope.proof, &statement)
-        .map(|()| statement);
+        .verify_statement(&certificate.proof, &accepted.statement)
+        .map(|()| accepted);
     timings.verify = started.elapsed();
     Ok((verdict, timings))
+}
+
+/// [`verify_certificate_bytes`] for the proof file of `prove`: the envelope's certificate and
+/// the grant inside it.
+pub fn verify_proof_bytes(
+    bytes: &[u8],
+    expect: &Expectation<'_>,
+    order: Option<&Position>,
+) -> Result<(Verdict, Timings), CliError> {
+    match Envelope::decode(bytes) {
+        Ok((envelope, grant)) => {
+            verify_certificate_bytes(&envelope.certificate, &grant, expect, order)
+        }
+        Err(e) => Ok((Err(e.into()), Timings::default())),
+    }
 }
 
 /// What the venue learned, then `VALID`.
 pub fn valid_text(
     snapshot: &Snapshot,
     venue: usize,
-    statement: &PublicStatement,
+    accepted: &Accepted,
     tag_checked: bool,
+    order: Option<Position>,
 ) -> String {
     let mut out = public_inputs(&PublicView {
         snapshot,
         venue,
-        tag: statement.account_tag,
+        tag: accepted.line.tag,
         tag_checked,
-        level_ppm: statement.level_ppm,
-        order: statement.order,
+        level_ppm: accepted.line.level_ppm,
+        nullifier: accepted.line.nullifier,
+        line_uusd: accepted.line.allowance,
+        order: order.unwrap_or(Position::EMPTY),
     });
     out.push_str("VALID\n");
     out
+}
+
+/// `--json`: the verdict as one object.
+fn verdict_json(snapshot: &Snapshot, verdict: &Verdict) -> String {
+    let object = match verdict {
+        Ok(accepted) => Json::object([
+            ("valid", Json::Bool(true)),
+            ("nullifier", Json::str(fp_to_hex(&accepted.line.nullifier))),
+            (
+                "allowance_uusd",
+                Json::str(accepted.line.allowance.to_string()),
+            ),
+            ("level_ppm", Json::uint(accepted.line.level_ppm)),
+            ("epoch", Json::uint(accepted.line.epoch)),
+            ("valid_until", Json::uint(accepted.line.valid_until)),
+        ]),
+        Err(rejection) => Json::object([
+            ("valid", Json::Bool(false)),
+            ("epoch", Json::uint(snapshot.epoch)),
+            ("valid_until", Json::uint(snapshot.valid_until)),
+            ("reason", Json::str(rejection.to_string())),
+        ]),
+    };
+    json_text(&object)
 }
 
 pub fn run(args: &VerifyArgs) -> CommandResult {
@@ -124,16 +184,32 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
     let snapshot = signed.snapshot.clone();
     let venue = venue_index(&snapshot, &args.venue)?;
     let order = parse_order(args.order.as_deref(), Some(venue), &snapshot)?;
-    let bytes = read_bytes(&args.proof, "--proof", PROOF_FILE_LIMIT)?;
     let expect = Expectation {
         snapshot: &snapshot,
         venue_index: venue,
         tag,
         min_level_ppm: level,
-        order,
         at,
     };
-    let (verdict, _) = verify_proof_bytes(&bytes, &expect)?;
+    let verdict = match (&args.proof, &args.certificate, &args.grant) {
+        (Some(proof), None, None) => {
+            let bytes = read_bytes(proof, "--proof", PROOF_FILE_LIMIT)?;
+            verify_proof_bytes(&bytes, &expect, order.as_ref())?.0
+        }
+        (None, Some(certificate), Some(grant_path)) => {
+            let bytes = read_bytes(certificate, "--certificate", PROOF_FILE_LIMIT)?;
+            let text = read_text(grant_path, "--grant", GRANT_FILE_LIMIT)?;
+            let grant = read_grant(&text, &label(grant_path)).map_err(CliError::input)?;
+            verify_certificate_bytes(&bytes, &grant, &expect, None)?.0
+        }
+        _ => {
+            return Err(CliError::input(InputError::new(
+                "command line",
+                "--proof",
+                "give either --proof, or --certificate with --grant",
+            )))
+        }
+    };
     if origin.is_none() {
         let signer = match signed.publisher() {
             Some(key) => format!(
@@ -147,8 +223,12 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
              risk publisher's public key)"
         ));
     }
+    if args.json {
+        print(&verdict_json(&snapshot, &verdict));
+        return Ok(if verdict.is_ok() { OK } else { REJECTED });
+    }
     match verdict {
-        Ok(statement) => {
+        Ok(accepted) => {
             if tag.is_none() {
                 eprint_line(
                     "note: the account tag was not checked against a registration \
@@ -156,7 +236,13 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
                 );
             }
             let mut text = origin.unwrap_or_default();
-            text.push_str(&valid_text(&snapshot, venue, &statement, tag.is_some()));
+            text.push_str(&valid_text(
+                &snapshot,
+                venue,
+                &accepted,
+                tag.is_some(),
+                order,
+            ));
             print(&text);
             Ok(OK)
         }
