@@ -69,6 +69,7 @@ fn credit_line(line: &LineRecord) -> Result<CreditLine, StorageError> {
             .ok_or_else(|| corrupt("certificate digest", &line.certificate))?,
         tag: fp_from_hex(&line.tag).ok_or_else(|| corrupt("tag", &line.tag))?,
         allowance: line.allowance,
+        level_ppm: line.level_ppm,
         valid_until: line.valid_until,
     })
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 const LATENCY_BOUNDS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
-/// Upper bounds of the batch-size buckets (orders per commit).
+/// Upper bounds of the batch-size buckets (orders per commit, certificates per batch).
 const BATCH_BOUNDS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
 
 /// A cumulative histogram with fixed bounds, in the Prometheus sense.
@@ -74,6 +74,9 @@ pub struct Metrics {
     pub certificate_seconds: Histogram,
     pub commit_seconds: Histogram,
     pub batch_orders: Histogram,
+    /// Duration of one certificate batch's verification (decoding, checks, proofs).
+    pub verify_seconds: Histogram,
+    pub batch_certificates: Histogram,
 }
 
 impl Default for Metrics {
@@ -89,6 +92,8 @@ impl Default for Metrics {
             certificate_seconds: Histogram::new(&LATENCY_BOUNDS),
             commit_seconds: Histogram::new(&LATENCY_BOUNDS),
             batch_orders: Histogram::new(&BATCH_BOUNDS),
+            verify_seconds: Histogram::new(&LATENCY_BOUNDS),
+            batch_certificates: Histogram::new(&BATCH_BOUNDS),
         }
     }
 }
@@ -155,6 +160,16 @@ impl Metrics {
             &mut out,
             "zkmargin_ledger_batch_orders",
             "Orders committed together in one transaction.",
+        );
+        self.verify_seconds.render(
+            &mut out,
+            "zkmargin_certificate_batch_seconds",
+            "Duration of one certificate batch's verification, seconds.",
+        );
+        self.batch_certificates.render(
+            &mut out,
+            "zkmargin_certificate_batch_size",
+            "Certificates verified together in one batch.",
         );
         out
     }

@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 use zkmargin_formats::publisher_key::PublisherKey;
 
 use crate::api::{self, App};
+use crate::certificates::Verifier;
 use crate::metrics::Metrics;
 use crate::snapshots::{self, SnapshotCell};
 use crate::storage::{self, Store};
@@ -27,27 +28,36 @@ pub fn run(config: Config) -> Result<(), String> {
         store.describe()
     );
     let snapshot = SnapshotCell::default();
+    let mut profile = None;
     if let Some(current) = resume_snapshot(store.as_mut(), &config)? {
         eprintln!(
             "zkmargin-gateway: resumed the snapshot of epoch {}",
             current.snapshot.epoch
         );
+        profile = Some(current.snapshot.profile);
         snapshot.offer(Arc::new(current));
     }
     let metrics = Arc::new(Metrics::default());
     let (writer, writer_thread) = Writer::spawn(store, config.venue.clone(), Arc::clone(&metrics))
         .map_err(|e| format!("cannot start the ledger's writer: {e}"))?;
-    let app = Arc::new(App {
-        venue: config.venue.clone(),
-        publisher: config.publisher,
-        writer,
-        metrics,
-        snapshot,
-    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // The verifier's task lives on the runtime; the keys of the resumed snapshot's profile
+    // are built in the background while the gateway already serves orders.
+    let verifier = runtime.block_on(async { Verifier::spawn(Arc::clone(&metrics)) });
+    if let Some(profile) = profile {
+        verifier.warm(profile);
+    }
+    let app = Arc::new(App {
+        venue: config.venue.clone(),
+        publisher: config.publisher,
+        writer,
+        verifier,
+        metrics,
+        snapshot,
+    });
     runtime.block_on(serve(app, &config.listen))?;
     // Every handle is dropped with the server: the writer drains its queue and stops.
     drop(runtime);

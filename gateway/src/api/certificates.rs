@@ -1,7 +1,8 @@
 //! `POST /v1/certificates` `{"certificate": base64, "grant": {grant file}}`: a certificate and
 //! this venue's grant in; a credit line out. 201 for a new line, 200 for the same certificate
 //! again, 409 when another certificate holds the nullifier, 422 with the reason for a
-//! certificate that does not verify.
+//! certificate that does not verify (`crate::certificates`: verified in a batch with the
+//! others that arrive together), 409 before any snapshot.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use zkmargin_verifier::ledger::Admission;
 use super::body::{self, CERTIFICATE_LIMIT};
 use super::error::ApiError;
 use super::App;
-use crate::certificates::verify_certificate;
+use crate::certificates::VerifyError;
 use crate::clock;
 use crate::ledger;
 use crate::storage::LineRecord;
@@ -68,18 +69,24 @@ async fn admit(
         .snapshot
         .get()
         .ok_or_else(|| ApiError::conflict("no snapshot yet: POST /v1/snapshots first"))?;
+    let verified = app
+        .verifier
+        .verify(current, certificate, grant)
+        .await
+        .map_err(|e| match e {
+            VerifyError::Rejected(_) => ApiError::unprocessable(e.to_string()),
+            _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        })?;
     let now = clock::now();
-    let verified = verify_certificate(&current, &app.venue, &certificate, &grant, now)
-        .map_err(|reason| ApiError::unprocessable(format!("certificate refused: {reason}")))?;
     let line = LineRecord {
         venue: app.venue.clone(),
-        nullifier: fp_to_hex(&verified.line.nullifier),
-        certificate: digest_to_hex(&verified.line.certificate),
-        tag: fp_to_hex(&verified.line.tag),
-        epoch: verified.line.epoch,
+        nullifier: fp_to_hex(&verified.nullifier),
+        certificate: digest_to_hex(&verified.certificate),
+        tag: fp_to_hex(&verified.tag),
+        epoch: verified.epoch,
         level_ppm: verified.level_ppm,
-        allowance: verified.line.allowance,
-        valid_until: verified.line.valid_until,
+        allowance: verified.allowance,
+        valid_until: verified.valid_until,
     };
     let stored = line.clone();
     let admission = app

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use zkmargin_formats::publisher_key::PublisherKey;
 
+use crate::certificates::Verifier;
 use crate::metrics::Metrics;
 use crate::snapshots::SnapshotCell;
 use crate::writer::Writer;
@@ -30,6 +31,8 @@ pub struct App {
     /// The risk publisher whose signature every snapshot must carry.
     pub publisher: PublisherKey,
     pub writer: Writer,
+    /// Certificates are verified here, in batches, off the order path.
+    pub verifier: Verifier,
     pub metrics: Arc<Metrics>,
     pub snapshot: SnapshotCell,
 }

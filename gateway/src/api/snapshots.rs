@@ -40,6 +40,7 @@ async fn publish(app: &App, headers: &HeaderMap, body: Body) -> Result<StatusCod
     app.writer
         .run(move |store| store.transaction(&mut |tx| tx.put_snapshot(&record)))
         .await?;
+    app.verifier.warm(current.snapshot.profile);
     app.snapshot.offer(Arc::new(current));
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,6 @@
 //! The storage API's rules for certificates, on both databases: one certificate per
 //! nullifier across venues, the same certificate again is no change, and each venue gets its
-//! own line of a shared certificate. And `POST /v1/certificates` answers 422 with a reason
-//! until verification is wired.
+//! own line of a shared certificate. (`certificates.rs` takes real certificates over HTTP.)
 
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
 use zkmargin_gateway::ledger;
@@ -48,28 +47,5 @@ fn one_certificate_per_nullifier(db: &Db) {
         ..elsewhere
     };
     assert!(admit(&url, &other_elsewhere).is_err());
-
-    let gateway = Gateway::start(db);
-    publish(&gateway, 4812);
-    let request = serde_json::json!({
-        "certificate": "WktNQ0VSVAA=",
-        "grant": {
-            "format": "zkmargin.grant/1", "venue": VENUE, "venue_id": 7,
-            "tag": fp_to_hex(&tag(1)), "allowance_uusd": "1000",
-            "salt": fp_to_hex(&Fp::from(3)), "nullifier": line.nullifier,
-            "certificate": line.certificate,
-        },
-    });
-    let (status, body) = post(
-        &client(),
-        &format!("{}/v1/certificates", gateway.base),
-        &request.to_string(),
-    )
-    .unwrap();
-    assert_eq!(status, 422, "{body}");
-    assert!(
-        body["error"].as_str().unwrap().contains("not yet wired"),
-        "{body}"
-    );
 }
 on_both_databases!(nullifier_registry, one_certificate_per_nullifier);
