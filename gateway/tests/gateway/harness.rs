@@ -14,6 +14,7 @@ use zkmargin_gateway::storage::{self, LineRecord};
 use zkmargin_verifier::ledger::Admission;
 
 use crate::postgres::PgCluster;
+pub use crate::certified::*;
 pub use crate::sample::*;
 
 /// A database for one test, removed (or stopped) when dropped.
@@ -197,12 +198,17 @@ pub fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, String> {
     answer(agent.get(url).call())
 }
 
-/// Publishes the epoch's snapshot, signed by the pinned publisher.
+/// Publishes the sample snapshot of the epoch, signed by the pinned publisher.
 pub fn publish(gateway: &Gateway, epoch: u64) {
+    publish_snapshot(gateway, &snapshot(epoch));
+}
+
+/// Publishes `snapshot`, signed by the pinned publisher.
+pub fn publish_snapshot(gateway: &Gateway, snapshot: &zkmargin_circuits::snapshot::Snapshot) {
     let (status, body) = post(
         &client(),
         &format!("{}/v1/snapshots", gateway.base),
-        &signed_snapshot(&snapshot(epoch), &publisher()),
+        &signed_snapshot(snapshot, &publisher()),
     )
     .expect("snapshot request failed");
     assert_eq!(status, 204, "{body}");
