@@ -218,9 +218,7 @@ fn verify_batch(held: &mut Held, mut batch: Vec<Pending>, metrics: &Metrics) {
             .map(|p| (p.certificate.as_slice(), &p.grant))
             .collect();
         let answers = keys.verify_certificates(&items, &expect);
-        metrics
-            .verify_seconds
-            .observe_duration(started.elapsed());
+        metrics.verify_seconds.observe_duration(started.elapsed());
         metrics.batch_certificates.observe(group.len() as f64);
         for (pending, answer) in group.into_iter().zip(answers) {
             let _ = pending

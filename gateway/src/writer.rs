@@ -6,6 +6,9 @@
 //! answers each. So a charge is durable before it is acknowledged, and the cost of the
 //! flush is shared by every charge that waited for it rather than paid once per request.
 //!
+//! Admissions of verified certificates are committed in groups the same way (a batch of
+//! certificates verified together asks for its lines together).
+//!
 //! Jobs run in the order they were queued: a batch of charges stops at the first job of
 //! another kind (an admission, say), which runs after the batch, so a charge sent after an
 //! admission was answered always sees the line.
@@ -18,7 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::clock;
 use crate::ledger::{self, OrderOutcome, OrderRequest};
 use crate::metrics::Metrics;
-use crate::storage::{StorageError, Store};
+use crate::storage::{LineRecord, StorageError, Store};
+use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 
 /// The most charges committed in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -28,8 +32,14 @@ const QUEUE: usize = 16_384;
 /// A task for the writer thread, on its store.
 type Task = Box<dyn FnOnce(&mut dyn Store) + Send>;
 
+/// How the ledger took a certificate's line, or why it refused it.
+pub type AdmissionOutcome = Result<Admission, AdmissionRefusal>;
+
+type Reply<T> = oneshot::Sender<Result<T, String>>;
+
 enum Job {
-    Charge(OrderRequest, oneshot::Sender<Result<OrderOutcome, String>>),
+    Charge(OrderRequest, Reply<OrderOutcome>),
+    Admit(LineRecord, Reply<AdmissionOutcome>),
     Task(Task),
 }
 
@@ -71,9 +81,20 @@ impl Writer {
 
     /// Charges one order; answered once its transaction is committed.
     pub async fn charge(&self, order: OrderRequest) -> Result<OrderOutcome, LedgerError> {
+        self.ask(|reply| Job::Charge(order, reply)).await
+    }
+
+    /// Takes a verified certificate's line (one certificate per nullifier); answered once its
+    /// transaction is committed.
+    pub async fn admit(&self, line: LineRecord) -> Result<AdmissionOutcome, LedgerError> {
+        self.ask(|reply| Job::Admit(line, reply)).await
+    }
+
+    /// Queues the job `make` builds around its reply, and waits for the answer.
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> Result<T, LedgerError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job::Charge(order, reply))
+            .send(make(reply))
             .await
             .map_err(|_| LedgerError::Stopped)?;
         answer
@@ -106,18 +127,18 @@ fn run(mut store: Box<dyn Store>, venue: &str, metrics: &Metrics, mut queue: mps
         match job {
             Job::Task(task) => task(store.as_mut()),
             Job::Charge(order, reply) => {
-                let mut batch = vec![(order, reply)];
-                while batch.len() < MAX_BATCH {
-                    match queue.try_recv() {
-                        Ok(Job::Charge(order, reply)) => batch.push((order, reply)),
-                        Ok(other) => {
-                            next = Some(other);
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
+                let batch = gather((order, reply), &mut queue, &mut next, |job| match job {
+                    Job::Charge(order, reply) => Ok((order, reply)),
+                    other => Err(other),
+                });
                 commit_batch(store.as_mut(), venue, metrics, batch);
+            }
+            Job::Admit(line, reply) => {
+                let batch = gather((line, reply), &mut queue, &mut next, |job| match job {
+                    Job::Admit(line, reply) => Ok((line, reply)),
+                    other => Err(other),
+                });
+                admit_batch(store.as_mut(), metrics, batch);
             }
         }
         if next.is_none() {
@@ -126,7 +147,73 @@ fn run(mut store: Box<dyn Store>, venue: &str, metrics: &Metrics, mut queue: mps
     }
 }
 
-type Pending = (OrderRequest, oneshot::Sender<Result<OrderOutcome, String>>);
+/// `first` and the jobs of its kind waiting behind it (up to [`MAX_BATCH`]; `same` takes a job
+/// of the kind apart, or hands back another). The first job of another kind is left in `next`.
+fn gather<T>(
+    first: T,
+    queue: &mut mpsc::Receiver<Job>,
+    next: &mut Option<Job>,
+    same: fn(Job) -> Result<T, Job>,
+) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => match same(job) {
+                Ok(item) => batch.push(item),
+                Err(other) => {
+                    *next = Some(other);
+                    break;
+                }
+            },
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+/// Takes a batch of lines in one transaction, in order, then answers each: after the commit,
+/// or with the error if the transaction failed (then none of them was stored).
+fn admit_batch(
+    store: &mut dyn Store,
+    metrics: &Metrics,
+    batch: Vec<(LineRecord, Reply<AdmissionOutcome>)>,
+) {
+    let (lines, replies): (Vec<LineRecord>, Vec<_>) = batch.into_iter().unzip();
+    let started = Instant::now();
+    let at = clock::now();
+    let mut outcomes = Vec::new();
+    let result = store.transaction(&mut |tx| {
+        outcomes = lines
+            .iter()
+            .map(|line| ledger::admit(tx, line, at))
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    });
+    metrics.commit_seconds.observe_duration(started.elapsed());
+    answer(replies, result.map(|()| outcomes), "admissions");
+}
+
+/// Sends each reply its outcome, or every reply the transaction's error.
+fn answer<T>(replies: Vec<Reply<T>>, result: Result<Vec<T>, StorageError>, what: &str) {
+    match result {
+        Ok(outcomes) => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Err(e) => {
+            eprintln!(
+                "zkmargin-gateway: a batch of {} {what} failed: {e}",
+                replies.len()
+            );
+            for reply in replies {
+                let _ = reply.send(Err(e.to_string()));
+            }
+        }
+    }
+}
+
+type Pending = (OrderRequest, Reply<OrderOutcome>);
 
 /// Charges a batch in one transaction, then answers each order: after the commit, or with
 /// the error if the transaction failed (then nothing of the batch was stored).
@@ -141,20 +228,5 @@ fn commit_batch(store: &mut dyn Store, venue: &str, metrics: &Metrics, batch: Ve
     });
     metrics.commit_seconds.observe_duration(started.elapsed());
     metrics.batch_orders.observe(orders.len() as f64);
-    match result {
-        Ok(()) => {
-            for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                let _ = reply.send(Ok(outcome));
-            }
-        }
-        Err(e) => {
-            eprintln!(
-                "zkmargin-gateway: a batch of {} charges failed: {e}",
-                orders.len()
-            );
-            for reply in replies {
-                let _ = reply.send(Err(e.to_string()));
-            }
-        }
-    }
+    answer(replies, result.map(|()| outcomes), "charges");
 }

@@ -23,8 +23,6 @@ use super::body::{self, CERTIFICATE_LIMIT};
 use super::error::ApiError;
 use super::App;
 use crate::certificates::VerifyError;
-use crate::clock;
-use crate::ledger;
 use crate::storage::LineRecord;
 
 const LABEL: &str = "request";
@@ -77,7 +75,6 @@ async fn admit(
             VerifyError::Rejected(_) => ApiError::unprocessable(e.to_string()),
             _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
         })?;
-    let now = clock::now();
     let line = LineRecord {
         venue: app.venue.clone(),
         nullifier: fp_to_hex(&verified.nullifier),
@@ -88,28 +85,10 @@ async fn admit(
         allowance: verified.allowance,
         valid_until: verified.valid_until,
     };
-    let stored = line.clone();
-    let admission = app
-        .writer
-        .run(move |store| {
-            let mut outcome = None;
-            store.transaction(&mut |tx| {
-                outcome = Some(ledger::admit(tx, &stored, now)?);
-                Ok(())
-            })?;
-            Ok(outcome)
-        })
-        .await?;
-    let status = match admission {
-        Some(Ok(Admission::New)) => StatusCode::CREATED,
-        Some(Ok(Admission::Again)) => StatusCode::OK,
-        Some(Err(refusal)) => return Err(ApiError::conflict(refusal.to_string())),
-        None => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "admission not run",
-            ))
-        }
+    let status = match app.writer.admit(line.clone()).await? {
+        Ok(Admission::New) => StatusCode::CREATED,
+        Ok(Admission::Again) => StatusCode::OK,
+        Err(refusal) => return Err(ApiError::conflict(refusal.to_string())),
     };
     Ok((
         status,

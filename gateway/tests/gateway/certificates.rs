@@ -97,12 +97,8 @@ fn honest_certificate_opens_a_line(db: &Db) {
     let orders = format!("{}/v1/orders", gateway.base);
     let mut accepted = 0u128;
     let refusal = loop {
-        let (status, answer) = post(
-            &agent,
-            &orders,
-            &perp(&format!("o-{accepted}"), &grant.tag),
-        )
-        .unwrap();
+        let (status, answer) =
+            post(&agent, &orders, &perp(&format!("o-{accepted}"), &grant.tag)).unwrap();
         assert_eq!(status, 200, "{answer}");
         assert_eq!(uusd(&answer, "charge_uusd"), PERP_CHARGE);
         if answer["accepted"] != true {
@@ -207,8 +203,12 @@ fn refused_certificates_name_their_reason() {
     let tag = fp_to_hex(&grant.tag);
     let (status, _) = get(&agent, &format!("{}/v1/accounts/{tag}", gateway.base)).unwrap();
     assert_eq!(status, 404);
-    let (_, answer) = post(&agent, &format!("{}/v1/orders", gateway.base), &perp("o", &grant.tag))
-        .unwrap();
+    let (_, answer) = post(
+        &agent,
+        &format!("{}/v1/orders", gateway.base),
+        &perp("o", &grant.tag),
+    )
+    .unwrap();
     assert_eq!(answer["accepted"], false, "{answer}");
     // And the honest pair still does.
     assert_eq!(submit(&gateway, &cert.bytes, grant).0, 201);
@@ -222,7 +222,11 @@ fn a_certificate_of_another_snapshot_or_epoch_is_refused() {
     let (_db, gateway) = serving(&market(EPOCH, 2).snapshot);
     let answer = submit(&gateway, &cert.bytes, grant);
     assert_eq!(answer.0, 422, "{}", answer.1);
-    assert!(error_of(&answer).contains("another snapshot"), "{}", answer.1);
+    assert!(
+        error_of(&answer).contains("another snapshot"),
+        "{}",
+        answer.1
+    );
     // The next epoch.
     publish_snapshot(&gateway, &market(EPOCH + 1, 1).snapshot);
     let answer = submit(&gateway, &cert.bytes, grant);

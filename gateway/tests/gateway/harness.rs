@@ -13,8 +13,8 @@ use zkmargin_gateway::ledger;
 use zkmargin_gateway::storage::{self, LineRecord};
 use zkmargin_verifier::ledger::Admission;
 
-use crate::postgres::PgCluster;
 pub use crate::certified::*;
+use crate::postgres::PgCluster;
 pub use crate::sample::*;
 
 /// A database for one test, removed (or stopped) when dropped.
