@@ -2,7 +2,7 @@
 //! verifier crate whether a certificate and its grant give this venue a credit line.
 //!
 //! One task collects the certificates that arrive together (up to [`MAX_BATCH`], waiting at
-//! most [`WINDOW`] after the first) and verifies them in one batch
+//! most [`WINDOW`] after the first, [`BUSY_WINDOW`] after a batch of several) and verifies them in one batch
 //! (`VerifierKeys::verify_certificates`: every certificate decoded and checked, the proofs of
 //! those that pass in one halo2 `BatchVerifier`, each alone only when the batch fails, to name
 //! the bad one). The work runs on tokio's blocking pool, one batch at a time: the order path
@@ -31,8 +31,12 @@ use crate::snapshots::Current;
 
 /// The most certificates verified in one batch.
 pub const MAX_BATCH: usize = 64;
-/// How long the first certificate of a batch waits for others.
+/// How long the first certificate of a batch waits for others when the last batch was one
+/// certificate (quiet: a lone certificate is barely delayed).
 pub const WINDOW: Duration = Duration::from_millis(3);
+/// ... and when the last batch was several (busy: the clients just answered are sending their
+/// next certificates, and a batch's fixed cost, an MSM of 2^k points, is worth sharing).
+pub const BUSY_WINDOW: Duration = Duration::from_millis(25);
 /// Certificates waiting before requests are refused as busy (each holds a few KiB).
 const QUEUE: usize = 4_096;
 
@@ -118,6 +122,7 @@ type Held = Option<Arc<VerifierKeys>>;
 
 async fn run(mut queue: mpsc::Receiver<Job>, metrics: Arc<Metrics>) {
     let mut keys: Held = None;
+    let mut last_batch = 0;
     while let Some(first) = queue.recv().await {
         let mut batch = Vec::new();
         let mut warm = None;
@@ -125,7 +130,8 @@ async fn run(mut queue: mpsc::Receiver<Job>, metrics: Arc<Metrics>) {
             Job::Warm(profile) => warm = Some(profile),
             Job::Verify(pending) => {
                 batch.push(pending);
-                let deadline = tokio::time::Instant::now() + WINDOW;
+                let window = if last_batch > 1 { BUSY_WINDOW } else { WINDOW };
+                let deadline = tokio::time::Instant::now() + window;
                 while batch.len() < MAX_BATCH {
                     match tokio::time::timeout_at(deadline, queue.recv()).await {
                         Ok(Some(Job::Verify(pending))) => batch.push(pending),
@@ -134,6 +140,9 @@ async fn run(mut queue: mpsc::Receiver<Job>, metrics: Arc<Metrics>) {
                     }
                 }
             }
+        }
+        if !batch.is_empty() {
+            last_batch = batch.len();
         }
         let metrics = Arc::clone(&metrics);
         let work = tokio::task::spawn_blocking(move || {
