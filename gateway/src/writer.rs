@@ -129,14 +129,14 @@ fn run(mut store: Box<dyn Store>, venue: &str, metrics: &Metrics, mut queue: mps
             Job::Charge(order, reply) => {
                 let batch = gather((order, reply), &mut queue, &mut next, |job| match job {
                     Job::Charge(order, reply) => Ok((order, reply)),
-                    other => Err(other),
+                    other => Err(Box::new(other)),
                 });
                 commit_batch(store.as_mut(), venue, metrics, batch);
             }
             Job::Admit(line, reply) => {
                 let batch = gather((line, reply), &mut queue, &mut next, |job| match job {
                     Job::Admit(line, reply) => Ok((line, reply)),
-                    other => Err(other),
+                    other => Err(Box::new(other)),
                 });
                 admit_batch(store.as_mut(), metrics, batch);
             }
@@ -153,7 +153,7 @@ fn gather<T>(
     first: T,
     queue: &mut mpsc::Receiver<Job>,
     next: &mut Option<Job>,
-    same: fn(Job) -> Result<T, Job>,
+    same: fn(Job) -> Result<T, Box<Job>>,
 ) -> Vec<T> {
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
@@ -161,7 +161,7 @@ fn gather<T>(
             Ok(job) => match same(job) {
                 Ok(item) => batch.push(item),
                 Err(other) => {
-                    *next = Some(other);
+                    *next = Some(*other);
                     break;
                 }
             },
