@@ -1,0 +1,138 @@
+//! Starting the gateway: open the database, resume the stored snapshot, start the ledger's
+//! writer, then serve HTTP until SIGINT or SIGTERM, finishing the requests under way.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use zkmargin_formats::publisher_key::PublisherKey;
+
+use crate::api::{self, App};
+use crate::certificates::Verifier;
+use crate::metrics::Metrics;
+use crate::snapshots::{self, SnapshotCell};
+use crate::storage::{self, Store};
+use crate::writer::Writer;
+
+pub struct Config {
+    pub venue: String,
+    pub publisher: PublisherKey,
+    pub db: String,
+    pub listen: String,
+}
+
+/// Runs the gateway; returns when it was asked to stop, or with the reason it cannot start.
+pub fn run(config: Config) -> Result<(), String> {
+    let mut store = storage::open(&config.db).map_err(|e| e.to_string())?;
+    eprintln!(
+        "zkmargin-gateway: ledger {} (schema migrated)",
+        store.describe()
+    );
+    let snapshot = SnapshotCell::default();
+    let mut profile = None;
+    if let Some(current) = resume_snapshot(store.as_mut(), &config)? {
+        eprintln!(
+            "zkmargin-gateway: resumed the snapshot of epoch {}",
+            current.snapshot.epoch
+        );
+        profile = Some(current.snapshot.profile);
+        snapshot.offer(Arc::new(current));
+    }
+    let metrics = Arc::new(Metrics::default());
+    let (writer, writer_thread) = Writer::spawn(store, config.venue.clone(), Arc::clone(&metrics))
+        .map_err(|e| format!("cannot start the ledger's writer: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // The verifier's task lives on the runtime; the keys of the resumed snapshot's profile
+    // are built in the background while the gateway already serves orders.
+    let verifier = runtime.block_on(async { Verifier::spawn(Arc::clone(&metrics)) });
+    if let Some(profile) = profile {
+        verifier.warm(profile);
+    }
+    let app = Arc::new(App {
+        venue: config.venue.clone(),
+        publisher: config.publisher,
+        writer,
+        verifier,
+        metrics,
+        snapshot,
+    });
+    runtime.block_on(serve(app, &config.listen))?;
+    // Every handle is dropped with the server: the writer drains its queue and stops.
+    drop(runtime);
+    let _ = writer_thread.join();
+    Ok(())
+}
+
+async fn serve(app: Arc<App>, listen: &str) -> Result<(), String> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("--listen {listen}: cannot listen: {e}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("--listen {listen}: {e}"))?;
+    // The one line on standard output: tools and tests read the actual port from it.
+    println!("listening on {address}");
+    eprintln!(
+        "zkmargin-gateway: venue {} listening on http://{address}",
+        app.venue
+    );
+    axum::serve(listener, api::router(app))
+        .with_graceful_shutdown(stop_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))
+}
+
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    eprintln!("zkmargin-gateway: stopping");
+}
+
+/// The stored snapshot of the highest epoch, checked again (the publisher or venue may have
+/// changed since it was stored: then the gateway starts without one and says so).
+fn resume_snapshot(
+    store: &mut dyn Store,
+    config: &Config,
+) -> Result<Option<snapshots::Current>, String> {
+    let mut latest = None;
+    store
+        .transaction(&mut |tx| {
+            latest = tx.latest_snapshot()?;
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    let Some(record) = latest else {
+        return Ok(None);
+    };
+    match snapshots::check(&record.body, &config.publisher, &config.venue) {
+        Ok(current) => Ok(Some(current)),
+        Err(reason) => {
+            eprintln!(
+                "zkmargin-gateway: the stored snapshot of epoch {} is not usable ({reason}): \
+                 waiting for POST /v1/snapshots",
+                record.epoch
+            );
+            Ok(None)
+        }
+    }
+}

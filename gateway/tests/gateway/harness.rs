@@ -1,0 +1,264 @@
+//! What every gateway test shares: a database of either kind, the real binary started on it,
+//! a signed snapshot, credit lines admitted through the storage API, and an HTTP client.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+use zkmargin_circuits::hash::{fp_to_hex, Fp};
+use zkmargin_gateway::ledger;
+use zkmargin_gateway::storage::{self, LineRecord};
+use zkmargin_verifier::ledger::Admission;
+
+pub use crate::certified::*;
+use crate::postgres::PgCluster;
+pub use crate::sample::*;
+
+/// A database for one test, removed (or stopped) when dropped.
+pub enum Db {
+    Sqlite(TempDir),
+    Postgres(PgCluster),
+}
+
+impl Db {
+    pub fn sqlite() -> Db {
+        Db::Sqlite(tempfile::tempdir().expect("cannot make a temporary directory"))
+    }
+
+    pub fn postgres() -> Db {
+        Db::Postgres(PgCluster::start())
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Db::Sqlite(dir) => format!("sqlite:{}", dir.path().join("ledger.db").display()),
+            Db::Postgres(cluster) => cluster.url(),
+        }
+    }
+}
+
+/// Generates `NAME_sqlite` and `NAME_postgres` tests that run `body` on each database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$body(&$crate::harness::Db::sqlite());
+            }
+            #[test]
+            fn postgres() {
+                super::$body(&$crate::harness::Db::postgres());
+            }
+        }
+    };
+}
+
+/// Admits a line for trader `n` at `VENUE` directly through the storage API, as a verified
+/// certificate would (the product has no other way in).
+pub fn admit_line(url: &str, n: u64, allowance: u128, level_ppm: u64) -> LineRecord {
+    let line = LineRecord {
+        venue: VENUE.into(),
+        nullifier: fp_to_hex(&Fp::from(5_000 + n)),
+        certificate: format!("{:064x}", 9_000 + n),
+        tag: fp_to_hex(&tag(n)),
+        epoch: 4812,
+        level_ppm,
+        allowance,
+        valid_until: 4_000_000_000,
+    };
+    let mut store = storage::open(url).expect("cannot open the test database");
+    let mut admission = None;
+    store
+        .transaction(&mut |tx| {
+            admission = Some(ledger::admit(tx, &line, 1)?);
+            Ok(())
+        })
+        .expect("cannot admit the line");
+    assert_eq!(admission, Some(Ok(Admission::New)));
+    line
+}
+
+/// The real binary, serving on a free loopback port; killed when dropped.
+pub struct Gateway {
+    child: Child,
+    pub base: String,
+    pub log: PathBuf,
+    _logs: TempDir,
+}
+
+impl Gateway {
+    pub fn start(db: &Db) -> Gateway {
+        let logs = tempfile::tempdir().expect("cannot make a temporary directory");
+        let log = logs.path().join("gateway.log");
+        let stderr = std::fs::File::create(&log).expect("cannot create the log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zkmargin-gateway"))
+            .args([
+                "--venue",
+                VENUE,
+                "--publisher",
+                &publisher().public().to_hex(),
+            ])
+            .args(["--db", &db.url(), "--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("cannot start zkmargin-gateway");
+        let stdout = child.stdout.take().expect("no stdout");
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let Some(address) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the gateway did not start: {line:?}\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        Gateway {
+            base: format!("http://{address}"),
+            child,
+            log,
+            _logs: logs,
+        }
+    }
+
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // A failing test shows what the gateway said.
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!("--- gateway log ---\n{log}");
+        }
+    }
+}
+
+/// An HTTP client that hands back 4xx and 5xx answers rather than failing on them.
+pub fn client() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// A status and the body parsed as JSON (`Null` for an empty body).
+pub type Answer = (u16, serde_json::Value);
+
+fn answer(
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Answer, String> {
+    let mut response = response.map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    let value = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text)
+            .map_err(|e| format!("answer {status} is not JSON ({e}): {text}"))?
+    };
+    Ok((status, value))
+}
+
+pub fn post(agent: &ureq::Agent, url: &str, body: &str) -> Result<Answer, String> {
+    answer(
+        agent
+            .post(url)
+            .header("content-type", "application/json")
+            .send(body),
+    )
+}
+
+pub fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, String> {
+    answer(agent.get(url).call())
+}
+
+/// Publishes the sample snapshot of the epoch, signed by the pinned publisher.
+pub fn publish(gateway: &Gateway, epoch: u64) {
+    publish_snapshot(gateway, &snapshot(epoch));
+}
+
+/// Publishes `snapshot`, signed by the pinned publisher.
+pub fn publish_snapshot(gateway: &Gateway, snapshot: &zkmargin_circuits::snapshot::Snapshot) {
+    let (status, body) = post(
+        &client(),
+        &format!("{}/v1/snapshots", gateway.base),
+        &signed_snapshot(snapshot, &publisher()),
+    )
+    .expect("snapshot request failed");
+    assert_eq!(status, 204, "{body}");
+}
+
+/// An order request: a BTC perp of `size` (a decimal string, signed) for trader `n`.
+pub fn perp_order(id: &str, n: u64, size: &str) -> String {
+    serde_json::json!({
+        "id": id,
+        "tag": fp_to_hex(&tag(n)),
+        "order": {"kind": "perp", "underlying": "BTC", "size": size},
+    })
+    .to_string()
+}
+
+/// The line of trader `n` as the gateway shows it.
+pub fn account(gateway: &Gateway, n: u64) -> serde_json::Value {
+    let (status, body) = get(
+        &client(),
+        &format!("{}/v1/accounts/{}", gateway.base, fp_to_hex(&tag(n))),
+    )
+    .expect("account request failed");
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// A money field of an answer.
+pub fn uusd(value: &serde_json::Value, key: &str) -> u128 {
+    value[key]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{key} is not an amount in {value}"))
+}
+
+/// Sends raw bytes and reads the status line of the answer (for requests no well-behaved
+/// client would send: a huge declared length, a broken body).
+pub fn raw(address: &str, request: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("cannot connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("cannot set a timeout");
+    // The server may answer and close before it has read everything: a write error then is
+    // expected, the answer is what counts.
+    let _ = stream.write_all(request);
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
