@@ -1,31 +1,40 @@
 //! What a venue refuses, from an independent review of its side (can a venue be made to accept
 //! what it should refuse?): the snapshot digest covers every public field and its encoding is
 //! injective; the snapshot parser refuses duplicates, unknown fields, inexact numbers and
-//! non-canonical elements; the envelope decodes exactly; freshness, level, order, venue, epoch
-//! and profile are checked at their edges; batch and single verification agree; publisher
-//! signatures are domain-separated and strict. `by_design_...` tests document acceptances the
-//! design asks for (no tag registered: any account's proof; an order not pinned by the venue).
+//! non-canonical elements; the certificate and the proof file decode exactly; freshness,
+//! level, venue, grant, epoch and profile are checked at their edges; an order is charged
+//! against the line of a one-order proof (`order_within_line`); batch and single verification
+//! agree; publisher signatures are domain-separated and strict. `by_design_...` tests document
+//! acceptances the design asks for (no tag registered: any account's certificate).
 //!
-//! The honest proof is the frozen small vector (`tests/vectors`).
+//! The honest certificate is the frozen small vector (`tests/vectors`), the sample book of
+//! `zkmargin_testing::fixtures` with lines at both venues; the order tests share one real
+//! one-order proof of that book (`prove`, a few seconds).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ff::PrimeField;
-use zkmargin_circuits::hash::Fp;
-use zkmargin_circuits::instance::PublicStatement;
-use zkmargin_circuits::margin::{Kind, MarginError, Position, Side};
-use zkmargin_circuits::profile::{LARGE, STANDARD};
+use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::hash::{account_tag, fp_to_hex, nullifier, Fp};
+use zkmargin_circuits::margin::{Kind, MarginError, Order, Position, Side};
+use zkmargin_circuits::profile::{LARGE, SMALL, STANDARD};
 use zkmargin_circuits::snapshot::{Member, Snapshot};
+use zkmargin_formats::account::Account;
+use zkmargin_formats::binary::FrameError;
+use zkmargin_formats::certificate::{Certificate, CertificateError};
+use zkmargin_formats::grant::{read_grant, write_grant, Grant};
 use zkmargin_formats::publisher_key::PublisherSecret;
 use zkmargin_formats::snapshot::{read_snapshot, write_signed_snapshot, write_snapshot};
+use zkmargin_prover::prove;
 use zkmargin_prover::vectors::{read_vector, Vector};
+use zkmargin_testing::fixtures::{fixture, position, LINE_SALT, SAMPLE_LINES};
 use zkmargin_verifier::envelope::{Envelope, EnvelopeError};
 use zkmargin_verifier::publisher::{
     read_signed_snapshot, signing_message, SignSnapshot, SignatureError,
 };
-use zkmargin_verifier::verify::{check, Expectation, Rejection};
-use zkmargin_verifier::VerifierKeys;
+use zkmargin_verifier::verify::{check, order_within_line, Expectation, Rejection};
+use zkmargin_verifier::{Accepted, VerifierKeys};
 
 // ---------------------------------------------------------------------------------------------
 // Set-up
@@ -54,39 +63,167 @@ impl Venue {
         Expectation {
             snapshot: &self.v.snapshot,
             venue_index: self.v.venue_index,
-            tag: Some(self.v.tag),
+            tag: Some(self.v.grant.tag),
             min_level_ppm: self.v.level_ppm,
-            order: self.v.order,
             at: self.v.at,
         }
     }
 
-    fn envelope(&self) -> Envelope {
-        Envelope::decode(&self.v.proof).unwrap()
+    fn certificate(&self) -> Certificate {
+        Certificate::decode(&self.v.certificate).unwrap()
     }
 
-    /// The venue's whole check of a file's bytes: decoded once, then verified.
-    fn verify_file(
+    fn grant(&self) -> Grant {
+        self.v.grant.clone()
+    }
+
+    /// The certificate edited and re-encoded, with the vector's grant re-pointed at it (the
+    /// trader writes the grant: a cheat re-points it too).
+    fn edited(&self, edit: impl FnOnce(&mut Certificate)) -> (Vec<u8>, Grant) {
+        let mut c = self.certificate();
+        edit(&mut c);
+        let bytes = c.encode();
+        let grant = Grant {
+            certificate: Certificate::digest_of(&bytes),
+            ..self.grant()
+        };
+        (bytes, grant)
+    }
+
+    /// The venue's whole check of a certificate file's bytes with a grant.
+    fn verify(
         &self,
         bytes: &[u8],
+        grant: &Grant,
         expect: &Expectation<'_>,
-    ) -> Result<(Envelope, PublicStatement), Rejection> {
-        let envelope = Envelope::decode(bytes)?;
-        let statement = self.keys.verify(&envelope, expect)?;
-        Ok((envelope, statement))
+    ) -> Result<Accepted, Rejection> {
+        self.keys.verify(bytes, grant, expect)
     }
 
-    fn verdict_with(&self, bytes: &[u8], expect: &Expectation<'_>) -> Result<(), Rejection> {
-        self.verify_file(bytes, expect).map(|_| ())
+    fn verdict_with(
+        &self,
+        bytes: &[u8],
+        grant: &Grant,
+        expect: &Expectation<'_>,
+    ) -> Result<(), Rejection> {
+        self.verify(bytes, grant, expect).map(|_| ())
     }
 
-    fn verdict(&self, bytes: &[u8]) -> Result<(), Rejection> {
-        self.verdict_with(bytes, &self.expect())
+    fn verdict(&self, bytes: &[u8], grant: &Grant) -> Result<(), Rejection> {
+        self.verdict_with(bytes, grant, &self.expect())
+    }
+
+    /// The honest certificate and grant under `expect`.
+    fn honest_with(&self, expect: &Expectation<'_>) -> Result<(), Rejection> {
+        self.verdict_with(&self.v.certificate, &self.v.grant, expect)
     }
 }
 
 fn small_snapshot() -> Snapshot {
     vector("small").snapshot
+}
+
+/// The grant of the small vector's certificate for venue 1 (`hyperliquid`), from the
+/// fixture's secrets: the same certificate serves every venue, each with its own grant.
+fn second_grant(venue: &Venue) -> Grant {
+    let f = fixture(SMALL);
+    assert_eq!(f.snapshot, venue.v.snapshot, "the vector is the fixture's");
+    let member = &f.snapshot.venues[1];
+    Grant {
+        venue: member.name.clone(),
+        venue_id: member.id,
+        tag: account_tag(f.witness.sk, member.id),
+        allowance_uusd: SAMPLE_LINES[1],
+        salt: Fp::from(LINE_SALT + 1),
+        ..venue.grant()
+    }
+}
+
+/// `value + p` as 32 little-endian bytes (fits in 256 bits since value < p < 2^255).
+fn plus_modulus(value: [u8; 32]) -> [u8; 32] {
+    let minus_one = (-Fp::one()).to_repr();
+    // p = (p - 1) + 1, then value + p.
+    let mut p = minus_one;
+    for byte in p.iter_mut() {
+        let (v, carry) = byte.overflowing_add(1);
+        *byte = v;
+        if !carry {
+            break;
+        }
+    }
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let s = value[i] as u16 + p[i] as u16 + carry;
+        out[i] = s as u8;
+        carry = s >> 8;
+    }
+    out
+}
+
+/// A one-order proof of the sample book (a long 0.01 BTC perpetual at venue 0, level 1),
+/// made once with `prove` and verified at venue 0.
+struct OneOrder {
+    snapshot: Snapshot,
+    order: Position,
+    charge: u128,
+    /// The proof file's certificate and grant.
+    certificate: Vec<u8>,
+    grant: Grant,
+    accepted: Accepted,
+}
+
+fn one_order() -> &'static OneOrder {
+    static ONE: OnceLock<OneOrder> = OnceLock::new();
+    ONE.get_or_init(|| {
+        std::env::set_var("ZKMARGIN_QUIET", "1");
+        let f = fixture(SMALL);
+        let s = f.snapshot.clone();
+        let account = Account {
+            name: "alice".into(),
+            profile: SMALL,
+            epoch: s.epoch,
+            snapshot_digest: s.digest(),
+            sk: f.witness.sk,
+            idx: f.witness.idx,
+            book: f.book.clone(),
+            chain_openings: f.witness.chain_openings[..s.chains.len()].to_vec(),
+            venue_openings: f.witness.venue_openings[..s.venues.len()].to_vec(),
+        };
+        let order = position(Kind::Perp, 0, Side::Long, 10_000_000, s.assets[0].price, 0);
+        let proved = prove(&s, &account, 0, 1_000_000, Some(order)).unwrap();
+        let (envelope, grant) = Envelope::decode(&proved.envelope.encode()).unwrap();
+        let keys = VerifierKeys::for_profile(SMALL).unwrap();
+        let expect = Expectation {
+            snapshot: &s,
+            venue_index: 0,
+            tag: Some(proved.tag),
+            min_level_ppm: 1_000_000,
+            at: s.valid_from,
+        };
+        let accepted = keys.verify(&envelope.certificate, &grant, &expect).unwrap();
+        OneOrder {
+            order,
+            charge: proved.charge,
+            certificate: envelope.certificate,
+            grant,
+            accepted,
+            snapshot: s,
+        }
+    })
+}
+
+/// The charge of `order` at venue `v` of the one-order snapshot, at level 1 (the engine's).
+fn charge_of(o: &OneOrder, v: usize, order: &Position) -> u128 {
+    let params = o.snapshot.risk_params();
+    let order = Order {
+        venue: v,
+        position: *order,
+    };
+    let fill = default_fill(&params, &order).unwrap();
+    order_charge(&params, &order, fill, 1_000_000)
+        .unwrap()
+        .total
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,48 +601,103 @@ fn roots_must_be_canonical_field_elements() {
 }
 
 /// H8: the snapshot's contents changed and the digest recomputed: still a valid snapshot
-/// file, but any proof made against the original is refused (digest mismatch); and a proof
-/// relabelled with the new digest does not verify.
+/// file, but any certificate made against the original is refused (digest mismatch); and a
+/// certificate relabelled with the new digest (its grant re-pointed) does not verify.
 #[test]
-fn a_changed_snapshot_does_not_accept_the_old_proof() {
+fn a_changed_snapshot_does_not_accept_the_old_certificate() {
     let venue = Venue::load("small");
     let mut changed = venue.v.snapshot.clone();
     changed.haircuts_ppm[0][0] = 0; // a friendlier haircut
     let changed = read_snapshot(&write_snapshot(&changed), "s.json").unwrap();
     let mut expect = venue.expect();
     expect.snapshot = &changed;
+    assert_eq!(venue.honest_with(&expect), Err(Rejection::Digest));
+    let (bytes, grant) = venue.edited(|c| c.snapshot_digest = changed.digest());
     assert_eq!(
-        venue.verdict_with(&venue.v.proof, &expect),
-        Err(Rejection::Digest)
-    );
-    let mut e = venue.envelope();
-    e.snapshot_digest = changed.digest();
-    assert_eq!(
-        venue.verdict_with(&e.encode(), &expect),
+        venue.verdict_with(&bytes, &grant, &expect),
         Err(Rejection::Proof)
     );
 }
 
 // ---------------------------------------------------------------------------------------------
-// envelope.rs
+// formats/src/certificate.rs and envelope.rs
 
-/// H9: exact decoding: version, profile names close to a real one, trailing bytes, a bad
-/// magic, a proof vector whose length prefix lies.
+/// H9: exact decoding of the certificate file and of the proof file: version, profile names
+/// close to a real one, trailing bytes, a bad magic, a proof vector whose length prefix lies,
+/// a certificate or a grant inside the proof file that is not one, one file kind for another.
 #[test]
-fn envelope_decoding_is_exact() {
+fn certificate_and_proof_file_decoding_is_exact() {
     let venue = Venue::load("small");
-    let e = venue.envelope();
-    assert_eq!(Envelope::decode(&e.encode()).unwrap(), e);
+    let c = venue.certificate();
+    assert_eq!(
+        c.encode(),
+        venue.v.certificate,
+        "the committed file is canonical"
+    );
     for name in ["Small", "small\0", " small", "SMALL", "", "smal"] {
-        let mut bad = e.clone();
+        let mut bad = c.clone();
         bad.profile = name.into();
         assert_eq!(
-            Envelope::decode(&bad.encode()),
-            Err(EnvelopeError::Profile(name.into())),
+            Certificate::decode(&bad.encode()),
+            Err(CertificateError::Profile(name.into())),
             "{name:?}"
         );
     }
     for version in [0u16, 2, u16::MAX] {
+        let mut bad = c.clone();
+        bad.version = version;
+        assert_eq!(
+            Certificate::decode(&bad.encode()),
+            Err(CertificateError::Version(version))
+        );
+    }
+    let mut longer = c.encode();
+    longer.push(0);
+    assert_eq!(
+        Certificate::decode(&longer),
+        Err(CertificateError::Frame(FrameError::Trailing(1)))
+    );
+    assert!(matches!(
+        venue.verdict(&longer, &venue.grant()),
+        Err(Rejection::Certificate(CertificateError::Frame(
+            FrameError::Trailing(1)
+        )))
+    ));
+    let mut magic = c.encode();
+    magic[0] ^= 0x20; // "zKMCERT"
+    assert!(matches!(
+        Certificate::decode(&magic),
+        Err(CertificateError::Frame(FrameError::Magic(_)))
+    ));
+    // The proof's length prefix (the 8 bytes before the proof) one more or one less.
+    let bytes = c.encode();
+    let at = bytes.len() - c.proof.len() - 8;
+    let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    assert_eq!(len as usize, c.proof.len());
+    for other in [len - 1, len + 1, u64::MAX] {
+        let mut bad = bytes.clone();
+        bad[at..at + 8].copy_from_slice(&other.to_le_bytes());
+        assert!(Certificate::decode(&bad).is_err(), "length {other}");
+        let grant = Grant {
+            certificate: Certificate::digest_of(&bad),
+            ..venue.grant()
+        };
+        assert!(venue.verdict(&bad, &grant).is_err());
+    }
+    // Non-UTF-8 profile bytes.
+    let mut bytes = c.encode();
+    let p = bytes
+        .windows(5)
+        .position(|w| w == b"small")
+        .expect("profile bytes");
+    bytes[p] = 0xff;
+    assert!(Certificate::decode(&bytes).is_err());
+
+    // The proof file: the certificate and its grant, exactly.
+    let e = Envelope::new(venue.v.certificate.clone(), &venue.v.grant);
+    let file = e.encode();
+    assert_eq!(Envelope::decode(&file), Ok((e.clone(), venue.grant())));
+    for version in [0u16, 1, 3, u16::MAX] {
         let mut bad = e.clone();
         bad.version = version;
         assert_eq!(
@@ -513,70 +705,112 @@ fn envelope_decoding_is_exact() {
             Err(EnvelopeError::Version(version))
         );
     }
-    let mut longer = e.encode();
+    let mut longer = file.clone();
     longer.push(0);
     assert_eq!(Envelope::decode(&longer), Err(EnvelopeError::Trailing(1)));
-    let mut magic = e.encode();
+    let mut magic = file.clone();
     magic[0] ^= 0x20; // "zKMARGIN"
     assert_eq!(Envelope::decode(&magic), Err(EnvelopeError::Magic));
-    // The proof's length prefix (the 8 bytes before the proof) one more or one less.
-    let bytes = e.encode();
-    let at = bytes.len() - e.proof.len() - 8;
-    let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
-    assert_eq!(len as usize, e.proof.len());
-    for other in [len - 1, len + 1, u64::MAX] {
-        let mut bad = bytes.clone();
-        bad[at..at + 8].copy_from_slice(&other.to_le_bytes());
-        assert!(Envelope::decode(&bad).is_err(), "length {other}");
-        assert!(venue.verdict(&bad).is_err());
-    }
-    // Non-UTF-8 profile bytes.
+    // One file kind for the other: refused by the magic.
+    assert_eq!(
+        Envelope::decode(&venue.v.certificate),
+        Err(EnvelopeError::Magic)
+    );
+    assert!(matches!(
+        Certificate::decode(&file),
+        Err(CertificateError::Frame(FrameError::Magic(_)))
+    ));
+    // A certificate inside that does not decode (a profile name off by a letter, a byte more).
     let mut bad = e.clone();
-    bad.profile = "small".into();
-    let mut bytes = bad.encode();
-    let p = bytes
-        .windows(5)
-        .position(|w| w == b"small")
-        .expect("profile bytes");
-    bytes[p] = 0xff;
-    assert!(Envelope::decode(&bytes).is_err());
+    let mut inner = c.clone();
+    inner.profile = "smal".into();
+    bad.certificate = inner.encode();
+    assert!(matches!(
+        Envelope::decode(&bad.encode()),
+        Err(EnvelopeError::Certificate(_))
+    ));
+    let mut bad = e.clone();
+    bad.certificate.push(0);
+    assert!(matches!(
+        Envelope::decode(&bad.encode()),
+        Err(EnvelopeError::Certificate(_))
+    ));
+    // A grant inside that is not a grant file: not JSON, an unknown field, a missing one.
+    let text = write_grant(&venue.v.grant);
+    for grant in [
+        "not json".to_string(),
+        text.replacen("\"venue\":", "\"venue2\": 1, \"venue\":", 1),
+        text.replacen("\"salt\":", "\"pepper\":", 1),
+        String::new(),
+    ] {
+        let mut bad = e.clone();
+        bad.grant = grant.clone();
+        assert!(
+            matches!(
+                Envelope::decode(&bad.encode()),
+                Err(EnvelopeError::Grant(_))
+            ),
+            "{grant:?}"
+        );
+    }
 }
 
-/// H10: the tag must be a canonical field element: the modulus itself and p + tag (the same
-/// element mod p) are refused, not reduced.
+/// H10: field elements must be canonical: the modulus itself, p + value (the same element
+/// mod p) and all-ones are refused, not reduced: the nullifier and the commitments in the
+/// certificate (whether or not the venue checks a tag), the tag and the salt in the grant.
 #[test]
-fn non_canonical_tags_are_refused() {
+fn non_canonical_elements_are_refused() {
     let venue = Venue::load("small");
-    let e = venue.envelope();
-    let modulus = (-Fp::one()).to_repr();
-    // p = (p - 1) + 1: little-endian add one to the repr of -1.
-    let mut p = modulus;
-    for byte in p.iter_mut() {
-        let (v, carry) = byte.overflowing_add(1);
-        *byte = v;
-        if !carry {
-            break;
-        }
-    }
-    // tag + p (fits in 256 bits since tag < p < 2^255).
-    let mut tag_plus_p = [0u8; 32];
-    let mut carry = 0u16;
-    for i in 0..32 {
-        let s = e.account_tag[i] as u16 + p[i] as u16 + carry;
-        tag_plus_p[i] = s as u8;
-        carry = s >> 8;
-    }
-    for bad in [p, tag_plus_p, [0xff; 32]] {
-        let mut b = e.clone();
-        b.account_tag = bad;
-        assert_eq!(venue.verdict(&b.encode()), Err(Rejection::TagEncoding));
+    let c = venue.certificate();
+    let p = plus_modulus([0; 32]);
+    for bad in [p, plus_modulus(c.nullifier), [0xff; 32]] {
+        let (bytes, grant) = venue.edited(|c| c.nullifier = bad);
+        let want = Err(Rejection::Certificate(CertificateError::NonCanonical(
+            "the nullifier",
+        )));
+        assert_eq!(venue.verdict(&bytes, &grant), want);
         // Also when the venue does not check the tag.
         let mut expect = venue.expect();
         expect.tag = None;
-        assert_eq!(
-            venue.verdict_with(&b.encode(), &expect),
-            Err(Rejection::TagEncoding)
-        );
+        assert_eq!(venue.verdict_with(&bytes, &grant, &expect), want);
+    }
+    for v in 0..c.commitments.len() {
+        for bad in [p, plus_modulus(c.commitments[v])] {
+            let (bytes, grant) = venue.edited(|c| c.commitments[v] = bad);
+            assert_eq!(
+                venue.verdict(&bytes, &grant),
+                Err(Rejection::Certificate(CertificateError::NonCanonical(
+                    "a commitment"
+                ))),
+                "commitment {v}"
+            );
+        }
+    }
+    // The grant file: its tag, salt or nullifier spelt as the modulus, or as value + p.
+    let text = write_grant(&venue.v.grant);
+    let hex = |bytes: [u8; 32]| {
+        let mut be = bytes;
+        be.reverse();
+        format!(
+            "0x{}",
+            be.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        )
+    };
+    assert_eq!(
+        hex(venue.v.grant.tag.to_repr()),
+        fp_to_hex(&venue.v.grant.tag)
+    );
+    for (field, value) in [
+        ("tag", venue.v.grant.tag),
+        ("salt", venue.v.grant.salt),
+        ("nullifier", venue.v.grant.nullifier),
+    ] {
+        for bad in [hex(p), hex(plus_modulus(value.to_repr()))] {
+            let edited = text.replacen(&fp_to_hex(&value), &bad, 1);
+            assert_ne!(edited, text);
+            let e = read_grant(&edited, "g.json").unwrap_err();
+            assert_eq!(e.field, field, "{bad}");
+        }
     }
 }
 
@@ -598,7 +832,7 @@ fn freshness_edges() {
     ] {
         let mut expect = venue.expect();
         expect.at = at;
-        let verdict = venue.verdict_with(&venue.v.proof, &expect);
+        let verdict = venue.honest_with(&expect);
         assert_eq!(verdict.is_ok(), ok, "at {at}: {verdict:?}");
         if at < s.valid_from {
             assert!(matches!(verdict, Err(Rejection::NotYetValid { .. })));
@@ -609,250 +843,453 @@ fn freshness_edges() {
     }
 }
 
-/// H12: the level: a lower demand accepts (by design: the proof shows more), a higher one
-/// refuses; a level outside [1e6, 1e7] in the envelope is refused before the proof.
+/// H12: the level: a lower demand accepts (by design: the certificate shows more), a higher
+/// one refuses; a level outside [1e6, 1e7] in the certificate is refused before the proof.
 #[test]
 fn levels() {
     let venue = Venue::load("small");
     assert_eq!(venue.v.level_ppm, 1_000_000);
     let mut expect = venue.expect();
     expect.min_level_ppm = 0;
-    assert_eq!(venue.verdict_with(&venue.v.proof, &expect), Ok(()));
+    assert_eq!(venue.honest_with(&expect), Ok(()));
     expect.min_level_ppm = 1_000_001;
     assert!(matches!(
-        venue.verdict_with(&venue.v.proof, &expect),
+        venue.honest_with(&expect),
         Err(Rejection::Level { .. })
     ));
     for bad in [0u64, 999_999, 10_000_001, u64::MAX] {
-        let mut e = venue.envelope();
-        e.level_ppm = bad;
-        assert_eq!(venue.verdict(&e.encode()), Err(Rejection::LevelRange(bad)));
+        let (bytes, grant) = venue.edited(|c| c.level_ppm = bad);
+        assert_eq!(
+            venue.verdict(&bytes, &grant),
+            Err(Rejection::LevelRange(bad))
+        );
     }
-    // The envelope claims a higher level than proven, at a venue that demands it.
-    let mut e = venue.envelope();
-    e.level_ppm = 2_000_000;
+    // The certificate claims a higher level than proven, at a venue that demands it.
+    let (bytes, grant) = venue.edited(|c| c.level_ppm = 2_000_000);
     let mut expect = venue.expect();
     expect.min_level_ppm = 2_000_000;
     assert_eq!(
-        venue.verdict_with(&e.encode(), &expect),
+        venue.verdict_with(&bytes, &grant, &expect),
         Err(Rejection::Proof)
     );
+    // The accepted line carries the certificate's level: orders are charged at it.
+    let accepted = venue
+        .verify(&venue.v.certificate, &venue.v.grant, &venue.expect())
+        .unwrap();
+    assert_eq!(accepted.line.level_ppm, 1_000_000);
 }
 
-/// H13: the order: the venue's order, not the proof's, and valued at the snapshot price.
+/// H13: the order of a one-order proof file is charged by the venue against the line the
+/// file's grant opens (`order_within_line`), valued at the snapshot price and at the
+/// certificate's level: the order itself fits exactly, a dearer one does not, and an order the
+/// snapshot cannot value is refused.
 #[test]
 fn orders() {
-    let venue = Venue::load("small");
-    let sent = venue.v.order.expect("the small vector carries an order");
-    assert_eq!(sent.kind, Kind::Perp);
-    // The venue's own order with any entry price is valued at the snapshot price: accepted.
-    let mut expect = venue.expect();
-    let mut with_entry = sent;
+    let o = one_order();
+    let s = &o.snapshot;
+    let line = |order: &Position| order_within_line(&o.accepted, s, 0, order, s.valid_from);
+    assert_eq!(o.accepted.line.allowance, o.charge);
+    assert_eq!(line(&o.order), Ok(o.charge));
+    // The venue's order with any entry price is valued at the snapshot price: the same charge.
+    let mut with_entry = o.order;
     with_entry.price = 1;
-    expect.order = Some(with_entry);
-    assert_eq!(venue.verdict_with(&venue.v.proof, &expect), Ok(()));
-    // Another order than the one sent: side, size, asset, kind.
-    let mut others = vec![];
-    let mut o = sent;
-    o.side = match o.side {
-        Side::Long => Side::Short,
-        Side::Short => Side::Long,
-    };
-    others.push(o);
-    let mut o = sent;
-    o.size *= 2;
-    others.push(o);
-    let mut o = sent;
-    o.underlying = 1;
-    others.push(o);
-    // "No order" demanded explicitly.
-    others.push(Position::EMPTY);
-    for other in others {
-        let mut expect = venue.expect();
-        expect.order = Some(other);
-        assert_eq!(
-            venue.verdict_with(&venue.v.proof, &expect),
-            Err(Rejection::Order),
-            "{other:?}"
-        );
-    }
-    // A proof without the order, to a venue that sent one: the envelope's order emptied.
-    let mut e = venue.envelope();
-    e.order = Position::EMPTY;
-    assert_eq!(venue.verdict(&e.encode()), Err(Rejection::Order));
-    // ... and to a venue that did not say: the cheap checks pass, the proof does not.
-    let mut expect = venue.expect();
-    expect.order = None;
+    assert_eq!(line(&with_entry), Ok(o.charge));
+    // By design the line is spent by charge, not by order: a perpetual of the same size the
+    // other way costs the same (filled at the snapshot price, no cash out) and fits.
+    let mut short = o.order;
+    short.side = Side::Short;
+    assert_eq!(line(&short), Ok(o.charge));
+    let mut half = o.order;
+    half.size /= 2;
+    assert_eq!(line(&half), Ok(charge_of(o, 0, &half)));
+    assert!(charge_of(o, 0, &half) < o.charge);
+    // Dearer orders: twice the size, or one uusd's worth more size until it costs more.
+    let mut double = o.order;
+    double.size *= 2;
     assert_eq!(
-        venue.verdict_with(&e.encode(), &expect),
-        Err(Rejection::Proof)
+        line(&double),
+        Err(Rejection::OverLine {
+            charge: charge_of(o, 0, &double),
+            allowance: o.charge
+        })
     );
-    // Envelope orders the snapshot cannot value.
+    let mut more = o.order;
+    while charge_of(o, 0, &more) == o.charge {
+        more.size += 1;
+    }
+    assert!(matches!(line(&more), Err(Rejection::OverLine { .. })));
+    // The same order at the other venue's rates (its perpetual rate is higher): the venue
+    // passes its own index, and there it does not fit.
+    assert!(charge_of(o, 1, &o.order) > o.charge);
+    assert!(matches!(
+        order_within_line(&o.accepted, s, 1, &o.order, s.valid_from),
+        Err(Rejection::OverLine { .. })
+    ));
+    // Orders the snapshot cannot value.
     let mut dirty = Position::EMPTY;
     dirty.size = 1;
-    let mut expiring = sent;
-    expiring.expiry = venue.v.snapshot.valid_from + 60;
-    let mut off_price = sent;
-    off_price.price += 1;
+    let mut perp_with_expiry = o.order;
+    perp_with_expiry.expiry = s.valid_from + 60;
+    let unlisted = s.assets.len();
+    let mut on_unlisted = o.order;
+    on_unlisted.underlying = unlisted;
+    let mut on_huge = o.order;
+    on_huge.underlying = usize::MAX;
     for (order, want) in [
-        (dirty, Rejection::InvalidOrder(MarginError::DirtyEmptySlot)),
-        (
-            expiring,
-            Rejection::InvalidOrder(MarginError::PerpWithExpiry),
-        ),
-        (off_price, Rejection::Order),
+        (dirty, MarginError::DirtyEmptySlot),
+        (perp_with_expiry, MarginError::PerpWithExpiry),
+        (on_unlisted, MarginError::UnknownAsset(unlisted)),
+        (on_huge, MarginError::UnknownAsset(usize::MAX)),
     ] {
-        let mut e = venue.envelope();
-        e.order = order;
-        let mut expect = venue.expect();
-        expect.order = None;
-        assert_eq!(venue.verdict_with(&e.encode(), &expect), Err(want.clone()));
-        assert_eq!(venue.verdict(&e.encode()), Err(want));
+        assert_eq!(
+            line(&order),
+            Err(Rejection::InvalidOrder(want)),
+            "{order:?}"
+        );
     }
-    // An option order that expired before the epoch, and one on a huge asset index.
-    let mut e = venue.envelope();
-    e.order = Position {
+    // An option order that expired before the epoch.
+    let expired = Position {
         kind: Kind::Call,
         underlying: 0,
         side: Side::Short,
         size: 1,
         price: 1,
-        expiry: venue.v.snapshot.valid_from - 1,
+        expiry: s.valid_from - 1,
     };
-    let mut expect = venue.expect();
-    expect.order = None;
     assert!(matches!(
-        venue.verdict_with(&e.encode(), &expect),
-        Err(Rejection::InvalidOrder(_))
-    ));
-    let mut e = venue.envelope();
-    e.order.underlying = usize::MAX;
-    assert!(matches!(
-        venue.verdict_with(&e.encode(), &expect),
-        Err(Rejection::InvalidOrder(MarginError::UnknownAsset(_)))
+        line(&expired),
+        Err(Rejection::OrderExpired { .. })
     ));
 }
 
-/// H14: venue: another venue of the snapshot, an index out of range, the proof relabelled
-/// for the other venue.
+/// H13b: the one-order proof file's grant opens its own certificate only: with the vector's
+/// certificate (the same account, snapshot and epoch, hence the same nullifier) it is
+/// refused for naming another certificate, and re-pointed at it, for not opening its
+/// commitment.
+#[test]
+fn a_one_order_grant_opens_its_own_certificate_only() {
+    let o = one_order();
+    let venue = Venue::load("small");
+    assert_eq!(o.snapshot, venue.v.snapshot);
+    assert_eq!(
+        o.grant.nullifier, venue.v.grant.nullifier,
+        "one account, one epoch"
+    );
+    assert_eq!(
+        venue.verdict(&venue.v.certificate, &o.grant),
+        Err(Rejection::GrantCertificate)
+    );
+    let repointed = Grant {
+        certificate: venue.v.grant.certificate,
+        ..o.grant.clone()
+    };
+    assert_eq!(
+        venue.verdict(&venue.v.certificate, &repointed),
+        Err(Rejection::Commitment)
+    );
+    // And the vector's grant with the one-order certificate.
+    assert_eq!(
+        venue.verdict(&o.certificate, &venue.v.grant),
+        Err(Rejection::GrantCertificate)
+    );
+    assert_eq!(venue.verdict(&o.certificate, &o.grant), Ok(()));
+}
+
+/// H14: venue: another venue of the snapshot, an index out of range, a grant relabelled for
+/// the other venue; the same certificate with the other venue's own grant is taken there.
 #[test]
 fn venues() {
     let venue = Venue::load("small");
     let other = 1 - venue.v.venue_index;
     let mut expect = venue.expect();
     expect.venue_index = other;
+    expect.tag = None;
     assert!(matches!(
-        venue.verdict_with(&venue.v.proof, &expect),
+        venue.honest_with(&expect),
         Err(Rejection::Venue { .. })
     ));
     expect.venue_index = 99;
     assert!(matches!(
-        venue.verdict_with(&venue.v.proof, &expect),
+        venue.honest_with(&expect),
+        Err(Rejection::Venue { expected: 0, .. })
+    ));
+    // The other venue's own grant: taken there, with its own line.
+    let second = second_grant(&venue);
+    let mut there = venue.expect();
+    there.venue_index = other;
+    there.tag = Some(second.tag);
+    let accepted = venue.verify(&venue.v.certificate, &second, &there).unwrap();
+    assert_eq!(accepted.line.allowance, SAMPLE_LINES[1]);
+    assert_eq!(accepted.line.tag, second.tag);
+    // ... and refused here.
+    assert!(matches!(
+        venue.verdict(&venue.v.certificate, &second),
         Err(Rejection::Venue { .. })
     ));
-    // Relabelled for the other venue (its id), presented there without a tag check.
-    let mut e = venue.envelope();
-    e.venue_id = venue.v.snapshot.venues[other].id;
-    let mut expect = venue.expect();
-    expect.venue_index = other;
-    expect.tag = None;
+    // This venue's grant relabelled for the other venue (its id and name), presented there:
+    // not the registered tag; and without a tag check, it does not open that commitment.
+    let relabelled = Grant {
+        venue: second.venue.clone(),
+        venue_id: second.venue_id,
+        ..venue.grant()
+    };
+    assert!(matches!(
+        venue.verdict_with(&venue.v.certificate, &relabelled, &there),
+        Err(Rejection::Tag { .. })
+    ));
+    there.tag = None;
     assert_eq!(
-        venue.verdict_with(&e.encode(), &expect),
-        Err(Rejection::Proof)
+        venue.verdict_with(&venue.v.certificate, &relabelled, &there),
+        Err(Rejection::Commitment)
     );
 }
 
 /// H15 (by design, documented in `Expectation::tag` and printed as a note by the CLI): a venue
-/// that gives no registered tag accepts the proof of whichever account made it. A venue must
-/// compare the reported tag itself, or pass `--tag`.
+/// that gives no registered tag accepts the certificate of whichever account made it, under
+/// the grant's tag. A venue must compare the reported tag itself, or pass `--tag`.
 #[test]
 fn by_design_any_tag_is_accepted_when_none_is_registered() {
     let venue = Venue::load("small");
     let mut expect = venue.expect();
     expect.tag = None;
-    let (envelope, statement) = venue.verify_file(&venue.v.proof, &expect).unwrap();
-    assert_eq!(statement.account_tag, venue.v.tag);
-    assert_eq!(
-        Fp::from_repr(envelope.account_tag).unwrap(),
-        statement.account_tag
-    );
+    let accepted = venue
+        .verify(&venue.v.certificate, &venue.v.grant, &expect)
+        .unwrap();
+    assert_eq!(accepted.line.tag, venue.v.grant.tag);
     // With a registered tag that is not the prover's: refused before the proof.
-    expect.tag = Some(venue.v.tag + Fp::one());
+    expect.tag = Some(venue.v.grant.tag + Fp::one());
     assert!(matches!(
-        venue.verdict_with(&venue.v.proof, &expect),
+        venue.honest_with(&expect),
         Err(Rejection::Tag { .. })
     ));
 }
 
-/// H16: profile and epoch: a proof of another epoch's snapshot, or of another profile.
+/// H15b: the grant must open this certificate's commitment at this venue: a grant naming
+/// another certificate, another nullifier, another line or salt, another tag, a line of 2^100
+/// or more, or the grant of a certificate made against another snapshot.
+#[test]
+fn grants_that_do_not_open_this_certificate_are_refused() {
+    let venue = Venue::load("small");
+    let cert = &venue.v.certificate;
+    let refuse = |edit: &dyn Fn(&mut Grant), expect: &Expectation<'_>| {
+        let mut grant = venue.grant();
+        edit(&mut grant);
+        venue.verdict_with(cert, &grant, expect).unwrap_err()
+    };
+    let here = venue.expect();
+    let mut untagged = venue.expect();
+    untagged.tag = None;
+    assert_eq!(
+        refuse(&|g| g.certificate[0] ^= 1, &here),
+        Rejection::GrantCertificate
+    );
+    assert_eq!(
+        refuse(&|g| g.nullifier += Fp::one(), &here),
+        Rejection::GrantNullifier
+    );
+    for (what, edit) in [
+        (
+            "allowance + 1",
+            Box::new(|g: &mut Grant| g.allowance_uusd += 1) as Box<dyn Fn(&mut Grant)>,
+        ),
+        (
+            "allowance - 1",
+            Box::new(|g: &mut Grant| g.allowance_uusd -= 1),
+        ),
+        (
+            "allowance 0",
+            Box::new(|g: &mut Grant| g.allowance_uusd = 0),
+        ),
+        ("salt", Box::new(|g: &mut Grant| g.salt += Fp::one())),
+        (
+            "the other venue's salt",
+            Box::new(|g: &mut Grant| g.salt = Fp::from(LINE_SALT + 1)),
+        ),
+    ] {
+        assert_eq!(refuse(&*edit, &here), Rejection::Commitment, "{what}");
+        assert_eq!(refuse(&*edit, &untagged), Rejection::Commitment, "{what}");
+    }
+    // Another tag: not the registered one; unregistered, it does not open the commitment.
+    assert!(matches!(
+        refuse(&|g| g.tag += Fp::one(), &here),
+        Rejection::Tag { .. }
+    ));
+    assert_eq!(
+        refuse(&|g| g.tag += Fp::one(), &untagged),
+        Rejection::Commitment
+    );
+    // A line the circuit cannot carry.
+    assert_eq!(
+        refuse(&|g| g.allowance_uusd = 1 << 100, &here),
+        Rejection::LineRange(1 << 100)
+    );
+    assert_eq!(
+        refuse(&|g| g.allowance_uusd = u128::MAX, &untagged),
+        Rejection::LineRange(u128::MAX)
+    );
+    // The grant of the standard vector (another snapshot, the same venue id and account).
+    let standard = vector("standard");
+    assert_eq!(standard.grant.venue_id, venue.v.grant.venue_id);
+    assert_eq!(
+        venue.verdict_with(cert, &standard.grant, &untagged),
+        Err(Rejection::GrantCertificate)
+    );
+    // Only that digest tells them apart: the fixtures share the account, epoch, venue, line
+    // and salt, so re-pointed at this certificate the standard grant is this very grant.
+    let repointed = Grant {
+        certificate: venue.v.grant.certificate,
+        ..standard.grant.clone()
+    };
+    assert_eq!(repointed, venue.v.grant);
+    // The grant of the same account's certificate of the next epoch: its nullifier.
+    let f = fixture(SMALL);
+    let next_epoch = Grant {
+        nullifier: nullifier(f.witness.sk, venue.v.snapshot.epoch + 1),
+        ..venue.grant()
+    };
+    assert_eq!(
+        venue.verdict_with(cert, &next_epoch, &untagged),
+        Err(Rejection::GrantNullifier)
+    );
+}
+
+/// H16: profile and epoch: a certificate of another epoch's snapshot, or of another profile.
 #[test]
 fn profile_and_epoch() {
     let venue = Venue::load("small");
-    let mut e = venue.envelope();
-    e.epoch += 1;
+    let (bytes, grant) = venue.edited(|c| c.epoch += 1);
     assert!(matches!(
-        venue.verdict(&e.encode()),
+        venue.verdict(&bytes, &grant),
         Err(Rejection::Epoch { .. })
     ));
-    let mut e = venue.envelope();
-    e.profile = "standard".into();
+    // Another profile's name: the certificate no longer decodes (a small certificate has the
+    // small profile's number of commitments); handed to `check` as decoded, it is refused by
+    // profile.
+    let (bytes, grant) = venue.edited(|c| c.profile = "standard".into());
     assert!(matches!(
-        venue.verdict(&e.encode()),
+        venue.verdict(&bytes, &grant),
+        Err(Rejection::Certificate(CertificateError::Commitments { .. }))
+    ));
+    let mut relabelled = venue.certificate();
+    relabelled.profile = "standard".into();
+    assert!(matches!(
+        check(&relabelled, &grant.certificate, &grant, &venue.expect()),
         Err(Rejection::Profile { .. })
     ));
-    // The same contents published as the next epoch: the old proof is refused.
+    // The same contents published as the next epoch: the old certificate is refused.
     let mut next = venue.v.snapshot.clone();
     next.epoch += 1;
     let mut expect = venue.expect();
     expect.snapshot = &next;
     assert!(matches!(
-        venue.verdict_with(&venue.v.proof, &expect),
+        venue.honest_with(&expect),
         Err(Rejection::Epoch { .. })
     ));
-    let mut e = venue.envelope();
-    e.epoch = next.epoch;
-    e.snapshot_digest = next.digest();
+    let (bytes, grant) = venue.edited(|c| {
+        c.epoch = next.epoch;
+        c.snapshot_digest = next.digest();
+    });
     assert_eq!(
-        venue.verdict_with(&e.encode(), &expect),
+        venue.verdict_with(&bytes, &grant, &expect),
         Err(Rejection::Proof)
     );
 }
 
-/// H17: the batch path gives the single path's verdicts on the same statements: honest
-/// passes, a statement the proof is not about fails; a statement of another profile than the
-/// key is refused without a panic.
+/// H17: the batch paths give the single path's verdicts: `verify_batch` on statements (honest
+/// passes, a statement the proof is not about fails), `verify_certificates` on files and grants
+/// (each answer is `verify`'s); a statement of another profile than the key is refused
+/// without a panic.
 #[test]
 fn batch_matches_single() {
     let venue = Venue::load("small");
-    let e = venue.envelope();
-    let statement = check(&e, &venue.expect()).unwrap();
-    let good = (e.proof.clone(), statement.clone());
+    let c = venue.certificate();
+    let statement = check(
+        &c,
+        &Certificate::digest_of(&venue.v.certificate),
+        &venue.v.grant,
+        &venue.expect(),
+    )
+    .unwrap()
+    .statement;
+    let good = (c.proof.clone(), statement.clone());
     assert!(venue
         .keys
         .verify_batch(std::slice::from_ref(&good))
         .is_empty());
-    let mut other_tag = statement.clone();
-    other_tag.account_tag += Fp::one();
+    let mut other_nullifier = statement.clone();
+    other_nullifier.nullifier += Fp::one();
     let mut other_level = statement.clone();
     other_level.level_ppm = 2_000_000;
-    let mut other_order = statement.clone();
-    other_order.order = Position::EMPTY;
-    let mut other_venue = statement.clone();
-    other_venue.venue_index = 1 - other_venue.venue_index;
+    let mut other_line = statement.clone();
+    other_line.commitments[1] += Fp::one();
+    let mut swapped_lines = statement.clone();
+    swapped_lines.commitments.swap(0, 1);
+    let mut other_count = statement.clone();
+    other_count.venue_count = 1;
     let items = vec![
         good.clone(),
-        (e.proof.clone(), other_tag),
-        (e.proof.clone(), other_level),
-        (e.proof.clone(), other_order),
-        (e.proof.clone(), other_venue),
+        (c.proof.clone(), other_nullifier),
+        (c.proof.clone(), other_level),
+        (c.proof.clone(), other_line),
+        (c.proof.clone(), swapped_lines),
+        (c.proof.clone(), other_count),
         good.clone(),
     ];
     let rejected = venue.keys.verify_batch(&items);
     assert_eq!(
         rejected.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
+        vec![1, 2, 3, 4, 5]
     );
     assert!(rejected.iter().all(|(_, r)| *r == Rejection::Proof));
+
+    // Files and grants: the batch's answers are the single verifier's, in order.
+    let honest = (venue.v.certificate.clone(), venue.grant());
+    let higher = venue.edited(|c| c.level_ppm = 1_500_000);
+    let flipped = venue.edited(|c| c.proof[100] ^= 1);
+    let mut trailing = honest.clone();
+    trailing.0.push(0);
+    let mut other_nullifier = honest.clone();
+    other_nullifier.1.nullifier += Fp::one();
+    let second = (venue.v.certificate.clone(), second_grant(&venue));
+    let files = [
+        honest.clone(),
+        higher,
+        flipped,
+        trailing,
+        other_nullifier,
+        second,
+        honest,
+    ];
+    let mut expect = venue.expect();
+    expect.tag = None;
+    let items: Vec<(&[u8], &Grant)> = files.iter().map(|(b, g)| (b.as_slice(), g)).collect();
+    let batch = venue.keys.verify_certificates(&items, &expect);
+    let single: Vec<_> = files
+        .iter()
+        .map(|(b, g)| venue.verify(b, g, &expect))
+        .collect();
+    assert_eq!(batch, single);
+    let verdicts: Vec<_> = batch
+        .iter()
+        .map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            Ok(()),
+            Err(Rejection::Proof),
+            Err(Rejection::Proof),
+            Err(Rejection::Certificate(CertificateError::Frame(
+                FrameError::Trailing(1)
+            ))),
+            Err(Rejection::GrantNullifier),
+            Err(Rejection::Venue {
+                grant: second_grant(&venue).venue_id,
+                expected: venue.v.grant.venue_id
+            }),
+            Ok(()),
+        ]
+    );
 
     // The small proof and statement against the standard key and parameters.
     let standard = Venue::load("standard");
@@ -862,12 +1299,25 @@ fn batch_matches_single() {
     let rejected = result.expect("a mismatched key must not panic");
     assert_eq!(rejected.len(), 1);
     // The standard statement against the small key.
-    let se = standard.envelope();
-    let ss = check(&se, &standard.expect()).unwrap();
+    let sc = standard.certificate();
+    let ss = check(
+        &sc,
+        &Certificate::digest_of(&standard.v.certificate),
+        &standard.v.grant,
+        &standard.expect(),
+    )
+    .unwrap()
+    .statement;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        venue.keys.verify_batch(&[(se.proof.clone(), ss)])
+        venue.keys.verify_batch(&[(sc.proof.clone(), ss)])
     }));
     assert_eq!(result.expect("no panic").len(), 1);
+    // The small certificate handed to the standard venue's batch: refused by profile.
+    let small_file: (&[u8], &Grant) = (&venue.v.certificate, &venue.v.grant);
+    let answers = standard
+        .keys
+        .verify_certificates(&[small_file], &standard.expect());
+    assert!(matches!(answers[0], Err(Rejection::Profile { .. })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -940,14 +1390,13 @@ fn publisher_signatures() {
 
 /// H19: an option order's bucket is measured from `valid_from` (DESIGN.md), so the proof
 /// cannot see that an option order expired between `valid_from` and the time of verification.
-/// The venue refuses such an order itself, even when it does not pin the order; an option
-/// expiring exactly at the time of verification is still taken.
+/// The venue refuses such an order itself (`order_within_line`); an option expiring exactly at
+/// the time of verification is still taken.
 #[test]
 fn an_order_expired_at_verification_time_is_refused() {
-    let venue = Venue::load("small");
-    let s = &venue.v.snapshot;
-    let mut e = venue.envelope();
-    e.order = Position {
+    let o = one_order();
+    let s = &o.snapshot;
+    let order = Position {
         kind: Kind::Call,
         underlying: 0,
         side: Side::Long,
@@ -955,17 +1404,15 @@ fn an_order_expired_at_verification_time_is_refused() {
         price: 1,
         expiry: s.valid_from + 1,
     };
-    let mut expect = venue.expect();
-    expect.order = None;
-    expect.at = e.order.expiry + 1;
+    let at = order.expiry + 1;
     assert_eq!(
-        check(&e, &expect).unwrap_err(),
-        Rejection::OrderExpired {
-            expiry: e.order.expiry,
-            at: expect.at,
-        }
+        order_within_line(&o.accepted, s, 0, &order, at),
+        Err(Rejection::OrderExpired {
+            expiry: order.expiry,
+            at,
+        })
     );
-    expect.at = e.order.expiry;
-    let statement = check(&e, &expect).expect("not expired yet");
-    assert_eq!(statement.order, e.order);
+    let charge =
+        order_within_line(&o.accepted, s, 0, &order, order.expiry).expect("not expired yet");
+    assert_eq!(charge, charge_of(o, 0, &order));
 }
