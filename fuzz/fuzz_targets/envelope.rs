@@ -1,4 +1,4 @@
-//! The proof envelope decoder, then the venue's cheap checks against a fixed snapshot: any
+//! The proof file decoder (a certificate and its grant), then the venue's cheap checks against a fixed snapshot: any
 //! bytes are decoded or refused, never a panic; what decodes re-encodes to the same bytes.
 #![no_main]
 
@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_formats::certificate::Certificate;
 use zkmargin_formats::snapshot::read_snapshot;
 use zkmargin_verifier::envelope::Envelope;
 use zkmargin_verifier::verify::{check, Expectation};
@@ -23,18 +24,19 @@ fn snapshot() -> &'static Snapshot {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(envelope) = Envelope::decode(data) else {
+    let Ok((envelope, grant)) = Envelope::decode(data) else {
         return;
     };
     assert_eq!(envelope.encode(), data, "decoding is exact");
+    let certificate = Certificate::decode(&envelope.certificate).expect("checked by decode");
     let snapshot = snapshot();
     let expect = Expectation {
         snapshot,
         venue_index: 0,
         tag: None,
         min_level_ppm: 1_000_000,
-        order: None,
         at: snapshot.valid_from,
     };
-    let _ = check(&envelope, &expect);
+    let digest = Certificate::digest_of(&envelope.certificate);
+    let _ = check(&certificate, &digest, &grant, &expect);
 });

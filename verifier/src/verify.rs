@@ -86,6 +86,8 @@ pub enum Rejection {
     Expired { at: u64, valid_until: u64 },
     #[error("the grant is for venue id {grant}, this venue is id {expected}")]
     Venue { grant: u64, expected: u64 },
+    #[error("the grant names venue {grant:?}, this venue is {expected:?}")]
+    VenueName { grant: String, expected: String },
     #[error("the grant is for another certificate")]
     GrantCertificate,
     #[error("the grant names another nullifier than the certificate's")]
@@ -183,6 +185,13 @@ pub fn check(
         return Err(Rejection::Venue {
             grant: grant.venue_id,
             expected: venue_id.unwrap_or(0),
+        });
+    }
+    let venue_name = &snapshot.venues[expect.venue_index].name;
+    if grant.venue != *venue_name {
+        return Err(Rejection::VenueName {
+            grant: grant.venue.clone(),
+            expected: venue_name.clone(),
         });
     }
     if grant.certificate != *digest {
