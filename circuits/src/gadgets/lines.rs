@@ -3,7 +3,9 @@
 //! For every venue slot `v < V`, with `listed_v` one exactly for the venues the snapshot lists
 //! (the first `venue count` slots):
 //!
-//!     tag_v = listed_v H(2, sk, venue_id[v])        c_v = H(5, tag_v, a_v, s_v)
+//! ```text
+//! tag_v = listed_v H(2, sk, venue_id[v])        c_v = H(5, tag_v, a_v, s_v)
+//! ```
 //!
 //! and `lines = sum_v a_v`, which the solvency gadget subtracts from the headroom.
 //!
