@@ -854,6 +854,9 @@ fn demo_plays_publisher_trader_and_venue() {
     let certificate = out.join("alice-certificate");
     assert!(certificate.join("certificate.zkm").is_file());
     for venue in ["deribit", "hyperliquid", "okx"] {
-        assert!(certificate.join("grants").join(format!("{venue}.json")).is_file());
+        assert!(certificate
+            .join("grants")
+            .join(format!("{venue}.json"))
+            .is_file());
     }
 }

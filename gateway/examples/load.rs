@@ -223,10 +223,16 @@ fn run() -> Result<(), String> {
             .collect();
         for clients in [1, options.certificate_clients] {
             let batches = "zkmargin_certificate_batch_size";
-            let before = (metric(&base, batches, "sum")?, metric(&base, batches, "count")?);
+            let before = (
+                metric(&base, batches, "sum")?,
+                metric(&base, batches, "count")?,
+            );
             let (mut latencies, elapsed) =
                 certificate_load(&base, &bodies, clients, options.certificates)?;
-            let after = (metric(&base, batches, "sum")?, metric(&base, batches, "count")?);
+            let after = (
+                metric(&base, batches, "sum")?,
+                metric(&base, batches, "count")?,
+            );
             println!(
                 "{} certificates, {clients} clients, gateway on {}: {} (batches of {:.1} on \
                  average)",

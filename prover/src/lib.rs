@@ -18,6 +18,6 @@ pub mod vectors;
 
 pub use keys::{ProverKeys, ProvingKeyError};
 pub use prove::{
-    allocate, certify, margin_report, proof_bytes, proof_bytes_for_circuit, prove, witness_of, Certified,
-    LineRequest, ProveError, Proved,
+    allocate, certify, margin_report, proof_bytes, proof_bytes_for_circuit, prove, witness_of,
+    Certified, LineRequest, ProveError, Proved,
 };
