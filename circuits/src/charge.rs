@@ -101,6 +101,18 @@ pub fn order_charge(
     })
 }
 
+/// The charge of `order` filled at its [`default_fill`]: the line a one-order certificate
+/// grants (`zkmargin prove`) and what a venue checks the order against (`verify --order`), so
+/// the two cannot disagree.
+pub fn default_order_charge(
+    params: &RiskParams,
+    order: &Order,
+    level_ppm: u64,
+) -> Result<Charge, MarginError> {
+    let fill = default_fill(params, order)?;
+    order_charge(params, order, fill, level_ppm)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

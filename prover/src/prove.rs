@@ -14,7 +14,7 @@ use halo2_proofs::plonk::create_proof;
 use halo2_proofs::transcript::{Blake2bWrite, Challenge255};
 use pasta_curves::vesta;
 use rand_core::UnwrapErr;
-use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::charge::default_order_charge;
 use zkmargin_circuits::circuit::MarginCircuit;
 use zkmargin_circuits::hash::{account_tag, Fp};
 use zkmargin_circuits::instance::PublicStatement;
@@ -323,9 +323,7 @@ pub fn prove(
                 venue: venue_index,
                 position,
             };
-            let params = snapshot.risk_params();
-            let fill = default_fill(&params, &order)?;
-            order_charge(&params, &order, fill, level_ppm)?.total
+            default_order_charge(&snapshot.risk_params(), &order, level_ppm)?.total
         }
         None => 0,
     };

@@ -23,7 +23,7 @@
 use halo2_proofs::plonk::{verify_proof, BatchVerifier, SingleVerifier};
 use halo2_proofs::transcript::{Blake2bRead, Challenge255};
 use pasta_curves::vesta;
-use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::charge::default_order_charge;
 use zkmargin_circuits::hash::{credit_commitment, fp_to_hex, Fp};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{MarginError, Order, Position};
@@ -269,9 +269,7 @@ pub fn order_within_line(
         venue: venue_index,
         position: *order,
     };
-    let fill = default_fill(&params, &order).map_err(Rejection::InvalidOrder)?;
-    let level = accepted.line.level_ppm;
-    let charge = order_charge(&params, &order, fill, level)
+    let charge = default_order_charge(&params, &order, accepted.line.level_ppm)
         .map_err(Rejection::InvalidOrder)?
         .total;
     if charge > accepted.line.allowance {

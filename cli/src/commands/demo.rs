@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::charge::default_order_charge;
 use zkmargin_circuits::margin::{Order, Position, Report};
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::account::Account;
@@ -110,9 +110,7 @@ fn charge_burst(
         venue,
         position: demo_order(snapshot)?,
     };
-    let params = snapshot.risk_params();
-    let fill = default_fill(&params, &order).map_err(|e| CliError::internal("demo: fill", e))?;
-    let charge = order_charge(&params, &order, fill, line.level_ppm)
+    let charge = default_order_charge(&snapshot.risk_params(), &order, line.level_ppm)
         .map_err(|e| CliError::internal("demo: charge", e))?
         .total;
     // A line too small for one order refuses the first; a huge one stops after 10,000.
