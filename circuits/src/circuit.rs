@@ -4,15 +4,20 @@
 //! > for me, valued at the snapshot's prices and haircuts, have equity at least
 //! > `level` x maintenance margin, including the order I am now asking this venue to accept.
 //!
-//! Columns (all chips share them):
+//! Columns (chips share them; the hash has its own, so that its regions are laid out beside
+//! the arithmetic ones: the floor planner starts a region at the first row where all its
+//! columns are free):
 //!
 //! | column | used by |
 //! |---|---|
-//! | advice `a0..a2` | Poseidon state; arithmetic, Merkle and select chips (`a`, `b`, `c`) |
-//! | advice `a3` | Poseidon partial S-box; arithmetic, Merkle and select chips (`d`) |
-//! | advice `a4` | range-check running sums (its own column, so range checks are laid out beside the rest) |
+//! | advice `a0..a3` | arithmetic, Merkle and select chips (`a`, `b`, `c`, `d`) |
+//! | advice `a4` | range-check running sums |
+//! | advice `a5..a7`, `a8..a14` | Poseidon state and S-box cells (`chips::poseidon`) |
 //! | instance | the public inputs (`instance::InstanceLayout`) |
-//! | fixed | Poseidon round constants (6), arithmetic coefficients (6), constants (1), range table |
+//! | fixed | constants (1), Poseidon round constants (7), arithmetic coefficients (6), range table and shift (2) |
+//!
+//! Every gate has degree at most 4 and the range lookup degree 5, so halo2 evaluates the
+//! circuit on an extended domain of `4n` points (a degree of 6 would double it).
 //!
 //! The synthesis, in order, one gadget per step, and the cheat each stops:
 //!
@@ -147,6 +152,11 @@ impl Circuit<Fp> for MarginCircuit {
 
     fn configure(meta: &mut ConstraintSystem<Fp>) -> MarginConfig {
         let advice: [Column<Advice>; 5] = [(); 5].map(|_| meta.advice_column());
+        // Poseidon's own columns: its regions are laid out beside the arithmetic ones rather
+        // than after them (the floor planner places a region at the first row where all its
+        // columns are free).
+        let hash_state: [Column<Advice>; 3] = [(); 3].map(|_| meta.advice_column());
+        let hash_aux: [Column<Advice>; 7] = [(); 7].map(|_| meta.advice_column());
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         let constants = meta.fixed_column();
@@ -155,7 +165,7 @@ impl Circuit<Fp> for MarginCircuit {
         MarginConfig {
             instance,
             constants,
-            poseidon: PoseidonChip::configure(meta, [advice[0], advice[1], advice[2]], advice[3]),
+            poseidon: PoseidonChip::configure(meta, hash_state, hash_aux),
             arith: ArithChip::configure(meta, shared),
             merkle: MerkleChip::configure(meta, shared),
             select: SelectChip::configure(meta, shared),

@@ -15,10 +15,11 @@ use halo2_proofs::plonk::Expression;
 
 use crate::hash::Fp;
 
-/// The constraints a switch exists for: every named constraint of our own chips. The
-/// halo2_gadgets chips (Poseidon, the range check's lookup and short check) are configured by
-/// the gadget crate and have no switch; `testing/tests/mutation.rs` covers the lookup by
-/// attribution.
+/// The constraints a switch exists for: the named constraints of the arithmetic, Merkle and
+/// select chips. The Poseidon rounds and the range check's shift have none: those chips
+/// compute the cells themselves, so no cheat of the corpus can break them alone; their own
+/// MockProver tests alter each cell instead (`chips::poseidon`, `chips::range`).
+/// `testing/tests/mutation.rs` covers the lookup by attribution.
 pub const SWITCHES: [&str; 7] = [
     "arith/row",
     "merkle swap/bit is boolean",

@@ -35,7 +35,7 @@ pub const SMALL: Profile = Profile {
     positions: 4,
     buckets: 2,
     depth: 16,
-    k: 13,
+    k: 12,
 };
 
 pub const STANDARD: Profile = Profile {
@@ -46,7 +46,7 @@ pub const STANDARD: Profile = Profile {
     positions: 8,
     buckets: 4,
     depth: 20,
-    k: 14,
+    k: 13,
 };
 
 pub const LARGE: Profile = Profile {
@@ -57,7 +57,7 @@ pub const LARGE: Profile = Profile {
     positions: 16,
     buckets: 4,
     depth: 24,
-    k: 16,
+    k: 15,
 };
 
 /// Every shipped profile, smallest first.

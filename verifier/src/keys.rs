@@ -27,15 +27,15 @@ pub type MarginVerifyingKey = VerifyingKey<vesta::Affine>;
 pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
     (
         "small",
-        "fc9fa7222bffaf288d9715fc018f2d8ebc12d7d3f0c656f4c6aaab072065b45d",
+        "1a0c6312467e5852f30dc7d817799d41e2780f531b3788e3c27dafc09cc28cc6",
     ),
     (
         "standard",
-        "28b9a9797a680be70f21f90c83187d21fb82d5cc9e2f097b9a90e592ab53ea9b",
+        "3897a544016e3e99aba8f6a76c59bb4edf4ea082725fe7c0f2803a8a1420551c",
     ),
     (
         "large",
-        "327b80f6870c7d5dd180821139097894b5007ee011da252ca58ee5586652ce18",
+        "a513d7e3944b80d88818b3079522fd44e49f883351b4580d204e7da90594337c",
     ),
 ];
 

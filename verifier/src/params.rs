@@ -23,12 +23,16 @@ pub type CommitmentParams = Params<vesta::Affine>;
 /// Measured once; `pinned_digests_match_fresh_parameters` re-derives them.
 pub const PINNED_PARAMS_DIGESTS: &[(u32, &str)] = &[
     (
+        12,
+        "8d715ccc1bbb447a03a53ef53866f060ce574c0d76e00ed7aea35f8be6fc0af5",
+    ),
+    (
         13,
         "c2ecc4e0390ee1c5ed97822aa97119721bd01a3008a127113fa84de347e994c6",
     ),
     (
-        14,
-        "7e77bf05488d7e8514ef5dcbe9326091994853a7bbb1e39272a0b8fe53c6d40c",
+        15,
+        "1eef393892a47e431d6385d684efe3fc0011382011ca878b596da2ad3b89e400",
     ),
     (
         16,

@@ -41,7 +41,7 @@ use crate::ledger::CreditLine;
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
 /// measures them.
 pub const PINNED_PROOF_BYTES: &[(&str, usize)] =
-    &[("small", 3584), ("standard", 3648), ("large", 3776)];
+    &[("small", 4320), ("standard", 4416), ("large", 4544)];
 
 /// The exact proof length of a profile.
 pub fn pinned_proof_len(profile: &str) -> Option<usize> {

@@ -207,8 +207,7 @@ mod tests {
             let advice = [(); 4].map(|_| meta.advice_column());
             let instance = meta.instance_column();
             meta.enable_equality(instance);
-            let poseidon =
-                PoseidonChip::configure(meta, [advice[0], advice[1], advice[2]], advice[3]);
+            let poseidon = PoseidonChip::configure_on_new_columns(meta);
             (
                 MerkleChip::configure(meta, advice),
                 poseidon,
