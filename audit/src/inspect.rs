@@ -11,10 +11,11 @@
 //! the parser is strict and a test reads every item back.
 //!
 //! Names used here and in `docs/CIRCUIT.md`:
-//! - columns: `A0..A4` advice, `I0` instance, `F0..F13` fixed, `S0..S8` selectors (halo2's
-//!   own notation, as `CircuitGates` prints expressions);
-//! - constraints: `gate/constraint` (`arith/row`, `merkle swap/left`, ...); halo2_gadgets'
-//!   Poseidon gates leave their constraints unnamed, they are `full round/#0` and so on;
+//! - columns: `A0..A14` advice (`A0..A3` the arith, Merkle and select chips, `A4` the range
+//!   check, `A5..A14` the Poseidon chip), `I0` instance, `F0..F15` fixed, `S0..S8` selectors
+//!   (halo2's own notation, as `CircuitGates` prints expressions; [`COLUMN_ROLES`]);
+//! - constraints: `gate/constraint` (`arith/row`, `merkle swap/left`, `full round/square 0`,
+//!   `short/shift`, ...): every constraint of the circuit is named by its chip;
 //! - the single lookup is `range table` (lookups are unnamed in halo2 0.4);
 //! - copy constraints are grouped in classes ([`CopyClass`]).
 
@@ -36,45 +37,98 @@ use zkmargin_circuits::profile::Profile;
 /// The role of each column, in configuration order (see `circuit::MarginCircuit::configure`).
 /// [`describe`] checks the counts against the constraint system.
 pub const COLUMN_ROLES: &[(&str, &str)] = &[
-    ("A0", "Poseidon state 0; arith/merkle/select column a"),
-    ("A1", "Poseidon state 1; arith/merkle/select column b"),
-    ("A2", "Poseidon state 2; arith/merkle/select column c"),
-    ("A3", "Poseidon partial S-box; arith/merkle/select column d"),
+    ("A0", "arith/merkle/select column a"),
+    ("A1", "arith/merkle/select column b"),
+    ("A2", "arith/merkle/select column c"),
+    ("A3", "arith/merkle/select column d"),
     ("A4", "range-check running sum z_i"),
+    ("A5", "Poseidon state x_0"),
+    ("A6", "Poseidon state x_1"),
+    ("A7", "Poseidon state x_2"),
+    (
+        "A8",
+        "Poseidon w_0: square q_0 (full round), q_1 (partial rounds), message m_0 (absorb)",
+    ),
+    (
+        "A9",
+        "Poseidon w_1: square q_1 (full round), S-box input u_2 (partial rounds), message m_1 \
+         (absorb)",
+    ),
+    (
+        "A10",
+        "Poseidon w_2: square q_2 (full round), square q_2 (partial rounds)",
+    ),
+    ("A11", "Poseidon w_3: S-box input u_3 (partial rounds)"),
+    ("A12", "Poseidon w_4: square q_3 (partial rounds)"),
+    ("A13", "Poseidon w_5: S-box input u_4 (partial rounds)"),
+    ("A14", "Poseidon w_6: square q_4 (partial rounds)"),
     ("I0", "public inputs (instance::InstanceLayout)"),
     ("F0", "constants (enable_constant)"),
-    ("F1", "Poseidon round constants rc_a[0]"),
-    ("F2", "Poseidon round constants rc_a[1]"),
-    ("F3", "Poseidon round constants rc_a[2]"),
-    ("F4", "Poseidon round constants rc_b[0]"),
-    ("F5", "Poseidon round constants rc_b[1]"),
-    ("F6", "Poseidon round constants rc_b[2]"),
-    ("F7", "arith coefficient k_m"),
-    ("F8", "arith coefficient k_a"),
-    ("F9", "arith coefficient k_b"),
-    ("F10", "arith coefficient k_c"),
-    ("F11", "arith coefficient k_d"),
-    ("F12", "arith coefficient k_0"),
-    ("F13", "range table 0..2^10 (lookup table column)"),
-    ("S0", "q full round (Poseidon)"),
-    ("S1", "q partial rounds (Poseidon)"),
-    ("S2", "q pad-and-add (Poseidon)"),
+    (
+        "F1",
+        "Poseidon K_0: round constant rc[0] (full round), rc[0] of the row's first partial round",
+    ),
+    (
+        "F2",
+        "Poseidon K_1: round constant rc[1] (full round), folded constant of u_2 (partial)",
+    ),
+    (
+        "F3",
+        "Poseidon K_2: round constant rc[2] (full round), folded constant of u_3 (partial)",
+    ),
+    (
+        "F4",
+        "Poseidon K_3: folded constant of u_4 (partial rounds)",
+    ),
+    (
+        "F5",
+        "Poseidon K_4: folded constant of output 0 (partial rounds)",
+    ),
+    (
+        "F6",
+        "Poseidon K_5: folded constant of output 1 (partial rounds)",
+    ),
+    (
+        "F7",
+        "Poseidon K_6: folded constant of output 2 (partial rounds)",
+    ),
+    ("F8", "arith coefficient k_m"),
+    ("F9", "arith coefficient k_a"),
+    ("F10", "arith coefficient k_b"),
+    ("F11", "arith coefficient k_c"),
+    ("F12", "arith coefficient k_d"),
+    ("F13", "arith coefficient k_0"),
+    ("F14", "range table 0..2^10 (lookup table column)"),
+    (
+        "F15",
+        "range check K_shift: 2^(10 - s) on a short check's shifted row",
+    ),
+    ("S0", "q_full (Poseidon full round)"),
+    ("S1", "q_partial (Poseidon, four partial rounds)"),
+    (
+        "S2",
+        "q_absorb (Poseidon, absorb the next two message words)",
+    ),
     ("S3", "q_arith"),
     ("S4", "q_merkle"),
     ("S5", "q_select"),
-    ("S6", "q_lookup (range check)"),
+    (
+        "S6",
+        "q_word (range check: running-sum word z_i - 2^10 z_(i+1))",
+    ),
     (
         "S7",
-        "q_running (range check: running-sum word, else short value)",
+        "q_short (range check: a short check's top word or its shifted copy)",
     ),
-    ("S8", "q_bitshift (range check: short-range shift)"),
+    ("S8", "q_shift (range check: the short check's shift)"),
 ];
 
 /// The name of the one lookup (halo2 0.4 lookups carry no name).
 pub const LOOKUP_NAMES: &[(&str, &str)] = &[(
     "range table",
-    "every running-sum word z_i - 2^10 z_(i+1) (S6 and S7), and every short-checked value and \
-     its shifted copy (S6 without S7), is one of the table's 2^10 words: 0 <= word < 2^10",
+    "every running-sum word z_i - 2^10 z_(i+1) (S6), and every short check's top word z_w \
+     and its shifted copy z_w 2^(10 - s) (S7), is one of the table's 2^10 words: \
+     0 <= word < 2^10",
 )];
 
 /// One constraint of a gate.
@@ -139,7 +193,7 @@ impl RegionInfo {
     }
 
     fn own_part(name: &str) -> Option<&str> {
-        let generic = ["merkle swap", "node at height", "Range check"];
+        let generic = ["merkle swap", "node at height"];
         if generic.iter().any(|g| name.starts_with(g)) {
             return None;
         }
@@ -433,6 +487,10 @@ pub fn describe(profile: Profile) -> Result<CircuitReport, InspectError> {
     })
 }
 
+/// The gates of the Poseidon chip (`chips::poseidon`): copies into their regions are
+/// [`CopyClass::HashOperand`].
+pub const POSEIDON_GATES: [&str; 3] = ["full round", "partial rounds", "absorb"];
+
 fn classify_copy(
     copy: &Copy,
     recorder: &Recorder,
@@ -443,7 +501,8 @@ fn classify_copy(
     if involves(&|c| c.starts_with('I')) {
         return CopyClass::PublicInput;
     }
-    // The constants column, and the Poseidon columns holding the sponge's padding words.
+    // The constants column (a sponge's capacity word and padding, a strict range check's zero
+    // top, the select chip's start and end), or any other fixed cell.
     if involves(&|c| constant_columns.iter().any(|k| k == c) || c.starts_with('F')) {
         return CopyClass::Constant;
     }
@@ -456,23 +515,28 @@ fn classify_copy(
                 .collect()
         })
         .unwrap_or_default();
+    operand_class(&gates, region.map(|r| &r.columns))
+}
+
+/// The class of a copy between two advice cells, by the region it lands in: the gates that
+/// region's selectors enable, and its columns (`None` outside any region).
+pub fn operand_class(gates: &BTreeSet<&str>, columns: Option<&BTreeSet<String>>) -> CopyClass {
     if gates.contains("arith") {
         CopyClass::ArithOperand
     } else if gates.contains("merkle swap") {
         CopyClass::MerkleOperand
     } else if gates.contains("select") {
         CopyClass::SelectRecord
-    } else if gates
-        .iter()
-        .any(|g| ["full round", "partial rounds", "pad-and-add"].contains(g))
-    {
+    } else if gates.iter().any(|g| POSEIDON_GATES.contains(g)) {
         CopyClass::HashOperand
-    } else if region.is_some_and(|r| r.columns.iter().all(|c| c == "A4" || c.starts_with('S'))) {
-        // Range checks live in the running-sum column alone (their selectors are lookup
-        // selectors, in no gate but the short check's).
+    } else if gates.contains("short")
+        || columns.is_some_and(|c| c.iter().all(|c| c == "A4" || c.starts_with('S')))
+    {
+        // Range checks live in the running-sum column `A4` (their selectors are the lookup's,
+        // in no gate but the short check's, which adds its shift in a fixed column).
         CopyClass::RangeOperand
     } else {
-        // Regions of the Poseidon sponge without a selector (initial state, output).
+        // No region of the circuit is left: a hash is one region with its round selectors.
         CopyClass::HashOperand
     }
 }
@@ -1177,40 +1241,105 @@ mod tests {
     #[test]
     fn the_small_circuit_is_described() {
         let r = describe(SMALL).unwrap();
+        assert_eq!(r.profile.k, 12);
         let names: Vec<String> = r.gates.iter().map(|g| g.name.clone()).collect();
         assert_eq!(
             names,
             [
                 "full round",
                 "partial rounds",
-                "pad-and-add",
+                "absorb",
                 "arith",
                 "merkle swap",
                 "select",
-                "Short lookup bitshift"
+                "short"
             ]
         );
-        let arith = &r.gates[3];
-        assert_eq!(arith.selectors, ["S3"]);
-        assert_eq!(arith.constraints[0].name, "row");
-        assert_eq!(r.lookups.len(), 1);
-        assert!(
-            r.lookups[0].inputs[0].starts_with("S6 * "),
-            "{:?}",
-            r.lookups[0]
+        let constraints = |gate: usize| -> Vec<String> {
+            r.gates[gate]
+                .constraints
+                .iter()
+                .map(|c| r.gates[gate].qualified(c))
+                .collect()
+        };
+        assert_eq!(
+            constraints(0),
+            [
+                "full round/square 0",
+                "full round/square 1",
+                "full round/square 2",
+                "full round/output 0",
+                "full round/output 1",
+                "full round/output 2"
+            ]
         );
-        assert_eq!(r.lookups[0].tables, ["F13@0"]);
+        assert_eq!(
+            constraints(1),
+            [
+                "partial rounds/square 1",
+                "partial rounds/square 2",
+                "partial rounds/square 3",
+                "partial rounds/square 4",
+                "partial rounds/S-box input 2",
+                "partial rounds/S-box input 3",
+                "partial rounds/S-box input 4",
+                "partial rounds/output 0",
+                "partial rounds/output 1",
+                "partial rounds/output 2"
+            ]
+        );
+        assert_eq!(
+            constraints(2),
+            ["absorb/rate 0", "absorb/rate 1", "absorb/capacity"]
+        );
+        assert_eq!(constraints(6), ["short/shift"]);
+        let selectors: Vec<&[String]> = r.gates.iter().map(|g| &g.selectors[..]).collect();
+        assert_eq!(
+            selectors,
+            [["S0"], ["S1"], ["S2"], ["S3"], ["S4"], ["S5"], ["S8"]]
+        );
+        assert_eq!(r.gates[3].constraints[0].name, "row");
+        // Degree 5 (the range lookup; every gate is at most 4): halo2's extended domain is 4n.
+        assert_eq!(r.degree, 5);
+        assert_eq!(
+            (
+                r.advice.len(),
+                r.instance.len(),
+                r.fixed.len(),
+                r.selectors.len()
+            ),
+            (15, 1, 16, 9)
+        );
+        assert_eq!(r.lookups.len(), 1);
+        assert_eq!(
+            r.lookups[0].inputs,
+            ["S6 * (A4@0 - (A4@1 * 1024)) + S7 * A4@0"]
+        );
+        assert_eq!(r.lookups[0].tables, ["F14@0"]);
         assert_eq!(
             r.equality_columns,
-            ["A0", "A1", "A2", "A3", "A4", "I0", "F0", "F4", "F5", "F6"]
+            ["A0", "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "I0", "F0"]
         );
         assert_eq!(r.constant_columns, ["F0"]);
         assert!(r.rows_used <= r.usable_rows);
-        assert_eq!(r.predicted_proof_bytes, 3584);
+        assert_eq!(r.predicted_proof_bytes, 4320);
         assert!(r.copies.values().all(|n| *n > 0), "{:?}", r.copies);
         assert!(r
             .regions
             .iter()
             .any(|g| g.name.starts_with("chain 0: amount 0")));
+        // A hash is one region, under the name the gadget gave it, holding the round gates.
+        let key = r.regions.iter().find(|g| g.name == "account key").unwrap();
+        assert_eq!(key.rows, 23);
+        assert_eq!(key.selectors.iter().collect::<Vec<_>>(), ["S0", "S1"]);
+    }
+
+    #[test]
+    fn every_profile_has_its_k() {
+        for (profile, k) in zkmargin_circuits::profile::ALL.iter().zip([12, 13, 15]) {
+            let r = describe(*profile).unwrap();
+            assert_eq!((r.profile.name, r.profile.k), (profile.name, k));
+            assert!(r.rows_used <= r.usable_rows, "{}", profile.name);
+        }
     }
 }

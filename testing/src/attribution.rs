@@ -2,10 +2,11 @@
 //! constraint (`gate/constraint`), the lookup (`lookup: range table`) or the class of a copy
 //! constraint (`copy: public input`, ...), and the region and part of the statement it is in.
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
-use zkmargin_audit::inspect::{describe, CircuitReport, CopyClass, RegionInfo};
+use zkmargin_audit::inspect::{describe, operand_class, CircuitReport, CopyClass, RegionInfo};
 
 use crate::corpus::{Attempt, PROFILE};
 
@@ -159,27 +160,13 @@ fn permutation_failure(
 
 /// The copy class of cells copied into a region (as `inspect` counts them).
 fn region_copy_class(region: &RegionInfo) -> CopyClass {
-    let gates: Vec<&str> = report()
+    let gates: BTreeSet<&str> = report()
         .gates
         .iter()
         .filter(|g| g.selectors.iter().any(|s| region.selectors.contains(s)))
         .map(|g| g.name.as_str())
         .collect();
-    if gates.contains(&"arith") {
-        CopyClass::ArithOperand
-    } else if gates.contains(&"merkle swap") {
-        CopyClass::MerkleOperand
-    } else if gates.contains(&"select") {
-        CopyClass::SelectRecord
-    } else if region
-        .columns
-        .iter()
-        .all(|c| c == "A4" || c.starts_with('S'))
-    {
-        CopyClass::RangeOperand
-    } else {
-        CopyClass::HashOperand
-    }
+    operand_class(&gates, Some(&region.columns))
 }
 
 /// Runs MockProver on an attempt and names every failure (empty: accepted).
