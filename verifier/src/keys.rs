@@ -37,6 +37,10 @@ pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
         "large",
         "327b80f6870c7d5dd180821139097894b5007ee011da252ca58ee5586652ce18",
     ),
+    (
+        "desk",
+        "583613abe8bc24145b2cc11114763ec3857433e39b083e04cdb3a8de4f4b9cb3",
+    ),
 ];
 
 /// The pinned digest of a profile's verifying key.

@@ -40,8 +40,12 @@ use crate::ledger::CreditLine;
 /// Pinned proof length per profile, in bytes. A proof of a profile has a fixed shape, so any
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
 /// measures them.
-pub const PINNED_PROOF_BYTES: &[(&str, usize)] =
-    &[("small", 3584), ("standard", 3648), ("large", 3776)];
+pub const PINNED_PROOF_BYTES: &[(&str, usize)] = &[
+    ("small", 3584),
+    ("standard", 3648),
+    ("large", 3776),
+    ("desk", 3776),
+];
 
 /// The exact proof length of a profile.
 pub fn pinned_proof_len(profile: &str) -> Option<usize> {
