@@ -2,13 +2,14 @@
 //! circuit of the same k (the bare cost of the proof system at that size).
 //!
 //! `cargo bench -p zkmargin-benches` runs small and standard; set `ZKMARGIN_BENCH_LARGE=1`
-//! to add large (k = 16, about half a minute a proof on two cores). Parameters come from the
+//! to add large (k = 16, about half a minute a proof on two cores) and `ZKMARGIN_BENCH_DESK=1`
+//! to add desk (k = 16, 64 positions per venue; its sample fills a venue's 64 slots). Parameters come from the
 //! on-disk cache (`ZKMARGIN_CACHE`), keys are built before timing ("keys warm").
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::time::Duration;
 use zkmargin_benches::{trivial_keys, trivial_proof, trivial_verify};
-use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
+use zkmargin_circuits::profile::{Profile, DESK, LARGE, SMALL, STANDARD};
 use zkmargin_prover::{proof_bytes, ProverKeys};
 use zkmargin_testing::fixtures::fixture;
 
@@ -16,10 +17,17 @@ use zkmargin_testing::fixtures::fixture;
 /// across the batch, so throughput grows with the batch.
 const BATCHES: [usize; 2] = [16, 64];
 
+fn switch(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| v == "1")
+}
+
 fn profiles() -> Vec<Profile> {
     let mut profiles = vec![SMALL, STANDARD];
-    if std::env::var_os("ZKMARGIN_BENCH_LARGE").is_some_and(|v| v == "1") {
+    if switch("ZKMARGIN_BENCH_LARGE") {
         profiles.push(LARGE);
+    }
+    if switch("ZKMARGIN_BENCH_DESK") {
+        profiles.push(DESK);
     }
     profiles
 }

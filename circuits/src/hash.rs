@@ -101,6 +101,10 @@ macro_rules! with_poseidon_length {
                 const $L: usize = 20;
                 $body
             }
+            68 => {
+                const $L: usize = 68;
+                $body
+            }
             _ => $other,
         }
     };

@@ -60,8 +60,23 @@ pub const LARGE: Profile = Profile {
     k: 15,
 };
 
-/// Every shipped profile, smallest first.
-pub const ALL: [Profile; 3] = [SMALL, STANDARD, LARGE];
+/// The book of an options market maker: few assets and parties, 64 position slots per venue
+/// (256 positions over four venues). Listed after `LARGE`: a book that fits both (more than 8
+/// positions, at most 16, at most 4 chains and venues) is proven in `LARGE`, which costs fewer
+/// rows; only a venue with more than 16 positions needs `DESK`.
+pub const DESK: Profile = Profile {
+    name: "desk",
+    assets: 16,
+    chains: 4,
+    venues: 4,
+    positions: 64,
+    buckets: 4,
+    depth: 20,
+    k: 16,
+};
+
+/// Every shipped profile, in the order of selection: the first that fits a book is used.
+pub const ALL: [Profile; 4] = [SMALL, STANDARD, LARGE, DESK];
 
 impl Profile {
     /// The profile with this name, if any.
@@ -152,10 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn every_name_is_found_and_unique() {
+        for p in ALL {
+            assert_eq!(Profile::by_name(p.name), Some(p));
+        }
+        assert_eq!(Profile::by_name("desk"), Some(DESK));
+    }
+
+    #[test]
     fn smallest_fitting_prefers_small() {
         assert_eq!(Profile::smallest_fitting(3, 2, 2, 1, 2), Some(SMALL));
         assert_eq!(Profile::smallest_fitting(5, 2, 2, 1, 2), Some(STANDARD));
         assert_eq!(Profile::smallest_fitting(5, 2, 2, 9, 2), Some(LARGE));
+        assert_eq!(Profile::smallest_fitting(16, 4, 4, 16, 4), Some(LARGE));
+        // More than 16 positions at a venue: desk, up to 64 with at most 4 chains and venues.
+        assert_eq!(Profile::smallest_fitting(3, 2, 2, 17, 2), Some(DESK));
+        assert_eq!(Profile::smallest_fitting(16, 4, 4, 64, 4), Some(DESK));
+        assert_eq!(Profile::smallest_fitting(4, 4, 4, 65, 4), None);
+        assert_eq!(Profile::smallest_fitting(4, 5, 4, 17, 4), None);
         assert_eq!(Profile::smallest_fitting(17, 1, 1, 1, 1), None);
     }
 }

@@ -102,7 +102,7 @@ pub struct BuildArgs {
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Circuit profile: small, standard or large (default: the smallest that fits).
+    /// Circuit profile: small, standard, large or desk (default: the first that fits, in that order).
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
     /// Compute the haircuts from this risk model (zkmargin.risk/1) in place of haircuts_ppm.

@@ -9,7 +9,10 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use common::{alice, epoch_window, p, read_json, write_json, zkmargin, Run};
+use common::{
+    alice, epoch_window, p, read_json, verdict, verify_certificate as verify, write_json, zkmargin,
+    Run,
+};
 
 /// Bob: collateral only, on arbitrum.
 fn bob() -> Value {
@@ -101,25 +104,6 @@ fn exact() -> &'static PathBuf {
         certify("alice", &["cex=1000".into(), "dex=max".into()], &out).ok();
         out
     })
-}
-
-fn verify(snapshot: &Path, dir: &Path, grant: &Path, venue: &str) -> Run {
-    zkmargin(&[
-        "verify",
-        "--snapshot",
-        p(snapshot),
-        "--certificate",
-        p(&dir.join("certificate.zkm")),
-        "--grant",
-        p(grant),
-        "--venue",
-        venue,
-        "--json",
-    ])
-}
-
-fn verdict(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("one JSON object: {}", run.show()))
 }
 
 #[test]

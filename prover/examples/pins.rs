@@ -2,7 +2,7 @@
 //! real proof of the sample book: the values pinned in `zkmargin_verifier`. The key is built
 //! without the pin check (the point is to re-measure after an intended circuit change), and
 //! the line says whether it matches the pin.
-//! Usage: `cargo run --release -p zkmargin-prover --example pins [small standard large]`.
+//! Usage: `cargo run --release -p zkmargin-prover --example pins [small standard large desk]`.
 use std::time::Instant;
 
 use halo2_proofs::plonk::{create_proof, keygen_pk};

@@ -1,6 +1,6 @@
 //! Writes the frozen test vectors: an honest proof of the sample book for each profile given
 //! (default all), with its snapshot and statement, into DIR (default `tests/vectors`).
-//! Usage: `cargo run --release -p zkmargin-prover --example vectors -- [DIR] [small standard large]`.
+//! Usage: `cargo run --release -p zkmargin-prover --example vectors -- [DIR] [small standard large desk]`.
 use std::path::PathBuf;
 
 use zkmargin_circuits::profile::{Profile, ALL};

@@ -57,21 +57,44 @@ fn check_network_fits(network: &Network, profile: &Profile) -> Result<(), InputE
 }
 
 /// The profile a network is built in: `forced` if given (an error if the network does not fit
-/// it), else the smallest that fits (as `Profile::smallest_fitting`, also counting accounts).
+/// it), else the first of `profile::ALL` that fits (as `Profile::smallest_fitting`, also
+/// counting accounts): small, standard, large, then desk for more than 16 positions at a venue.
 pub fn choose_profile(network: &Network, forced: Option<Profile>) -> Result<Profile, InputError> {
     if let Some(profile) = forced {
         check_network_fits(network, &profile)?;
         return Ok(profile);
     }
-    let mut last_error = None;
+    let mut refusals = vec![];
     for profile in profile::ALL {
         match check_network_fits(network, &profile) {
             Ok(()) => return Ok(profile),
-            Err(e) => last_error = Some(e),
+            Err(e) => refusals.push(e),
         }
     }
-    Err(last_error
-        .unwrap_or_else(|| InputError::new(&network.file, "(top level)", "no profile is defined")))
+    // No profile fits: name the field the last (roomiest) profile refused, and say why each
+    // profile refused, so that one line tells which dimension to cut.
+    let Some(last) = refusals.last() else {
+        return Err(InputError::new(
+            &network.file,
+            "(top level)",
+            "no profile is defined",
+        ));
+    };
+    let reasons: Vec<String> = refusals
+        .iter()
+        .map(|e| {
+            if e.field == last.field {
+                e.reason.clone()
+            } else {
+                format!("{} ({})", e.reason, e.field)
+            }
+        })
+        .collect();
+    Err(InputError::new(
+        &network.file,
+        last.field.clone(),
+        format!("fits no profile: {}", reasons.join("; ")),
+    ))
 }
 
 /// What `build` draws at random: each account's `sk` and a salt per tree where it holds
@@ -320,7 +343,7 @@ mod tests {
     use zkmargin_circuits::hash::{fp_to_hex, root_from_path};
     use zkmargin_circuits::margin::evaluate;
     use zkmargin_circuits::margin::{Kind, Position, Side};
-    use zkmargin_circuits::profile::{LARGE, SMALL, STANDARD};
+    use zkmargin_circuits::profile::{DESK, LARGE, SMALL, STANDARD};
     use zkmargin_circuits::units::PPM;
     use zkmargin_formats::network::read_network;
     use zkmargin_formats::snapshot::read_snapshot;
@@ -329,6 +352,9 @@ mod tests {
     pub(crate) const DESIGN_EXAMPLE: &str = include_str!("../../examples/design.network.json");
 
     pub(crate) const EXAMPLE: &str = include_str!("../../examples/network.json");
+
+    /// The market maker's book of the desk profile.
+    const DESK_EXAMPLE: &str = include_str!("../../examples/desk.network.json");
 
     pub(crate) fn rng() -> StdRng {
         StdRng::seed_from_u64(4812)
@@ -429,6 +455,34 @@ mod tests {
         assert_ne!(s1.chain_roots, s3.chain_roots);
         assert_ne!(a1[0].sk, a3[0].sk);
         assert_ne!(a1[0].chain_openings[0].salt, a3[0].chain_openings[0].salt);
+    }
+
+    #[test]
+    fn the_desk_example_is_a_solvent_book_of_256_positions_in_the_desk_profile() {
+        let network = read_network(DESK_EXAMPLE, "examples/desk.network.json").unwrap();
+        let (snapshot, accounts) = build(&network, None, &mut rng()).unwrap();
+        assert_eq!(snapshot.profile, DESK);
+        assert_openings_reach_the_roots(&snapshot, &accounts);
+        let desk = &accounts[0];
+        let per_venue: Vec<usize> = desk.book.positions.iter().map(Vec::len).collect();
+        assert_eq!(per_venue, [64; 4]);
+        let options = desk
+            .book
+            .positions
+            .iter()
+            .flatten()
+            .filter(|p| matches!(p.kind, Kind::Call | Kind::Put))
+            .count();
+        assert_eq!(options, 250, "a handful of perps, the rest options");
+        for account in &accounts {
+            let report = evaluate(&snapshot.risk_params(), &account.book, None, PPM).unwrap();
+            // Headroom of at least a quarter of the requirement.
+            assert!(
+                report.solvent && report.headroom * 4 > report.requirement as i128,
+                "{}: {report:?}",
+                account.name
+            );
+        }
     }
 
     #[test]
@@ -534,15 +588,56 @@ mod tests {
 
     #[test]
     fn too_many_positions_name_the_venue() {
-        let mut value: Value = serde_json::from_str(DESIGN_EXAMPLE).unwrap();
-        let perp = value["accounts"][0]["positions"]["hyperliquid"][0].clone();
-        value["accounts"][0]["positions"]["hyperliquid"] = Value::Array(vec![perp; 17]);
-        let network = read_network(&value.to_string(), "net.json").unwrap();
+        let with_perps = |count: usize| {
+            let mut value: Value = serde_json::from_str(DESIGN_EXAMPLE).unwrap();
+            let perp = value["accounts"][0]["positions"]["hyperliquid"][0].clone();
+            value["accounts"][0]["positions"]["hyperliquid"] = Value::Array(vec![perp; count]);
+            value
+        };
+        // More than large's 16 positions at one venue, at most desk's 64: desk, by itself.
+        for count in [17, 64] {
+            let network = read_network(&with_perps(count).to_string(), "net.json").unwrap();
+            let (snapshot, accounts) = build(&network, None, &mut rng()).unwrap();
+            assert_eq!(snapshot.profile, DESK, "{count} positions");
+            assert_openings_reach_the_roots(&snapshot, &accounts);
+        }
+        let network = read_network(&with_perps(65).to_string(), "net.json").unwrap();
         let e = build(&network, None, &mut rng()).unwrap_err();
         assert_eq!(e.field, "accounts[0].positions.hyperliquid");
-        assert!(e.reason.starts_with("17 positions"), "{e}");
+        assert_eq!(
+            e.reason,
+            "fits no profile: 65 positions at one venue do not fit profile small (at most 4); \
+             65 positions at one venue do not fit profile standard (at most 8); \
+             65 positions at one venue do not fit profile large (at most 16); \
+             65 positions at one venue do not fit profile desk (at most 64)"
+        );
+        let network = read_network(&with_perps(17).to_string(), "net.json").unwrap();
         let e = build(&network, Some(STANDARD), &mut rng()).unwrap_err();
         assert_eq!(e.field, "accounts[0].positions.hyperliquid");
+        assert!(e.reason.starts_with("17 positions"), "{e}");
+        // 17 positions and 5 chains: large holds the chains, desk the positions, none both; the
+        // line names the field desk refuses and every profile's reason.
+        let mut value = with_perps(17);
+        let chains: Vec<Value> = (0..5)
+            .map(|i| json!({"id": 100 + i, "name": format!("chain{i}")}))
+            .collect();
+        value["chains"] = Value::Array(chains);
+        for asset in ["BTC", "USDC"] {
+            value["haircuts_ppm"][asset] = (0..5)
+                .map(|i| (format!("chain{i}"), json!(10_000)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+        }
+        value["accounts"][0]["collateral"] = json!({"chain4": {"USDC": "1000000"}});
+        let network = read_network(&value.to_string(), "net.json").unwrap();
+        let e = build(&network, None, &mut rng()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "net.json: chains: fits no profile: 5 chains do not fit profile small (at most 2); \
+             5 chains do not fit profile standard (at most 4); 17 positions at one venue do not \
+             fit profile large (at most 16) (accounts[0].positions.hyperliquid); 5 chains do not \
+             fit profile desk (at most 4)"
+        );
         let mut value: Value = serde_json::from_str(DESIGN_EXAMPLE).unwrap();
         let perp = value["accounts"][0]["positions"]["hyperliquid"][0].clone();
         value["accounts"][0]["positions"]["hyperliquid"] = Value::Array(vec![perp; 5]);

@@ -4,7 +4,7 @@
 //! `zkmargin_verifier::keys::PINNED_VK_DIGESTS` and `verify::PINNED_PROOF_BYTES` (and say so
 //! to the auditors: every venue's key changes).
 
-use zkmargin_circuits::profile::{Profile, LARGE, SMALL, STANDARD};
+use zkmargin_circuits::profile::{Profile, DESK, LARGE, SMALL, STANDARD};
 use zkmargin_prover::{proof_bytes, ProverKeys};
 use zkmargin_testing::fixtures::fixture;
 use zkmargin_verifier::keys::{
@@ -41,6 +41,11 @@ fn standard_verifying_key_is_pinned() {
 #[test]
 fn large_verifying_key_is_pinned() {
     check_vk(LARGE);
+}
+
+#[test]
+fn desk_verifying_key_is_pinned() {
+    check_vk(DESK);
 }
 
 #[test]

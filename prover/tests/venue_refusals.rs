@@ -18,7 +18,7 @@ use ff::PrimeField;
 use zkmargin_circuits::charge::{default_fill, order_charge};
 use zkmargin_circuits::hash::{account_tag, fp_to_hex, nullifier, Fp};
 use zkmargin_circuits::margin::{Kind, MarginError, Order, Position, Side};
-use zkmargin_circuits::profile::{LARGE, SMALL, STANDARD};
+use zkmargin_circuits::profile::{DESK, LARGE, SMALL, STANDARD};
 use zkmargin_circuits::snapshot::{Member, Snapshot};
 use zkmargin_formats::account::Account;
 use zkmargin_formats::binary::FrameError;
@@ -237,6 +237,7 @@ fn digest_covers_every_public_field() {
     let changes: Vec<(&str, Change)> = vec![
         ("profile", Box::new(|s| s.profile = STANDARD)),
         ("profile large", Box::new(|s| s.profile = LARGE)),
+        ("profile desk", Box::new(|s| s.profile = DESK)),
         ("epoch", Box::new(|s| s.epoch += 1)),
         ("valid_from", Box::new(|s| s.valid_from += 1)),
         ("valid_until", Box::new(|s| s.valid_until += 1)),

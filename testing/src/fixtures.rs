@@ -4,7 +4,7 @@
 use zkmargin_circuits::hash::{self, Fp, MerkleTree};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{Book, Bucket, Kind, Position, Side};
-use zkmargin_circuits::profile::Profile;
+use zkmargin_circuits::profile::{Profile, LARGE};
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
 use zkmargin_circuits::witness::{AccountWitness, LeafOpening, LineSecret};
 
@@ -107,9 +107,40 @@ pub fn sample_book(profile: Profile) -> Book {
             ),
         ],
     ];
-    Book {
+    let mut book = Book {
         balances,
         positions,
+    };
+    fill_with_option_grid(profile, &mut book);
+    book
+}
+
+/// A profile with more position slots than the large one (desk: an options market maker) gets
+/// the first venue filled to its last slot with a grid of small BTC and ETH options, calls and
+/// puts, long and short, across strikes and both expiry buckets, so that its sample proves a
+/// full venue leaf (the other profiles' samples are unchanged).
+fn fill_with_option_grid(profile: Profile, book: &mut Book) {
+    if profile.positions <= LARGE.positions {
+        return;
+    }
+    let venue = &mut book.positions[0];
+    let mut i = 0u64;
+    while venue.len() < profile.positions {
+        let (underlying, size, spot, step) = if i % 2 == 0 {
+            (BTC, 10_000_000, 100_000, 2_500) // 0.01 BTC
+        } else {
+            (ETH, 100_000_000, 3_200, 100) // 0.1 ETH
+        };
+        let strike = (spot + (i / 4 % 8) * step - 4 * step) * 100_000_000;
+        let kind = if i / 2 % 2 == 0 {
+            Kind::Call
+        } else {
+            Kind::Put
+        };
+        let side = if i % 3 == 0 { Side::Long } else { Side::Short };
+        let expiry = VALID_FROM + if i % 5 < 2 { 3_600 } else { 30 * 86_400 };
+        venue.push(position(kind, underlying, side, size, strike, expiry));
+        i += 1;
     }
 }
 

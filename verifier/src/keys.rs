@@ -37,6 +37,10 @@ pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
         "large",
         "a513d7e3944b80d88818b3079522fd44e49f883351b4580d204e7da90594337c",
     ),
+    (
+        "desk",
+        "d28662268fe093f7fe0dc9042d64041b760a404fe7c37fc1686560dfbb18ea9c",
+    ),
 ];
 
 /// The pinned digest of a profile's verifying key.

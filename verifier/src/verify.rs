@@ -40,8 +40,12 @@ use crate::ledger::CreditLine;
 /// Pinned proof length per profile, in bytes. A proof of a profile has a fixed shape, so any
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
 /// measures them.
-pub const PINNED_PROOF_BYTES: &[(&str, usize)] =
-    &[("small", 4320), ("standard", 4416), ("large", 4544)];
+pub const PINNED_PROOF_BYTES: &[(&str, usize)] = &[
+    ("small", 4320),
+    ("standard", 4416),
+    ("large", 4544),
+    ("desk", 4608),
+];
 
 /// The exact proof length of a profile.
 pub fn pinned_proof_len(profile: &str) -> Option<usize> {

@@ -43,7 +43,7 @@ use crate::plot::{picture_file, save, Format, Picture};
 /// `zkmargin audit`.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Audit only this profile: small, standard or large (default: all three).
+    /// Audit only this profile: small, standard, large or desk (default: all four).
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
     /// Print one JSON object instead of text.

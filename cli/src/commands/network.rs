@@ -1,4 +1,4 @@
-//! `zkmargin network build NETWORK.json --out DIR [--profile small|standard|large]`
+//! `zkmargin network build NETWORK.json --out DIR [--profile small|standard|large|desk]`
 //!
 //! Reads the network (epoch parameters and every account's book), draws each account's
 //! secret key and leaf salts from the operating system's generator, builds every chain's and

@@ -71,6 +71,27 @@ pub fn zkmargin<S: AsRef<OsStr>>(args: &[S]) -> Run {
     }
 }
 
+/// `zkmargin verify --json` of `DIR/certificate.zkm` with `grant` at `venue`.
+pub fn verify_certificate(snapshot: &Path, dir: &Path, grant: &Path, venue: &str) -> Run {
+    zkmargin(&[
+        "verify",
+        "--snapshot",
+        p(snapshot),
+        "--certificate",
+        p(&dir.join("certificate.zkm")),
+        "--grant",
+        p(grant),
+        "--venue",
+        venue,
+        "--json",
+    ])
+}
+
+/// The one JSON object a `--json` run printed.
+pub fn verdict(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("one JSON object: {}", run.show()))
+}
+
 /// Runs `zkmargin check --snapshot SNAPSHOT --account ACCOUNT EXTRA...`.
 pub fn check_book(snapshot: &Path, account: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["check", "--snapshot", p(snapshot), "--account", p(account)];
