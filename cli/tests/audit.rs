@@ -1,6 +1,6 @@
 //! `zkmargin audit` through the binary: the small profile's report (text and JSON), the layout
 //! picture, and the frozen vectors (honest and tampered). Parameters are cached as in
-//! `cli.rs` (`$ZKMARGIN_CACHE`, else `target/zkmargin-test-cache`); only k = 13 is needed.
+//! `cli.rs` (`$ZKMARGIN_CACHE`, else `target/zkmargin-test-cache`); only k = 12 is needed.
 
 mod common;
 
@@ -13,7 +13,7 @@ fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
 
-/// A directory with the small vector only (so the test needs the k = 13 parameters only).
+/// A directory with the small vector only (so the test needs the k = 12 parameters only).
 fn small_vector_dir() -> tempfile::TempDir {
     let dir = scratch();
     for file in [
@@ -38,16 +38,19 @@ fn audits_the_small_profile() {
     let run = zkmargin(&["audit", "--profile", "small"]);
     assert_eq!(run.code, 0, "{}", run.show());
     for expected in [
-        "== profile small: k = 13",
-        "advice (5)",
+        "== profile small: k = 12",
+        "advice (15)",
         "arith/row: S3 * ",
+        "full round/square 0: S0 * ",
+        "absorb/capacity",
+        "short/shift: S8 * ",
         "merkle swap/left",
         "select/count",
         "lookup 0 \"range table\"",
-        "equality-enabled columns: A0, A1, A2, A3, A4, I0, F0, F4, F5, F6",
+        "equality-enabled columns: A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, I0, F0",
         "copy: public input",
         rows.as_str(),
-        "proof size: predicted 3584 bytes (halo2 cost model); measured 3584 bytes",
+        "proof size: predicted 4320 bytes (halo2 cost model); measured 4320 bytes",
         "(match)",
         "AUDIT OK",
     ] {
@@ -66,9 +69,9 @@ fn audits_the_small_profile() {
     assert_eq!(json["ok"], true);
     let small = &json["profiles"][0];
     assert_eq!(small["profile"], "small");
-    assert_eq!(small["k"], 13);
+    assert_eq!(small["k"], 12);
     assert_eq!(small["rows"]["used"], report.rows_used);
-    assert_eq!(small["proof_bytes"]["predicted"], 3584);
+    assert_eq!(small["proof_bytes"]["predicted"], 4320);
     assert_eq!(small["vk_digest"]["matches"], true);
     assert_eq!(small["params_digest"]["matches"], true);
     let names: Vec<&str> = small["gates"]
@@ -79,6 +82,8 @@ fn audits_the_small_profile() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"select/choice is boolean"), "{names:?}");
+    assert!(names.contains(&"partial rounds/S-box input 4"), "{names:?}");
+    assert_eq!(small["degree"], 5);
 }
 
 #[test]
