@@ -849,9 +849,10 @@ fn every_instance_row_but_the_digest_is_copied() {
 }
 
 /// Advice cells neither copied nor read by an enabled gate or lookup (with a nonzero arith
-/// coefficient). Selector indices follow creation order (docs/CIRCUIT.md, S0..S8): 0..=2
-/// Poseidon, 3 arith, 4 merkle, 5 select, 6 q_lookup, 7 q_running, 8 q_bitshift. Fixed columns:
-/// F7..F12 are the arith coefficients k_m, k_a, k_b, k_c, k_d, k_0.
+/// coefficient). Selector indices follow creation order (docs/CIRCUIT.md, S0..S8): 0 q_full,
+/// 1 q_partial, 2 q_absorb (Poseidon: state A5..A7, S-box cells A8..A14), 3 arith, 4 merkle,
+/// 5 select, 6 q_word, 7 q_short, 8 q_shift (range: A4). Fixed columns: F8..F13 are the arith
+/// coefficients k_m, k_a, k_b, k_c, k_d, k_0.
 #[test]
 fn every_assigned_advice_cell_is_copied_or_constrained() {
     let (rec, _) = record_layout();
@@ -863,15 +864,20 @@ fn every_assigned_advice_cell_is_copied_or_constrained() {
         let prev = row.wrapping_sub(1);
         match s {
             0..=2 => {
-                for c in 0..4 {
-                    for r in [prev, row, row + 1] {
-                        covered.insert((c, r));
-                    }
+                for c in 5..8 {
+                    covered.insert((c, row));
+                    covered.insert((c, row + 1));
+                }
+                // The S-box cells each gate reads: squares (full), squares and S-box inputs
+                // (partial), the two message cells (absorb).
+                let aux = [3, 7, 2][s];
+                for c in 8..8 + aux {
+                    covered.insert((c, row));
                 }
             }
             3 => {
                 let (km, ka, kb, kc, kd) =
-                    (k(7, row), k(8, row), k(9, row), k(10, row), k(11, row));
+                    (k(8, row), k(9, row), k(10, row), k(11, row), k(12, row));
                 if km || ka {
                     covered.insert((0, row));
                 }
@@ -900,15 +906,14 @@ fn every_assigned_advice_cell_is_copied_or_constrained() {
             }
             6 => {
                 covered.insert((4, row));
-                if rec.selectors.contains(&(7, row)) {
-                    covered.insert((4, row + 1));
-                }
+                covered.insert((4, row + 1));
             }
-            7 => {}
+            7 => {
+                covered.insert((4, row));
+            }
             8 => {
-                for r in [prev, row, row + 1] {
-                    covered.insert((4, r));
-                }
+                covered.insert((4, prev));
+                covered.insert((4, row));
             }
             other => panic!("unexpected selector {other}"),
         }

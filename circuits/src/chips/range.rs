@@ -198,13 +198,12 @@ impl RangeCheckChip {
                         let low = v.to_repr()[0] as u64 | ((v.to_repr()[1] as u64) << 8);
                         (v - Fp::from(low & ((1 << WORD_BITS) - 1))) * radix_inverse
                     });
+                    let cell = region.assign_advice(|| "z", z, i + 1, || value)?;
                     if i + 1 == words && short == 0 {
-                        // The top must be zero: every bit is in a word.
-                        region.assign_advice_from_constant(|| "z_w = 0", z, i + 1, Fp::zero())?;
-                        // An honest top is zero; a dishonest one fails the copy above, so no
-                        // witness is written for it.
-                    } else {
-                        region.assign_advice(|| "z", z, i + 1, || value)?;
+                        // Every bit is in a word, so the top must be zero: an honest top is,
+                        // a dishonest one (a value of more than `bits` bits) fails this copy
+                        // of the constant 0 while each of its words stays in the table.
+                        region.constrain_constant(cell.cell(), Fp::zero())?;
                     }
                 }
                 if short > 0 {
