@@ -222,6 +222,12 @@ pub struct VerifyArgs {
     /// it did not sign, or that was changed after signing.
     #[arg(long, value_name = "KEY")]
     pub publisher: Option<String>,
+    /// The on-chain registry's answer for the certificate's nullifier (the JSON of the
+    /// contract's `{"certificate": {"nullifier": ...}}` query, as `wasmd query wasm
+    /// contract-state smart` prints it): refuse a certificate the registry does not hold as
+    /// verified for that nullifier.
+    #[arg(long, value_name = "ANSWER")]
+    pub registry: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -20,7 +20,9 @@
 //! (`envelope`); [`order_within_line`] is the venue's last check of it: the order's charge fits
 //! the line.
 
-use halo2_proofs::plonk::{verify_proof, BatchVerifier, SingleVerifier};
+#[cfg(feature = "batch")]
+use halo2_proofs::plonk::BatchVerifier;
+use halo2_proofs::plonk::{verify_proof, SingleVerifier};
 use halo2_proofs::transcript::{Blake2bRead, Challenge255};
 use pasta_curves::vesta;
 use zkmargin_circuits::charge::default_order_charge;
@@ -34,8 +36,9 @@ use zkmargin_formats::decimal::format_scaled;
 use zkmargin_formats::grant::Grant;
 
 use crate::envelope::EnvelopeError;
-use crate::keys::VerifierKeys;
+use crate::keys::{MarginVerifyingKey, VerifierKeys};
 use crate::ledger::CreditLine;
+use crate::params::CommitmentParams;
 
 /// Pinned proof length per profile, in bytes. A proof of a profile has a fixed shape, so any
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
@@ -125,6 +128,10 @@ pub enum Rejection {
          certificate was altered"
     )]
     Proof,
+    /// The on-chain registry's answer for the certificate's nullifier does not show this
+    /// certificate registered (`zkmargin verify --registry`).
+    #[error("the on-chain registry {0}")]
+    Registry(String),
 }
 
 /// A certificate a venue took: the statement it proves and the venue's credit line.
@@ -138,15 +145,15 @@ fn level_text(ppm: u64) -> String {
     format!("{}x", format_scaled(ppm as i128, 6))
 }
 
-/// Steps 2 to 6: checks a decoded certificate (`digest`: the BLAKE2b-256 of its file) and the
-/// grant against the expectation, and rebuilds the statement.
-pub fn check(
+/// Steps 2 to 4 without a grant: the certificate's profile, epoch and snapshot digest are the
+/// snapshot's, the snapshot is fresh at `at`, and the level is in `[1e6, 1e7]` and at least
+/// `min_level_ppm`. What a registry that holds no grant checks (the on-chain adapter).
+pub fn check_header(
     certificate: &Certificate,
-    digest: &[u8; 32],
-    grant: &Grant,
-    expect: &Expectation<'_>,
-) -> Result<Accepted, Rejection> {
-    let snapshot = expect.snapshot;
+    snapshot: &Snapshot,
+    min_level_ppm: u64,
+    at: u64,
+) -> Result<(), Rejection> {
     if certificate.profile != snapshot.profile.name {
         return Err(Rejection::Profile {
             proof: certificate.profile.clone(),
@@ -162,15 +169,15 @@ pub fn check(
     if certificate.snapshot_digest != snapshot.digest() {
         return Err(Rejection::Digest);
     }
-    if expect.at < snapshot.valid_from {
+    if at < snapshot.valid_from {
         return Err(Rejection::NotYetValid {
-            at: expect.at,
+            at,
             valid_from: snapshot.valid_from,
         });
     }
-    if expect.at > snapshot.valid_until {
+    if at > snapshot.valid_until {
         return Err(Rejection::Expired {
-            at: expect.at,
+            at,
             valid_until: snapshot.valid_until,
         });
     }
@@ -178,12 +185,53 @@ pub fn check(
     if !(MIN_LEVEL_PPM..=MAX_LEVEL_PPM).contains(&level) {
         return Err(Rejection::LevelRange(level));
     }
-    if level < expect.min_level_ppm {
+    if level < min_level_ppm {
         return Err(Rejection::Level {
             proof: level_text(level),
-            required: level_text(expect.min_level_ppm),
+            required: level_text(min_level_ppm),
         });
     }
+    Ok(())
+}
+
+/// Step 6 and the statement: the proof has its profile's exact length, and the public inputs
+/// are rebuilt from the snapshot and the certificate (never taken from the prover).
+pub fn rebuild_statement(
+    certificate: &Certificate,
+    snapshot: &Snapshot,
+) -> Result<PublicStatement, Rejection> {
+    let nullifier = certificate
+        .nullifier()
+        .ok_or(CertificateError::NonCanonical("the nullifier"))?;
+    let commitments = certificate
+        .commitments()
+        .ok_or(CertificateError::NonCanonical("a commitment"))?;
+    let expected_len = pinned_proof_len(&certificate.profile).unwrap_or(0);
+    if certificate.proof.len() != expected_len {
+        return Err(Rejection::ProofLength {
+            profile: certificate.profile.clone(),
+            expected: expected_len,
+            found: certificate.proof.len(),
+        });
+    }
+    PublicStatement::new(snapshot, certificate.level_ppm, nullifier, commitments).map_err(|e| {
+        Rejection::Certificate(CertificateError::Commitments {
+            expected: e.expected,
+            found: e.got,
+        })
+    })
+}
+
+/// Steps 2 to 6: checks a decoded certificate (`digest`: the BLAKE2b-256 of its file) and the
+/// grant against the expectation, and rebuilds the statement.
+pub fn check(
+    certificate: &Certificate,
+    digest: &[u8; 32],
+    grant: &Grant,
+    expect: &Expectation<'_>,
+) -> Result<Accepted, Rejection> {
+    let snapshot = expect.snapshot;
+    check_header(certificate, snapshot, expect.min_level_ppm, expect.at)?;
     let venue_id = snapshot.venues.get(expect.venue_index).map(|v| v.id);
     if Some(grant.venue_id) != venue_id {
         return Err(Rejection::Venue {
@@ -225,27 +273,14 @@ pub fn check(
     if commitments.get(expect.venue_index) != Some(&opened) {
         return Err(Rejection::Commitment);
     }
-    let expected_len = pinned_proof_len(&certificate.profile).unwrap_or(0);
-    if certificate.proof.len() != expected_len {
-        return Err(Rejection::ProofLength {
-            profile: certificate.profile.clone(),
-            expected: expected_len,
-            found: certificate.proof.len(),
-        });
-    }
-    let statement = PublicStatement::new(snapshot, level, nullifier, commitments).map_err(|e| {
-        CertificateError::Commitments {
-            expected: e.expected,
-            found: e.got,
-        }
-    })?;
+    let statement = rebuild_statement(certificate, snapshot)?;
     let line = CreditLine {
         epoch: certificate.epoch,
         nullifier,
         certificate: *digest,
         tag: grant.tag,
         allowance: grant.allowance_uusd,
-        level_ppm: level,
+        level_ppm: certificate.level_ppm,
         valid_until: snapshot.valid_until,
     };
     Ok(Accepted { statement, line })
@@ -306,6 +341,7 @@ impl VerifierKeys {
         Ok(accepted)
     }
 
+    #[cfg(feature = "batch")]
     /// [`VerifierKeys::verify`] for many certificates (file bytes and grant each, all of this
     /// keys' profile): every one is decoded and checked, the proofs of those that pass are
     /// verified in one batch, and when the batch fails each is verified alone to name the bad
@@ -346,27 +382,40 @@ impl VerifierKeys {
         proof: &[u8],
         statement: &PublicStatement,
     ) -> Result<(), Rejection> {
-        let (params, vk) = (self.params(), self.vk());
-        let instance = statement.to_instance();
-        let mut reader = proof;
-        let strategy = SingleVerifier::new(params);
-        {
-            // The transcript borrows the reader; what it leaves unread is checked below.
-            let mut transcript =
-                Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
-            verify_proof(params, vk, strategy, &[&[&instance]], &mut transcript)
-                .map_err(|_| Rejection::Proof)?;
-        }
-        if !reader.is_empty() {
-            return Err(Rejection::ProofLength {
-                profile: statement.profile.name.to_string(),
-                expected: proof.len() - reader.len(),
-                found: proof.len(),
-            });
-        }
-        Ok(())
+        verify_statement_with(self.params(), self.vk(), proof, statement)
     }
+}
 
+/// [`VerifierKeys::verify_statement`] with parameters and a verifying key the caller holds:
+/// the on-chain registry, which stores the parameters (digest checked at upload) and rebuilds
+/// the key from the circuit compiled into it on every call.
+pub fn verify_statement_with(
+    params: &CommitmentParams,
+    vk: &MarginVerifyingKey,
+    proof: &[u8],
+    statement: &PublicStatement,
+) -> Result<(), Rejection> {
+    let instance = statement.to_instance();
+    let mut reader = proof;
+    let strategy = SingleVerifier::new(params);
+    {
+        // The transcript borrows the reader; what it leaves unread is checked below.
+        let mut transcript = Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
+        verify_proof(params, vk, strategy, &[&[&instance]], &mut transcript)
+            .map_err(|_| Rejection::Proof)?;
+    }
+    if !reader.is_empty() {
+        return Err(Rejection::ProofLength {
+            profile: statement.profile.name.to_string(),
+            expected: proof.len() - reader.len(),
+            found: proof.len(),
+        });
+    }
+    Ok(())
+}
+
+impl VerifierKeys {
+    #[cfg(feature = "batch")]
     /// Verifies many proofs of one profile together with halo2's `BatchVerifier` (one
     /// multi-scalar multiplication for all). When the batch fails, each proof is verified on its
     /// own to name the bad ones. Returns the rejections, by position; empty when all are valid.

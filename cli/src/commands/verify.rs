@@ -191,6 +191,13 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
         min_level_ppm: level,
         at,
     };
+    let registry = match &args.registry {
+        Some(path) => Some((
+            read_text(path, "--registry", GRANT_FILE_LIMIT)?,
+            label(path),
+        )),
+        None => None,
+    };
     let verdict = match (&args.proof, &args.certificate, &args.grant) {
         (Some(proof), None, None) => {
             let bytes = read_bytes(proof, "--proof", PROOF_FILE_LIMIT)?;
@@ -209,6 +216,15 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
                 "give either --proof, or --certificate with --grant",
             )))
         }
+    };
+    let verdict = match (verdict, &registry) {
+        (Ok(accepted), Some((answer, file))) => {
+            match registry_refusal(answer, file, &accepted).map_err(CliError::input)? {
+                None => Ok(accepted),
+                Some(reason) => Err(Rejection::Registry(reason)),
+            }
+        }
+        (verdict, _) => verdict,
     };
     if origin.is_none() {
         let signer = match signed.publisher() {
@@ -252,4 +268,70 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
             Ok(REJECTED)
         }
     }
+}
+
+/// `--registry`: what the on-chain registry (onchain/, query `certificate {nullifier}`) holds
+/// for the accepted certificate's nullifier. `Ok(None)` when it holds this certificate as
+/// verified; `Ok(Some(reason))` when it holds nothing, another certificate, or this one not
+/// verified (pending a challenge, voided); `Err` when the answer cannot be read or is about
+/// another nullifier. The answer is the query's JSON, bare or inside `{"data": ...}`.
+pub fn registry_refusal(
+    answer: &str,
+    file: &str,
+    accepted: &Accepted,
+) -> Result<Option<String>, InputError> {
+    let bad = |field: &str, reason: &str| InputError::new(file, field, reason);
+    let value: serde_json::Value =
+        serde_json::from_str(answer).map_err(|e| bad("answer", &format!("not JSON: {e}")))?;
+    let value = value.get("data").unwrap_or(&value);
+    let nullifier = fp_to_hex(&accepted.line.nullifier);
+    match value.get("nullifier").and_then(|n| n.as_str()) {
+        Some(n) if n == nullifier => {}
+        Some(n) => {
+            return Err(bad(
+                "nullifier",
+                &format!("the answer is about nullifier {n}, the certificate's is {nullifier}"),
+            ))
+        }
+        None => {
+            return Err(bad(
+                "nullifier",
+                "missing: not a registry's certificate answer",
+            ))
+        }
+    }
+    let registration = match value.get("registration") {
+        Some(serde_json::Value::Null) => {
+            return Ok(Some(format!(
+                "holds no certificate for nullifier {nullifier}: register it first"
+            )))
+        }
+        Some(r) if r.is_object() => r,
+        _ => {
+            return Err(bad(
+                "registration",
+                "missing: not a registry's certificate answer",
+            ))
+        }
+    };
+    let text = |field: &str| {
+        registration
+            .get(field)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad(&format!("registration.{field}"), "missing or not a string"))
+    };
+    let digest = zkmargin_formats::hex::digest_to_hex(&accepted.line.certificate);
+    if text("certificate")? != digest {
+        return Ok(Some(format!(
+            "holds another certificate for nullifier {nullifier}: this one would split the \
+             epoch's headroom a second time"
+        )));
+    }
+    let status = text("status")?;
+    if status != "verified" {
+        return Ok(Some(format!(
+            "holds this certificate as {status}, not verified"
+        )));
+    }
+    Ok(None)
 }
