@@ -679,9 +679,13 @@ fn truncated_and_padded_certificates_are_refused() {
     let mut short = Certificate::decode(&m.honest).unwrap();
     short.proof.truncate(short.proof.len() - 32);
     let (result, _) = chain.execute("register a short proof", &register(&short.encode()));
+    let pinned = zkmargin_verifier::verify::pinned_proof_len("small").unwrap();
     refused(
         result,
-        "the proof has 3552 bytes, a proof of profile small has 3584",
+        &format!(
+            "the proof has {} bytes, a proof of profile small has {pinned}",
+            pinned - 32
+        ),
     );
 }
 
