@@ -72,8 +72,54 @@ pub struct PoseidonConfig {
     q_full: Selector,
     q_partial: Selector,
     q_absorb: Selector,
-    round_constants: Vec<[Fp; 3]>,
+    /// The 22 round rows of a permutation, the same for every permutation.
+    rows: Vec<RoundRow>,
     mds: Mds<Fp, 3>,
+}
+
+/// One round row of a permutation: its fixed cells `K_0..K_6` and, for a row of partial
+/// rounds, the forms of its S-box inputs `u_2..u_4` and of its outputs.
+#[derive(Clone, Debug)]
+struct RoundRow {
+    constants: [Fp; 7],
+    partial: Option<([Affine; 3], [Affine; 3])>,
+}
+
+/// The round rows of P128Pow5T3, computed once from its round constants.
+fn round_rows(round_constants: &[[Fp; 3]], mds: &Mds<Fp, 3>) -> Vec<RoundRow> {
+    (0..ROUND_ROWS)
+        .map(|row| {
+            let mut constants = [Fp::zero(); 7];
+            let first_partial_row = HALF_FULL;
+            let last_full_rows = HALF_FULL + PARTIAL / PARTIAL_PER_ROW;
+            if row < first_partial_row || row >= last_full_rows {
+                // Full rounds 0..4 on rows 0..4, rounds 60..64 on rows 18..22.
+                let round = if row < first_partial_row {
+                    row
+                } else {
+                    row - last_full_rows + HALF_FULL + PARTIAL
+                };
+                constants[..3].copy_from_slice(&round_constants[round]);
+                RoundRow {
+                    constants,
+                    partial: None,
+                }
+            } else {
+                let first = HALF_FULL + (row - HALF_FULL) * PARTIAL_PER_ROW;
+                let rc = &round_constants[first..first + PARTIAL_PER_ROW];
+                let (inputs, outputs) = partial_row_forms(mds, rc);
+                constants[0] = rc[0][0];
+                for j in 0..3 {
+                    constants[1 + j] = inputs[j].constant;
+                    constants[4 + j] = outputs[j].constant;
+                }
+                RoundRow {
+                    constants,
+                    partial: Some((inputs, outputs)),
+                }
+            }
+        })
+        .collect()
 }
 
 /// What the hash chip can do.
@@ -320,7 +366,7 @@ impl PoseidonChip {
             q_full,
             q_partial,
             q_absorb,
-            round_constants,
+            rows: round_rows(&round_constants, &mds),
             mds,
         }
     }
@@ -336,58 +382,38 @@ impl PoseidonChip {
         PoseidonChip { config }
     }
 
-    /// Round `round`'s constants.
-    fn rc(&self, round: usize) -> [Fp; 3] {
-        self.config.round_constants[round]
-    }
-
-    /// The fixed cells `K_0..K_6` and the witness of round row `row` (0..22) of a permutation
-    /// whose state at that row is `x`.
-    fn round_row(&self, row: usize, x: [Fp; 3]) -> ([Fp; 7], RowWitness) {
-        let mds = &self.config.mds;
-        let full = row < HALF_FULL || row >= HALF_FULL + PARTIAL / PARTIAL_PER_ROW;
-        if full {
-            let round = if row < HALF_FULL {
-                row
-            } else {
-                row - HALF_FULL - PARTIAL / PARTIAL_PER_ROW + HALF_FULL + PARTIAL
-            };
-            let rc = self.rc(round);
-            let mut k = [Fp::zero(); 7];
-            k[..3].copy_from_slice(&rc);
-            let (squares, sbox): (Vec<Fp>, Vec<Fp>) = (0..3).map(|i| pow5(x[i] + rc[i])).unzip();
-            let next = [0, 1, 2].map(|i| (0..3).map(|j| mds[i][j] * sbox[j]).sum());
-            let mut aux = [Fp::zero(); 7];
-            aux[..3].copy_from_slice(&squares);
-            (k, RowWitness { aux, next })
-        } else {
-            let first = HALF_FULL + (row - HALF_FULL) * PARTIAL_PER_ROW;
-            let rc: Vec<[Fp; 3]> = (first..first + PARTIAL_PER_ROW)
-                .map(|r| self.rc(r))
-                .collect();
-            let (inputs, outputs) = partial_row_forms(mds, &rc);
-            let mut k = [Fp::zero(); 7];
-            k[0] = rc[0][0];
-            for j in 0..3 {
-                k[1 + j] = inputs[j].constant;
-                k[4 + j] = outputs[j].constant;
-            }
-            let mut variables = [Fp::zero(), Fp::zero(), Fp::zero(), Fp::zero(), x[1], x[2]];
-            let mut aux = [Fp::zero(); 7];
-            let mut u = x[0] + k[0];
-            for j in 0..PARTIAL_PER_ROW {
-                let (square, t) = pow5(u);
-                variables[j] = t;
-                if j > 0 {
-                    aux[2 * j - 1] = u;
+    /// The witness of round row `row` (0..22) of a permutation whose state at that row is `x`.
+    fn round_row(&self, row: usize, x: [Fp; 3]) -> RowWitness {
+        let spec = &self.config.rows[row];
+        let k = spec.constants;
+        let mut aux = [Fp::zero(); 7];
+        match &spec.partial {
+            None => {
+                let mds = &self.config.mds;
+                let mut sbox = [Fp::zero(); 3];
+                for i in 0..3 {
+                    (aux[i], sbox[i]) = pow5(x[i] + k[i]);
                 }
-                aux[2 * j] = square;
-                if j + 1 < PARTIAL_PER_ROW {
-                    u = inputs[j].evaluate(&variables);
-                }
+                let next = [0, 1, 2].map(|i| (0..3).map(|j| mds[i][j] * sbox[j]).sum());
+                RowWitness { aux, next }
             }
-            let next = outputs.map(|form| form.evaluate(&variables));
-            (k, RowWitness { aux, next })
+            Some((inputs, outputs)) => {
+                let mut variables = [Fp::zero(), Fp::zero(), Fp::zero(), Fp::zero(), x[1], x[2]];
+                let mut u = x[0] + k[0];
+                for j in 0..PARTIAL_PER_ROW {
+                    let (square, t) = pow5(u);
+                    variables[j] = t;
+                    if j > 0 {
+                        aux[2 * j - 1] = u;
+                    }
+                    aux[2 * j] = square;
+                    if j + 1 < PARTIAL_PER_ROW {
+                        u = inputs[j].evaluate(&variables);
+                    }
+                }
+                let next = outputs.map(|form| form.evaluate(&variables));
+                RowWitness { aux, next }
+            }
         }
     }
 
@@ -404,18 +430,17 @@ impl PoseidonChip {
         let mut x = input;
         for row in 0..ROUND_ROWS {
             let at = start + row;
-            let full = row < HALF_FULL || row >= HALF_FULL + PARTIAL / PARTIAL_PER_ROW;
+            let spec = &config.rows[row];
+            let full = spec.partial.is_none();
             if full {
                 config.q_full.enable(region, at)?;
             } else {
                 config.q_partial.enable(region, at)?;
             }
-            // The constants do not depend on the witness: compute them from a zero state.
-            let (k, _) = self.round_row(row, [Fp::zero(); 3]);
-            for (column, value) in config.constants.iter().zip(k) {
+            for (column, value) in config.constants.iter().zip(spec.constants) {
                 region.assign_fixed(|| "round constant", *column, at, || Value::known(value))?;
             }
-            let witness = x.map(|x| self.round_row(row, x).1);
+            let witness = x.map(|x| self.round_row(row, x));
             #[allow(unused_mut)]
             let mut witness = witness.map(|w| (w.aux, w.next));
             #[cfg(test)]
