@@ -731,19 +731,19 @@ mod tests {
     #[test]
     fn a_wrong_square_is_refused_by_its_own_constraint() {
         let message = [Fp::from(3), Fp::from(5)];
-        // A full round's square of word 1 (row 2), and a partial row's squares (row 6).
-        let full = failures(
-            &message,
-            Tamper {
-                row: 2,
-                aux: Some(1),
-                state: None,
-            },
-        );
-        assert!(
-            full.contains(&quoted("full round", 1, "square 1")),
-            "{full:?}"
-        );
+        // A full round's squares (row 2), and a partial row's squares (row 6).
+        for i in 0..3 {
+            let full = failures(
+                &message,
+                Tamper {
+                    row: 2,
+                    aux: Some(i),
+                    state: None,
+                },
+            );
+            let name = format!("square {i}");
+            assert!(full.contains(&quoted("full round", i, &name)), "{full:?}");
+        }
         for (j, aux) in [(1usize, 0usize), (2, 2), (3, 4), (4, 6)] {
             let names = failures(
                 &message,
