@@ -1,56 +1,79 @@
-//! The charge of one order against a credit line: DESIGN.md's "Units", in plain integers.
+//! The charge of one order against a credit line: DESIGN.md's "Units" and "Portfolio margin",
+//! in plain integers.
 //!
 //! A venue that took a margin certificate spends the trader's credit line order by order,
-//! without a new proof. Each order costs what it adds to the requirement at the certificate's
-//! level, plus the cash the trader pays at the fill:
+//! without a new proof. Each order costs the portfolio margin of the order alone at the
+//! certificate's level, plus the cash the trader pays at the fill:
 //!
 //! ```text
 //! charge = ceil(mm_order * level / 1e6) + cash_out
-//! mm_order: the order's mm by the engine's rules, entered at the snapshot price
-//! cash_out, perp:         ceil(max(0, q * (fill - P)) / 1e11)   a buy above P, a sell below P
-//! cash_out, long option:  ceil(q * fill / 1e11)                  the premium paid
-//! cash_out, short option: 0                                      no credit for premium received
+//! mm_order: the portfolio margin of a book holding the order alone, entered at the snapshot
+//!           price: max(scan, som) + contingency on its underlying (`margin::portfolio_margin`)
+//! cash_out, perp:         ceil(max(0, q * (fill - P)) / 1e11)        a buy above P, a sell below P
+//! cash_out, long option:  ceil(q * fill / 1e11)                       the premium paid
+//! cash_out, short option: ceil(|q| * max(0, mark - 1e4 fill) / 1e15) the mark's liability beyond
+//!                                                                     the premium received
 //! ```
 //!
-//! Every term is rounded against the trader (ceiled). This module calls the engine
-//! (`margin::position_terms`) for the order's margin, so a charge and a margin report can never
-//! disagree about the same position.
+//! An order on an instrument the risk table does not list is refused.
+//!
+//! ## Why charging the order alone never charges less than it adds to the book
+//!
+//! Let `B` be the certified book and `O` the order. Scenario sums add: `T[a][s](B + O) =
+//! T[a][s](B) + T[a][s](O)`, and a maximum of sums is at most the sum of the maxima:
+//! `max(0, max_s (x_s + y_s)) <= max(0, max_s x_s) + max(0, max_s y_s)`; a ceiling of a sum is
+//! at most the sum of the ceilings, so `scan(B + O) <= scan(B) + scan(O)`. The short-option
+//! minimum and the contingency are ceilings of a rate times a sum of sizes, so they add the same
+//! way, and `max(a + b, c + d) <= max(a, c) + max(b, d)`. Hence `mm(B + O) <= mm(B) + mm(O)`
+//! underlying by underlying, and `ceil(L (m + n) / 1e6) <= ceil(L m / 1e6) + ceil(L n / 1e6)`.
+//! On the equity side, a perpetual filled at `fill` holds `q (P - fill)` of profit at the
+//! snapshot price: its loss is exactly the perpetual's `cash_out`, a gain is not counted; a long
+//! option's premium leaves the collateral and its value is not credited; a short option adds
+//! its mark as a liability and its premium to the collateral, the difference is its `cash_out`.
+//! So `headroom(B + O) >= headroom(B) - charge(O)`: orders whose charges fit a line that the
+//! certificate covered keep the whole book covered, at the level certified.
+//!
+//! Every term is rounded against the trader (ceiled). The margin comes from the engine
+//! (`margin::portfolio_margin`), so a charge and a margin report can never disagree about the
+//! same position.
 //!
 //! Bounds: `|q| < 2^64` and `fill, P < 2^48`, so `|q| * |fill - P|` and `q * fill` are below
-//! `2^112` and fit a `u128`; `mm_order < 2^100` (its own bound in the engine) times
-//! `level <= 1e7 < 2^24` is below `2^124`; the sum of the two terms stays below `2^125`.
+//! `2^112`, `|q| * mark < 2^126`: all fit a `u128`; `mm_order < 2^100` times `level <= 1e7 <
+//! 2^24` is below `2^124`; the sum of the two terms stays below `2^125`.
 
 use crate::margin::{
-    ceil_div, checked_level, checked_price, order_position, position_terms, requirement, Kind,
+    ceil_div, checked_level, checked_price, order_position, portfolio_margin, requirement, Kind,
     MarginError, Order, RiskParams, Side,
 };
+use crate::portfolio::{row_of, SCAN_DIVISOR};
 use crate::units::PNL_DIVISOR;
 
 /// The parts of one order's charge, uusd.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Charge {
-    /// The order's maintenance margin, entered at the snapshot price.
+    /// The portfolio margin of the order alone, entered at the snapshot price.
     pub mm: u128,
     /// `ceil(mm * level / 1e6)`.
     pub margin: u128,
-    /// Cash the trader pays at the fill (0 for a short option).
+    /// Cash the trader pays at the fill (for a short option, the mark beyond the premium).
     pub cash_out: u128,
     /// `margin + cash_out`: what the order takes from the line.
     pub total: u128,
 }
 
-/// The fill an order is charged at when the venue names none: the snapshot price for a
-/// perpetual (no cash out) and for a call (a call is never worth more than its underlying),
-/// the strike for a put (a put is never worth more than its strike). Both are upper bounds of
-/// an option's premium, so a default fill never undercharges a long option.
+/// The fill an order is charged at when the venue names none, the one that charges most: the
+/// snapshot price for a perpetual (no cash out) and for a long call (a call is never worth
+/// more than its underlying), the strike for a long put (a put is never worth more than its
+/// strike), and 0 for a short option (no premium received, so its whole mark is charged).
 pub fn default_fill(params: &RiskParams, order: &Order) -> Result<u64, MarginError> {
     let position = &order.position;
     let price = *params
         .prices
         .get(position.underlying)
         .ok_or(MarginError::UnknownAsset(position.underlying))?;
-    Ok(match position.kind {
-        Kind::Put => position.price,
+    Ok(match (position.kind, position.side) {
+        (Kind::Call | Kind::Put, Side::Short) => 0,
+        (Kind::Put, Side::Long) => position.price,
         _ => price,
     })
 }
@@ -58,8 +81,9 @@ pub fn default_fill(params: &RiskParams, order: &Order) -> Result<u64, MarginErr
 /// The charge of `order` filled at `fill` (e8; the premium per unit for an option) under the
 /// snapshot's parameters, at the certificate's `level_ppm`.
 ///
-/// Refuses what the engine refuses (an unknown asset or venue, an expired option, a value out
-/// of bounds), a level outside `[1e6, 1e7]`, a fill `>= 2^48` and an empty order.
+/// Refuses what the engine refuses (an unknown asset, an instrument the risk table does not
+/// list, a value out of bounds), a level outside `[1e6, 1e7]`, a fill `>= 2^48` and an empty
+/// order.
 pub fn order_charge(
     params: &RiskParams,
     order: &Order,
@@ -72,7 +96,11 @@ pub fn order_charge(
     if position.kind == Kind::Empty {
         return Err(MarginError::DirtyEmptySlot);
     }
-    let mm = position_terms(params, order.venue, &position)?.mm;
+    let row = row_of(&params.risk_table, &position)?.ok_or(MarginError::DirtyEmptySlot)?;
+    let mm = portfolio_margin(params, [&position])?
+        .iter()
+        .map(|m| m.mm)
+        .sum();
     let size = position.size as u128;
     let cash_out = match (position.kind, position.side) {
         (Kind::Perp, side) => {
@@ -90,7 +118,11 @@ pub fn order_charge(
             }
         }
         (_, Side::Long) => ceil_div(size * fill as u128, PNL_DIVISOR),
-        (_, Side::Short) => 0,
+        (_, Side::Short) => {
+            // The premium in pUSD per unit: fill (e8) x 1e4; the mark beyond it is owed.
+            let beyond = (row.mark as u128).saturating_sub(fill as u128 * 10_000);
+            ceil_div(size * beyond, SCAN_DIVISOR)
+        }
     };
     let margin = requirement(mm, level_ppm);
     Ok(Charge {
@@ -116,13 +148,31 @@ pub fn default_order_charge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::margin::{Bucket, Position};
+    use crate::margin::{Book, Bucket, Position};
+    use crate::portfolio::{InstrumentKey, PortfolioRates, RiskRow, RiskTable, SCENARIOS};
+    use proptest::prelude::*;
 
     const E8: u64 = 100_000_000;
     const E9: u64 = 1_000_000_000;
+    /// USD to pUSD.
+    const PUSD: i64 = 1_000_000_000_000;
+    const EXPIRY: u64 = 1_767_312_000;
+    const STRIKE: u64 = 10_000_000_000_000;
+
+    /// The BTC perpetual's vector, USD a unit.
+    const PERP_VECTOR: [i64; SCENARIOS] = [
+        0, 0, 3000, 3000, -3000, -3000, 6000, 6000, -6000, -6000, 9000, 9000, -9000, -9000, 9450,
+        -9450,
+    ];
+    /// The call's vector (strike 100000), USD a unit; its mark is 1200 USD.
+    const CALL_VECTOR: [i64; SCENARIOS] = [
+        100, -100, 1500, 1300, -700, -800, 3500, 3300, -1100, -1200, 6000, 5800, -1300, -1350,
+        8000, -500,
+    ];
 
     /// BTC at 97000.5, USDC at 1; one venue with a 1% BTC perp rate; an option rate of 7.5%
-    /// and one bucket of a year with tau 12%.
+    /// and one bucket of a year with tau 12% (the standard rules'); BTC's som 0.5% and
+    /// contingency 0.1%; the table lists the BTC perpetual and one call.
     fn params() -> RiskParams {
         RiskParams {
             prices: vec![9_700_050_000_000, E8],
@@ -135,6 +185,33 @@ mod tests {
             }],
             upnl_haircut_ppm: 100_000,
             valid_from: 1_767_225_600,
+            portfolio: vec![
+                PortfolioRates {
+                    scan_ppm: 92_800,
+                    som_ppm: 5_000,
+                    contingency_ppm: 1_000,
+                },
+                PortfolioRates::default(),
+            ],
+            risk_table: RiskTable {
+                rows: vec![
+                    RiskRow {
+                        key: InstrumentKey::perp(0),
+                        mark: 0,
+                        vector: PERP_VECTOR.map(|v| v * PUSD),
+                    },
+                    RiskRow {
+                        key: InstrumentKey {
+                            underlying: 0,
+                            kind: Kind::Call,
+                            expiry: EXPIRY,
+                            strike: STRIKE,
+                        },
+                        mark: 1_200 * PUSD as u64,
+                        vector: CALL_VECTOR.map(|v| v * PUSD),
+                    },
+                ],
+            },
         }
     }
 
@@ -154,8 +231,9 @@ mod tests {
 
     #[test]
     fn perp_bought_above_the_snapshot_price_pays_the_difference() {
-        // 0.5 BTC long at 97100.5: mm = ceil(0.5e9 * 97000.5e8 * 1e4 / 1e17) = 485002500 uusd;
-        // at level 1.5 the margin is 727503750; cash out = ceil(0.5e9 * 100e8 / 1e11) = 50e6.
+        // 0.5 BTC long at 97100.5: the worst scenario is 15, 0.5 x 9450 = 4725 USD; the
+        // contingency 0.1% of 0.5 x 97000.5 = 48.50025 USD: mm = 4_773_500_250 uusd; at level
+        // 1.5 the margin is 7_160_250_375; cash out = ceil(0.5e9 * 100e8 / 1e11) = 50e6.
         let charge = order_charge(
             &params(),
             &order(Kind::Perp, Side::Long, E9 / 2, 0, 0),
@@ -163,10 +241,10 @@ mod tests {
             1_500_000,
         )
         .unwrap();
-        assert_eq!(charge.mm, 485_002_500);
-        assert_eq!(charge.margin, 727_503_750);
+        assert_eq!(charge.mm, 4_773_500_250);
+        assert_eq!(charge.margin, 7_160_250_375);
         assert_eq!(charge.cash_out, 50_000_000);
-        assert_eq!(charge.total, 777_503_750);
+        assert_eq!(charge.total, 7_210_250_375);
     }
 
     #[test]
@@ -200,8 +278,9 @@ mod tests {
     }
 
     #[test]
-    fn cash_out_is_ceiled() {
-        // 1e-9 BTC bought 1e-8 USD above P: 1 * 1 / 1e11 rounds up to one uusd.
+    fn cash_out_and_margin_are_ceiled() {
+        // 1e-9 BTC bought 1e-8 USD above P: 1 * 1 / 1e11 rounds up to one uusd. Its margin:
+        // 9450e12 pUSD x 1 / 1e15 = 9.45 -> 10, contingency 0.097... -> 1.
         let charge = order_charge(
             &params(),
             &order(Kind::Perp, Side::Long, 1, 0, 0),
@@ -210,56 +289,52 @@ mod tests {
         )
         .unwrap();
         assert_eq!(charge.cash_out, 1);
+        assert_eq!(charge.mm, 11);
     }
 
     #[test]
-    fn long_option_pays_its_premium_and_no_margin() {
-        // 2 calls at a premium of 1500.25 USD each: 3000.5 USD.
+    fn long_option_pays_its_premium_and_its_scenario_loss() {
+        // 2 calls at a premium of 1500.25 USD each: 3000.5 USD. The worst scenario of a long
+        // call is 13, 2 x 1350 = 2700 USD; no minimum for a long option. At level 2: 5400 USD.
         let charge = order_charge(
             &params(),
-            &order(
-                Kind::Call,
-                Side::Long,
-                2 * E9,
-                10_000_000_000_000,
-                1_767_312_000,
-            ),
+            &order(Kind::Call, Side::Long, 2 * E9, STRIKE, EXPIRY),
             150_025_000_000,
             2_000_000,
         )
         .unwrap();
-        assert_eq!(charge.mm, 0);
+        assert_eq!(charge.mm, 2_700_000_000);
+        assert_eq!(charge.margin, 5_400_000_000);
         assert_eq!(charge.cash_out, 3_000_500_000);
-        assert_eq!(charge.total, 3_000_500_000);
+        assert_eq!(charge.total, 8_400_500_000);
     }
 
     #[test]
-    fn short_option_pays_margin_at_the_level_and_no_cash() {
-        // Short 2 calls struck at 100000, out of the money: mm = ceil(2e9 * (75000 + 120000)
-        // * 97000.5e8 / 1e17) = 37830195000; at level 1.25: 47287743750.
-        let charge = order_charge(
-            &params(),
-            &order(
-                Kind::Call,
-                Side::Short,
-                2 * E9,
-                10_000_000_000_000,
-                1_767_312_000,
-            ),
-            150_025_000_000,
-            1_250_000,
-        )
-        .unwrap();
-        assert_eq!(charge.mm, 37_830_195_000);
-        assert_eq!(charge.margin, 47_287_743_750);
+    fn short_option_pays_margin_and_the_mark_beyond_its_premium() {
+        // Short 2 calls: the worst scenario is 14, 2 x 8000 = 16000 USD, above the minimum
+        // 0.5% of 2 x 97000.5 = 970.005 USD; at level 1.25: 20000 USD.
+        let short = order(Kind::Call, Side::Short, 2 * E9, STRIKE, EXPIRY);
+        let at = |fill| order_charge(&params(), &short, fill, 1_250_000).unwrap();
+        let charge = at(150_025_000_000);
+        assert_eq!(charge.mm, 16_000_000_000);
+        assert_eq!(charge.margin, 20_000_000_000);
+        // Sold at 1500.25 USD, above the mark of 1200: nothing owed beyond the premium.
         assert_eq!(charge.cash_out, 0);
+        // Sold at 1000 USD: 2 x 200 USD of mark beyond the premium.
+        assert_eq!(at(100_000_000_000).cash_out, 400_000_000);
+        // Sold at 1199.99999999 USD: 2e9 x 1e4 pUSD / 1e15 = 0.02 -> 1 uusd.
+        assert_eq!(at(119_999_999_999).cash_out, 1);
+        // The default fill of a short option is 0: the whole mark, 2400 USD.
+        assert_eq!(default_fill(&params(), &short).unwrap(), 0);
+        let default = default_order_charge(&params(), &short, 1_250_000).unwrap();
+        assert_eq!(default.cash_out, 2_400_000_000);
     }
 
     #[test]
     fn default_fill_bounds_the_premium() {
         let p = params();
-        let call = order(Kind::Call, Side::Long, E9, 1, 1_767_312_000);
-        let put = order(Kind::Put, Side::Long, E9, 12_345, 1_767_312_000);
+        let call = order(Kind::Call, Side::Long, E9, 1, EXPIRY);
+        let put = order(Kind::Put, Side::Long, E9, 12_345, EXPIRY);
         let perp = order(Kind::Perp, Side::Long, E9, 0, 0);
         assert_eq!(default_fill(&p, &call).unwrap(), p.prices[0]);
         assert_eq!(default_fill(&p, &put).unwrap(), 12_345);
@@ -281,7 +356,72 @@ mod tests {
         );
         let empty = order(Kind::Empty, Side::Long, 0, 0, 0);
         assert!(order_charge(&p, &empty, 0, 1_000_000).is_err());
-        let expired = order(Kind::Call, Side::Short, E9, 1, 1_767_225_599);
-        assert!(order_charge(&p, &expired, 0, 1_000_000).is_err());
+        // An instrument the table does not list: another strike, a put, a USDC perpetual.
+        for unlisted in [
+            order(Kind::Call, Side::Short, E9, STRIKE + 1, EXPIRY),
+            order(Kind::Put, Side::Short, E9, STRIKE, EXPIRY),
+            Order {
+                venue: 0,
+                position: Position {
+                    underlying: 1,
+                    ..perp.position
+                },
+            },
+        ] {
+            assert!(matches!(
+                order_charge(&p, &unlisted, 0, 1_000_000),
+                Err(MarginError::NotInRiskTable(_))
+            ));
+        }
+    }
+
+    /// A position on BTC in the table: a perpetual or the call, either side, any size.
+    fn listed_position() -> impl Strategy<Value = Position> {
+        (any::<bool>(), any::<bool>(), 0..1u64 << 40).prop_map(|(perp, short, size)| Position {
+            kind: if perp { Kind::Perp } else { Kind::Call },
+            underlying: 0,
+            side: if short { Side::Short } else { Side::Long },
+            size,
+            price: if perp { 9_000_000_000_000 } else { STRIKE },
+            expiry: if perp { 0 } else { EXPIRY },
+        })
+    }
+
+    proptest! {
+        /// DESIGN.md's subadditivity: the order's own margin is never below what it adds to
+        /// the book's, so charging it alone never undercharges a line.
+        #[test]
+        fn charging_the_order_alone_never_undercharges(
+            book in prop::collection::vec(listed_position(), 0..6),
+            order_position in listed_position(),
+            level in 1_000_000u64..=10_000_000,
+        ) {
+            let p = params();
+            let mm = |positions: &[Position]| -> u128 {
+                portfolio_margin(&p, positions).unwrap().iter().map(|m| m.mm).sum()
+            };
+            let mut with_order = book.clone();
+            let order = Order { venue: 0, position: order_position };
+            with_order.push(order_position_of(&p, &order));
+            let charge = default_order_charge(&p, &order, level).unwrap();
+            prop_assert!(mm(&with_order) <= mm(&book) + charge.mm);
+            prop_assert!(
+                requirement(mm(&with_order), level)
+                    <= requirement(mm(&book), level) + charge.margin
+            );
+            // And the engine's report agrees with the sum it is given.
+            let report = crate::margin::evaluate(
+                &p,
+                &Book { balances: vec![], positions: vec![book.clone()] },
+                Some(&order),
+                level,
+            )
+            .unwrap();
+            prop_assert_eq!(report.mm, mm(&with_order));
+        }
+    }
+
+    fn order_position_of(p: &RiskParams, order: &Order) -> Position {
+        crate::margin::order_position(p, order).unwrap()
     }
 }

@@ -1,8 +1,10 @@
 //! The margin circuit: DESIGN.md's statement.
 //!
 //! > I own account `idx` in every published tree; the balances and positions those trees hold
-//! > for me, valued at the snapshot's prices and haircuts, have equity at least
-//! > `level` x maintenance margin, including the order I am now asking this venue to accept.
+//! > for me, valued at the snapshot's prices and haircuts and netted across every venue under
+//! > the publisher's scenarios, have equity at least `level` x their portfolio margin plus the
+//! > credit lines I grant myself at each venue for this epoch; and this is the only such split
+//! > of my headroom that I make in this epoch.
 //!
 //! Columns (chips share them; the hash has its own, so that its regions are laid out beside
 //! the arithmetic ones: the floor planner starts a region at the first row where all its
@@ -19,11 +21,12 @@
 //! Every gate has degree at most 4 and the range lookup degree 5, so halo2 evaluates the
 //! circuit on an extended domain of `4n` points (a degree of 6 would double it).
 //!
-//! The synthesis, in order, one gadget per step, and the cheat each stops:
+//! The synthesis, in order, one gadget per step, and the cheat each stops (statement version
+//! 3, portfolio margin):
 //!
-//! 1. Public inputs are copied from the instance into range-checked cells and packed into
-//!    parameter records, one per (venue, asset, bucket) (`gadgets::publics`, `gadgets::record`):
-//!    a public value outside its bound could make a product wrap.
+//! 1. Public inputs are copied from the instance into range-checked cells, and each asset's
+//!    price keyed by its index (`gadgets::publics`): a public value outside its bound could
+//!    make a product wrap.
 //! 2. `account_key = H(1, sk)`, and the nullifier `H(6, sk, epoch)` equal to the public one:
 //!    every certificate of this account in this epoch carries it, so a registry sees a second
 //!    split of the same headroom (`gadgets::account`).
@@ -32,12 +35,16 @@
 //!    salt)` at the shared index under the public root; its amounts are `< 2^64`, zero unless
 //!    `present`, and valued `floor(x P (1e6 - h) / 1e17)` (`gadgets::collateral`).
 //! 5. Each venue: the same leaf gadget with `H(4, key, venue_id, slots.., salt)`, every slot's
-//!    kind zero unless `present`, and every slot valued by `gadgets::slot`
-//!    (`gadgets::positions`).
-//! 6. The credit lines: per venue slot `c_v = H(5, listed_v H(2, sk, id_v), a_v, s_v)` equal to
+//!    kind zero unless `present`; every slot opens its instrument's row of the publisher's risk
+//!    table under the public risk root, adds its perpetual profit and loss or its option's
+//!    mark to the equity, and its scenario losses to its underlying's sums, whatever the venue
+//!    (`gadgets::positions`, `gadgets::slot`, `gadgets::risk_row`).
+//! 6. Per underlying: the worst of the sixteen scenario sums, the short-option minimum and the
+//!    contingency; `mm = sum_a max(scan, som) + cont` (`gadgets::portfolio`).
+//! 7. The credit lines: per venue slot `c_v = H(5, listed_v H(2, sk, id_v), a_v, s_v)` equal to
 //!    the public commitment, `a_v < 2^100` and zero on padding slots (`gadgets::lines`): a
 //!    venue that opens its commitment learns its line, bound to the tag it registered.
-//! 7. `requirement = ceil(mm level / 1e6)`, and `equity - requirement - sum a_v` is
+//! 8. `requirement = ceil(mm level / 1e6)`, and `equity - requirement - sum a_v` is
 //!    range-checked to `2^100`: were it negative it would be a field element near `p` and fail
 //!    (`gadgets::solvency`).
 
@@ -52,11 +59,14 @@ use crate::chips::poseidon::{PoseidonChip, PoseidonConfig};
 use crate::chips::range::{RangeCheckChip, RangeCheckConfig};
 use crate::chips::select::{SelectChip, SelectConfig};
 use crate::gadgets::leaf::{self, LeafHead, Tree};
+use crate::gadgets::portfolio::ScenarioSums;
 use crate::gadgets::positions::{self, Valuation};
 use crate::gadgets::publics::Publics;
 use crate::gadgets::solvency::Totals;
+use crate::chips::arith::ArithInstructions;
 use crate::gadgets::{account, collateral, lines, Chips};
-use crate::hash::{Fp, TAG_COLLATERAL_LEAF, TAG_POSITION_LEAF};
+use crate::hash::{Fp, TAG_COLLATERAL_LEAF, TAG_POSITION_LEAF, TAG_RISK_LEAF};
+use crate::margin::portfolio_margin;
 use crate::instance::{InstanceLayout, PublicStatement};
 use crate::profile::Profile;
 use crate::witness::AccountWitness;
@@ -185,13 +195,18 @@ impl Circuit<Fp> for MarginCircuit {
         let w = self.witness.as_ref();
         chips.range.load_table(layouter)?;
 
-        // The snapshot's prices, haircuts, rates, times, members, the level and the order,
-        // range-checked, and the parameter records slots select from.
+        // The snapshot's prices, haircuts, rates, members, the level and the risk root,
+        // range-checked, and the keyed prices slots select from.
         let publics = Publics::load(&chips, layouter, layout)?;
+        let params = self.statement.as_ref().map(|s| &s.params);
+        let risk_domain = chips
+            .arith
+            .constant(layouter, "tag 7", Fp::from(TAG_RISK_LEAF))?;
         let valuation = Valuation {
             profile: p,
             publics: &publics,
-            params: self.statement.as_ref().map(|s| &s.params),
+            prices: params.map(|params| params.prices.as_slice()),
+            risk_domain: &risk_domain,
         };
 
         // "I own account idx": the key my leaves carry.
@@ -221,26 +236,35 @@ impl Circuit<Fp> for MarginCircuit {
                 },
             )?;
         }
-        // "... and the positions those trees hold for me".
+        // "... and the positions those trees hold for me, netted across every venue".
+        let zero = chips.arith.constant(layouter, "scenario sums start", Fp::zero())?;
+        let mut sums = ScenarioSums::new(p.assets, &zero);
         for v in 0..p.venues {
-            let slots = w.map(|w| w.positions[v].clone());
+            let slots = w.map(|w| (w.positions[v].clone(), w.risk_openings[v].clone()));
             leaf::open(
                 &chips,
                 layouter,
                 head(Tree::Venue(v)),
                 &index,
                 |layouter, present| {
-                    positions::slots(&chips, layouter, &valuation, v, present, slots, &mut totals)
+                    let (totals, sums) = (&mut totals, &mut sums);
+                    positions::slots(&chips, layouter, &valuation, v, present, slots, totals, sums)
                 },
             )?;
         }
+        // "... under the publisher's scenarios": the portfolio margin.
+        let claims = w.zip(params).map(|(w, params)| {
+            portfolio_margin(params, w.positions.iter().flatten())
+                .unwrap_or_else(|_| vec![Default::default(); p.assets])
+        });
+        let mm = sums.finish(&chips, layouter, &publics, claims.as_ref())?;
         // "... plus the credit lines I grant myself at each venue".
         let statement = self.statement.as_ref();
         let sk = &account.sk;
         let lines = lines::credit_lines(&chips, layouter, layout, &publics, sk, statement, w)?;
 
         // "... have equity at least level x maintenance margin plus the lines".
-        totals.assert_certified(&chips, layouter, &publics.level, &lines)
+        totals.assert_certified(&chips, layouter, &mm, &publics.level, &lines)
     }
 }
 

@@ -15,7 +15,7 @@
 //! `quotient_delta` and `find`). Each point finds its site by the name of the region it
 //! assigns: the names `zkmargin audit` and the corpus's attribution use.
 //!
-//! This module names its sites with plain data only (`hash::Tree`, `packing::RecordFields`)
+//! This module names its sites with plain data only (`hash::Tree`, `witness::RiskOpening`)
 //! and imports no chip, gadget or circuit: they import it.
 
 use halo2_proofs::circuit::Value;
@@ -80,7 +80,7 @@ mod plan {
     use halo2_proofs::circuit::Value;
 
     use crate::hash::{Fp, Tree};
-    use crate::packing::RecordFields;
+    use crate::witness::RiskOpening;
 
     /// A position slot: slot `slot` of venue `venue`'s leaf.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,12 +102,14 @@ mod plan {
     pub enum Quotient {
         /// The collateral value of `asset` on `chain`.
         Collateral { chain: usize, asset: usize },
-        /// A slot's maintenance margin.
-        Margin(Slot),
-        /// A perpetual's profit credit.
+        /// A slot's credit: a perpetual's haircut profit or a long option's haircut mark.
         Credit(Slot),
-        /// A perpetual's loss debit.
+        /// A slot's debit: a perpetual's loss or a short option's mark.
         Debit(Slot),
+        /// An underlying's short-option minimum.
+        Minimum { asset: usize },
+        /// An underlying's contingency.
+        Contingency { asset: usize },
         /// `ceil(mm level / 1e6)`.
         Requirement,
     }
@@ -118,16 +120,17 @@ mod plan {
                 Quotient::Collateral { chain, asset } => {
                     format!("chain {chain}: asset {asset}: collateral")
                 }
-                Quotient::Margin(slot) => format!("{}: mm", slot.name()),
-                Quotient::Credit(slot) => format!("{}: upnl credit", slot.name()),
-                Quotient::Debit(slot) => format!("{}: upnl debit", slot.name()),
+                Quotient::Credit(slot) => format!("{}: credit", slot.name()),
+                Quotient::Debit(slot) => format!("{}: debit", slot.name()),
+                Quotient::Minimum { asset } => format!("asset {asset}: som"),
+                Quotient::Contingency { asset } => format!("asset {asset}: contingency"),
                 Quotient::Requirement => "requirement".to_string(),
             }
         }
     }
 
     /// One forged witness value, named by its site.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[derive(Clone, Debug, PartialEq, Eq)]
     pub enum Forgery {
         /// Account index bit `bit` witnessed as `value` (in every tree).
         IndexBit { bit: usize, value: Fp },
@@ -153,22 +156,22 @@ mod plan {
         SwapFlipped { tree: Tree, level: usize },
         /// The swap of `tree` at `level` with the honest left node and `value` on the right.
         SwapRight { tree: Tree, level: usize, value: Fp },
-        /// A slot's record selected with these weights on two records (every other weight
+        /// A slot's underlying selected with these weights on two assets (every other weight
         /// zero), the last count claimed to be 1.
         SelectWeights {
             slot: Slot,
             weights: [(usize, Fp); 2],
         },
-        /// A slot's record selected honestly, and `value` claimed as the selected record.
+        /// A slot's underlying selected honestly, and `value` claimed as the selected keyed
+        /// price.
         SelectClaim { slot: Slot, value: Fp },
-        /// A slot valued with record `choice` of its list (read honestly from the parameters).
-        Choice { slot: Slot, choice: usize },
-        /// A slot's selected record unpacked into these limbs.
-        Record { slot: Slot, fields: RecordFields },
-        /// A slot claimed in expiry bucket `bucket`.
-        Bucket { slot: Slot, bucket: usize },
+        /// A slot's row of the risk table opened with this opening instead of its own.
+        RiskOpening { slot: Slot, opening: RiskOpening },
         /// A slot's price direction (`price >= entry`) flipped.
         FlippedDirection { slot: Slot },
+        /// Any witnessed cell, by the name of its region (`"venue 0 slot 1: mark < 2^62"`,
+        /// `"asset 0: max(scan, som)"`, ...), witnessed as `value`.
+        Cell { region: String, value: Fp },
         /// Venue slot `venue`'s listed flag witnessed as `value`.
         Listed { venue: usize, value: Fp },
         /// Venue slot `venue`'s credit line witnessed as `value` (in the commitment and the sum).
@@ -194,6 +197,9 @@ mod plan {
 
     pub(super) fn forged_witness(region: &str, value: Value<Fp>) -> Value<Fp> {
         let forged = find(|f| {
+            if let Forgery::Cell { region: name, value } = f {
+                return (name == region).then_some(*value);
+            }
             let (name, value) = match *f {
                 Forgery::IndexBit { bit, value } => (format!("index bit {bit}"), value),
                 Forgery::Balance {
@@ -248,7 +254,7 @@ mod plan {
     }
 
     fn selection_name(slot: &Slot) -> String {
-        format!("{}: parameter record", slot.name())
+        format!("{}: underlying", slot.name())
     }
 
     pub(super) fn forged_choice(region: &str, row: usize, weight: Value<Fp>) -> Value<Fp> {

@@ -12,6 +12,7 @@
 //! | inner node | `H(left, right)` |
 //! | credit-line commitment | `H(5, tag, allowance, salt)` |
 //! | epoch nullifier | `H(6, sk, epoch)` |
+//! | risk-table row | `H(7, k, u_0, u_1, u_2, u_3)` (statement version 3, `portfolio`) |
 //!
 //! Leaves are DESIGN.md's version 2: the numbers are packed into words, each word a sum of
 //! limbs at fixed bit offsets ([`pack_word`]):
@@ -20,8 +21,10 @@
 //! |---|---|---|
 //! | collateral `e_j` | `0: x[3j] 64`, `64: x[3j+1] 64`, `128: x[3j+2] 64` (amounts past `A` are 0) | 192 |
 //! | slot `w` | `0: kind 2`, `2: underlying 8`, `10: side 1`, `11: size 64`, `75: price 48`, `123: expiry 40` | 163 |
+//! | risk key `k` | `0: kind 2`, `2: underlying 8`, `10: strike 48`, `58: expiry 40`, `98: mark 62` | 160 |
+//! | risk vector `u_i` | `0: v[4i] + 2^62 63`, `63: v[4i+1] + 2^62 63`, `126: v[4i+2] + 2^62 63`, `189: v[4i+3] + 2^62 63` | 252 |
 //!
-//! Both stay below `2^254 < p`, so a word whose limbs are below their widths is one integer
+//! All stay below `2^254 < p`, so a word whose limbs are below their widths is one integer
 //! with one binary decomposition: the circuit range-checks every limb to its width
 //! (`gadgets::collateral`, `gadgets::slot`) and builds the word from the valued cells.
 //!
@@ -35,6 +38,7 @@ use halo2_poseidon::{ConstantLength, Hash, P128Pow5T3};
 
 pub use crate::field::Fp;
 use crate::margin::Position;
+use crate::portfolio::{RiskRow, RiskTable};
 
 /// Domain tag of `account_key`.
 pub const TAG_ACCOUNT_KEY: u64 = 1;
@@ -49,6 +53,9 @@ pub const TAG_CREDIT_LINE: u64 = 5;
 /// Domain tag of the epoch nullifier.
 pub const TAG_NULLIFIER: u64 = 6;
 
+/// Domain tag of a risk-table row (statement version 3).
+pub const TAG_RISK_LEAF: u64 = 7;
+
 /// Amounts per collateral word.
 pub const AMOUNTS_PER_WORD: usize = 3;
 /// Bit offsets of the amounts in a collateral word (64 bits each).
@@ -57,6 +64,20 @@ pub const AMOUNT_SHIFTS: [u32; AMOUNTS_PER_WORD] = [0, 64, 128];
 pub const SLOT_SHIFTS: [u32; 6] = [0, 2, 10, 11, 75, 123];
 /// Widths of a slot's fields in its word (each field is range-checked to at most this).
 pub const SLOT_WIDTHS: [u32; 6] = [2, 8, 1, 64, 48, 40];
+
+/// Bit offsets of a risk row's key fields `(kind, underlying, strike, expiry, mark)` in its key
+/// word (a perpetual's strike, expiry and mark are 0).
+pub const RISK_KEY_SHIFTS: [u32; 5] = [0, 2, 10, 58, 98];
+/// Widths of a risk row's key fields in its key word.
+pub const RISK_KEY_WIDTHS: [u32; 5] = [2, 8, 48, 40, 62];
+/// Scenario entries per vector word.
+pub const VECTOR_ENTRIES_PER_WORD: usize = 4;
+/// A vector entry `v` (`|v| < 2^62`) is packed as the limb `v + 2^62`, in `[0, 2^63)`.
+pub const VECTOR_LIMB_BITS: u32 = 63;
+/// Bit offsets of the limbs in a vector word.
+pub const VECTOR_SHIFTS: [u32; VECTOR_ENTRIES_PER_WORD] = [0, 63, 126, 189];
+/// Vector words per risk row: 16 entries, 4 a word.
+pub const VECTOR_WORDS: usize = crate::portfolio::SCENARIOS / VECTOR_ENTRIES_PER_WORD;
 
 /// Calls `$body` with `$L` bound to the constant length of `$len`, for every message length
 /// the circuits use (two for nodes and keys, three for tags and nullifiers, four for credit
@@ -124,6 +145,53 @@ pub fn credit_commitment(tag: Fp, allowance: u128, salt: Fp) -> Fp {
 /// `H(6, sk, epoch)`: the same for every certificate one account makes in one epoch.
 pub fn nullifier(sk: Fp, epoch: u64) -> Fp {
     poseidon(&[Fp::from(TAG_NULLIFIER), sk, Fp::from(epoch)])
+}
+
+/// A vector entry's limb `v + 2^62` (`|v| < 2^62`, so the limb is in `[0, 2^63)`).
+pub fn vector_limb(v: i64) -> Fp {
+    Fp::from((v as i128 + (1i128 << crate::portfolio::VECTOR_BITS)) as u64)
+}
+
+/// A risk row's five key fields `(kind, underlying, strike, expiry, mark)`.
+pub fn risk_key_fields(row: &RiskRow) -> [u64; 5] {
+    let key = &row.key;
+    [
+        key.kind.code(),
+        key.underlying as u64,
+        key.strike,
+        key.expiry,
+        row.mark,
+    ]
+}
+
+/// The message of a risk row `H(7, k, u_0, .., u_3)` from field-element limbs (the corpus
+/// packs limbs no publisher would write).
+pub fn risk_message_of_limbs(key: &[Fp; 5], vector: &[Fp; crate::portfolio::SCENARIOS]) -> Vec<Fp> {
+    let mut message = vec![Fp::from(TAG_RISK_LEAF), pack_word(key, &RISK_KEY_SHIFTS)];
+    message.extend(
+        vector
+            .chunks(VECTOR_ENTRIES_PER_WORD)
+            .map(|limbs| pack_word(limbs, &VECTOR_SHIFTS)),
+    );
+    message
+}
+
+/// `H(7, k, u_0, u_1, u_2, u_3)`: the leaf of a risk-table row.
+pub fn risk_leaf(row: &RiskRow) -> Fp {
+    let key = risk_key_fields(row).map(Fp::from);
+    let vector = row.vector.map(vector_limb);
+    poseidon(&risk_message_of_limbs(&key, &vector))
+}
+
+/// The risk table's tree: row `i` is leaf `i`, the rest of the `2^depth` leaves are 0.
+pub fn risk_tree(table: &RiskTable, depth: usize) -> MerkleTree {
+    let leaves: Vec<(u64, Fp)> = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (i as u64, risk_leaf(row)))
+        .collect();
+    MerkleTree::new(depth, &leaves)
 }
 
 /// `H(inputs)`. Panics on a message length that no profile uses (a programming error).

@@ -2,22 +2,20 @@
 //! instance column (`InstanceLayout`).
 //!
 //! The verifier rebuilds the instance itself from the snapshot it trusts, the level it demands
-//! and the certificate's nullifier and commitments; the prover never supplies it. Layout, in
-//! rows of the instance column:
+//! and the certificate's nullifier and commitments; the prover never supplies it. Layout
+//! (statement version 3), in rows of the instance column:
 //!
 //! | rows | value |
 //! |---|---|
 //! | 0 | epoch |
 //! | 1, 2 | snapshot digest, low and high 128 bits (little-endian) |
-//! | 3 | valid_from |
 //! | A | price per asset (e8) |
 //! | A x C | haircut per (asset, chain) (ppm) |
-//! | V x A | perpetual maintenance rate per (venue, asset) (ppm) |
-//! | A | option rate per asset (ppm) |
-//! | B | bucket max_seconds |
-//! | B x A | tau per (bucket, asset) (ppm) |
+//! | A | short-option minimum rate per asset (ppm) |
+//! | A | contingency rate per asset (ppm) |
 //! | 1 | upnl haircut (ppm) |
 //! | 1 | asset count: how many of the A assets the snapshot lists (1..=A) |
+//! | 1 | the risk table's root |
 //! | C, C | chain ids, chain roots |
 //! | V, V | venue ids, venue roots |
 //! | 1 | venue count: how many of the V venues the snapshot lists (1..=V) |
@@ -25,16 +23,21 @@
 //! | 1 | the epoch nullifier `H(6, sk, epoch)` |
 //! | V | the credit-line commitments `c_v = H(5, tag_v, a_v, s_v)` |
 //!
+//! Version 2's per-position rates (perpetual rates per venue, option rates, expiry buckets)
+//! are no longer public inputs: the risk table's vectors carry the scenarios, and the snapshot
+//! keeps those rates (under its digest) only for the standard margin reports compare with.
+//!
 //! The snapshot is padded to the profile: missing assets have price and rates 0 and no position
-//! may name one (`underlying < asset count`, in circuit as in the reference engine); missing
-//! chains and venues have id 0 and the root of the empty tree, and a missing venue's credit
-//! line is zero with a zero tag (`venue count`); missing buckets repeat the last
-//! `max_seconds`, which makes their interval `(max, max]` empty so no option can select them.
+//! may name one (`underlying < asset count`, in circuit as in the reference engine; the risk
+//! table lists no instrument on them either); missing chains and venues have id 0 and the root
+//! of the empty tree, and a missing venue's credit line is zero with a zero tag (`venue
+//! count`).
 
 use ff::PrimeField;
 
 use crate::hash::{empty_roots, Fp};
 use crate::margin::{Bucket, RiskParams};
+use crate::portfolio::PortfolioRates;
 use crate::profile::Profile;
 use crate::snapshot::Snapshot;
 use crate::witness::AccountWitness;
@@ -49,14 +52,13 @@ impl InstanceLayout {
     pub const EPOCH: usize = 0;
     pub const DIGEST_LO: usize = 1;
     pub const DIGEST_HI: usize = 2;
-    pub const VALID_FROM: usize = 3;
 
     pub fn new(profile: Profile) -> Self {
         InstanceLayout { profile }
     }
 
     fn prices_start(&self) -> usize {
-        4
+        3
     }
     pub fn price(&self, a: usize) -> usize {
         self.prices_start() + a
@@ -64,27 +66,25 @@ impl InstanceLayout {
     pub fn haircut(&self, a: usize, c: usize) -> usize {
         self.price(self.profile.assets) + a * self.profile.chains + c
     }
-    pub fn perp_mmr(&self, v: usize, a: usize) -> usize {
-        self.haircut(self.profile.assets, 0) + v * self.profile.assets + a
+    pub fn som_rate(&self, a: usize) -> usize {
+        self.haircut(self.profile.assets, 0) + a
     }
-    pub fn option_rate(&self, a: usize) -> usize {
-        self.perp_mmr(self.profile.venues, 0) + a
-    }
-    pub fn bucket_max(&self, b: usize) -> usize {
-        self.option_rate(self.profile.assets) + b
-    }
-    pub fn tau(&self, b: usize, a: usize) -> usize {
-        self.bucket_max(self.profile.buckets) + b * self.profile.assets + a
+    pub fn contingency_rate(&self, a: usize) -> usize {
+        self.som_rate(self.profile.assets) + a
     }
     pub fn upnl_haircut(&self) -> usize {
-        self.tau(self.profile.buckets, 0)
+        self.contingency_rate(self.profile.assets)
     }
     /// The number of listed (not padding) assets.
     pub fn asset_count(&self) -> usize {
         self.upnl_haircut() + 1
     }
+    /// The root of the risk table's tree.
+    pub fn risk_root(&self) -> usize {
+        self.asset_count() + 1
+    }
     pub fn chain_id(&self, c: usize) -> usize {
-        self.asset_count() + 1 + c
+        self.risk_root() + 1 + c
     }
     pub fn chain_root(&self, c: usize) -> usize {
         self.chain_id(self.profile.chains) + c
@@ -128,6 +128,8 @@ pub struct PublicStatement {
     pub params: RiskParams,
     /// How many assets the snapshot lists (the rest of `params`' assets are padding).
     pub asset_count: usize,
+    /// The root of the risk table's tree.
+    pub risk_root: Fp,
     pub chain_ids: Vec<u64>,
     pub chain_roots: Vec<Fp>,
     pub venue_ids: Vec<u64>,
@@ -186,6 +188,8 @@ pub fn padded_params(snapshot: &Snapshot) -> RiskParams {
             tau_ppm: vec![0; p.assets],
         },
     );
+    let mut portfolio = params.portfolio.clone();
+    portfolio.resize(p.assets, PortfolioRates::default());
     RiskParams {
         prices: pad(&params.prices, p.assets),
         haircuts_ppm: haircuts,
@@ -194,6 +198,8 @@ pub fn padded_params(snapshot: &Snapshot) -> RiskParams {
         buckets,
         upnl_haircut_ppm: params.upnl_haircut_ppm,
         valid_from: params.valid_from,
+        portfolio,
+        risk_table: params.risk_table,
     }
 }
 
@@ -231,6 +237,7 @@ impl PublicStatement {
             digest: snapshot.digest(),
             params,
             asset_count: snapshot.assets.len(),
+            risk_root: snapshot.risk_root,
             chain_ids: ids(&snapshot.chains, p.chains),
             chain_roots: roots(&snapshot.chain_roots, p.chains),
             venue_ids: ids(&snapshot.venues, p.venues),
@@ -273,25 +280,17 @@ impl PublicStatement {
         out[InstanceLayout::EPOCH] = Fp::from(self.epoch);
         out[InstanceLayout::DIGEST_LO] = digest_half(&self.digest[..16]);
         out[InstanceLayout::DIGEST_HI] = digest_half(&self.digest[16..]);
-        out[InstanceLayout::VALID_FROM] = Fp::from(params.valid_from);
         for a in 0..p.assets {
             out[layout.price(a)] = Fp::from(params.prices[a]);
-            out[layout.option_rate(a)] = Fp::from(params.option_rate_ppm[a]);
+            out[layout.som_rate(a)] = Fp::from(params.portfolio[a].som_ppm);
+            out[layout.contingency_rate(a)] = Fp::from(params.portfolio[a].contingency_ppm);
             for c in 0..p.chains {
                 out[layout.haircut(a, c)] = Fp::from(params.haircuts_ppm[a][c]);
             }
-            for v in 0..p.venues {
-                out[layout.perp_mmr(v, a)] = Fp::from(params.perp_mmr_ppm[v][a]);
-            }
-            for b in 0..p.buckets {
-                out[layout.tau(b, a)] = Fp::from(params.buckets[b].tau_ppm[a]);
-            }
-        }
-        for b in 0..p.buckets {
-            out[layout.bucket_max(b)] = Fp::from(params.buckets[b].max_seconds);
         }
         out[layout.upnl_haircut()] = Fp::from(params.upnl_haircut_ppm);
         out[layout.asset_count()] = Fp::from(self.asset_count as u64);
+        out[layout.risk_root()] = self.risk_root;
         for c in 0..p.chains {
             out[layout.chain_id(c)] = Fp::from(self.chain_ids[c]);
             out[layout.chain_root(c)] = self.chain_roots[c];

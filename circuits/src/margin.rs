@@ -14,6 +14,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::muldiv::{mul_div_ceil, mul_div_floor};
+use crate::portfolio::{
+    long_option_value, row_of, short_option_liability, PortfolioRates, RiskTable,
+    UnderlyingMargin,
+};
 use crate::units::{
     LINE_BITS, MAX_LEVEL_PPM, MAX_RATE_PPM, MIN_LEVEL_PPM, PNL_DIVISOR, PPM, PRICE_BITS,
     VALUE_DIVISOR,
@@ -23,7 +27,7 @@ use crate::units::{
 const PRICE_BOUND: u64 = 1 << PRICE_BITS;
 
 /// What a position slot holds. The code is the slot's `kind` field in a venue leaf.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Empty,
@@ -147,6 +151,10 @@ pub struct RiskParams {
     pub upnl_haircut_ppm: u64,
     /// Start of the epoch: option time-to-expiry is measured from here.
     pub valid_from: u64,
+    /// Portfolio-margin rates per asset (statement version 3).
+    pub portfolio: Vec<PortfolioRates>,
+    /// The publisher's risk table (statement version 3).
+    pub risk_table: RiskTable,
 }
 
 /// What an account holds: `balances[chain][asset]` (e9) and `positions[venue][slot]`.
@@ -183,6 +191,8 @@ pub enum MarginError {
     UnknownChain(usize),
     #[error("the snapshot has no {table} entry for index {index}")]
     MissingParameter { table: &'static str, index: usize },
+    #[error("no row of the risk table for {0:?}: the publisher does not list this instrument")]
+    NotInRiskTable(crate::portfolio::InstrumentKey),
     #[error("{what} {value} is out of range (must be {bound})")]
     OutOfRange {
         what: &'static str,
@@ -288,7 +298,8 @@ pub fn intrinsic_value(kind: Kind, price: u64, strike: u64) -> u64 {
 /// The margin terms of one position slot at one venue, uusd.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PositionTerms {
-    /// Maintenance margin, ceiled.
+    /// Maintenance margin by version 2's per-position rules, ceiled (the standard margin the
+    /// portfolio margin is compared with; not what the statement proves).
     pub mm: u128,
     /// Haircut unrealised profit of a perpetual, floored.
     pub upnl_credit: u128,
@@ -296,6 +307,10 @@ pub struct PositionTerms {
     pub upnl_debit: u128,
     /// The option's expiry bucket (0 for anything but an option).
     pub bucket: usize,
+    /// A long option's value in equity, `floor(q mark (1e6 - upnl_haircut) / 1e21)`.
+    pub option_value: u128,
+    /// A short option's mark as a liability, `ceil(|q| mark / 1e15)`.
+    pub option_liability: u128,
 }
 
 /// Checks that a slot is well formed: an empty slot is all zero, a perpetual has no expiry,
@@ -360,7 +375,7 @@ pub fn position_terms(
                 mm,
                 upnl_credit,
                 upnl_debit,
-                bucket: 0,
+                ..PositionTerms::default()
             })
         }
         Kind::Call | Kind::Put => {
@@ -389,9 +404,8 @@ pub fn position_terms(
             };
             Ok(PositionTerms {
                 mm,
-                upnl_credit: 0,
-                upnl_debit: 0,
                 bucket,
+                ..PositionTerms::default()
             })
         }
     }
@@ -453,9 +467,12 @@ pub struct ChainFigures {
 pub struct VenueFigures {
     /// The terms of each slot, in leaf order.
     pub slots: Vec<PositionTerms>,
+    /// The standard (version 2) margin of the venue's positions.
     pub mm: u128,
     pub upnl_credit: u128,
     pub upnl_debit: u128,
+    pub option_value: u128,
+    pub option_liability: u128,
 }
 
 /// The whole margin report of a book.
@@ -463,15 +480,27 @@ pub struct VenueFigures {
 pub struct Report {
     pub chains: Vec<ChainFigures>,
     pub venues: Vec<VenueFigures>,
-    /// The proposed order's terms (mm only counts).
+    /// The proposed order's terms: only its margin counts (it enters at the snapshot price,
+    /// so it moves no equity).
     pub order: PositionTerms,
     pub collateral: u128,
+    /// Perpetuals' haircut profit.
     pub upnl_credit: u128,
+    /// Perpetuals' loss.
     pub upnl_debit: u128,
-    /// `collateral + upnl_credit - upnl_debit`.
+    /// Long options at their haircut mark.
+    pub option_value: u128,
+    /// Short options at their mark.
+    pub option_liability: u128,
+    /// `collateral + upnl_credit - upnl_debit + option_value - option_liability`.
     pub equity: i128,
-    /// Every position's mm plus the order's.
+    /// The portfolio margin: the sum over underlyings of `max(scan, som) + contingency`, the
+    /// order included.
     pub mm: u128,
+    /// The margin by version 2's per-position rules, the order included, for comparison.
+    pub standard_mm: u128,
+    /// Per asset of the snapshot: its scenario losses, scan, minimum and contingency.
+    pub portfolio: Vec<UnderlyingMargin>,
     pub level_ppm: u64,
     /// `ceil(mm * level / 1e6)`.
     pub requirement: u128,
@@ -481,11 +510,70 @@ pub struct Report {
     pub solvent: bool,
 }
 
+/// The terms of one slot held at venue `venue` under both rules: version 2's margin and
+/// perpetual profit and loss (`position_terms`), and the option's mark in equity from its row
+/// of the risk table (an instrument the table does not list is an error).
+pub fn slot_terms(
+    params: &RiskParams,
+    venue: usize,
+    position: &Position,
+) -> Result<PositionTerms, MarginError> {
+    let terms = position_terms(params, venue, position)?;
+    let Some(row) = row_of(&params.risk_table, position)? else {
+        return Ok(terms);
+    };
+    let upnl_haircut = checked_rate("upnl_haircut_ppm", params.upnl_haircut_ppm)?;
+    Ok(match (position.kind, position.side) {
+        (Kind::Call | Kind::Put, Side::Long) => PositionTerms {
+            option_value: long_option_value(position.size, row.mark, upnl_haircut),
+            ..terms
+        },
+        (Kind::Call | Kind::Put, Side::Short) => PositionTerms {
+            option_liability: short_option_liability(position.size, row.mark),
+            ..terms
+        },
+        _ => terms,
+    })
+}
+
+/// The portfolio margin of `positions` (each with its row in the risk table), per asset of
+/// `params`: the scenario sums netted across venues, then `max(scan, som) + contingency`.
+pub fn portfolio_margin<'p>(
+    params: &RiskParams,
+    positions: impl IntoIterator<Item = &'p Position>,
+) -> Result<Vec<UnderlyingMargin>, MarginError> {
+    let assets = params.prices.len();
+    let mut margins = vec![UnderlyingMargin::default(); assets];
+    for position in positions {
+        check_position(params, position)?;
+        if let Some(row) = row_of(&params.risk_table, position)? {
+            margins[position.underlying].add(position, row);
+        }
+    }
+    for (a, margin) in margins.iter_mut().enumerate() {
+        let rates = params
+            .portfolio
+            .get(a)
+            .ok_or(MarginError::MissingParameter {
+                table: "portfolio",
+                index: a,
+            })?;
+        for (what, rate) in [
+            ("som_ppm", rates.som_ppm),
+            ("contingency_ppm", rates.contingency_ppm),
+        ] {
+            checked_rate(what, rate)?;
+        }
+        margin.finish(checked_price("price", params.prices[a])?, rates);
+    }
+    Ok(margins)
+}
+
 /// Evaluates a book (and an optional order) under the snapshot's parameters at `level_ppm`.
 ///
 /// Never panics: a book that does not fit the parameters (an unknown chain, asset or venue, a
-/// missing rate) or a value outside DESIGN.md's bounds (price `>= 2^48`, a rate above 1e6, a
-/// level outside `[1e6, 1e7]`) is an error.
+/// missing rate, an instrument the risk table does not list) or a value outside DESIGN.md's
+/// bounds (price `>= 2^48`, a rate above 1e6, a level outside `[1e6, 1e7]`) is an error.
 pub fn evaluate(
     params: &RiskParams,
     book: &Book,
@@ -538,32 +626,44 @@ pub fn evaluate(
         .map(|(v, slots)| {
             let slots = slots
                 .iter()
-                .map(|p| position_terms(params, v, p))
+                .map(|p| slot_terms(params, v, p))
                 .collect::<Result<Vec<_>, _>>()?;
+            let sum = |term: fn(&PositionTerms) -> u128| slots.iter().map(term).sum();
             Ok(VenueFigures {
-                mm: slots.iter().map(|t| t.mm).sum(),
-                upnl_credit: slots.iter().map(|t| t.upnl_credit).sum(),
-                upnl_debit: slots.iter().map(|t| t.upnl_debit).sum(),
+                mm: sum(|t| t.mm),
+                upnl_credit: sum(|t| t.upnl_credit),
+                upnl_debit: sum(|t| t.upnl_debit),
+                option_value: sum(|t| t.option_value),
+                option_liability: sum(|t| t.option_liability),
                 slots,
             })
         })
         .collect::<Result<Vec<_>, MarginError>>()?;
-    let order_terms = match order {
-        Some(order) => {
-            let position = order_position(params, order)?;
+    let order_position = order.map(|o| order_position(params, o)).transpose()?;
+    let order_terms = match (order, &order_position) {
+        (Some(order), Some(position)) => {
+            let terms = position_terms(params, order.venue, position)?;
             PositionTerms {
-                upnl_credit: 0,
-                upnl_debit: 0,
-                ..position_terms(params, order.venue, &position)?
+                mm: terms.mm,
+                bucket: terms.bucket,
+                ..PositionTerms::default()
             }
         }
-        None => PositionTerms::default(),
+        _ => PositionTerms::default(),
     };
+    let held = book.positions.iter().flatten();
+    let portfolio = portfolio_margin(params, held.chain(order_position.iter()))?;
+    let total = |term: fn(&VenueFigures) -> u128| venues.iter().map(term).sum::<u128>();
     let collateral: u128 = chains.iter().map(|c| c.collateral).sum();
-    let upnl_credit: u128 = venues.iter().map(|v| v.upnl_credit).sum();
-    let upnl_debit: u128 = venues.iter().map(|v| v.upnl_debit).sum();
-    let mm = venues.iter().map(|v| v.mm).sum::<u128>() + order_terms.mm;
-    let equity = collateral as i128 + upnl_credit as i128 - upnl_debit as i128;
+    let upnl_credit = total(|v| v.upnl_credit);
+    let upnl_debit = total(|v| v.upnl_debit);
+    let option_value = total(|v| v.option_value);
+    let option_liability = total(|v| v.option_liability);
+    let standard_mm = total(|v| v.mm) + order_terms.mm;
+    let mm = portfolio.iter().map(|m| m.mm).sum::<u128>();
+    let equity = collateral as i128 + upnl_credit as i128 - upnl_debit as i128
+        + option_value as i128
+        - option_liability as i128;
     let requirement = requirement(mm, level_ppm);
     let headroom = equity - requirement as i128;
     Ok(Report {
@@ -573,8 +673,12 @@ pub fn evaluate(
         collateral,
         upnl_credit,
         upnl_debit,
+        option_value,
+        option_liability,
         equity,
         mm,
+        standard_mm,
+        portfolio,
         level_ppm,
         requirement,
         headroom,
@@ -588,6 +692,7 @@ mod tests {
     //! formulas; none is obtained by calling the function under test a second time.
 
     use super::*;
+    use crate::portfolio::{InstrumentKey, RiskRow, OPTION_VALUE_DIVISOR, SCAN_DIVISOR, SCENARIOS};
     use proptest::prelude::*;
 
     /// BTC at 97000.5 USD, e8.
@@ -629,6 +734,54 @@ mod tests {
             ],
             upnl_haircut_ppm: 100_000,
             valid_from: T0,
+            // BTC: som 0.5%, contingency 0.1%; USDC: nothing.
+            portfolio: vec![
+                PortfolioRates {
+                    scan_ppm: 92_800,
+                    som_ppm: 5_000,
+                    contingency_ppm: 1_000,
+                },
+                PortfolioRates::default(),
+            ],
+            risk_table: example_table(),
+        }
+    }
+
+    /// USD to pUSD.
+    const PUSD: i64 = 1_000_000_000_000;
+
+    /// The BTC perpetual's vector, USD a unit: three scan ranges of about 9000 USD.
+    const PERP_VECTOR: [i64; SCENARIOS] = [
+        0, 0, 3000, 3000, -3000, -3000, 6000, 6000, -6000, -6000, 9000, 9000, -9000, -9000, 9450,
+        -9450,
+    ];
+    /// Alice's call's vector (strike 100000, one day), USD a unit, and its mark, 1200 USD.
+    const CALL_VECTOR: [i64; SCENARIOS] = [
+        100, -100, 1500, 1300, -700, -800, 3500, 3300, -1100, -1200, 6000, 5800, -1300, -1350,
+        8000, -500,
+    ];
+    const CALL_MARK_USD: u64 = 1_200;
+
+    /// The risk table of the example: the BTC perpetual and Alice's call, in key order.
+    fn example_table() -> RiskTable {
+        RiskTable {
+            rows: vec![
+                RiskRow {
+                    key: InstrumentKey::perp(BTC),
+                    mark: 0,
+                    vector: PERP_VECTOR.map(|v| v * PUSD),
+                },
+                RiskRow {
+                    key: InstrumentKey {
+                        underlying: BTC,
+                        kind: Kind::Call,
+                        expiry: 1_767_312_000,
+                        strike: 10_000_000_000_000,
+                    },
+                    mark: CALL_MARK_USD * PUSD as u64,
+                    vector: CALL_VECTOR.map(|v| v * PUSD),
+                },
+            ],
         }
     }
 
@@ -894,6 +1047,7 @@ mod tests {
                 upnl_credit: 0,
                 upnl_debit: 0,
                 bucket: 0,
+                ..PositionTerms::default()
             }
         );
     }
@@ -956,6 +1110,7 @@ mod tests {
                     upnl_credit: 0,
                     upnl_debit: 0,
                     bucket: 1,
+                    ..PositionTerms::default()
                 }
             );
         }
@@ -1257,7 +1412,8 @@ mod tests {
             positions: vec![],
         };
         let report = evaluate(&params, &book, Some(&order), LEVEL_1).unwrap();
-        // mm = 1e9 * 9.70005e12 * 10000 / 1e17 = 970_005_000 exactly (1% of 97000.5 USD).
+        // Standard: mm = 1e9 * 9.70005e12 * 10000 / 1e17 = 970_005_000 exactly (1% of 97000.5
+        // USD).
         assert_eq!(
             report.order,
             PositionTerms {
@@ -1265,13 +1421,20 @@ mod tests {
                 upnl_credit: 0,
                 upnl_debit: 0,
                 bucket: 0,
+                ..PositionTerms::default()
             }
         );
-        assert_eq!(report.mm, 970_005_000);
+        assert_eq!(report.standard_mm, 970_005_000);
+        // Portfolio: T[s] = -1 * PERP_VECTOR[s]: the worst is scenario 15 (-3 ranges, 35%),
+        // 9450 USD; contingency 0.1% of 97000.5 = 97.0005 USD; mm = 9_547_000_500.
+        assert_eq!(report.portfolio[BTC].worst_scenario, 15);
+        assert_eq!(report.portfolio[BTC].scan, 9_450_000_000);
+        assert_eq!(report.portfolio[BTC].contingency, 97_000_500);
+        assert_eq!(report.mm, 9_547_000_500);
         assert_eq!((report.upnl_credit, report.upnl_debit), (0, 0));
         assert_eq!(report.equity, 990_000);
-        // 990_000 - 970_005_000 = -969_015_000.
-        assert_eq!(report.headroom, -969_015_000);
+        // 990_000 - 9_547_000_500 = -9_546_010_500.
+        assert_eq!(report.headroom, -9_546_010_500);
         assert!(!report.solvent);
         // A short perp order likewise: same mm, no pnl.
         let order = Order {
@@ -1287,28 +1450,35 @@ mod tests {
     #[test]
     fn option_order_keeps_its_strike() {
         let params = example_params();
-        // Short 1 BTC call, strike 95000, tte 86401 (bucket 1): half of the -2 BTC case above,
-        // 2_091_559_750_000_000_000 * 1e9 / 1e17 = 20_915_597_500.
+        // Short 1 more of Alice's call (strike 100000, tte 86400: bucket 0). Standard: half of
+        // the -2 BTC case, 9_215_047_500.
         let order = Order {
             venue: DERIBIT,
             position: option(
                 Kind::Call,
                 Side::Short,
                 UNIT,
-                9_500_000_000_000,
-                T0 + 86_401,
+                10_000_000_000_000,
+                1_767_312_000,
             ),
         };
         assert_eq!(order_position(&params, &order), Ok(order.position));
         let report = evaluate(&params, &alice_book(), Some(&order), LEVEL_1).unwrap();
-        assert_eq!((report.order.mm, report.order.bucket), (20_915_597_500, 1));
-        // Alice's mm 19_339_474_688 (below) + 20_915_597_500 = 40_255_072_188.
-        assert_eq!(report.mm, 40_255_072_188);
-        // Equity is unchanged by an order: 167_226_312_000 (below).
-        assert_eq!(report.equity, 167_226_312_000);
-        // Headroom 167_226_312_000 - 40_255_072_188 = 126_971_239_812.
-        assert_eq!(report.headroom, 126_971_239_812);
-        // A long option order adds nothing.
+        assert_eq!((report.order.mm, report.order.bucket), (9_215_047_500, 0));
+        // Alice's standard 19_339_474_688 + 9_215_047_500 = 28_554_522_188.
+        assert_eq!(report.standard_mm, 28_554_522_188);
+        // Portfolio: T = 3 CALL_VECTOR - 0.75 PERP_VECTOR; the worst is scenario 14,
+        // 24000 - 7087.5 = 16912.5 USD; som 0.5% of 3 x 97000.5 = 1455.0075 USD, below it;
+        // contingency 72_750_375 (below); mm = 16_912_500_000 + 72_750_375 = 16_985_250_375.
+        assert_eq!(report.portfolio[BTC].scan, 16_912_500_000);
+        assert_eq!(report.portfolio[BTC].som, 1_455_007_500);
+        assert_eq!(report.mm, 16_985_250_375);
+        // Equity is unchanged by an order: 164_826_312_000 (below).
+        assert_eq!(report.equity, 164_826_312_000);
+        // Headroom 164_826_312_000 - 16_985_250_375 = 147_841_061_625.
+        assert_eq!(report.headroom, 147_841_061_625);
+        // A long option order nets against the book: T = CALL_VECTOR - 0.75 PERP_VECTOR, the
+        // worst is scenario 15, -500 + 7087.5 = 6587.5 USD; mm = 6_587_500_000 + 72_750_375.
         let long = Order {
             venue: DERIBIT,
             position: Position {
@@ -1317,7 +1487,18 @@ mod tests {
             },
         };
         let report = evaluate(&params, &alice_book(), Some(&long), LEVEL_1).unwrap();
-        assert_eq!(report.mm, 19_339_474_688);
+        assert_eq!(report.order.mm, 0);
+        assert_eq!(report.portfolio[BTC].worst_scenario, 15);
+        assert_eq!(report.mm, 6_660_250_375);
+        // An order on an instrument the table does not list is refused.
+        let unlisted = Order {
+            venue: DERIBIT,
+            position: option(Kind::Call, Side::Short, UNIT, 9_500_000_000_000, T0 + 86_401),
+        };
+        assert!(matches!(
+            evaluate(&params, &alice_book(), Some(&unlisted), LEVEL_1),
+            Err(MarginError::NotInRiskTable(_))
+        ));
     }
 
     // ---------------------------------------------------------------- requirement
@@ -1340,32 +1521,34 @@ mod tests {
     #[test]
     fn headroom_zero_is_solvent_one_uusd_less_is_not() {
         let params = example_params();
-        // Alice's perp alone on hyperliquid: mm 909_379_688, credit 1_350_337_500.
-        // At 1.5 x: requirement = 909_379_688 * 3 / 2 = 1_364_069_532 exactly.
-        // Collateral needed for headroom 0: 1_364_069_532 - 1_350_337_500 = 13_732_032 uusd.
+        // Alice's perp alone on hyperliquid: credit 1_350_337_500; portfolio mm: the worst
+        // scenario is 15, 0.75 x 9450 = 7087.5 USD, plus the contingency 72_750_375:
+        // 7_160_250_375. At 1.5 x: ceil(10_740_375_562.5) = 10_740_375_563.
+        // Collateral needed for headroom 0: 10_740_375_563 - 1_350_337_500 = 9_390_038_063.
         // USDC on ethereum is worth floor(x * 1e8 * 990_000 / 1e17) = floor(99 x / 1e5):
-        //   x = 13_870_739_394: 99 x = 1_373_203_200_006 -> 13_732_032.00006 -> 13_732_032
-        //   x = 13_870_739_393: 99 x = 1_373_203_199_907 -> 13_732_031.99907 -> 13_732_031
+        //   x = 9_484_886_932_324: 99 x = 939_003_806_300_076 -> 9_390_038_063.00076
+        //   x = 9_484_886_932_323: 99 x = 939_003_806_299_977 -> 9_390_038_062.99977
         let book = |usdc| Book {
             balances: vec![vec![0, usdc]],
             positions: vec![vec![], vec![alice_perp()]],
         };
-        let edge = evaluate(&params, &book(13_870_739_394), None, LEVEL_1_5).unwrap();
-        assert_eq!(edge.collateral, 13_732_032);
-        assert_eq!(edge.equity, 1_364_069_532);
-        assert_eq!(edge.requirement, 1_364_069_532);
+        let edge = evaluate(&params, &book(9_484_886_932_324), None, LEVEL_1_5).unwrap();
+        assert_eq!(edge.mm, 7_160_250_375);
+        assert_eq!(edge.collateral, 9_390_038_063);
+        assert_eq!(edge.equity, 10_740_375_563);
+        assert_eq!(edge.requirement, 10_740_375_563);
         assert_eq!(edge.headroom, 0);
         assert!(edge.solvent);
-        let short = evaluate(&params, &book(13_870_739_393), None, LEVEL_1_5).unwrap();
-        assert_eq!(short.collateral, 13_732_031);
+        let short = evaluate(&params, &book(9_484_886_932_323), None, LEVEL_1_5).unwrap();
+        assert_eq!(short.collateral, 9_390_038_062);
         assert_eq!(short.headroom, -1);
         assert!(!short.solvent);
     }
 
     // ---------------------------------------------------------------- credit lines
 
-    /// Alice's report at 1 x: headroom 147_886_837_312 (alice_in_the_design_example).
-    const ALICE_HEADROOM: u128 = 147_886_837_312;
+    /// Alice's report at 1 x: headroom 155_841_061_625 (alice_in_the_design_example).
+    const ALICE_HEADROOM: u128 = 155_841_061_625;
 
     fn alice_report() -> Report {
         let report = evaluate(&example_params(), &alice_book(), None, LEVEL_1).unwrap();
@@ -1379,12 +1562,12 @@ mod tests {
         // No line leaves the whole headroom.
         assert_eq!(lines_fit(&report, &[]), Ok(ALICE_HEADROOM));
         assert_eq!(lines_fit(&report, &[0, 0]), Ok(ALICE_HEADROOM));
-        // 100 USD at one venue: 147_886_837_312 - 100_000_000 = 147_786_837_312 left.
-        assert_eq!(lines_fit(&report, &[100_000_000, 0]), Ok(147_786_837_312));
-        // All of it at one venue, or split 147_886_837_000 + 312: nothing left.
+        // 100 USD at one venue: 155_841_061_625 - 100_000_000 = 155_741_061_625 left.
+        assert_eq!(lines_fit(&report, &[100_000_000, 0]), Ok(155_741_061_625));
+        // All of it at one venue, or split 155_841_061_000 + 625: nothing left.
         assert_eq!(lines_fit(&report, &[ALICE_HEADROOM]), Ok(0));
         assert_eq!(lines_fit(&report, &[0, ALICE_HEADROOM]), Ok(0));
-        assert_eq!(lines_fit(&report, &[147_886_837_000, 312]), Ok(0));
+        assert_eq!(lines_fit(&report, &[155_841_061_000, 625]), Ok(0));
     }
 
     #[test]
@@ -1392,14 +1575,14 @@ mod tests {
         let report = alice_report();
         let over = Err(LinesError::OverHeadroom { by: 1 });
         assert_eq!(lines_fit(&report, &[ALICE_HEADROOM + 1]), over);
-        assert_eq!(lines_fit(&report, &[147_886_837_000, 313]), over);
+        assert_eq!(lines_fit(&report, &[155_841_061_000, 626]), over);
         assert_eq!(lines_fit(&report, &[1, ALICE_HEADROOM]), over);
-        // 1000 USD over, across four venues.
-        let quarter = (ALICE_HEADROOM + 1_000_000_000) / 4; // 37_221_709_328 exactly
-        assert_eq!(quarter * 4, ALICE_HEADROOM + 1_000_000_000);
+        // About 1000 USD over, across four venues.
+        let quarter = (ALICE_HEADROOM + 1_000_000_003) / 4; // 39_210_265_407 exactly
+        assert_eq!(quarter * 4, ALICE_HEADROOM + 1_000_000_003);
         assert_eq!(
             lines_fit(&report, &[quarter; 4]),
-            Err(LinesError::OverHeadroom { by: 1_000_000_000 })
+            Err(LinesError::OverHeadroom { by: 1_000_000_003 })
         );
     }
 
@@ -1411,7 +1594,7 @@ mod tests {
             balances: vec![vec![0, usdc]],
             positions: vec![vec![], vec![alice_perp()]],
         };
-        let edge = evaluate(&params, &book(13_870_739_394), None, LEVEL_1_5).unwrap();
+        let edge = evaluate(&params, &book(9_484_886_932_324), None, LEVEL_1_5).unwrap();
         assert_eq!(edge.headroom, 0);
         assert_eq!(lines_fit(&edge, &[]), Ok(0));
         assert_eq!(lines_fit(&edge, &[0, 0]), Ok(0));
@@ -1419,7 +1602,7 @@ mod tests {
             lines_fit(&edge, &[0, 1]),
             Err(LinesError::OverHeadroom { by: 1 })
         );
-        let short = evaluate(&params, &book(13_870_739_393), None, LEVEL_1_5).unwrap();
+        let short = evaluate(&params, &book(9_484_886_932_323), None, LEVEL_1_5).unwrap();
         assert_eq!(short.headroom, -1);
         // An insolvent book certifies nothing, not even zero lines: over by -headroom.
         assert_eq!(
@@ -1454,7 +1637,7 @@ mod tests {
             lines_fit(&report, &[u128::MAX, u128::MAX]),
             Err(LinesError::LineTooLarge(u128::MAX))
         );
-        // 2^100 - 1 is a line (just far above Alice's headroom): 2^100 - 1 - 147_886_837_312.
+        // 2^100 - 1 is a line (just far above Alice's headroom): 2^100 - 1 - 155_841_061_625.
         assert_eq!(
             lines_fit(&report, &[big - 1]),
             Err(LinesError::OverHeadroom {
@@ -1488,6 +1671,7 @@ mod tests {
         );
         // 160_935_727_500 + 4_940_247_000 = 165_875_974_500.
         assert_eq!(report.collateral, 165_875_974_500);
+        // Standard margin (version 2's rules, for comparison):
         // deribit: the short call, mm 18_430_095_000 (short_call_out_of_the_money).
         // hyperliquid: the perp, mm 909_379_688, credit 1_350_337_500 (perp tests above).
         assert_eq!(report.venues[DERIBIT].mm, 18_430_095_000);
@@ -1496,33 +1680,53 @@ mod tests {
         assert_eq!(report.venues[HYPERLIQUID].upnl_credit, 1_350_337_500);
         assert_eq!(report.upnl_credit, 1_350_337_500);
         assert_eq!(report.upnl_debit, 0);
-        // equity = 165_875_974_500 + 1_350_337_500 = 167_226_312_000 (167226.312 USD).
-        assert_eq!(report.equity, 167_226_312_000);
-        // mm = 18_430_095_000 + 909_379_688 = 19_339_474_688; 1 x: requirement the same.
-        assert_eq!(report.mm, 19_339_474_688);
-        assert_eq!(report.requirement, 19_339_474_688);
-        // headroom = 167_226_312_000 - 19_339_474_688 = 147_886_837_312.
-        assert_eq!(report.headroom, 147_886_837_312);
+        // Standard: mm = 18_430_095_000 + 909_379_688 = 19_339_474_688.
+        assert_eq!(report.standard_mm, 19_339_474_688);
+        // The short call's mark is a liability: ceil(2e9 x 1200e12 / 1e15) = 2_400_000_000.
+        assert_eq!(report.venues[DERIBIT].option_liability, 2_400_000_000);
+        assert_eq!((report.option_value, report.option_liability), (0, 2_400_000_000));
+        // equity = 165_875_974_500 + 1_350_337_500 - 2_400_000_000 = 164_826_312_000.
+        assert_eq!(report.equity, 164_826_312_000);
+        // Portfolio, per scenario T = 2 CALL_VECTOR - 0.75 PERP_VECTOR (USD):
+        // 200, -200, 750, 350, 850, 650, 2500, 2100, 2300, 2100, 5250, 4850, 4150, 4050,
+        // 8912.5, 6087.5: the worst is scenario 14 (+3 ranges at 35%), 8_912_500_000 uusd.
+        let btc = &report.portfolio[BTC];
+        assert_eq!(btc.worst_scenario, 14);
+        assert_eq!(btc.scan, 8_912_500_000);
+        assert_eq!(btc.losses[1].ceil_uusd(), -200_000_000);
+        // som = ceil(5000 ppm x 2 x 97000.5 USD) = 970.005 USD; contingency = ceil(1000 ppm x
+        // 0.75 x 97000.5) = 72.750375 USD.
+        assert_eq!((btc.som, btc.contingency), (970_005_000, 72_750_375));
+        assert_eq!(btc.mm, 8_985_250_375);
+        assert!(btc.exposed);
+        assert!(!report.portfolio[USDC].exposed);
+        assert_eq!(report.portfolio[USDC].mm, 0);
+        assert_eq!(report.mm, 8_985_250_375);
+        assert_eq!(report.requirement, 8_985_250_375);
+        // headroom = 164_826_312_000 - 8_985_250_375 = 155_841_061_625.
+        assert_eq!(report.headroom, 155_841_061_625);
         assert!(report.solvent);
         assert_eq!(report.order, PositionTerms::default());
         assert_eq!(report.level_ppm, LEVEL_1);
 
-        // At 1.5 x: requirement 29_009_212_032; headroom 167_226_312_000 - 29_009_212_032
-        // = 138_217_099_968.
+        // At 1.5 x: requirement ceil(13_477_875_562.5) = 13_477_875_563; headroom
+        // 164_826_312_000 - 13_477_875_563 = 151_348_436_437.
         let report = evaluate(&example_params(), &alice_book(), None, LEVEL_1_5).unwrap();
-        assert_eq!(report.requirement, 29_009_212_032);
-        assert_eq!(report.headroom, 138_217_099_968);
+        assert_eq!(report.requirement, 13_477_875_563);
+        assert_eq!(report.headroom, 151_348_436_437);
 
-        // With a +1 BTC perp order on deribit: mm 19_339_474_688 + 970_005_000
-        // = 20_309_479_688; headroom 167_226_312_000 - 20_309_479_688 = 146_916_832_312.
+        // With a +1 BTC perp order on deribit: T = 2 CALL - 1.75 PERP, the worst is scenario
+        // 15, -1000 + 16537.5 = 15537.5 USD; contingency ceil(1000 ppm x 1.75 x 97000.5) =
+        // 169_750_875; mm 15_707_250_875; headroom 149_119_061_125. Standard: 20_309_479_688.
         let order = Order {
             venue: DERIBIT,
             position: perp(BTC, Side::Long, UNIT, 0),
         };
         let report = evaluate(&example_params(), &alice_book(), Some(&order), LEVEL_1).unwrap();
         assert_eq!(report.order.mm, 970_005_000);
-        assert_eq!(report.mm, 20_309_479_688);
-        assert_eq!(report.headroom, 146_916_832_312);
+        assert_eq!(report.standard_mm, 20_309_479_688);
+        assert_eq!(report.mm, 15_707_250_875);
+        assert_eq!(report.headroom, 149_119_061_125);
     }
 
     #[test]
@@ -1542,6 +1746,37 @@ mod tests {
             }],
             upnl_haircut_ppm: 0,
             valid_from: 0,
+            portfolio: vec![
+                PortfolioRates {
+                    scan_ppm: PPM,
+                    som_ppm: PPM,
+                    contingency_ppm: PPM,
+                };
+                2
+            ],
+            // Every instrument of the book and the order, marks and vectors at their bounds
+            // (`check` would refuse the zero strikes; the engine does not need it to).
+            risk_table: {
+                let top = (1i64 << 62) - 1;
+                let row = |kind, expiry, strike| RiskRow {
+                    key: InstrumentKey {
+                        underlying: 1,
+                        kind,
+                        expiry,
+                        strike,
+                    },
+                    mark: if kind == Kind::Perp { 0 } else { top as u64 },
+                    vector: [top; SCENARIOS],
+                };
+                RiskTable {
+                    rows: vec![
+                        row(Kind::Perp, 0, 0),
+                        row(Kind::Call, 0, 0),
+                        row(Kind::Call, u64::MAX, 0),
+                        row(Kind::Put, u64::MAX, max_price),
+                    ],
+                }
+            },
         };
         let slot = |kind, side, price, expiry| Position {
             kind,
@@ -1599,6 +1834,18 @@ mod tests {
         assert_eq!(long_perp.upnl_credit, 51_922_968_585_348_091_815_049);
         // Short perp entered at 2^48 - 1, the price: no pnl.
         assert_eq!(report.venues[1].slots[1].upnl_debit, 0);
+        // Portfolio: three shorts and a long of 2^64 - 1 against vectors of 2^62 - 1: every
+        // scenario loses 3 (2^64 - 1)(2^62 - 1) = 3 x 2^126 - ..., beyond an i128, kept exactly:
+        // ceil(/ 1e15) = 255_211_775_190_703_847_528_356. som = ceil(3 x P) on 2^64 - 1 units
+        // = 155_768_905_756_044_275_445_149 (the order's standard mm above); contingency on
+        // two perps: 103_845_937_170_696_183_630_099.
+        let m = &report.portfolio[1];
+        assert_eq!(m.scan, 255_211_775_190_703_847_528_356);
+        assert_eq!(m.som, 155_768_905_756_044_275_445_149);
+        assert_eq!(m.contingency, 103_845_937_170_696_183_630_099);
+        assert_eq!(report.mm, 359_057_712_361_400_031_158_455);
+        // Each short option owes ceil((2^64 - 1)(2^62 - 1) / 1e15).
+        assert_eq!(report.option_liability, 2 * 85_070_591_730_234_615_842_786);
         assert!(report.mm < 1 << 100);
         assert!(report.collateral < 1 << 100);
         assert_eq!(report.headroom, report.equity - report.requirement as i128);
@@ -1700,8 +1947,54 @@ mod tests {
                     ],
                     upnl_haircut_ppm: upnl,
                     valid_from,
+                    portfolio: vec![PortfolioRates::default(); ASSETS],
+                    risk_table: RiskTable::default(),
                 },
             )
+    }
+
+    /// Portfolio rates per asset.
+    fn portfolio_strategy() -> impl Strategy<Value = Vec<PortfolioRates>> {
+        prop::collection::vec(
+            (ppm(), ppm(), ppm()).prop_map(|(scan_ppm, som_ppm, contingency_ppm)| PortfolioRates {
+                scan_ppm,
+                som_ppm,
+                contingency_ppm,
+            }),
+            ASSETS,
+        )
+    }
+
+    /// Marks and vectors for a table's rows: entries within `2^55` so that the oracle's
+    /// scenario sums (7 positions of `2^64 2^55`) fit an `i128`; the exact sums beyond it have
+    /// their own test in `portfolio`.
+    fn rows_material() -> impl Strategy<Value = Vec<(u64, [i64; SCENARIOS])>> {
+        let entry = prop_oneof![Just(0i64), Just((1 << 55) - 1), Just(-(1 << 55) + 1), -(1i64 << 55)..1 << 55];
+        prop::collection::vec(
+            (0..1u64 << 62, prop::array::uniform16(entry)),
+            VENUES * SLOTS + 1,
+        )
+    }
+
+    /// The table listing every instrument of `positions`, in key order, with `material`.
+    fn table_for<'p>(
+        positions: impl Iterator<Item = &'p Position>,
+        material: &[(u64, [i64; SCENARIOS])],
+    ) -> RiskTable {
+        let mut keys: Vec<InstrumentKey> = positions.filter_map(InstrumentKey::of).collect();
+        keys.sort();
+        keys.dedup();
+        RiskTable {
+            rows: keys
+                .into_iter()
+                .zip(material)
+                .map(|(key, &(mark, vector))| RiskRow {
+                    key,
+                    mark: if key.kind == Kind::Perp { 0 } else { mark },
+                    vector,
+                })
+                .collect(),
+        }
     }
 
     /// A raw slot: kind code, underlying, short?, size, price, tte seed.
@@ -1784,6 +2077,8 @@ mod tests {
         #[test]
         fn evaluate_is_total_and_consistent_within_the_bounds(
             params in params_strategy(),
+            portfolio in portfolio_strategy(),
+            material in rows_material(),
             balances in prop::collection::vec(prop::collection::vec(amount(), ASSETS), CHAINS),
             raw in prop::collection::vec(prop::collection::vec(raw_slot(), SLOTS), VENUES),
             order in prop::option::of((0..VENUES, raw_slot())),
@@ -1795,11 +2090,20 @@ mod tests {
                 .collect();
             let book = Book { balances, positions };
             let order = order.map(|(venue, r)| Order { venue, position: slot(&params, r) });
+            let order_position = order.map(|o| order_position(&params, &o).unwrap());
+            let held: Vec<Position> =
+                book.positions.iter().flatten().chain(order_position.iter()).copied().collect();
+            let params = RiskParams {
+                portfolio,
+                risk_table: table_for(held.iter(), &material),
+                ..params
+            };
             let report = evaluate(&params, &book, order.as_ref(), level).unwrap();
 
             // The totals.
             let equity = report.collateral as i128 + report.upnl_credit as i128
-                - report.upnl_debit as i128;
+                - report.upnl_debit as i128 + report.option_value as i128
+                - report.option_liability as i128;
             prop_assert_eq!(report.equity, equity);
             prop_assert_eq!(report.headroom, report.equity - report.requirement as i128);
             prop_assert_eq!(report.solvent, report.headroom >= 0);
@@ -1811,9 +2115,38 @@ mod tests {
                 report.chains.iter().map(|c| c.collateral).sum::<u128>()
             );
             prop_assert_eq!(
-                report.mm,
+                report.standard_mm,
                 report.venues.iter().map(|v| v.mm).sum::<u128>() + report.order.mm
             );
+            prop_assert_eq!(report.mm, report.portfolio.iter().map(|m| m.mm).sum::<u128>());
+
+            // The portfolio margin of each underlying, recomputed from the rules: every
+            // position of every venue (and the order) on it, netted.
+            for (a, m) in report.portfolio.iter().enumerate() {
+                let mut totals = [0i128; SCENARIOS];
+                let (mut short_options, mut perps) = (0u128, 0u128);
+                for p in held.iter().filter(|p| p.kind != Kind::Empty && p.underlying == a) {
+                    let row = params.risk_table.row(&InstrumentKey::of(p).unwrap()).unwrap();
+                    for (t, v) in totals.iter_mut().zip(row.vector) {
+                        *t -= p.signed_size() * v as i128;
+                    }
+                    match (p.kind, p.side) {
+                        (Kind::Perp, _) => perps += p.size as u128,
+                        (_, Side::Short) => short_options += p.size as u128,
+                        _ => {}
+                    }
+                }
+                let worst = *totals.iter().max().unwrap();
+                prop_assert_eq!(totals[m.worst_scenario], worst);
+                let d = SCAN_DIVISOR as i128;
+                let scan = if worst <= 0 { 0 } else { ((worst + d - 1) / d) as u128 };
+                prop_assert_eq!(m.scan, scan);
+                let price = params.prices[a] as u128;
+                let rates = &params.portfolio[a];
+                prop_assert!(is_ceil(m.som, short_options * price, rates.som_ppm as u128, VALUE_DIVISOR));
+                prop_assert!(is_ceil(m.contingency, perps * price, rates.contingency_ppm as u128, VALUE_DIVISOR));
+                prop_assert_eq!(m.mm, m.scan.max(m.som) + m.contingency);
+            }
             prop_assert_eq!(
                 report.upnl_credit,
                 report.venues.iter().map(|v| v.upnl_credit).sum::<u128>()
@@ -1843,11 +2176,11 @@ mod tests {
 
             // Each slot's terms are the right ceilings and floors, and the largest
             // intermediate stays below 2^134.
-            let mut slots: Vec<(usize, Position, PositionTerms)> = Vec::new();
+            let mut slots: Vec<(usize, Position, PositionTerms, bool)> = Vec::new();
             for (v, venue) in report.venues.iter().enumerate() {
                 prop_assert_eq!(venue.slots.len(), book.positions[v].len());
                 for (p, t) in book.positions[v].iter().zip(&venue.slots) {
-                    slots.push((v, *p, *t));
+                    slots.push((v, *p, *t, false));
                 }
             }
             if let Some(order) = &order {
@@ -1855,9 +2188,9 @@ mod tests {
                 if p.kind == Kind::Perp {
                     p.price = params.prices[p.underlying];
                 }
-                slots.push((order.venue, p, report.order));
+                slots.push((order.venue, p, report.order, true));
             }
-            for (v, p, t) in slots {
+            for (v, p, t, is_order) in slots {
                 let a = p.underlying;
                 let price = params.prices[a] as u128;
                 let size = p.size as u128;
@@ -1879,6 +2212,21 @@ mod tests {
                         }
                     }
                     Kind::Call | Kind::Put => {
+                        // The option's mark in equity (the order moves none).
+                        let mark = params.risk_table.row(&InstrumentKey::of(&p).unwrap()).unwrap().mark;
+                        let q_mark = size * mark as u128;
+                        let keep = (PPM - params.upnl_haircut_ppm) as u128;
+                        match (p.side, is_order) {
+                            (_, true) => prop_assert_eq!((t.option_value, t.option_liability), (0, 0)),
+                            (Side::Long, _) => {
+                                prop_assert!(is_floor(t.option_value, q_mark, keep, OPTION_VALUE_DIVISOR));
+                                prop_assert_eq!(t.option_liability, 0);
+                            }
+                            (Side::Short, _) => {
+                                prop_assert!(is_ceil(t.option_liability, q_mark, 1, SCAN_DIVISOR));
+                                prop_assert_eq!(t.option_value, 0);
+                            }
+                        }
                         let tte = p.expiry - params.valid_from;
                         let b = t.bucket;
                         prop_assert!(tte <= params.buckets[b].max_seconds);

@@ -36,11 +36,12 @@ pub fn mul_div(a: u128, b: u128, d: u128) -> (u128, u128) {
     (quotient[0] | (quotient[1] << 64), remainder)
 }
 
-/// `(floor(x / d), x mod d)` for a field element read as an integer in `[0, p)`, `d < 2^64`.
-/// Used by the witness builder, whose numerators reach `2^134`.
+/// `(floor(x / d), x mod d)` for a field element read as an integer in `[0, p)`, `d < 2^96`
+/// (each step's dividend `remainder 2^8 + byte` stays below `2^104`). Used by the witness
+/// builder, whose numerators reach `2^147`.
 pub fn fp_div_rem(x: &crate::field::Fp, d: u128) -> (crate::field::Fp, crate::field::Fp) {
     use ff::PrimeField;
-    assert!(d != 0 && d < 1 << 64, "divisor must be in 1..2^64");
+    assert!(d != 0 && d < 1 << 96, "divisor must be in 1..2^96");
     let repr = x.to_repr();
     let mut quotient = [0u8; 32];
     let mut remainder = 0u128;

@@ -23,6 +23,8 @@ pub struct Profile {
     pub buckets: usize,
     /// Depth of every Merkle tree (account index `< 2^depth`).
     pub depth: usize,
+    /// Depth of the risk table's tree: at most `2^risk_depth` instruments.
+    pub risk_depth: usize,
     /// The circuit has `2^k` rows.
     pub k: u32,
 }
@@ -35,6 +37,7 @@ pub const SMALL: Profile = Profile {
     positions: 4,
     buckets: 2,
     depth: 16,
+    risk_depth: 8,
     k: 12,
 };
 
@@ -46,6 +49,7 @@ pub const STANDARD: Profile = Profile {
     positions: 8,
     buckets: 4,
     depth: 20,
+    risk_depth: 12,
     k: 13,
 };
 
@@ -57,6 +61,7 @@ pub const LARGE: Profile = Profile {
     positions: 16,
     buckets: 4,
     depth: 24,
+    risk_depth: 12,
     k: 15,
 };
 
@@ -72,6 +77,7 @@ pub const DESK: Profile = Profile {
     positions: 64,
     buckets: 4,
     depth: 20,
+    risk_depth: 12,
     k: 16,
 };
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::Fp;
 use crate::margin::{Bucket, RiskParams};
+use crate::portfolio::{PortfolioRates, RiskTable};
 use crate::profile::Profile;
 
 /// The `format` of a snapshot file.
@@ -51,6 +52,13 @@ pub struct Snapshot {
     pub chain_roots: Vec<Fp>,
     /// Position book root of each venue, in `venues` order.
     pub venue_roots: Vec<Fp>,
+    /// Portfolio-margin rates per asset, in `assets` order (statement version 3).
+    pub portfolio: Vec<PortfolioRates>,
+    /// The publisher's risk table (statement version 3). Not in the digest itself: its root is.
+    pub risk_table: RiskTable,
+    /// The root of the risk table's tree (depth `profile.risk_depth`), a public input. Whoever
+    /// builds or reads a snapshot sets it from the table (`hash::risk_tree`) or checks it.
+    pub risk_root: Fp,
 }
 
 impl Snapshot {
@@ -64,6 +72,8 @@ impl Snapshot {
             buckets: self.buckets.clone(),
             upnl_haircut_ppm: self.upnl_haircut_ppm,
             valid_from: self.valid_from,
+            portfolio: self.portfolio.clone(),
+            risk_table: self.risk_table.clone(),
         }
     }
 
@@ -129,6 +139,15 @@ impl Snapshot {
                 .iter()
                 .for_each(|r| out.extend_from_slice(&r.to_repr()));
         }
+        // Statement version 3: the portfolio rates and the risk table's root (which binds the
+        // table itself).
+        int(&mut out, self.portfolio.len() as u64);
+        for rates in &self.portfolio {
+            int(&mut out, rates.scan_ppm);
+            int(&mut out, rates.som_ppm);
+            int(&mut out, rates.contingency_ppm);
+        }
+        out.extend_from_slice(&self.risk_root.to_repr());
         out
     }
 

@@ -1,7 +1,8 @@
 //! The private witness of the margin circuit: what only the trader knows.
 
-use crate::hash::{self, empty_roots, Fp};
-use crate::margin::{Book, Position};
+use crate::hash::{self, empty_roots, Fp, MerkleTree};
+use crate::margin::{Book, MarginError, Position};
+use crate::portfolio::{InstrumentKey, RiskRow, RiskTable, SCENARIOS};
 use crate::profile::Profile;
 
 /// How a leaf is opened in its tree.
@@ -35,6 +36,51 @@ impl LeafOpening {
             salt: Fp::zero(),
             path: empty_roots(depth)[..depth].to_vec(),
         }
+    }
+}
+
+/// How a position slot opens its instrument's row of the risk table (statement version 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskOpening {
+    /// The row: its mark and vector are witnessed (its key is the slot's own cells).
+    pub row: RiskRow,
+    /// The row's index in the table.
+    pub index: u64,
+    /// Siblings from the leaf up, `risk_depth` of them.
+    pub path: Vec<Fp>,
+}
+
+impl RiskOpening {
+    /// What an empty slot opens: nothing under the root (the circuit checks the root only for
+    /// a held instrument), a row of zeros.
+    pub fn empty(depth: usize) -> RiskOpening {
+        RiskOpening {
+            row: RiskRow {
+                key: InstrumentKey::perp(0),
+                mark: 0,
+                vector: [0; SCENARIOS],
+            },
+            index: 0,
+            path: vec![Fp::zero(); depth],
+        }
+    }
+
+    /// The opening of `position`'s row in `table`, whose tree is `tree`; `None` for an empty
+    /// slot, an error for an instrument the table does not list.
+    pub fn of(
+        table: &RiskTable,
+        tree: &MerkleTree,
+        position: &Position,
+    ) -> Result<Option<RiskOpening>, MarginError> {
+        let Some(key) = InstrumentKey::of(position) else {
+            return Ok(None);
+        };
+        let index = table.find(&key).ok_or(MarginError::NotInRiskTable(key))?;
+        Ok(Some(RiskOpening {
+            row: table.rows[index].clone(),
+            index: index as u64,
+            path: tree.path(index as u64),
+        }))
     }
 }
 
@@ -72,6 +118,8 @@ pub struct AccountWitness {
     pub venue_openings: Vec<LeafOpening>,
     /// One credit line per venue slot (`V`); padding slots' are zero.
     pub lines: Vec<LineSecret>,
+    /// `risk_openings[venue][slot]`: each slot's row of the risk table (`V x P`).
+    pub risk_openings: Vec<Vec<RiskOpening>>,
 }
 
 /// The secret key never appears in debug output.
@@ -85,6 +133,7 @@ impl std::fmt::Debug for AccountWitness {
             .field("chain_openings", &self.chain_openings)
             .field("venue_openings", &self.venue_openings)
             .field("lines", &self.lines)
+            .field("risk_openings", &format_args!("<{} venues>", self.risk_openings.len()))
             .finish()
     }
 }
@@ -133,7 +182,29 @@ impl AccountWitness {
             chain_openings: pad_openings(chain_openings, profile.chains),
             venue_openings: pad_openings(venue_openings, profile.venues),
             lines: vec![LineSecret::default(); profile.venues],
+            risk_openings: vec![
+                vec![RiskOpening::empty(profile.risk_depth); profile.positions];
+                profile.venues
+            ],
         }
+    }
+
+    /// The same book with every held slot's row opened in `table` (whose tree is `tree`, of
+    /// the profile's risk depth). An instrument the table does not list is an error: its
+    /// position cannot be proved.
+    pub fn with_risk_openings(
+        mut self,
+        table: &RiskTable,
+        tree: &MerkleTree,
+    ) -> Result<AccountWitness, MarginError> {
+        for (v, slots) in self.positions.iter().enumerate() {
+            for (s, position) in slots.iter().enumerate() {
+                if let Some(opening) = RiskOpening::of(table, tree, position)? {
+                    self.risk_openings[v][s] = opening;
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// The same book with these credit lines, one per listed venue (in the snapshot's venue

@@ -21,7 +21,7 @@
 
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, Value},
-    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Fixed, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Fixed, Instance, Selector},
     poly::Rotation,
 };
 
@@ -60,6 +60,23 @@ pub trait ArithInstructions {
         name: &str,
         value: Value<Fp>,
     ) -> Result<Cell, Error>;
+    /// Up to four fresh, unconstrained witness cells side by side in one row (the caller
+    /// constrains them), each named for the forgery plan by its own name.
+    fn witness_row(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        names: &[String],
+        values: &[Value<Fp>],
+    ) -> Result<Vec<Cell>, Error>;
+    /// A copy of the public input at `row` of `instance`, unbounded (a root or a hash; a
+    /// bounded number goes through the range chip's `public_range_checked`).
+    fn public(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        instance: Column<Instance>,
+        row: usize,
+    ) -> Result<Cell, Error>;
     /// A cell fixed to a constant: `a - v = 0`.
     fn constant(
         &self,
@@ -82,6 +99,17 @@ pub trait ArithInstructions {
         name: &str,
         x: &Cell,
         y: &Cell,
+        z: &Cell,
+    ) -> Result<Cell, Error>;
+    /// `x * (y + k) + z` for a constant `k`: one row where a product of `x` with an offset
+    /// `y` (a packed signed limb, say) is accumulated into `z`.
+    fn mul_offset_add(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+        k: Fp,
         z: &Cell,
     ) -> Result<Cell, Error>;
     /// Constrains `x * y + z - w = 0`.
@@ -123,6 +151,14 @@ pub trait ArithInstructions {
         &self,
         layouter: &mut impl Layouter<Fp>,
         name: &str,
+        x: &Cell,
+    ) -> Result<(), Error>;
+    /// Constrains `flag * x = 0`: `x` must be zero when `flag` is nonzero.
+    fn assert_zero_when(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        flag: &Cell,
         x: &Cell,
     ) -> Result<(), Error>;
     /// Constrains `flag * x - x = 0`: `x` must be zero unless `flag` is one.
@@ -242,6 +278,44 @@ impl ArithInstructions for ArithChip {
         Ok(w)
     }
 
+    fn witness_row(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        names: &[String],
+        values: &[Value<Fp>],
+    ) -> Result<Vec<Cell>, Error> {
+        assert!(
+            !values.is_empty() && values.len() <= 4 && names.len() == values.len(),
+            "one to four named values a row"
+        );
+        let forged: Vec<Value<Fp>> = names
+            .iter()
+            .zip(values)
+            .map(|(name, v)| forgery::witness(name, *v))
+            .collect();
+        let mut inputs = [Input::Unused, Input::Unused, Input::Unused, Input::Unused];
+        for (i, v) in forged.iter().enumerate() {
+            inputs[i] = Input::Fresh(*v);
+        }
+        let cells = self.row(layouter, &names.join(", "), inputs, [ZERO; 6])?;
+        Ok(cells.into_iter().take(values.len()).collect())
+    }
+
+    fn public(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        instance: Column<Instance>,
+        row: usize,
+    ) -> Result<Cell, Error> {
+        // No gate: the cell is only placed, equal to the instance by the copy constraint.
+        let column = self.config.advice[0];
+        layouter.assign_region(
+            || name,
+            |mut region| region.assign_advice_from_instance(|| "public", instance, row, column, 0),
+        )
+    }
+
     fn constant(&self, layouter: &mut impl Layouter<Fp>, name: &str, v: Fp) -> Result<Cell, Error> {
         let [w, ..] = self.row(
             layouter,
@@ -298,6 +372,30 @@ impl ArithInstructions for ArithChip {
                 Input::Fresh(out),
             ],
             [ONE, ZERO, ZERO, ONE, -ONE, ZERO],
+        )?;
+        Ok(w)
+    }
+
+    fn mul_offset_add(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        x: &Cell,
+        y: &Cell,
+        k: Fp,
+        z: &Cell,
+    ) -> Result<Cell, Error> {
+        let out = value(x) * (value(y) + Value::known(k)) + value(z);
+        let [.., w] = self.row(
+            layouter,
+            name,
+            [
+                Input::Copy(x),
+                Input::Copy(y),
+                Input::Copy(z),
+                Input::Fresh(out),
+            ],
+            [ONE, k, ZERO, ONE, -ONE, ZERO],
         )?;
         Ok(w)
     }
@@ -408,6 +506,28 @@ impl ArithInstructions for ArithChip {
         Ok(())
     }
 
+    fn assert_zero_when(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        name: &str,
+        flag: &Cell,
+        x: &Cell,
+    ) -> Result<(), Error> {
+        // flag * x = 0
+        self.row(
+            layouter,
+            name,
+            [
+                Input::Copy(flag),
+                Input::Copy(x),
+                Input::Unused,
+                Input::Unused,
+            ],
+            [ONE, ZERO, ZERO, ZERO, ZERO, ZERO],
+        )?;
+        Ok(())
+    }
+
     fn assert_zero_unless(
         &self,
         layouter: &mut impl Layouter<Fp>,
@@ -478,6 +598,20 @@ mod tests {
             chip.assert_bool(l, "flag is boolean", &flag)?;
             chip.assert_zero_unless(l, "y is zero unless flag", &flag, &y)?;
             chip.xor(l, "flag xor flag", &flag, &flag)?;
+            // x (y - 3) + sum, from a row of two fresh cells.
+            let names = ["p".to_string(), "q".to_string()];
+            let pq = chip.witness_row(l, &names, &[Value::known(self.x), Value::known(self.y)])?;
+            let offset = chip.mul_offset_add(l, "p (q - 3) + sum", &pq[0], &pq[1], -Fp::from(3), &sum)?;
+            let expected = chip.linear(
+                l,
+                "x y - 3 x + sum",
+                &[(ONE, &product), (-Fp::from(3), &x), (ONE, &sum)],
+                Fp::zero(),
+            )?;
+            chip.assert_linear_zero(l, "offset = expected", &[(ONE, &offset), (-ONE, &expected)], Fp::zero())?;
+            // (1 - flag) y = 0: y vanishes when flag is 0.
+            let not_flag = chip.linear(l, "1 - flag", &[(-ONE, &flag)], ONE)?;
+            chip.assert_zero_when(l, "y is zero when not flag", &not_flag, &y)?;
             if let Some(bad) = self.bad_output {
                 chip.row(
                     l,

@@ -39,14 +39,25 @@ pub struct SelectConfig {
 
 /// What the select chip can do.
 pub trait SelectInstructions {
-    /// Returns a cell equal to `records[choice]`, proving only that it is one of them.
+    /// Returns a cell equal to `records[choice]`, proving only that it is one of them, and
+    /// the one-hot choice cells `e_i` (exactly one is 1), for callers that route other values
+    /// by the same choice.
     fn select(
         &self,
         layouter: &mut impl Layouter<Fp>,
         name: &str,
         records: &[AssignedCell<Fp, Fp>],
         choice: Value<usize>,
-    ) -> Result<AssignedCell<Fp, Fp>, Error>;
+    ) -> Result<Selection, Error>;
+}
+
+/// What a selection returns: the selected record and the one-hot choice.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    /// `sum e_i records[i]`: exactly one of the records.
+    pub value: AssignedCell<Fp, Fp>,
+    /// The choice weights `e_i`: boolean, exactly one of them 1.
+    pub choices: Vec<AssignedCell<Fp, Fp>>,
 }
 
 /// The select chip.
@@ -102,7 +113,7 @@ impl SelectInstructions for SelectChip {
         name: &str,
         records: &[AssignedCell<Fp, Fp>],
         choice: Value<usize>,
-    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+    ) -> Result<Selection, Error> {
         let [e_col, record_col, acc_col, cnt_col] = self.config.advice;
         let last = records.len();
         layouter.assign_region(
@@ -112,11 +123,12 @@ impl SelectInstructions for SelectChip {
                     region.assign_advice_from_constant(|| "acc_0", acc_col, 0, Fp::zero())?;
                 let mut cnt =
                     region.assign_advice_from_constant(|| "cnt_0", cnt_col, 0, Fp::zero())?;
+                let mut choices = Vec::with_capacity(last);
                 for (row, record) in records.iter().enumerate() {
                     self.config.q_select.enable(&mut region, row)?;
                     let e = choice.map(|c| if c == row { Fp::one() } else { Fp::zero() });
                     let e = forgery::choice(name, row, e);
-                    region.assign_advice(|| "e", e_col, row, || e)?;
+                    choices.push(region.assign_advice(|| "e", e_col, row, || e)?);
                     let record = record.copy_advice(|| "record", &mut region, record_col, row)?;
                     let mut next = (
                         acc.value().copied() + e * record.value().copied(),
@@ -130,7 +142,10 @@ impl SelectInstructions for SelectChip {
                     cnt = region.assign_advice(|| "cnt", cnt_col, row + 1, || cnt_next)?;
                 }
                 region.constrain_constant(cnt.cell(), Fp::one())?;
-                Ok(acc)
+                Ok(Selection {
+                    value: acc,
+                    choices,
+                })
             },
         )
     }

@@ -9,8 +9,8 @@
 //! `ceil(n / d)`: a prover who rounds a value up or a charge down needs `r < 0` or `r >= d`,
 //! which is a field element near `p` or at least `d`, and fails a range check. The check on `q`
 //! stops the field wrap-around that would otherwise let any `q` satisfy the row:
-//! `q * d + r < 2^q_bits * 2^64 + 2^r_bits` stays far below `p > 2^254` for `q_bits <= 128`,
-//! so the row holds over the integers.
+//! `q * d + r < 2^q_bits * 2^96 + 2^r_bits` stays far below `p > 2^254` for `q_bits <= 128`
+//! and `d < 2^96`, so the row holds over the integers.
 
 use halo2_proofs::{circuit::Layouter, plonk::Error};
 
@@ -42,7 +42,9 @@ pub struct Division {
 
 impl Division {
     pub fn new(divisor: u128, rounding: Rounding, quotient_bits: usize) -> Division {
-        assert!(divisor > 1 && divisor < 1 << 64 && quotient_bits <= 128);
+        // q d + r < 2^(quotient_bits + 96) + 2^96 stays far below p > 2^254: the row holds
+        // over the integers.
+        assert!(divisor > 1 && divisor < 1 << 96 && quotient_bits <= 128);
         let remainder_bits = 128 - (divisor - 1).leading_zeros() as usize;
         Division {
             divisor,

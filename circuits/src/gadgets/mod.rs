@@ -8,7 +8,8 @@ pub mod leaf;
 pub mod lines;
 pub mod positions;
 pub mod publics;
-pub mod record;
+pub mod portfolio;
+pub mod risk_row;
 pub mod slot;
 pub mod solvency;
 

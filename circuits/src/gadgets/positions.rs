@@ -5,7 +5,7 @@
 //! | fields | six cells per slot, valued by `slot` | |
 //! | word | `w = kind + 2^2 underlying + 2^10 side + 2^11 size + 2^75 price + 2^123 expiry` of the same six cells (`leaf::word`, three `arith` rows), hashed into the leaf | a leaf that hashes one size while the margin values another |
 //! | presence | a slot's kind zero unless the leaf is present | positions where the tree holds 0 |
-//! | value | `slot::assign_slot` with the venue's own block of records | |
+//! | value | `slot::assign_slot`: the slot's row of the risk table, its equity terms, its exposure routed into the scenario sums (`portfolio`) | |
 //!
 //! A slot's word is unique because the slot gadget bounds every limb below its width (163
 //! bits in all, below `2^254 < p`, so the word is one integer with one decomposition):
@@ -27,62 +27,74 @@ use halo2_proofs::{
 };
 
 use super::leaf::word;
+use super::portfolio::ScenarioSums;
 use super::publics::Publics;
+use super::risk_row::{witness_in_rows, RowConstants};
 use super::slot::{assign_slot, slot_witness, SlotCells, SlotContext};
 use super::solvency::Totals;
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::hash::{Fp, SLOT_SHIFTS};
-use crate::margin::{Position, RiskParams};
+use crate::margin::Position;
 use crate::profile::Profile;
+use crate::witness::RiskOpening;
 
 /// The public parameters a venue's slots are valued under, as the prover knows them.
 pub struct Valuation<'a> {
     pub profile: Profile,
     pub publics: &'a Publics,
-    pub params: Value<&'a RiskParams>,
+    /// The padded prices (e8), for the witness.
+    pub prices: Value<&'a [u64]>,
+    /// The domain tag 7 of risk rows.
+    pub risk_domain: &'a Cell,
 }
 
 impl Valuation<'_> {
-    /// The context of a slot choosing among `records`.
-    fn context<'b>(&'b self, records: &'b [Cell], venue: usize) -> SlotContext<'b> {
+    /// The context of a slot.
+    fn context(&self) -> SlotContext<'_> {
         let publics = self.publics;
         SlotContext {
             profile: self.profile,
-            records,
-            venue,
+            keyed_prices: &publics.keyed_prices,
             last_asset: &publics.last_asset,
-            valid_from: &publics.valid_from,
             one_minus_upnl_haircut: &publics.one_minus_upnl_haircut,
+            row: RowConstants {
+                domain: self.risk_domain,
+                root: &publics.risk_root,
+            },
         }
     }
 }
 
-/// Lays out venue `venue`'s slots (`positions`, one per slot), each kind zero unless
-/// `present`, each valued into `totals`; returns their words, the contents of the venue's
-/// leaf.
+/// Lays out venue `venue`'s slots (`positions`, one per slot, with their risk-table openings),
+/// each kind zero unless `present`, each valued into `totals` and routed into `sums`; returns
+/// their words, the contents of the venue's leaf.
+#[allow(clippy::too_many_arguments)]
 pub fn slots(
     chips: &Chips,
     layouter: &mut impl Layouter<Fp>,
     valuation: &Valuation<'_>,
     venue: usize,
     present: &Cell,
-    positions: Value<Vec<Position>>,
+    positions: Value<(Vec<Position>, Vec<RiskOpening>)>,
     totals: &mut Totals,
+    sums: &mut ScenarioSums,
 ) -> Result<Vec<Cell>, Error> {
     let arith = &chips.arith;
     let p = valuation.profile;
-    let publics = valuation.publics;
     let mut words = Vec::with_capacity(p.positions);
     for s in 0..p.positions {
         let name = format!("venue {venue} slot {s}");
-        let position = positions.as_ref().map(|slots| slots[s]);
-        let cells = (0..6)
-            .map(|i| {
-                let value = position.map(|pos| Fp::from(pos.fields()[i]));
-                arith.witness(layouter, &format!("{name}: field {i}"), value)
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
+        let held = positions
+            .as_ref()
+            .map(|(slots, openings)| (slots[s], &openings[s]));
+        let position = held.map(|(pos, _)| pos);
+        let cells = witness_in_rows(
+            arith,
+            layouter,
+            &format!("{name}: field"),
+            (0..6).map(|i| position.map(|pos| Fp::from(pos.fields()[i]))),
+        )?;
         let slot = SlotCells {
             kind: cells[0].clone(),
             underlying: cells[1].clone(),
@@ -94,21 +106,13 @@ pub fn slots(
         let kind_check = format!("{name}: kind is zero unless present");
         arith.assert_zero_unless(layouter, &kind_check, present, &slot.kind)?;
         let witness = valuation
-            .params
-            .zip(position)
-            .map(|(params, pos)| slot_witness(params, p, venue, &pos));
-        let ctx = valuation.context(&publics.records[venue], venue);
-        let instructions = chips.slot_instructions();
-        let terms = assign_slot(
-            &instructions,
-            layouter,
-            &name,
-            &slot,
-            &ctx,
-            witness,
-            valuation.params,
-        )?;
+            .prices
+            .zip(held)
+            .map(|(prices, (pos, opening))| slot_witness(prices, &pos, opening));
+        let ctx = valuation.context();
+        let (terms, exposure) = assign_slot(chips, layouter, &name, &slot, &ctx, witness)?;
         totals.add_slot(chips, layouter, &terms)?;
+        sums.add_slot(chips, layouter, &name, &exposure)?;
         let limbs: Vec<&Cell> = cells.iter().collect();
         let word_name = format!("{name}: word");
         words.push(word(arith, layouter, &word_name, &limbs, &SLOT_SHIFTS)?);

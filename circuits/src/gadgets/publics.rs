@@ -1,29 +1,28 @@
-//! The public inputs, copied from the instance into range-checked cells, and the parameter
-//! records the slots select from (`record`).
+//! The public inputs, copied from the instance into range-checked cells, and the keyed prices
+//! a slot selects its underlying's price from.
 //!
 //! | step | cells | bound |
 //! |---|---|---|
-//! | rates | `valid_from`, prices, `1e6 - haircut`, perp mmr, option rates, bucket bounds, tau, `1e6 - upnl haircut` | times `< 2^40`, prices `< 2^48`, ppm `x` and `1e6 - x` both `< 2^20` |
+//! | rates | prices, `1e6 - haircut`, short-option minimum and contingency rates, `1e6 - upnl haircut` | prices `< 2^48`, ppm `x` and `1e6 - x` both `< 2^20` |
 //! | epoch | `epoch < 2^64` | |
 //! | members | chain and venue ids; the venue count | ids `< 2^32`, count `< 2V` (V a power of two in every profile; the credit lines refine it to `<= V`) |
 //! | listed assets | `last asset = asset count - 1 < A` | a position on a padding asset |
 //! | level | `level - 1e6` and `1e7 - level` `< 2^24` | a level outside `[1e6, 1e7]` |
-//! | records | `lower[b] = max[b-1] + 1`, `factor = rate + tau`, one record per (venue, asset, bucket) | |
+//! | risk root | a copy of the instance (unbounded: a hash) | |
+//! | keyed prices | `a + 2^8 P_a` per asset | (the slot's selection: its underlying and its price are one record) |
 //!
 //! A public value outside its bound could make a product wrap; the verifier's snapshot check
 //! refuses it too, this is defence in depth.
 
 use halo2_proofs::{circuit::Layouter, plonk::Error};
 
-use super::record::{self, RecordCells};
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
 use crate::hash::Fp;
 use crate::instance::InstanceLayout;
-use crate::units::{
-    EPOCH_BITS, ID_BITS, MAX_LEVEL_PPM, MIN_LEVEL_PPM, PPM, PRICE_BITS, RATE_BITS, TIME_BITS,
-};
+use crate::packing;
+use crate::units::{EPOCH_BITS, ID_BITS, MAX_LEVEL_PPM, MIN_LEVEL_PPM, PPM, PRICE_BITS, RATE_BITS};
 
 /// Bits of the level's distance to its bounds: `1e7 - 1e6 < 2^24`.
 const LEVEL_GAP_BITS: usize = 24;
@@ -31,11 +30,14 @@ const LEVEL_GAP_BITS: usize = 24;
 /// Public cells loaded from the instance.
 pub struct Publics {
     pub epoch: Cell,
-    pub valid_from: Cell,
     pub one_minus_upnl_haircut: Cell,
     /// `one_minus_haircut[asset][chain]`.
     pub one_minus_haircut: Vec<Vec<Cell>>,
     pub prices: Vec<Cell>,
+    /// The short-option minimum rate per asset (ppm).
+    pub som_rates: Vec<Cell>,
+    /// The contingency rate per asset (ppm).
+    pub contingency_rates: Vec<Cell>,
     pub chain_ids: Vec<Cell>,
     pub venue_ids: Vec<Cell>,
     /// How many of the `V` venue slots the snapshot lists.
@@ -43,19 +45,22 @@ pub struct Publics {
     /// `asset count - 1`: the largest underlying a position may name.
     pub last_asset: Cell,
     pub level: Cell,
-    /// `records[v]`: venue `v`'s block of `A x B` records.
-    pub records: Vec<Vec<Cell>>,
+    /// The root of the risk table's tree.
+    pub risk_root: Cell,
+    /// `a + 2^8 P_a` per asset: what a slot selects by its underlying (`gadgets::slot`).
+    pub keyed_prices: Vec<Cell>,
 }
 
-/// The snapshot's rates and times, before they are packed into records.
+/// Bits an underlying occupies in a keyed price: `P_a` starts at bit 8, the slot word's width
+/// of an underlying.
+pub const KEYED_PRICE_SHIFT: u32 = 8;
+
+/// The snapshot's rates.
 struct Rates {
-    valid_from: Cell,
     prices: Vec<Cell>,
     one_minus_haircut: Vec<Vec<Cell>>,
-    perp_mmr: Vec<Vec<Cell>>,
-    option_rate: Vec<Cell>,
-    bucket_max: Vec<Cell>,
-    tau: Vec<Vec<Cell>>,
+    som_rates: Vec<Cell>,
+    contingency_rates: Vec<Cell>,
     one_minus_upnl_haircut: Cell,
 }
 
@@ -82,7 +87,7 @@ struct Loader<'a> {
 }
 
 impl Publics {
-    /// Loads every public input and packs the records, in this order.
+    /// Loads every public input, in this order.
     pub fn load(
         chips: &Chips,
         layouter: &mut impl Layouter<Fp>,
@@ -94,19 +99,32 @@ impl Publics {
         let members = loader.members(layouter)?;
         let last_asset = loader.last_asset(layouter)?;
         let level = loader.level(layouter)?;
-        let records = loader.records(layouter, &rates)?;
+        let risk_root =
+            chips
+                .arith
+                .public(layouter, "risk root", chips.instance, layout.risk_root())?;
+        let keyed_prices = cells(rates.prices.len(), |a| {
+            chips.arith.linear(
+                layouter,
+                &format!("keyed price {a}"),
+                &[(packing::pow2(KEYED_PRICE_SHIFT as usize), &rates.prices[a])],
+                Fp::from(a as u64),
+            )
+        })?;
         Ok(Publics {
             epoch,
-            valid_from: rates.valid_from,
             one_minus_upnl_haircut: rates.one_minus_upnl_haircut,
             one_minus_haircut: rates.one_minus_haircut,
             prices: rates.prices,
+            som_rates: rates.som_rates,
+            contingency_rates: rates.contingency_rates,
             chain_ids: members.chain_ids,
             venue_ids: members.venue_ids,
             venue_count: members.venue_count,
             last_asset,
             level,
-            records,
+            risk_root,
+            keyed_prices,
         })
     }
 }
@@ -175,15 +193,9 @@ impl Loader<'_> {
         })
     }
 
-    /// Times, prices, haircuts, margin rates, option rates, expiry buckets, the upnl haircut.
+    /// Prices, haircuts, the portfolio rates, the upnl haircut.
     fn rates(&self, layouter: &mut impl Layouter<Fp>) -> Result<Rates, Error> {
         let (l, p) = (self.layout, self.layout.profile);
-        let valid_from = self.public(
-            layouter,
-            "valid_from",
-            InstanceLayout::VALID_FROM,
-            TIME_BITS,
-        )?;
         let prices = cells(p.assets, |a| {
             self.public(layouter, &format!("price {a}"), l.price(a), PRICE_BITS)
         })?;
@@ -195,38 +207,27 @@ impl Loader<'_> {
             |a, c| l.haircut(a, c),
             PpmSide::Complement,
         )?;
-        let mmr = (p.venues, p.assets);
-        let perp_mmr = self.ppm_table(
+        let per_asset = (1, p.assets);
+        let mut som_rates = self.ppm_table(
             layouter,
-            "perp mmr",
-            mmr,
-            |v, a| l.perp_mmr(v, a),
+            "som rate",
+            per_asset,
+            |_, a| l.som_rate(a),
             PpmSide::Value,
         )?;
-        let option_rate = cells(p.assets, |a| {
-            Ok(self
-                .ppm(layouter, &format!("option rate {a}"), l.option_rate(a))?
-                .0)
-        })?;
-        let bucket_max = cells(p.buckets, |b| {
-            self.public(
-                layouter,
-                &format!("bucket {b} max"),
-                l.bucket_max(b),
-                TIME_BITS,
-            )
-        })?;
-        let taus = (p.buckets, p.assets);
-        let tau = self.ppm_table(layouter, "tau", taus, |b, a| l.tau(b, a), PpmSide::Value)?;
+        let mut contingency_rates = self.ppm_table(
+            layouter,
+            "contingency rate",
+            per_asset,
+            |_, a| l.contingency_rate(a),
+            PpmSide::Value,
+        )?;
         let (_, one_minus_upnl_haircut) = self.ppm(layouter, "upnl haircut", l.upnl_haircut())?;
         Ok(Rates {
-            valid_from,
             prices,
             one_minus_haircut,
-            perp_mmr,
-            option_rate,
-            bucket_max,
-            tau,
+            som_rates: som_rates.remove(0),
+            contingency_rates: contingency_rates.remove(0),
             one_minus_upnl_haircut,
         })
     }
@@ -282,58 +283,9 @@ impl Loader<'_> {
         range.range_check(layouter, "level <= 1e7", &below_max, LEVEL_GAP_BITS)?;
         Ok(level)
     }
-
-    /// Bucket bounds (upper `max_seconds[b]`, lower `max_seconds[b - 1] + 1`, 0 for `b = 0`),
-    /// option factors `rate[a] + tau[b][a]`, then one record per (venue, asset, bucket).
-    fn records(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        rates: &Rates,
-    ) -> Result<Vec<Vec<Cell>>, Error> {
-        let p = self.layout.profile;
-        let arith = &self.chips.arith;
-        let mut lower = vec![arith.constant(layouter, "bucket 0 lower", Fp::zero())?];
-        for b in 1..p.buckets {
-            let name = format!("bucket {b} lower");
-            let previous = &rates.bucket_max[b - 1];
-            lower.push(arith.linear(layouter, &name, &[(Fp::one(), previous)], Fp::one())?);
-        }
-        let factors = cells(p.assets, |a| {
-            cells(p.buckets, |b| {
-                let terms = [
-                    (Fp::one(), &rates.option_rate[a]),
-                    (Fp::one(), &rates.tau[b][a]),
-                ];
-                arith.linear(
-                    layouter,
-                    &format!("option factor {a} {b}"),
-                    &terms,
-                    Fp::zero(),
-                )
-            })
-        })?;
-        cells(p.venues, |v| {
-            let mut block = Vec::with_capacity(p.records_per_venue());
-            for (a, asset_factors) in factors.iter().enumerate() {
-                for (b, option_factor) in asset_factors.iter().enumerate() {
-                    let cells = RecordCells {
-                        price: &rates.prices[a],
-                        perp_mmr: &rates.perp_mmr[v][a],
-                        option_factor,
-                        lower: &lower[b],
-                        upper: &rates.bucket_max[b],
-                    };
-                    let index = ((v * p.assets + a) * p.buckets + b) as u64;
-                    let name = format!("record {v} {a} {b}");
-                    block.push(record::pack(arith, layouter, &name, &cells, index)?);
-                }
-            }
-            Ok(block)
-        })
-    }
 }
 
 /// Bits of an underlying: `log2 A`, at least 1.
-fn asset_bits(layout: InstanceLayout) -> usize {
+pub fn asset_bits(layout: InstanceLayout) -> usize {
     (layout.profile.assets.trailing_zeros() as usize).max(1)
 }

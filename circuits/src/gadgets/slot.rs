@@ -1,29 +1,35 @@
-//! One position slot valued under the public parameters: DESIGN.md's perpetual and option
-//! rules, in circuit.
+//! One position slot under statement version 3: its fields bounded, its instrument's row of
+//! the risk table opened (`risk_row`), its equity terms (a perpetual's profit and loss, an
+//! option's mark), and its exposure handed to the per-underlying scenario sums
+//! (`gadgets::portfolio`).
 //!
-//! Inputs are the slot's six leaf fields `(kind, underlying, side, size, price, expiry)` —
-//! the same cells the venue leaf packs into its word (`gadgets::leaf::word`) — and the packed
-//! parameter records it may choose from.
-//! Every step is one row of the arithmetic chip or one range check; the table lists each with
-//! the cheat it stops and the bound it relies on.
+//! Inputs are the slot's six leaf fields `(kind, underlying, side, size, price, expiry)`: the
+//! same cells the venue leaf packs into its word (`gadgets::leaf::word`). Every step is one row
+//! of the arithmetic chip, one selection or one range check; the table lists each with the
+//! cheat it stops and the bound it relies on.
 //!
 //! | step | constraint | stops |
 //! |---|---|---|
 //! | field bounds | `underlying < A`, `size < 2^64`, `price < 2^48`, `expiry < 2^40`, `side` boolean | sizes or prices beyond the bounds, or "negative" ones near `p` |
-//! | listed asset | `last asset - underlying < 2^log2(A)` (both in `[0, A)`, so a "negative" difference is near `p`) | a position on a padding asset (price and rates 0): free margin, and a short perpetual's phantom gain |
+//! | listed asset | `last asset - underlying < 2^log2(A)` (both in `[0, A)`, so a "negative" difference is near `p`) | a position on a padding asset (price 0) |
 //! | kind flags | `perp, call, put` boolean, their sum boolean, `kind = perp + 2 call + 3 put` | a kind outside 0..=3, a slot counted as two kinds |
 //! | empty slot | `underlying, side, size, price` zero unless non-empty; `expiry` zero unless an option | a phantom position hidden in an empty slot |
-//! | record | one record selected (select chip); limbs unpacked and range-checked (`record`) | a price, rate or bucket bound nobody published |
-//! | record index | `index = venue A B + underlying B + bucket`, `bucket < B` | another asset's price or another venue's rate |
-//! | bucket | `lower <= tte <= upper` with `tte = is_option (expiry - valid_from)` (41-bit gaps) | a cheaper expiry bucket; an expired option |
-//! | direction | `P - price = (2 dir - 1) |d|`, `dir` boolean, `|d| < 2^48` | a loss booked as a gain, intrinsic value dropped |
-//! | intrinsic | `(call dir + put (1 - dir)) |d|` | an in-the-money option margined as out of the money |
-//! | margin | `mm = ceil(size (perp P mmr + short_option ((rate + tau) P + 1e6 intrinsic)) / 1e17)` | a short option treated as long; rounding down |
-//! | pnl | `|pnl| = perp size |d|`, `gain = dir xor side`; credit `floor(gain |pnl| (1e6 - h) / 1e17)`, debit `ceil((1 - gain) |pnl| / 1e11)` | profit on the wrong side; rounding in the prover's favour |
+//! | underlying | one keyed price `a + 2^8 P_a` selected (select chip, one-hot `e_a`), equal to `underlying + 2^8 P`, `P < 2^48` | another asset's price; a slot routed to another underlying's scenario sums (the same `e_a` route it) |
+//! | row | the instrument's row of the risk table (`risk_row`) | a row of another instrument, strike, expiry or table |
+//! | direction | `P - price = (2 dir - 1) |d|`, `dir` boolean, `|d| < 2^48` | a perpetual's loss booked as a gain |
+//! | pnl | `|pnl| = perp size |d|`, `gain = dir xor side`, `profit = gain |pnl|`, `loss = |pnl| - profit` | profit on the wrong side |
+//! | marks | `long = is_option - short_option`; `long size mark`, `short_option size mark` | a short option counted long (its mark credited, not owed); a mark left out |
+//! | credit | `floor((1e6 - h) (1e4 profit + long size mark) / 1e21)` | rounding in the prover's favour |
+//! | debit | `ceil((1e4 loss + short_option size mark) / 1e15)` | rounding in the prover's favour |
+//! | exposure | `-q = (2 side - 1) size`; `short_option size + 2^80 perp size` | a short counted long in the scenario sums; a minimum or contingency dodged |
 //!
-//! Bounds: `size (< 2^64) * z (< 2^70) < 2^134`, and `|pnl| (< 2^112) * (1e6 - h) (< 2^20) <
-//! 2^132`: every product is far below `p`, so no product wraps; quotients are range-checked to
-//! [`QUOTIENT_BITS`] = 100 bits (`division`).
+//! A slot holds one kind at most, so at most one of the credit's and the debit's two terms is
+//! nonzero, and each term is rounded on its own as DESIGN.md asks: `floor(x (1e6 - h) / 1e17)
+//! = floor(1e4 x (1e6 - h) / 1e21)` and `ceil(x / 1e11) = ceil(1e4 x / 1e15)` exactly.
+//!
+//! Bounds: `|pnl| < 2^64 2^48 = 2^112`, `size mark < 2^64 2^62 = 2^126`; the credit's
+//! numerator is below `(2^112 1e4 + 2^126) 2^20 < 2^147` and the debit's below `2^127`: no
+//! product wraps, and both quotients are below `2^78`, range-checked to [`QUOTIENT_BITS`].
 
 use halo2_proofs::{
     circuit::{Layouter, Value},
@@ -31,19 +37,29 @@ use halo2_proofs::{
 };
 
 use super::division::{Division, Rounding};
-use super::record::{self, RecordFields, Unpacked};
-use super::SlotInstructions;
+use super::publics::KEYED_PRICE_SHIFT;
+use super::risk_row::{open_row, KeyCells, RowCells, RowConstants};
+use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
 use crate::chips::select::SelectInstructions;
 use crate::hash::Fp;
-use crate::margin::{self, Kind, Position, PositionTerms, RiskParams};
+use crate::margin::{Kind, Position};
+use crate::packing::pow2;
+use crate::portfolio::{OPTION_VALUE_DIVISOR, SCAN_DIVISOR};
 use crate::profile::Profile;
-use crate::units::{AMOUNT_BITS, PNL_DIVISOR, PPM, PRICE_BITS, TIME_BITS, VALUE_DIVISOR};
+use crate::units::{AMOUNT_BITS, PRICE_BITS, TIME_BITS};
+use crate::witness::RiskOpening;
 
-/// Bits of a margin, credit or debit quotient: numerators stay below `2^134`, divisors are at
-/// least `1e11 > 2^36`.
+/// Bits of a credit or debit quotient (at most `2^78`, see the module doc).
 pub const QUOTIENT_BITS: usize = 100;
+
+/// Offset of the perpetual sizes in a slot's packed sizes `short_option size + 2^80 perp size`
+/// (sums over at most 512 slots stay below `2^73`).
+pub const PERP_SIZE_SHIFT: usize = 80;
+
+/// `1e4`: a perpetual's profit or loss (e9 x e8) scaled to an option's `size mark` (e9 x pUSD).
+const PNL_TO_MARK: u64 = 10_000;
 
 /// The six leaf fields of a slot.
 #[derive(Clone, Debug)]
@@ -59,123 +75,74 @@ pub struct SlotCells {
 /// The public cells a slot is valued against.
 pub struct SlotContext<'a> {
     pub profile: Profile,
-    /// The records it may choose from: its venue's block.
-    pub records: &'a [Cell],
-    /// The venue whose leaf holds the slot.
-    pub venue: usize,
+    /// `a + 2^8 P_a` per asset (`gadgets::publics`).
+    pub keyed_prices: &'a [Cell],
     /// `asset count - 1`, in `[0, A)`: the largest underlying a position may name.
     pub last_asset: &'a Cell,
-    pub valid_from: &'a Cell,
     /// `1e6 - upnl_haircut`.
     pub one_minus_upnl_haircut: &'a Cell,
+    /// The row opening's shared cells (domain tag, public risk root).
+    pub row: RowConstants<'a>,
 }
 
 /// What the prover knows about a slot.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SlotWitness {
-    pub position: Option<Position>,
-    pub record: RecordFields,
-    /// Position of the chosen record in the context's list.
-    pub choice: usize,
-    pub bucket: usize,
+    pub position: Position,
+    /// The slot's row of the risk table and its path.
+    pub opening: RiskOpening,
+    /// The price of the slot's underlying, e8.
+    pub price: u64,
+    /// `price >= entry` (or strike).
     pub direction: bool,
-    pub terms: PositionTerms,
 }
 
-/// The terms of a slot.
+/// What a slot adds to the equity.
 pub struct SlotTerms {
-    pub mm: Cell,
-    pub upnl_credit: Cell,
-    pub upnl_debit: Cell,
+    /// A perpetual's haircut profit, or a long option's haircut mark.
+    pub credit: Cell,
+    /// A perpetual's loss, or a short option's mark.
+    pub debit: Cell,
 }
 
-/// The record of `(venue, asset, bucket)`, read from padded parameters.
-pub fn record_fields(
-    params: &RiskParams,
-    profile: Profile,
-    venue: usize,
-    asset: usize,
-    bucket: usize,
-) -> RecordFields {
-    let buckets = &params.buckets;
-    RecordFields {
-        price: params.prices[asset],
-        perp_mmr: params.perp_mmr_ppm[venue][asset],
-        option_factor: params.option_rate_ppm[asset] + buckets[bucket].tau_ppm[asset],
-        lower: if bucket == 0 {
-            0
-        } else {
-            buckets[bucket - 1].max_seconds + 1
-        },
-        upper: buckets[bucket].max_seconds,
-        index: ((venue * profile.assets + asset) * profile.buckets + bucket) as u64,
-    }
+/// What a slot adds to its underlying's scenario sums.
+pub struct SlotExposure {
+    /// The one-hot route `e_a` to the slot's underlying (exactly one is 1; asset 0 for an
+    /// empty slot, whose size is 0).
+    pub route: Vec<Cell>,
+    /// `-q = (2 side - 1) size`.
+    pub negated_size: Cell,
+    /// The vector limbs `u_s = v_s + 2^62` of the slot's row.
+    pub limbs: Vec<Cell>,
+    /// `short_option size + 2^80 perp size`.
+    pub sizes: Cell,
 }
 
-/// The honest witness of a slot of `venue` (padded parameters). A slot the engine refuses
-/// (say, an expired option) gets zero terms, which the circuit will not accept.
-pub fn slot_witness(
-    params: &RiskParams,
-    profile: Profile,
-    venue: usize,
-    position: &Position,
-) -> SlotWitness {
-    let terms = margin::position_terms(params, venue, position);
-    let asset = position.underlying.min(profile.assets - 1);
-    let bucket = terms.as_ref().map_or(0, |t| t.bucket);
-    let record = record_fields(params, profile, venue, asset, bucket);
-    let local = asset * profile.buckets + bucket;
+/// The honest witness of a slot: its position, its row's opening, and its underlying's price
+/// (padded parameters).
+pub fn slot_witness(prices: &[u64], position: &Position, opening: &RiskOpening) -> SlotWitness {
+    let price = prices[position.underlying.min(prices.len() - 1)];
     SlotWitness {
-        position: Some(*position),
-        record,
-        choice: local,
-        bucket,
-        direction: params.prices[asset] >= position.price,
-        terms: terms.unwrap_or_default(),
+        position: *position,
+        opening: opening.clone(),
+        price,
+        direction: price >= position.price,
     }
 }
 
 /// The prover's witness of the slot named `region`: the honest `w` unless the forgery plan
-/// (feature `testing`) forges its choice, record, bucket or direction.
+/// (feature `testing`) forges its row opening or its direction.
 #[cfg(feature = "testing")]
-fn forged_slot(
-    region: &str,
-    ctx: &SlotContext<'_>,
-    params: &RiskParams,
-    mut w: SlotWitness,
-) -> SlotWitness {
-    use crate::forgery::{find, Forgery, Slot};
+fn forged_slot(region: &str, mut w: SlotWitness) -> SlotWitness {
+    use crate::forgery::{find, Forgery};
 
-    let here = |slot: &Slot| slot.name() == region;
-    let profile = ctx.profile;
-    if let Some(choice) = find(|f| match f {
-        Forgery::Choice { slot, choice } if here(slot) => Some(*choice),
+    if let Some(opening) = find(|f| match f {
+        Forgery::RiskOpening { slot, opening } if slot.name() == region => Some(opening.clone()),
         _ => None,
     }) {
-        // Read the chosen record honestly, so that only the index check can object.
-        let (venue, local) = (ctx.venue, choice);
-        w.choice = choice;
-        w.record = record_fields(
-            params,
-            profile,
-            venue,
-            local / profile.buckets,
-            local % profile.buckets,
-        );
+        w.opening = opening;
     }
-    if let Some(fields) = find(|f| match f {
-        Forgery::Record { slot, fields } if here(slot) => Some(*fields),
-        _ => None,
-    }) {
-        w.record = fields;
-    }
-    if let Some(bucket) = find(|f| match f {
-        Forgery::Bucket { slot, bucket } if here(slot) => Some(*bucket),
-        _ => None,
-    }) {
-        w.bucket = bucket;
-    }
-    if find(|f| matches!(f, Forgery::FlippedDirection { slot } if here(slot)).then_some(()))
+    if find(|f| matches!(f, Forgery::FlippedDirection { slot } if slot.name() == region).then_some(()))
         .is_some()
     {
         w.direction = !w.direction;
@@ -186,36 +153,28 @@ fn forged_slot(
 /// Without the feature `testing`: the honest witness.
 #[cfg(not(feature = "testing"))]
 #[inline(always)]
-fn forged_slot(
-    _region: &str,
-    _ctx: &SlotContext<'_>,
-    _params: &RiskParams,
-    w: SlotWitness,
-) -> SlotWitness {
+fn forged_slot(_region: &str, w: SlotWitness) -> SlotWitness {
     w
 }
 
 fn bits_for(n: usize) -> usize {
     assert!(n.is_power_of_two());
-    n.trailing_zeros() as usize
+    (n.trailing_zeros() as usize).max(1)
 }
 
 /// Values the slot; see the module doc for every constraint. The steps run in the table's
 /// order, each laying out its rows in turn.
-pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions>(
-    instructions: &SlotInstructions<'_, A, R, S>,
+pub fn assign_slot(
+    chips: &Chips,
     layouter: &mut impl Layouter<Fp>,
     name: &str,
     slot: &SlotCells,
     ctx: &SlotContext<'_>,
     witness: Value<SlotWitness>,
-    params: Value<&RiskParams>,
-) -> Result<SlotTerms, Error> {
-    let witness = witness
-        .zip(params)
-        .map(|(w, params)| forged_slot(name, ctx, params, w));
+) -> Result<(SlotTerms, SlotExposure), Error> {
+    let witness = witness.map(|w| forged_slot(name, w));
     let valuer = Valuer {
-        instructions,
+        chips,
         name,
         slot,
         ctx,
@@ -223,21 +182,18 @@ pub fn assign_slot<A: ArithInstructions, R: RangeInstructions, S: SelectInstruct
     };
     valuer.field_bounds(layouter)?;
     let kinds = valuer.kinds(layouter)?;
-    let record = valuer.record(layouter)?;
-    valuer.bucket_bounds(layouter, &kinds, &record)?;
-    let direction = valuer.direction(layouter, &record)?;
-    let mm = valuer.margin(layouter, &kinds, &record, &direction)?;
-    let (upnl_credit, upnl_debit) = valuer.pnl(layouter, &kinds, &direction)?;
-    Ok(SlotTerms {
-        mm,
-        upnl_credit,
-        upnl_debit,
-    })
+    let underlying = valuer.underlying(layouter)?;
+    let row = valuer.row(layouter, &kinds)?;
+    let direction = valuer.direction(layouter, &underlying.price)?;
+    let (profit, loss) = valuer.pnl(layouter, &kinds, &direction)?;
+    let terms = valuer.equity(layouter, &kinds, &row, &profit, &loss)?;
+    let exposure = valuer.exposure(layouter, &kinds, underlying.route, row.limbs)?;
+    Ok((terms, exposure))
 }
 
 /// One slot being valued: the chips, the slot's cells and context, the prover's witness.
-struct Valuer<'a, A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> {
-    instructions: &'a SlotInstructions<'a, A, R, S>,
+struct Valuer<'a> {
+    chips: &'a Chips,
     name: &'a str,
     slot: &'a SlotCells,
     ctx: &'a SlotContext<'a>,
@@ -247,10 +203,15 @@ struct Valuer<'a, A: ArithInstructions, R: RangeInstructions, S: SelectInstructi
 /// The kind flags of a slot and what follows from them.
 struct Kinds {
     perp: Cell,
-    call: Cell,
-    put: Cell,
+    non_empty: Cell,
     is_option: Cell,
     short_option: Cell,
+}
+
+/// The slot's underlying: its route and its price.
+struct Underlying {
+    route: Vec<Cell>,
+    price: Cell,
 }
 
 /// The price direction `price >= entry` and the distance `|P - price|`.
@@ -265,7 +226,7 @@ fn fp(v: u64) -> Fp {
     Fp::from(v)
 }
 
-impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'_, A, R, S> {
+impl Valuer<'_> {
     /// A region name under the slot's.
     fn n(&self, step: &str) -> String {
         format!("{}: {step}", self.name)
@@ -274,7 +235,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
     /// Field bounds: `underlying < A` and listed, `size < 2^64`, `price < 2^48`,
     /// `expiry < 2^40`, `side` boolean.
     fn field_bounds(&self, layouter: &mut impl Layouter<Fp>) -> Result<(), Error> {
-        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
+        let (arith, range, slot) = (&self.chips.arith, &self.chips.range, self.slot);
         let asset_bits = bits_for(self.ctx.profile.assets);
         range.range_check(
             layouter,
@@ -302,36 +263,30 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
 
     /// Kind flags, and an empty slot is all zero; only options have an expiry.
     fn kinds(&self, layouter: &mut impl Layouter<Fp>) -> Result<Kinds, Error> {
-        let (arith, slot) = (self.instructions.arith, self.slot);
-        let kind = self
-            .witness
-            .as_ref()
-            .map(|w| w.position.map_or(Kind::Empty, |p| p.kind));
-        let flag = |layouter: &mut _, label: &str, k: Kind| -> Result<Cell, Error> {
-            let cell =
-                arith.witness(layouter, &self.n(label), kind.map(|x| fp((x == k) as u64)))?;
-            arith.assert_bool(layouter, &self.n(&format!("{label} is boolean")), &cell)?;
-            Ok(cell)
-        };
-        let perp = flag(layouter, "is perp", Kind::Perp)?;
-        let call = flag(layouter, "is call", Kind::Call)?;
-        let put = flag(layouter, "is put", Kind::Put)?;
+        let (arith, slot) = (&self.chips.arith, self.slot);
+        let kind = self.witness.as_ref().map(|w| w.position.kind);
+        let flag = |k: Kind| kind.map(|x| fp((x == k) as u64));
+        let labels = ["is perp", "is call", "is put"].map(|l| self.n(l));
+        let flags = arith.witness_row(
+            layouter,
+            &labels,
+            &[flag(Kind::Perp), flag(Kind::Call), flag(Kind::Put)],
+        )?;
+        for (label, cell) in labels.iter().zip(&flags) {
+            arith.assert_bool(layouter, &format!("{label} is boolean"), cell)?;
+        }
+        let (perp, call, put) = (&flags[0], &flags[1], &flags[2]);
         let non_empty = arith.linear(
             layouter,
             &self.n("is non-empty"),
-            &[(ONE, &perp), (ONE, &call), (ONE, &put)],
+            &[(ONE, perp), (ONE, call), (ONE, put)],
             Fp::zero(),
         )?;
         arith.assert_bool(layouter, &self.n("one kind at most"), &non_empty)?;
         arith.assert_linear_zero(
             layouter,
             &self.n("kind = perp + 2 call + 3 put"),
-            &[
-                (ONE, &perp),
-                (fp(2), &call),
-                (fp(3), &put),
-                (-ONE, &slot.kind),
-            ],
+            &[(ONE, perp), (fp(2), call), (fp(3), put), (-ONE, &slot.kind)],
             Fp::zero(),
         )?;
         for (label, cell) in [
@@ -350,7 +305,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         let is_option = arith.linear(
             layouter,
             &self.n("is option"),
-            &[(ONE, &call), (ONE, &put)],
+            &[(ONE, call), (ONE, put)],
             Fp::zero(),
         )?;
         arith.assert_zero_unless(
@@ -362,106 +317,74 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         let short_option =
             arith.mul(layouter, &self.n("is short option"), &slot.side, &is_option)?;
         Ok(Kinds {
-            perp,
-            call,
-            put,
+            perp: perp.clone(),
+            non_empty,
             is_option,
             short_option,
         })
     }
 
-    /// The parameter record, selected, unpacked, and tied to the underlying and the bucket.
-    fn record(&self, layouter: &mut impl Layouter<Fp>) -> Result<Unpacked, Error> {
-        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
-        let profile = self.ctx.profile;
+    /// The underlying's keyed price `a + 2^8 P_a`, selected by a one-hot route, equal to
+    /// `underlying + 2^8 P` with `P < 2^48`: with `underlying < A <= 2^8` the decomposition is
+    /// unique, so the route, the underlying and the price are one asset's.
+    fn underlying(&self, layouter: &mut impl Layouter<Fp>) -> Result<Underlying, Error> {
+        let (arith, range) = (&self.chips.arith, &self.chips.range);
         let witness = self.witness.as_ref();
-        let selected = self.instructions.select.select(
+        let selection = self.chips.select.select(
             layouter,
-            &self.n("parameter record"),
-            self.ctx.records,
-            witness.map(|w| w.choice),
+            &self.n("underlying"),
+            self.ctx.keyed_prices,
+            witness.map(|w| w.position.underlying),
         )?;
-        let record = record::unpack(
-            arith,
-            range,
+        let price = range.witness_range_checked(
             layouter,
-            &self.n("record"),
-            &selected,
-            witness.map(|w| w.record),
+            &self.n("P < 2^48"),
+            witness.map(|w| fp(w.price)),
+            PRICE_BITS,
         )?;
-        let bucket = range.witness_range_checked(
+        arith.assert_linear_zero(
             layouter,
-            &self.n("bucket < B"),
-            witness.map(|w| fp(w.bucket as u64)),
-            bits_for(profile.buckets).max(1),
+            &self.n("keyed price = underlying + 2^8 P"),
+            &[
+                (ONE, &selection.value),
+                (-ONE, &self.slot.underlying),
+                (-pow2(KEYED_PRICE_SHIFT as usize), &price),
+            ],
+            Fp::zero(),
         )?;
-        let per_venue = fp(profile.records_per_venue() as u64);
-        let buckets = fp(profile.buckets as u64);
-        let name = self.n("record index = venue A B + underlying B + bucket");
-        let terms = [
-            (ONE, &record.index),
-            (-buckets, &slot.underlying),
-            (-ONE, &bucket),
-        ];
-        let venue = fp(self.ctx.venue as u64);
-        arith.assert_linear_zero(layouter, &name, &terms, -(per_venue * venue))?;
-        Ok(record)
+        Ok(Underlying {
+            route: selection.choices,
+            price,
+        })
     }
 
-    /// The expiry bucket: `lower <= tte <= upper`, `tte = 0` for anything but an option.
-    fn bucket_bounds(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        kinds: &Kinds,
-        record: &Unpacked,
-    ) -> Result<(), Error> {
-        let (arith, range) = (self.instructions.arith, self.instructions.range);
-        let raw_tte = arith.linear(
+    /// The slot's row of the risk table (`risk_row`).
+    fn row(&self, layouter: &mut impl Layouter<Fp>, kinds: &Kinds) -> Result<RowCells, Error> {
+        let slot = self.slot;
+        let key = KeyCells {
+            kind: &slot.kind,
+            underlying: &slot.underlying,
+            price: &slot.price,
+            expiry: &slot.expiry,
+            is_option: &kinds.is_option,
+            non_empty: &kinds.non_empty,
+        };
+        let opening = self.witness.as_ref().map(|w| &w.opening);
+        open_row(
+            self.chips,
             layouter,
-            &self.n("expiry - valid_from"),
-            &[(ONE, &self.slot.expiry), (-ONE, self.ctx.valid_from)],
-            Fp::zero(),
-        )?;
-        let tte = arith.mul(
-            layouter,
-            &self.n("time to expiry"),
-            &kinds.is_option,
-            &raw_tte,
-        )?;
-        let above_lower = arith.linear(
-            layouter,
-            &self.n("tte - lower"),
-            &[(ONE, &tte), (-ONE, &record.lower)],
-            Fp::zero(),
-        )?;
-        range.range_check(
-            layouter,
-            &self.n("tte >= lower"),
-            &above_lower,
-            TIME_BITS + 1,
-        )?;
-        let below_upper = arith.linear(
-            layouter,
-            &self.n("upper - tte"),
-            &[(ONE, &record.upper), (-ONE, &tte)],
-            Fp::zero(),
-        )?;
-        range.range_check(
-            layouter,
-            &self.n("tte <= upper"),
-            &below_upper,
-            TIME_BITS + 1,
+            self.name,
+            &key,
+            &self.ctx.row,
+            opening,
+            self.ctx.profile.risk_depth,
         )
     }
 
     /// Direction and distance between the price and the entry or strike:
     /// `P = price + (2 dir - 1) |d|`.
-    fn direction(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        record: &Unpacked,
-    ) -> Result<Direction, Error> {
-        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
+    fn direction(&self, layouter: &mut impl Layouter<Fp>, price: &Cell) -> Result<Direction, Error> {
+        let (arith, range, slot) = (&self.chips.arith, &self.chips.range, self.slot);
         let direction_value = self.witness.as_ref().map(|w| w.direction);
         let direction = arith.witness(
             layouter,
@@ -470,8 +393,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         )?;
         arith.assert_bool(layouter, &self.n("direction is boolean"), &direction)?;
         let sign = arith.linear(layouter, &self.n("2 dir - 1"), &[(fp(2), &direction)], -ONE)?;
-        let distance_value = record
-            .price
+        let distance_value = price
             .value()
             .zip(slot.price.value())
             .zip(direction_value)
@@ -488,7 +410,7 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
             &sign,
             &distance,
             &slot.price,
-            &record.price,
+            price,
         )?;
         Ok(Direction {
             direction,
@@ -496,72 +418,15 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
         })
     }
 
-    /// Intrinsic value (`|d|` for a call above its strike or a put below it), then the
-    /// maintenance margin
-    /// `ceil(size (perp P mmr + short_option ((rate + tau) P + 1e6 intrinsic)) / 1e17)`.
-    fn margin(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        kinds: &Kinds,
-        record: &Unpacked,
-        d: &Direction,
-    ) -> Result<Cell, Error> {
-        let (arith, range) = (self.instructions.arith, self.instructions.range);
-        let call_minus_put = arith.linear(
-            layouter,
-            &self.n("call - put"),
-            &[(ONE, &kinds.call), (-ONE, &kinds.put)],
-            Fp::zero(),
-        )?;
-        let in_the_money = arith.mul_add(
-            layouter,
-            &self.n("in the money"),
-            &d.direction,
-            &call_minus_put,
-            &kinds.put,
-        )?;
-        let intrinsic = arith.mul(layouter, &self.n("intrinsic"), &d.distance, &in_the_money)?;
-        let price_mmr = arith.mul(layouter, &self.n("P mmr"), &record.price, &record.perp_mmr)?;
-        let perp_factor = arith.mul(layouter, &self.n("perp P mmr"), &kinds.perp, &price_mmr)?;
-        let option_price = arith.mul(
-            layouter,
-            &self.n("(rate + tau) P"),
-            &record.option_factor,
-            &record.price,
-        )?;
-        let option_inner = arith.linear(
-            layouter,
-            &self.n("(rate + tau) P + 1e6 intrinsic"),
-            &[(ONE, &option_price), (fp(PPM), &intrinsic)],
-            Fp::zero(),
-        )?;
-        let factor = arith.mul_add(
-            layouter,
-            &self.n("margin factor"),
-            &kinds.short_option,
-            &option_inner,
-            &perp_factor,
-        )?;
-        let numerator = arith.mul(layouter, &self.n("size factor"), &self.slot.size, &factor)?;
-        Division::new(VALUE_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
-            arith,
-            range,
-            layouter,
-            &self.n("mm"),
-            &numerator,
-        )
-    }
-
-    /// Unrealised profit and loss of a perpetual: `|pnl| = perp size |d|`,
-    /// `gain = dir xor side`; credit `floor(gain |pnl| (1e6 - h) / 1e17)`, debit
-    /// `ceil((1 - gain) |pnl| / 1e11)`.
+    /// A perpetual's profit and loss: `|pnl| = perp size |d|`, `gain = dir xor side`,
+    /// `profit = gain |pnl|`, `loss = |pnl| - profit`.
     fn pnl(
         &self,
         layouter: &mut impl Layouter<Fp>,
         kinds: &Kinds,
         d: &Direction,
     ) -> Result<(Cell, Cell), Error> {
-        let (arith, range, slot) = (self.instructions.arith, self.instructions.range, self.slot);
+        let (arith, slot) = (&self.chips.arith, self.slot);
         let size_distance = arith.mul(layouter, &self.n("size |d|"), &slot.size, &d.distance)?;
         let pnl = arith.mul(layouter, &self.n("|pnl|"), &kinds.perp, &size_distance)?;
         let gain = arith.xor(
@@ -571,32 +436,110 @@ impl<A: ArithInstructions, R: RangeInstructions, S: SelectInstructions> Valuer<'
             &slot.side,
         )?;
         let profit = arith.mul(layouter, &self.n("profit"), &gain, &pnl)?;
-        let credit_numerator = arith.mul(
-            layouter,
-            &self.n("profit (1e6 - h)"),
-            &profit,
-            self.ctx.one_minus_upnl_haircut,
-        )?;
-        let credit = Division::new(VALUE_DIVISOR, Rounding::Floor, QUOTIENT_BITS).assign(
-            arith,
-            range,
-            layouter,
-            &self.n("upnl credit"),
-            &credit_numerator,
-        )?;
         let loss = arith.linear(
             layouter,
             &self.n("loss"),
             &[(ONE, &pnl), (-ONE, &profit)],
             Fp::zero(),
         )?;
-        let debit = Division::new(PNL_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
+        Ok((profit, loss))
+    }
+
+    /// The credit `floor((1e6 - h) (1e4 profit + long size mark) / 1e21)` and the debit
+    /// `ceil((1e4 loss + short_option size mark) / 1e15)`.
+    fn equity(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        kinds: &Kinds,
+        row: &RowCells,
+        profit: &Cell,
+        loss: &Cell,
+    ) -> Result<SlotTerms, Error> {
+        let (arith, range) = (&self.chips.arith, &self.chips.range);
+        let size_mark = arith.mul(layouter, &self.n("size mark"), &self.slot.size, &row.mark)?;
+        let long_option = arith.linear(
+            layouter,
+            &self.n("is long option"),
+            &[(ONE, &kinds.is_option), (-ONE, &kinds.short_option)],
+            Fp::zero(),
+        )?;
+        let long_value = arith.mul(layouter, &self.n("long size mark"), &long_option, &size_mark)?;
+        let short_value = arith.mul(
+            layouter,
+            &self.n("short size mark"),
+            &kinds.short_option,
+            &size_mark,
+        )?;
+        let gross_credit = arith.linear(
+            layouter,
+            &self.n("1e4 profit + long size mark"),
+            &[(fp(PNL_TO_MARK), profit), (ONE, &long_value)],
+            Fp::zero(),
+        )?;
+        let credit_numerator = arith.mul(
+            layouter,
+            &self.n("credit (1e6 - h)"),
+            &gross_credit,
+            self.ctx.one_minus_upnl_haircut,
+        )?;
+        let credit = Division::new(OPTION_VALUE_DIVISOR, Rounding::Floor, QUOTIENT_BITS).assign(
             arith,
             range,
             layouter,
-            &self.n("upnl debit"),
-            &loss,
+            &self.n("credit"),
+            &credit_numerator,
         )?;
-        Ok((credit, debit))
+        let debit_numerator = arith.linear(
+            layouter,
+            &self.n("1e4 loss + short size mark"),
+            &[(fp(PNL_TO_MARK), loss), (ONE, &short_value)],
+            Fp::zero(),
+        )?;
+        let debit = Division::new(SCAN_DIVISOR, Rounding::Ceil, QUOTIENT_BITS).assign(
+            arith,
+            range,
+            layouter,
+            &self.n("debit"),
+            &debit_numerator,
+        )?;
+        Ok(SlotTerms { credit, debit })
+    }
+
+    /// The slot's exposure: `-q = 2 side size - size` and the packed sizes
+    /// `short_option size + 2^80 perp size`, with the route and the vector limbs.
+    fn exposure(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        kinds: &Kinds,
+        route: Vec<Cell>,
+        limbs: Vec<Cell>,
+    ) -> Result<SlotExposure, Error> {
+        let (arith, slot) = (&self.chips.arith, self.slot);
+        let side_size = arith.mul(layouter, &self.n("side size"), &slot.side, &slot.size)?;
+        let negated_size = arith.linear(
+            layouter,
+            &self.n("-q = 2 side size - size"),
+            &[(fp(2), &side_size), (-ONE, &slot.size)],
+            Fp::zero(),
+        )?;
+        let short_size = arith.mul(
+            layouter,
+            &self.n("short option size"),
+            &kinds.short_option,
+            &slot.size,
+        )?;
+        let perp_size = arith.mul(layouter, &self.n("perp size"), &kinds.perp, &slot.size)?;
+        let sizes = arith.linear(
+            layouter,
+            &self.n("short option size + 2^80 perp size"),
+            &[(ONE, &short_size), (pow2(PERP_SIZE_SHIFT), &perp_size)],
+            Fp::zero(),
+        )?;
+        Ok(SlotExposure {
+            route,
+            negated_size,
+            limbs,
+            sizes,
+        })
     }
 }

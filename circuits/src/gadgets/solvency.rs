@@ -2,32 +2,35 @@
 //!
 //! | step | constraint | stops |
 //! |---|---|---|
-//! | totals | running sums of collateral, upnl credit and debit, and margin (one `arith` row each) | |
+//! | totals | running sums of collateral, slot credits and debits (one `arith` row each); the margin is the portfolio's (`portfolio`) | |
 //! | requirement | `ceil(mm level / 1e6)` (`division`, rounded up) | a requirement rounded down |
 //! | equity | `collateral + credit - debit` | |
 //! | certified | `equity - requirement - lines < 2^100` | an insolvent book, or lines above the headroom: a negative difference is a field element near `p` |
 //!
-//! Bounds: the requirement is a quotient range-checked below `2^100` (`division`), the lines
-//! are below `2^103` (`lines`), and the debit is a sum of at most `V P` quotients below
-//! `2^100`. So the difference is an integer above `-2^111`, and a negative one is a field
-//! element above `p - 2^111`, far above the `2^100` the range check allows.
+//! Bounds: the margin is below `2^106` (`portfolio`) and the level below `2^24`, so the
+//! requirement is a quotient below `2^110`, range-checked to [`REQUIREMENT_BITS`]; the lines
+//! are below `2^103` (`lines`), and the debit is a sum of at most 512 quotients below `2^100`.
+//! So the difference is an integer above `-2^112`, and a negative one is a field element above
+//! `p - 2^112`, far above the `2^100` the range check allows.
 
 use halo2_proofs::{circuit::Layouter, plonk::Error};
 
 use super::division::{Division, Rounding};
-use super::slot::{SlotTerms, QUOTIENT_BITS};
+use super::slot::SlotTerms;
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
 use crate::chips::range::RangeInstructions;
 use crate::hash::Fp;
 use crate::units::{PPM, VALUE_BITS};
 
+/// Bits of the requirement `ceil(mm level / 1e6)`: `mm < 2^106`, `level < 2^24`.
+pub const REQUIREMENT_BITS: usize = 110;
+
 /// The running totals of the book.
 pub struct Totals {
     pub collateral: Cell,
     pub credit: Cell,
     pub debit: Cell,
-    pub mm: Cell,
 }
 
 /// `x + y`, in region `name`.
@@ -53,8 +56,7 @@ impl Totals {
         Ok(Totals {
             collateral: zero.clone(),
             credit: zero.clone(),
-            debit: zero.clone(),
-            mm: zero,
+            debit: zero,
         })
     }
 
@@ -70,7 +72,7 @@ impl Totals {
         Ok(())
     }
 
-    /// Adds a slot's margin, profit and loss.
+    /// Adds a slot's credit and debit.
     pub fn add_slot(
         &mut self,
         chips: &Chips,
@@ -78,21 +80,8 @@ impl Totals {
         terms: &SlotTerms,
     ) -> Result<(), Error> {
         let arith = &chips.arith;
-        self.mm = add(arith, layouter, "mm total", &self.mm, &terms.mm)?;
-        self.credit = add(
-            arith,
-            layouter,
-            "credit total",
-            &self.credit,
-            &terms.upnl_credit,
-        )?;
-        self.debit = add(
-            arith,
-            layouter,
-            "debit total",
-            &self.debit,
-            &terms.upnl_debit,
-        )?;
+        self.credit = add(arith, layouter, "credit total", &self.credit, &terms.credit)?;
+        self.debit = add(arith, layouter, "debit total", &self.debit, &terms.debit)?;
         Ok(())
     }
 
@@ -101,12 +90,13 @@ impl Totals {
         &self,
         chips: &Chips,
         layouter: &mut impl Layouter<Fp>,
+        mm: &Cell,
         level: &Cell,
         lines: &Cell,
     ) -> Result<(), Error> {
         let (arith, range) = (&chips.arith, &chips.range);
-        let scaled = arith.mul(layouter, "mm level", &self.mm, level)?;
-        let requirement = Division::new(PPM as u128, Rounding::Ceil, QUOTIENT_BITS).assign(
+        let scaled = arith.mul(layouter, "mm level", mm, level)?;
+        let requirement = Division::new(PPM as u128, Rounding::Ceil, REQUIREMENT_BITS).assign(
             arith,
             range,
             layouter,
