@@ -3,7 +3,8 @@
 //! venue, one account holds 1,000 USDC on the chain and no position. A proof's size depends
 //! on the profile only, not on the book, so the smallest honest book serves.
 
-use zkmargin_circuits::hash::{account_key, collateral_leaf, Fp, MerkleTree};
+use zkmargin_circuits::hash::{account_key, collateral_leaf, risk_tree, Fp, MerkleTree};
+use zkmargin_circuits::portfolio::{PortfolioRates, RiskTable};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{Book, Bucket, MarginError};
 use zkmargin_circuits::profile::Profile;
@@ -56,6 +57,10 @@ pub fn sample(profile: Profile) -> Result<Sample, MarginError> {
         venue_roots: vec![venue_tree.root()],
         chains: vec![chain],
         venues: vec![venue.clone()],
+        // No position: the risk table is empty, and its root the empty tree's.
+        portfolio: vec![PortfolioRates::default()],
+        risk_table: RiskTable::default(),
+        risk_root: risk_tree(&RiskTable::default(), profile.risk_depth).root(),
     };
     let book = Book {
         balances: vec![vec![usdc]],

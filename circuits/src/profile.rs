@@ -50,7 +50,7 @@ pub const STANDARD: Profile = Profile {
     buckets: 4,
     depth: 20,
     risk_depth: 12,
-    k: 13,
+    k: 14,
 };
 
 pub const LARGE: Profile = Profile {
@@ -62,7 +62,7 @@ pub const LARGE: Profile = Profile {
     buckets: 4,
     depth: 24,
     risk_depth: 12,
-    k: 15,
+    k: 16,
 };
 
 /// The book of an options market maker: few assets and parties, 64 position slots per venue
@@ -78,7 +78,7 @@ pub const DESK: Profile = Profile {
     buckets: 4,
     depth: 20,
     risk_depth: 12,
-    k: 16,
+    k: 17,
 };
 
 /// Every shipped profile, in the order of selection: the first that fits a book is used.

@@ -16,7 +16,7 @@ use pasta_curves::vesta;
 use rand_core::UnwrapErr;
 use zkmargin_circuits::charge::default_order_charge;
 use zkmargin_circuits::circuit::MarginCircuit;
-use zkmargin_circuits::hash::{account_tag, Fp};
+use zkmargin_circuits::hash::{account_tag, risk_tree, Fp};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{self, LinesError, MarginError, Order, Position, Report};
 use zkmargin_circuits::snapshot::Snapshot;
@@ -108,8 +108,11 @@ impl ProveError {
     }
 }
 
-/// The account's witness, padded to its profile.
-pub fn witness_of(account: &Account) -> AccountWitness {
+/// The account's witness, padded to its profile, every held slot opening its instrument's row
+/// of the snapshot's risk table (an instrument the table does not list is an error: the book
+/// cannot be proved).
+pub fn witness_of(snapshot: &Snapshot, account: &Account) -> Result<AccountWitness, MarginError> {
+    let tree = risk_tree(&snapshot.risk_table, snapshot.profile.risk_depth);
     AccountWitness::padded(
         account.profile,
         account.sk,
@@ -118,6 +121,7 @@ pub fn witness_of(account: &Account) -> AccountWitness {
         &account.chain_openings,
         &account.venue_openings,
     )
+    .with_risk_openings(&snapshot.risk_table, &tree)
 }
 
 /// The margin report of the account's book (with the order) at a level.
@@ -245,7 +249,7 @@ pub fn certify(
             salt: Fp::random(&mut rng),
         })
         .collect();
-    let witness = witness_of(account).with_lines(&lines);
+    let witness = witness_of(snapshot, account)?.with_lines(&lines);
     let statement = PublicStatement::certifying(snapshot, &witness, level_ppm);
     let keys = ProverKeys::for_profile(snapshot.profile)?;
     let stage = Stage::start(format!("certifying (profile {})", snapshot.profile.name));

@@ -20,10 +20,6 @@ use ff::{Field, PrimeField};
 use zkmargin_circuits::circuit::{Forged, MarginCircuit};
 use zkmargin_circuits::forgery::{Forgery, Quotient, Slot};
 use zkmargin_circuits::gadgets::leaf::Tree;
-use zkmargin_circuits::gadgets::record::{
-    RecordFields, INDEX, LOWER, OPTION_FACTOR, PERP_MMR, PRICE, UPPER,
-};
-use zkmargin_circuits::gadgets::slot::record_fields;
 use zkmargin_circuits::hash::{self, account_key, account_tag, poseidon, root_from_path, Fp};
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
 use zkmargin_circuits::margin::{self, Book, Kind, Position, Side};
@@ -305,38 +301,6 @@ fn drop_venue_zero(w: &mut AccountWitness) {
     w.venue_openings[0].present = false;
 }
 
-/// A record of `(venue, asset)` blended half and half from buckets 0 and 1: `(r0 + r1) / 2`.
-/// The sum is even (its lowest limb is twice the price), so the halved field element is the
-/// halved integer; its limbs are read off its bits (odd limb sums carry half a unit into the
-/// top bit of the limb below).
-fn blended_record(f: &Fixture, venue: usize, asset: usize) -> RecordFields {
-    let params = &f.statement.params;
-    let r0 = record_fields(params, PROFILE, venue, asset, 0);
-    let r1 = record_fields(params, PROFILE, venue, asset, 1);
-    let packed = (r0.packed() + r1.packed()) * Fp::from(2).invert().unwrap();
-    let bytes = ff::PrimeField::to_repr(&packed);
-    let bits = |(offset, width): (usize, usize)| -> u64 {
-        (0..width).fold(0u64, |acc, i| {
-            let bit = offset + i;
-            acc | ((((bytes[bit / 8] >> (bit % 8)) & 1) as u64) << i)
-        })
-    };
-    let fields = RecordFields {
-        price: bits(PRICE),
-        perp_mmr: bits(PERP_MMR),
-        option_factor: bits(OPTION_FACTOR),
-        lower: bits(LOWER),
-        upper: bits(UPPER),
-        index: bits(INDEX),
-    };
-    assert_eq!(
-        fields.packed(),
-        packed,
-        "the blend decomposes into these limbs"
-    );
-    fields
-}
-
 /// Every cheat, in the order `docs/CIRCUIT.md` lists them.
 pub fn corpus() -> Vec<Cheat> {
     [
@@ -531,92 +495,69 @@ fn malformed_slots() -> Vec<Cheat> {
     ]
 }
 
-/// Parameters: mis-selected price, rate or bucket.
+/// The underlying: another asset's price, a blend, a claim nobody published.
 fn mis_selected_records() -> Vec<Cheat> {
     vec![
         Cheat {
             name: "another-assets-price",
-            tries: "value the BTC perpetual with ETH's record (price and rate)",
+            tries: "value the BTC perpetual with ETH's keyed price (its route and its price)",
             stopped_by: "arith/row",
-            at: "venue 0 slot 0: record index = venue A B + underlying B + bucket",
-            build: || {
-                forged(vec![Forgery::Choice {
-                    slot: Slot::Leaf { venue: 0, slot: 0 },
-                    choice: PROFILE.buckets,
-                }])
-            },
-            real_prover: false,
-        },
-        Cheat {
-            name: "cheaper-expiry-bucket",
-            tries: "margin the one-hour short call with the one-year bucket's record",
-            stopped_by: "lookup: range table",
-            at: "venue 0 slot 1: tte >= lower",
-            build: || {
-                forged(vec![
-                    Forgery::Choice {
-                        slot: Slot::Leaf { venue: 0, slot: 1 },
-                        choice: 1,
-                    },
-                    Forgery::Bucket {
-                        slot: Slot::Leaf { venue: 0, slot: 1 },
-                        bucket: 1,
-                    },
-                ])
-            },
-            real_prover: false,
-        },
-        Cheat {
-            name: "blended-parameter-record",
-            tries: "choose two records with weight 1/2 each: an average nobody published",
-            stopped_by: "select/choice is boolean",
-            at: "venue 1 slot 1: parameter record",
+            at: "venue 0 slot 0: keyed price = underlying + 2^8 P",
             build: || {
                 let f = honest();
-                let fields = blended_record(&f, 1, 1);
-                let local = PROFILE.buckets;
-                let half = Fp::from(2).invert().unwrap();
+                let eth = f.statement.params.prices[1];
+                let slot = Slot::Leaf { venue: 0, slot: 0 };
                 let plan = vec![
                     Forgery::SelectWeights {
-                        slot: Slot::Leaf { venue: 1, slot: 1 },
-                        weights: [(local, half), (local + 1, half)],
+                        slot,
+                        weights: [(0, Fp::ZERO), (1, Fp::ONE)],
                     },
-                    Forgery::Record {
-                        slot: Slot::Leaf { venue: 1, slot: 1 },
-                        fields,
-                    },
-                    Forgery::Bucket {
-                        slot: Slot::Leaf { venue: 1, slot: 1 },
-                        bucket: 0,
+                    Forgery::Cell {
+                        region: format!("{}: P < 2^48", slot.name()),
+                        value: Fp::from(eth),
                     },
                 ];
                 attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "blended-underlying",
+            tries: "choose two assets with weight 1/2 each: a price and a route nobody published",
+            stopped_by: "select/choice is boolean",
+            at: "venue 1 slot 1: underlying",
+            build: || {
+                let half = Fp::from(2).invert().unwrap();
+                forged(vec![Forgery::SelectWeights {
+                    slot: Slot::Leaf { venue: 1, slot: 1 },
+                    weights: [(0, half), (1, half)],
+                }])
             },
             real_prover: true,
         },
     ]
 }
 
-/// Parameters: a record or a direction nobody published.
+/// The underlying's price or the direction nobody published.
 fn forged_selections() -> Vec<Cheat> {
     vec![
         Cheat {
-            name: "forged-parameter-record",
-            tries: "claim a record with BTC's price but a perpetual margin rate of 0",
+            name: "forged-keyed-price",
+            tries: "claim BTC's keyed price with a price 1000 USD lower",
             stopped_by: "select/accumulate",
-            at: "venue 0 slot 0: parameter record",
+            at: "venue 0 slot 0: underlying",
             build: || {
                 let f = honest();
-                let mut forged = record_fields(&f.statement.params, PROFILE, 0, 0, 0);
-                forged.perp_mmr = 0;
+                let lower = f.statement.params.prices[0] - 100_000_000_000;
+                let slot = Slot::Leaf { venue: 0, slot: 0 };
                 let plan = vec![
                     Forgery::SelectClaim {
-                        slot: Slot::Leaf { venue: 0, slot: 0 },
-                        value: forged.packed(),
+                        slot,
+                        value: Fp::from(lower) * Fp::from(256),
                     },
-                    Forgery::Record {
-                        slot: Slot::Leaf { venue: 0, slot: 0 },
-                        fields: forged,
+                    Forgery::Cell {
+                        region: format!("{}: P < 2^48", slot.name()),
+                        value: Fp::from(lower),
                     },
                 ];
                 attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
@@ -624,25 +565,23 @@ fn forged_selections() -> Vec<Cheat> {
             real_prover: false,
         },
         Cheat {
-            name: "no-parameter-record",
-            tries: "choose no record at all (an all-zero record: price 0, rates 0)",
+            name: "no-underlying",
+            tries: "choose no asset at all (a keyed price of 0: price 0, and no route)",
             stopped_by: "select/count",
-            at: "venue 0 slot 0: parameter record",
+            at: "venue 0 slot 0: underlying",
             build: || {
-                let plan = vec![
+                let slot = Slot::Leaf { venue: 0, slot: 0 };
+                forged(vec![
                     Forgery::SelectWeights {
-                        slot: Slot::Leaf { venue: 0, slot: 0 },
+                        slot,
                         weights: [(0, Fp::ZERO), (1, Fp::ZERO)],
                     },
-                    Forgery::Record {
-                        slot: Slot::Leaf { venue: 0, slot: 0 },
-                        fields: RecordFields::default(),
+                    Forgery::Cell {
+                        region: format!("{}: P < 2^48", slot.name()),
+                        value: Fp::ZERO,
                     },
-                    Forgery::FlippedDirection {
-                        slot: Slot::Leaf { venue: 0, slot: 0 },
-                    },
-                ];
-                forged(plan)
+                    Forgery::FlippedDirection { slot },
+                ])
             },
             real_prover: false,
         },
@@ -894,13 +833,13 @@ fn values_rounded_up() -> Vec<Cheat> {
             real_prover: false,
         },
         Cheat {
-            name: "margin-rounded-down",
-            tries: "round the BTC perpetual's margin down by one uusd",
+            name: "minimum-rounded-down",
+            tries: "round BTC's short-option minimum down by one uusd",
             stopped_by: "lookup: range table",
-            at: "venue 0 slot 0: mm: remainder",
+            at: "asset 0: som: remainder",
             build: || {
                 forged(vec![Forgery::Quotient {
-                    of: Quotient::Margin(Slot::Leaf { venue: 0, slot: 0 }),
+                    of: Quotient::Minimum { asset: 0 },
                     delta: -1,
                 }])
             },
@@ -916,7 +855,7 @@ fn charges_rounded_down() -> Vec<Cheat> {
             name: "profit-rounded-up",
             tries: "round the BTC perpetual's profit credit up by one uusd",
             stopped_by: "lookup: range table",
-            at: "venue 0 slot 0: upnl credit: remainder",
+            at: "venue 0 slot 0: credit: remainder",
             build: || {
                 forged(vec![Forgery::Quotient {
                     of: Quotient::Credit(Slot::Leaf { venue: 0, slot: 0 }),
@@ -929,7 +868,7 @@ fn charges_rounded_down() -> Vec<Cheat> {
             name: "loss-rounded-down",
             tries: "round the ETH short's loss debit down by one uusd",
             stopped_by: "lookup: range table",
-            at: "venue 1 slot 0: upnl debit: remainder",
+            at: "venue 1 slot 0: debit: remainder",
             build: || {
                 forged(vec![Forgery::Quotient {
                     of: Quotient::Debit(Slot::Leaf { venue: 1, slot: 0 }),
@@ -961,23 +900,10 @@ fn published_parameters_and_level() -> Vec<Cheat> {
             name: "price-other-than-published",
             tries: "witness the book against a BTC price one unit above the published one",
             stopped_by: "arith/row",
-            at: "limbs sum to the record",
+            at: "venue 0 slot 0: keyed price = underlying + 2^8 P",
             build: || {
                 with_instance(|i, l| {
                     i[l.price(0)] -= Fp::ONE;
-                })
-            },
-            real_prover: false,
-        },
-        Cheat {
-            name: "rate-other-than-published",
-            tries: "witness the book against a BTC margin rate at venue 0 one ppm below the \
-                    published one",
-            stopped_by: "arith/row",
-            at: "limbs sum to the record",
-            build: || {
-                with_instance(|i, l| {
-                    i[l.perp_mmr(0, 0)] += Fp::ONE;
                 })
             },
             real_prover: false,

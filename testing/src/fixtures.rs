@@ -3,9 +3,13 @@
 
 use zkmargin_circuits::hash::{self, Fp, MerkleTree};
 use zkmargin_circuits::instance::PublicStatement;
-use zkmargin_circuits::margin::{Book, Bucket, Kind, Position, Side};
+use zkmargin_circuits::margin::{intrinsic_value, Book, Bucket, Kind, Position, Side};
+use zkmargin_circuits::portfolio::{
+    InstrumentKey, PortfolioRates, RiskRow, RiskTable, VolShock, SCENARIO_GRID,
+};
 use zkmargin_circuits::profile::{Profile, LARGE};
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
+
 use zkmargin_circuits::witness::{AccountWitness, LeafOpening, LineSecret};
 
 /// Start of the sample epoch.
@@ -210,7 +214,85 @@ fn sample_snapshot(profile: Profile) -> Snapshot {
         upnl_haircut_ppm: 100_000,
         chain_roots: vec![],
         venue_roots: vec![],
+        // BTC: 10% scan range, 0.5% short-option minimum, 0.1% contingency; ETH: 12%, 0.6%,
+        // 0.15%; USDC: nothing.
+        portfolio: vec![
+            PortfolioRates {
+                scan_ppm: 100_000,
+                som_ppm: 5_000,
+                contingency_ppm: 1_000,
+            },
+            PortfolioRates {
+                scan_ppm: 120_000,
+                som_ppm: 6_000,
+                contingency_ppm: 1_500,
+            },
+            PortfolioRates::default(),
+        ],
+        risk_table: RiskTable::default(),
+        risk_root: Fp::zero(),
     }
+}
+
+/// pUSD per e8: a price in e8 times 1e4 is in pUSD.
+const PUSD_PER_E8: i128 = 10_000;
+
+/// A risk-table row for tests, in integers: a perpetual's vector is DESIGN.md's exact
+/// `cover P n r / 3e8` (rounded half away from zero); an option is valued at its intrinsic
+/// value plus a time value of 2% of the spot (3% with the vol up, 1% down), at the spot moved
+/// by `n` thirds of the scan range (floored at 0). Not Black-76 (that is the publisher's,
+/// `zkmargin_prover`): what the circuit is tested against is a table, whatever its model.
+pub fn sample_row(snapshot: &Snapshot, key: InstrumentKey) -> RiskRow {
+    let price = snapshot.assets[key.underlying].price as i128;
+    let scan = snapshot.portfolio[key.underlying].scan_ppm as i128;
+    let moved = |thirds: i64| (price * (3_000_000 + thirds as i128 * scan) / 3_000_000).max(0);
+    let value = |spot: i128, vol: VolShock| -> i128 {
+        let time = match vol {
+            VolShock::Up => spot * 3 / 100,
+            VolShock::Down => spot / 100,
+            VolShock::Unchanged => spot * 2 / 100,
+        };
+        intrinsic_value(key.kind, spot as u64, key.strike) as i128 + time
+    };
+    let mark = match key.kind {
+        Kind::Perp => 0,
+        _ => value(price, VolShock::Unchanged),
+    };
+    let vector = SCENARIO_GRID.map(|s| {
+        let cover = s.cover_ppm as i128;
+        let pusd = match key.kind {
+            Kind::Perp => {
+                // cover P n r / 3e8, half away from zero.
+                let n = cover * price * s.thirds as i128 * scan;
+                let d = 300_000_000i128;
+                (n.abs() + d / 2) / d * n.signum()
+            }
+            _ => (value(moved(s.thirds), s.vol) - mark) * PUSD_PER_E8 * cover / 1_000_000,
+        };
+        pusd as i64
+    });
+    RiskRow {
+        key,
+        mark: (mark * PUSD_PER_E8) as u64,
+        vector,
+    }
+}
+
+/// The sample table: a row for every instrument of `positions` and every asset's perpetual,
+/// in key order, and its root at the profile's risk depth.
+pub fn sample_table<'p>(
+    snapshot: &Snapshot,
+    positions: impl Iterator<Item = &'p Position>,
+) -> (RiskTable, MerkleTree) {
+    let mut keys: Vec<InstrumentKey> = positions.filter_map(InstrumentKey::of).collect();
+    keys.extend((0..snapshot.assets.len()).map(InstrumentKey::perp));
+    keys.sort();
+    keys.dedup();
+    let table = RiskTable {
+        rows: keys.into_iter().map(|k| sample_row(snapshot, k)).collect(),
+    };
+    let tree = hash::risk_tree(&table, snapshot.profile.risk_depth);
+    (table, tree)
 }
 
 /// Builds a two-account network in `profile` around `book` and returns the prover's side.
@@ -287,8 +369,17 @@ pub fn fixture_with(profile: Profile, book: Book, level_ppm: u64, lines: &[u128]
             salt: Fp::from(LINE_SALT + v as u64),
         })
         .collect();
+    let other = other_position();
+    let (table, risk_tree) = sample_table(
+        &snapshot,
+        book.positions.iter().flatten().chain([&other]),
+    );
+    snapshot.risk_table = table;
+    snapshot.risk_root = risk_tree.root();
     let witness = AccountWitness::padded(profile, sk, idx, &book, &chain_openings, &venue_openings)
-        .with_lines(&secrets);
+        .with_lines(&secrets)
+        .with_risk_openings(&snapshot.risk_table, &risk_tree)
+        .expect("the sample table lists every instrument of the book");
     let statement = PublicStatement::certifying(&snapshot, &witness, level_ppm);
     Fixture {
         snapshot,
