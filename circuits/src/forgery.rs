@@ -156,6 +156,9 @@ mod plan {
         SwapFlipped { tree: Tree, level: usize },
         /// The swap of `tree` at `level` with the honest left node and `value` on the right.
         SwapRight { tree: Tree, level: usize, value: Fp },
+        /// The Merkle swap named `region` (`"venue 0 slot 1: risk: merkle swap at height 0"`,
+        /// any path's) witnessed as the pair `(left, right)`.
+        SwapAt { region: String, left: Fp, right: Fp },
         /// A slot's underlying selected with these weights on two assets (every other weight
         /// zero), the last count claimed to be 1.
         SelectWeights {
@@ -248,6 +251,11 @@ mod plan {
             Forgery::SwapRight { tree, level, value } if swap_name(tree, *level) == region => {
                 Some((left, Value::known(*value)))
             }
+            Forgery::SwapAt {
+                region: name,
+                left,
+                right,
+            } if name == region => Some((Value::known(*left), Value::known(*right))),
             _ => None,
         });
         forged.unwrap_or((left, right))

@@ -23,12 +23,15 @@ use zkmargin_circuits::gadgets::leaf::Tree;
 use zkmargin_circuits::hash::{self, account_key, account_tag, poseidon, root_from_path, Fp};
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
 use zkmargin_circuits::margin::{self, Book, Kind, Position, Side};
+use zkmargin_circuits::portfolio::{InstrumentKey, RiskRow, UnderlyingMargin, SCENARIOS};
 use zkmargin_circuits::profile::{Profile, SMALL};
-use zkmargin_circuits::witness::AccountWitness;
+use zkmargin_circuits::units::PPM;
+use zkmargin_circuits::witness::{AccountWitness, RiskOpening};
 
 use crate::fixtures::{
-    fixture, fixture_with, other_position, position, sample_book, Fixture, OTHER_BALANCES,
-    OTHER_INDEX, OTHER_SALT, OTHER_SK, PROVER_INDEX,
+    fixture, fixture_in, fixture_with, listed_instruments, listed_neighbours, other_position,
+    position, sample_book, sample_table, Fixture, OTHER_BALANCES, OTHER_INDEX, OTHER_SALT,
+    OTHER_SK, PROVER_INDEX,
 };
 
 /// The profile the corpus runs in (the cheapest).
@@ -309,6 +312,9 @@ pub fn corpus() -> Vec<Cheat> {
         malformed_slots(),
         mis_selected_records(),
         forged_selections(),
+        foreign_risk_rows(),
+        forged_risk_rows(),
+        portfolio_sums(),
         stale_or_foreign_leaves(),
         foreign_secret_and_dropped_leaves(),
         forged_paths(),
@@ -523,19 +529,137 @@ fn mis_selected_records() -> Vec<Cheat> {
         },
         Cheat {
             name: "blended-underlying",
-            tries: "choose two assets with weight 1/2 each: a price and a route nobody published",
+            tries: "with ETH's price the mean of BTC's and USDC's, route a long ETH perpetual \
+                    half to BTC (where its gains offset a short BTC perpetual's losses) and \
+                    half to USDC, with choice weights 1/2 and 1/2: the selected keyed price is \
+                    ETH's own, every sum an integer, and lines at the headroom this netting \
+                    makes",
             stopped_by: "select/choice is boolean",
-            at: "venue 1 slot 1: underlying",
-            build: || {
-                let half = Fp::from(2).invert().unwrap();
-                forged(vec![Forgery::SelectWeights {
-                    slot: Slot::Leaf { venue: 1, slot: 1 },
-                    weights: [(0, half), (1, half)],
-                }])
-            },
+            at: "venue 1 slot 0: underlying",
+            build: blended_underlying,
             real_prover: true,
         },
     ]
+}
+
+/// The book of `blended-underlying`: a short BTC perpetual at venue 0, a long ETH perpetual
+/// (2 ETH, an even size: half of it is a whole number of e9 units) at venue 1, with
+/// collateral, in a snapshot whose ETH price is the mean of BTC's and USDC's.
+fn blend_fixture(lines: &[u128]) -> Fixture {
+    let a = |x: u64| x * 1_000_000_000;
+    let book = Book {
+        balances: vec![vec![0, 0, a(40_000)], vec![]],
+        positions: vec![
+            vec![position(
+                Kind::Perp,
+                0,
+                Side::Short,
+                a(1),
+                100_000 * 100_000_000,
+                0,
+            )],
+            vec![position(
+                Kind::Perp,
+                1,
+                Side::Long,
+                a(2),
+                50_000 * 100_000_000,
+                0,
+            )],
+        ],
+    };
+    fixture_in(PROFILE, book, PPM, lines, |snapshot| {
+        let (btc, usdc) = (snapshot.assets[0].price, snapshot.assets[2].price);
+        assert_eq!((btc + usdc) % 2, 0);
+        snapshot.assets[1].price = (btc + usdc) / 2;
+    })
+}
+
+/// `blended-underlying`: the long ETH perpetual's route `e = (1/2, 0, 1/2, 0)` selects
+/// `(k_BTC + k_USDC) / 2 = k_ETH` (keyed prices `a + 2^8 P_a` in arithmetic progression), so
+/// the accumulator and the count hold; its exposure is booked half under BTC and half under
+/// USDC, and the prover claims the figures of that routing, whose lines exceed the honest
+/// headroom. Only the choices' booleanity objects.
+pub fn blended_underlying() -> Attempt {
+    let honest = blend_fixture(&[]);
+    let params = &honest.statement.params;
+    let report = margin::evaluate(params, &honest.witness.book(), None, PPM).expect("evaluates");
+    let short_btc = honest.witness.positions[0][0];
+    let long_eth = honest.witness.positions[1][0];
+    let row = |p: &Position| {
+        params
+            .risk_table
+            .row(&InstrumentKey::of(p).unwrap())
+            .unwrap()
+    };
+    let half = Position {
+        size: long_eth.size / 2,
+        ..long_eth
+    };
+    let mut routed = vec![UnderlyingMargin::default(); PROFILE.assets];
+    routed[0].add(&short_btc, row(&short_btc));
+    routed[0].add(&half, row(&long_eth));
+    routed[2].add(&half, row(&long_eth));
+    for (a, m) in routed.iter_mut().enumerate() {
+        m.finish(params.prices[a], &params.portfolio[a]);
+    }
+    let netted: u128 = routed.iter().map(|m| m.mm).sum();
+    assert!(
+        netted < report.mm,
+        "the blend nets the ETH gains against BTC's losses"
+    );
+    // Level 1: the requirement is the margin; the lines take the headroom the blend makes.
+    let line = (report.headroom + (report.mm - netted) as i128) as u128;
+    let f = blend_fixture(&[line]);
+    let half_weight = Fp::from(2).invert().unwrap();
+    let mut plan = vec![Forgery::SelectWeights {
+        slot: Slot::Leaf { venue: 1, slot: 0 },
+        weights: [(0, half_weight), (2, half_weight)],
+    }];
+    for (a, m) in routed.iter().enumerate() {
+        plan.extend(claims(
+            a,
+            Fp::from_u128(maximum(m)),
+            Fp::from_u128(m.short_option_size),
+            Fp::from_u128(m.perp_size),
+        ));
+    }
+    attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+}
+
+/// `no-underlying`: the short call's choices all 0, so its route is 0 and the selection 0,
+/// which `underlying + 2^8 P` matches with BTC's index 0 and `P = 0` (the direction follows);
+/// BTC's claims are the book's without the call and the line takes the headroom that makes.
+/// Only the count of the choices objects.
+pub fn no_underlying() -> Attempt {
+    let honest = honest();
+    let params = &honest.statement.params;
+    let book = honest.witness.positions.concat();
+    let held = margins_of(&honest, &book)[0].clone();
+    let without: Vec<Position> = book
+        .into_iter()
+        .filter(|p| *p != honest.witness.positions[0][1])
+        .collect();
+    let skipped = margins_of(&honest, &without)[0].clone();
+    assert!(skipped.mm < held.mm, "the call is BTC's risk");
+    let report = margin::evaluate(params, &honest.witness.book(), None, PPM).expect("evaluates");
+    let line = (report.headroom + (held.mm - skipped.mm) as i128) as u128;
+    let f = fixture_with(PROFILE, sample_book(PROFILE), PPM, &[line]);
+    let mut plan = vec![
+        Forgery::SelectWeights {
+            slot: SHORT_CALL,
+            weights: [(0, Fp::ZERO), (1, Fp::ZERO)],
+        },
+        slot_cell(SHORT_CALL, "P < 2^48", Fp::ZERO),
+        Forgery::FlippedDirection { slot: SHORT_CALL },
+    ];
+    plan.extend(claims(
+        0,
+        Fp::from_u128(maximum(&skipped)),
+        Fp::from_u128(skipped.short_option_size),
+        Fp::from_u128(skipped.perp_size),
+    ));
+    attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
 }
 
 /// The underlying's price or the direction nobody published.
@@ -566,23 +690,12 @@ fn forged_selections() -> Vec<Cheat> {
         },
         Cheat {
             name: "no-underlying",
-            tries: "choose no asset at all (a keyed price of 0: price 0, and no route)",
+            tries: "route the short BTC call to no asset at all (every choice 0: a keyed price \
+                    of 0, read as BTC at price 0), so that its scenario losses and its size \
+                    enter no sum, and claim lines at the headroom of the book without it",
             stopped_by: "select/count",
-            at: "venue 0 slot 0: underlying",
-            build: || {
-                let slot = Slot::Leaf { venue: 0, slot: 0 };
-                forged(vec![
-                    Forgery::SelectWeights {
-                        slot,
-                        weights: [(0, Fp::ZERO), (1, Fp::ZERO)],
-                    },
-                    Forgery::Cell {
-                        region: format!("{}: P < 2^48", slot.name()),
-                        value: Fp::ZERO,
-                    },
-                    Forgery::FlippedDirection { slot },
-                ])
-            },
+            at: "venue 0 slot 1: underlying",
+            build: no_underlying,
             real_prover: false,
         },
         Cheat {
@@ -594,6 +707,354 @@ fn forged_selections() -> Vec<Cheat> {
                 forged(vec![Forgery::FlippedDirection {
                     slot: Slot::Leaf { venue: 0, slot: 0 },
                 }])
+            },
+            real_prover: false,
+        },
+    ]
+}
+
+/// The slot of the sample's short BTC call (strike 95,000, one hour), whose row the risk-row
+/// cheats replace.
+const SHORT_CALL: Slot = Slot::Leaf { venue: 0, slot: 1 };
+/// The slot of the sample's long ETH put.
+const LONG_PUT: Slot = Slot::Leaf { venue: 1, slot: 1 };
+
+/// The cell named `step` of `slot`'s regions witnessed as `value`.
+fn slot_cell(slot: Slot, step: &str, value: Fp) -> Forgery {
+    Forgery::Cell {
+        region: format!("{}: {step}", slot.name()),
+        value,
+    }
+}
+
+/// The short call's slot opened with the published row (and path) of `instrument`.
+fn call_opens_the_row_of(instrument: Position) -> Attempt {
+    let f = honest();
+    let opening = RiskOpening::of(&f.snapshot.risk_table, &f.risk_tree, &instrument)
+        .expect("a listed instrument")
+        .expect("not an empty slot");
+    assert_ne!(
+        opening.row.key, f.witness.risk_openings[0][1].row.key,
+        "another instrument than the call's"
+    );
+    forged(vec![Forgery::RiskOpening {
+        slot: SHORT_CALL,
+        opening,
+    }])
+}
+
+/// The sample's short BTC call opens another instrument's row: stopped where a held
+/// instrument's row must be under the public risk root (its key word is the slot's own).
+fn foreign_risk_rows() -> Vec<Cheat> {
+    let at = "venue 0 slot 1: a held instrument's row is under the risk root";
+    vec![
+        Cheat {
+            name: "another-instruments-row",
+            tries: "open the short BTC call's slot with the BTC perpetual's row: no mark owed, \
+                    a perpetual's scenario values",
+            stopped_by: "arith/row",
+            at,
+            build: || call_opens_the_row_of(margin_perp(0)),
+            real_prover: true,
+        },
+        Cheat {
+            name: "another-strikes-row",
+            tries: "open the short call with the row of the 100,000 call (out of the money: a \
+                    lower mark, smaller losses when BTC rises)",
+            stopped_by: "arith/row",
+            at,
+            build: || call_opens_the_row_of(listed_neighbours()[0]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "another-expirys-row",
+            tries: "open the short one-hour call with the row of the 30-day call at its strike",
+            stopped_by: "arith/row",
+            at,
+            build: || call_opens_the_row_of(listed_neighbours()[1]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "another-kinds-row",
+            tries: "open the short call with the row of the put at its strike and expiry (out \
+                    of the money)",
+            stopped_by: "arith/row",
+            at,
+            build: || call_opens_the_row_of(listed_neighbours()[2]),
+            real_prover: false,
+        },
+        Cheat {
+            name: "vector-from-another-epochs-table",
+            tries: "open the short call with its row and path in last epoch's table, when BTC \
+                    was at 90,000 and the call out of the money",
+            stopped_by: "arith/row",
+            at,
+            build: || {
+                let f = honest();
+                let mut last = f.snapshot.clone();
+                last.assets[0].price = 90_000 * 100_000_000;
+                let (table, tree) = sample_table(&last, listed_instruments(&f.book).iter());
+                let call = &f.witness.positions[0][1];
+                let opening = RiskOpening::of(&table, &tree, call)
+                    .expect("listed last epoch")
+                    .expect("held");
+                assert!(opening.row.mark < f.witness.risk_openings[0][1].row.mark);
+                forged(vec![Forgery::RiskOpening {
+                    slot: SHORT_CALL,
+                    opening,
+                }])
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "mark-left-out-of-equity",
+            tries: "witness the short call's mark as 0, so that equity owes nothing for it",
+            stopped_by: "arith/row",
+            at,
+            build: || forged(vec![slot_cell(SHORT_CALL, "mark < 2^62", Fp::ZERO)]),
+            real_prover: true,
+        },
+    ]
+}
+
+/// The BTC perpetual's instrument (any entry: a perpetual is one instrument per underlying).
+fn margin_perp(underlying: usize) -> Position {
+    position(Kind::Perp, underlying, Side::Long, 1, 1, 0)
+}
+
+/// A row of the table whose leaf is the published one but whose cells are not: limbs carried
+/// into their neighbours, an index bit that is no bit.
+fn forged_risk_rows() -> Vec<Cheat> {
+    vec![
+        Cheat {
+            name: "vector-limb-carried-into-the-next",
+            tries: "the long ETH put's first scenario value 2^63 pUSD higher (a huge gain) and \
+                    its second one lower: the same vector word, so the published leaf",
+            stopped_by: "lookup: range table",
+            at: "venue 1 slot 1: vector 0 < 2^63",
+            build: vector_limb_carried_into_the_next,
+            real_prover: false,
+        },
+        Cheat {
+            name: "mark-carried-into-the-expiry",
+            tries: "a short call published (by a colluding venue) with an expiry 2^40 later, \
+                    and its mark one pUSD lower: the same key word, so the published row",
+            stopped_by: "copy: constant",
+            at: "venue 0 slot 1: expiry < 2^40",
+            build: || {
+                let f = honest();
+                let call = f.witness.positions[0][1];
+                let mark = f.witness.risk_openings[0][1].row.mark;
+                let mut attempt = published_slot_field(0, 1, 5, Fp::from(call.expiry) + pow2(40));
+                attempt
+                    .circuit
+                    .plan
+                    .push(slot_cell(SHORT_CALL, "mark < 2^62", Fp::from(mark - 1)));
+                attempt
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "row-opened-with-an-index-bit-of-no-bit",
+            tries: "open the short call with a made-up row (mark 0, no scenario loss): an index \
+                    bit b and a sibling s chosen so that the first level's pair is the real one",
+            stopped_by: "merkle swap/bit is boolean",
+            at: "venue 0 slot 1: risk: merkle swap at height 0",
+            build: made_up_row_through_a_non_boolean_bit,
+            real_prover: false,
+        },
+    ]
+}
+
+/// The long put's vector limbs 0 and 1 witnessed as `u_0 + 2^63` and `u_1 - 1`.
+pub fn vector_limb_carried_into_the_next() -> Attempt {
+    let row = &honest().witness.risk_openings[1][1].row;
+    let limb = |s: usize| hash::vector_limb(row.vector[s]);
+    forged(vec![
+        slot_cell(LONG_PUT, "vector 0 < 2^63", limb(0) + pow2(63)),
+        slot_cell(LONG_PUT, "vector 1 < 2^63", limb(1) - Fp::ONE),
+    ])
+}
+
+/// The short call's slot opens a row nobody published (the call's key, mark 0, every scenario
+/// value 0) with the real path but for its first level: index bit `b` and sibling `s` such
+/// that the Merkle gate's `left = n + b (s - n)` and `right = n + s - left` are the real pair
+/// `(L, R)` for the made-up leaf `n`: `s = L + R - n`, `b = (L - n) / (s - n)`. Only the
+/// bit's booleanity objects.
+pub fn made_up_row_through_a_non_boolean_bit() -> Attempt {
+    let f = honest();
+    let real = &f.witness.risk_openings[0][1];
+    let made_up = RiskRow {
+        key: real.row.key,
+        mark: 0,
+        vector: [0; SCENARIOS],
+    };
+    let n = hash::risk_leaf(&made_up);
+    let leaf = hash::risk_leaf(&real.row);
+    let (l, r) = if real.index & 1 == 0 {
+        (leaf, real.path[0])
+    } else {
+        (real.path[0], leaf)
+    };
+    let s = l + r - n;
+    let b = (l - n) * (s - n).invert().unwrap();
+    let mut path = real.path.clone();
+    path[0] = s;
+    let opening = RiskOpening {
+        row: made_up,
+        index: real.index,
+        path,
+    };
+    forged(vec![
+        Forgery::RiskOpening {
+            slot: SHORT_CALL,
+            opening,
+        },
+        slot_cell(SHORT_CALL, "risk index bit 0", b),
+        Forgery::SwapAt {
+            region: format!("{}: risk: merkle swap at height 0", SHORT_CALL.name()),
+            left: l,
+            right: r,
+        },
+    ])
+}
+
+/// The honest per-underlying figures of a fixture (the reference engine).
+fn margins_of(f: &Fixture, positions: &[Position]) -> Vec<UnderlyingMargin> {
+    margin::portfolio_margin(&f.statement.params, positions).expect("the book evaluates")
+}
+
+/// The honest `max(scan, som)` of each underlying.
+fn maximum(m: &UnderlyingMargin) -> u128 {
+    m.scan.max(m.som)
+}
+
+/// The prover's claims for `asset` forged to `(maximum, short option sizes, perp sizes)`.
+fn claims(asset: usize, maximum: Fp, short: Fp, perp: Fp) -> Vec<Forgery> {
+    let cell = |step: &str, value| Forgery::Cell {
+        region: format!("asset {asset}: {step}"),
+        value,
+    };
+    vec![
+        cell("max(scan, som)", maximum),
+        cell("short option sizes < 2^80", short),
+        cell("perp sizes < 2^80", perp),
+    ]
+}
+
+/// The sample book with BTC's short-option minimum at 50%: the minimum, not a scenario, is
+/// BTC's margin.
+fn minimum_bound() -> Fixture {
+    let mut f = honest();
+    f.snapshot.portfolio[0].som_ppm = 500_000;
+    f.statement = PublicStatement::certifying(&f.snapshot, &f.witness, f.statement.level_ppm);
+    f
+}
+
+/// The scenario sums, their maximum, the minimum and the sizes: per underlying.
+fn portfolio_sums() -> Vec<Cheat> {
+    vec![
+        Cheat {
+            name: "scenario-sum-skips-a-slot",
+            tries: "claim BTC's figures (worst scenario, short-option sizes) as if the short \
+                    call were not in the book",
+            stopped_by: "copy: constant",
+            at: "asset 0: m covers scenario",
+            build: || {
+                let f = honest();
+                let mut without: Vec<Position> = f.witness.positions.concat();
+                let held = margins_of(&f, &without)[0].clone();
+                without.retain(|p| *p != f.witness.positions[0][1]);
+                let skipped = margins_of(&f, &without)[0].clone();
+                assert!(maximum(&skipped) < maximum(&held), "the call is BTC's risk");
+                let plan = claims(
+                    0,
+                    Fp::from_u128(maximum(&skipped)),
+                    Fp::from_u128(skipped.short_option_size),
+                    Fp::from_u128(skipped.perp_size),
+                );
+                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "slot-booked-under-another-underlying",
+            tries: "route the short BTC call to ETH (its scenario losses into ETH's sums, \
+                    valued at ETH's price), where the long put's gains offset them",
+            stopped_by: "arith/row",
+            at: "venue 0 slot 1: keyed price = underlying + 2^8 P",
+            build: || {
+                let f = honest();
+                let eth = f.statement.params.prices[1];
+                forged(vec![
+                    Forgery::SelectWeights {
+                        slot: SHORT_CALL,
+                        weights: [(0, Fp::ZERO), (1, Fp::ONE)],
+                    },
+                    slot_cell(SHORT_CALL, "P < 2^48", Fp::from(eth)),
+                    Forgery::FlippedDirection { slot: SHORT_CALL },
+                ])
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "maximum-below-a-scenarios-loss",
+            tries: "claim BTC's margin one uusd below its worst scenario's loss",
+            stopped_by: "copy: constant",
+            at: "asset 0: m covers scenario",
+            build: || {
+                let f = honest();
+                let btc = margins_of(&f, &f.witness.positions.concat())[0].clone();
+                assert!(
+                    btc.scan > btc.som,
+                    "a scenario, not the minimum, is BTC's margin"
+                );
+                let plan = claims(
+                    0,
+                    Fp::from_u128(btc.scan - 1),
+                    Fp::from_u128(btc.short_option_size),
+                    Fp::from_u128(btc.perp_size),
+                );
+                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+            },
+            real_prover: true,
+        },
+        Cheat {
+            name: "maximum-below-the-minimum",
+            tries: "with BTC's short-option minimum above every scenario's loss, claim BTC's \
+                    margin one uusd below the minimum",
+            stopped_by: "copy: constant",
+            at: "asset 0: m covers som",
+            build: || {
+                let f = minimum_bound();
+                let btc = margins_of(&f, &f.witness.positions.concat())[0].clone();
+                assert!(btc.som > btc.scan + 1, "the minimum is BTC's margin");
+                let plan = claims(
+                    0,
+                    Fp::from_u128(btc.som - 1),
+                    Fp::from_u128(btc.short_option_size),
+                    Fp::from_u128(btc.perp_size),
+                );
+                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+            },
+            real_prover: false,
+        },
+        Cheat {
+            name: "sizes-moved-between-the-packed-sums",
+            tries: "one e9 unit of BTC perpetual less (a lower contingency), paid for with \
+                    2^80 more short-option size: the same packed sum",
+            stopped_by: "copy: constant",
+            at: "asset 0: short option sizes < 2^80",
+            build: || {
+                let f = honest();
+                let btc = margins_of(&f, &f.witness.positions.concat())[0].clone();
+                let plan = claims(
+                    0,
+                    Fp::from_u128(maximum(&btc)),
+                    Fp::from_u128(btc.short_option_size) + pow2(80),
+                    Fp::from_u128(btc.perp_size - 1),
+                );
+                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
             },
             real_prover: false,
         },
@@ -783,8 +1244,9 @@ fn forged_paths() -> Vec<Cheat> {
             real_prover: false,
         },
         Cheat {
-            name: "short-option-declared-long",
-            tries: "declare the short BTC call long, so that it carries no margin",
+            name: "short-option-counted-long",
+            tries: "declare the short BTC call long: its mark credited instead of owed, its \
+                    scenario losses booked as gains, no short-option minimum",
             stopped_by: "copy: public input",
             at: "row",
             build: || {
@@ -797,22 +1259,38 @@ fn forged_paths() -> Vec<Cheat> {
     ]
 }
 
+/// A cheat that moves one rounded quotient by `delta` (the remainder follows, so that only
+/// the division's range checks can object).
+macro_rules! rounded {
+    ($name:expr, $tries:expr, $stopped_by:expr, $at:expr, $of:expr, $delta:expr, $real:expr) => {
+        Cheat {
+            name: $name,
+            tries: $tries,
+            stopped_by: $stopped_by,
+            at: $at,
+            build: || {
+                forged(vec![Forgery::Quotient {
+                    of: $of,
+                    delta: $delta,
+                }])
+            },
+            real_prover: $real,
+        }
+    };
+}
+
 /// Rounding in the prover's favour: values and margins.
 fn values_rounded_up() -> Vec<Cheat> {
     vec![
-        Cheat {
-            name: "collateral-rounded-up",
-            tries: "round chain 0's BTC collateral up by one uusd",
-            stopped_by: "lookup: range table",
-            at: "chain 0: asset 0: collateral: remainder",
-            build: || {
-                forged(vec![Forgery::Quotient {
-                    of: Quotient::Collateral { chain: 0, asset: 0 },
-                    delta: 1,
-                }])
-            },
-            real_prover: true,
-        },
+        rounded!(
+            "collateral-rounded-up",
+            "round chain 0's BTC collateral up by one uusd",
+            "lookup: range table",
+            "chain 0: asset 0: collateral: remainder",
+            Quotient::Collateral { chain: 0, asset: 0 },
+            1,
+            true
+        ),
         Cheat {
             name: "collateral-at-a-lower-haircut",
             tries: "value chain 0's BTC at a haircut 1% below the published one",
@@ -832,64 +1310,76 @@ fn values_rounded_up() -> Vec<Cheat> {
             },
             real_prover: false,
         },
-        Cheat {
-            name: "minimum-rounded-down",
-            tries: "round BTC's short-option minimum down by one uusd",
-            stopped_by: "lookup: range table",
-            at: "asset 0: som: remainder",
-            build: || {
-                forged(vec![Forgery::Quotient {
-                    of: Quotient::Minimum { asset: 0 },
-                    delta: -1,
-                }])
-            },
-            real_prover: false,
-        },
+        rounded!(
+            "minimum-rounded-down",
+            "round BTC's short-option minimum down by one uusd",
+            "lookup: range table",
+            "asset 0: som: remainder",
+            Quotient::Minimum { asset: 0 },
+            -1,
+            false
+        ),
     ]
 }
 
-/// Rounding in the prover's favour: profit, loss and the requirement.
+/// Rounding in the prover's favour: profit, loss, option marks, the contingency and the
+/// requirement.
 fn charges_rounded_down() -> Vec<Cheat> {
     vec![
-        Cheat {
-            name: "profit-rounded-up",
-            tries: "round the BTC perpetual's profit credit up by one uusd",
-            stopped_by: "lookup: range table",
-            at: "venue 0 slot 0: credit: remainder",
-            build: || {
-                forged(vec![Forgery::Quotient {
-                    of: Quotient::Credit(Slot::Leaf { venue: 0, slot: 0 }),
-                    delta: 1,
-                }])
-            },
-            real_prover: false,
-        },
-        Cheat {
-            name: "loss-rounded-down",
-            tries: "round the ETH short's loss debit down by one uusd",
-            stopped_by: "lookup: range table",
-            at: "venue 1 slot 0: debit: remainder",
-            build: || {
-                forged(vec![Forgery::Quotient {
-                    of: Quotient::Debit(Slot::Leaf { venue: 1, slot: 0 }),
-                    delta: -1,
-                }])
-            },
-            real_prover: false,
-        },
-        Cheat {
-            name: "requirement-rounded-down",
-            tries: "round the requirement ceil(mm level / 1e6) down by one uusd",
-            stopped_by: "copy: constant",
-            at: "requirement: remainder",
-            build: || {
-                forged(vec![Forgery::Quotient {
-                    of: Quotient::Requirement,
-                    delta: -1,
-                }])
-            },
-            real_prover: true,
-        },
+        rounded!(
+            "long-option-mark-rounded-up",
+            "round the long ETH put's haircut mark up by one uusd",
+            "copy: constant",
+            "venue 1 slot 1: credit: remainder",
+            Quotient::Credit(Slot::Leaf { venue: 1, slot: 1 }),
+            1,
+            false
+        ),
+        rounded!(
+            "short-option-mark-rounded-down",
+            "round what the short BTC call owes (its mark) down by one uusd",
+            "copy: constant",
+            "venue 0 slot 1: debit: remainder",
+            Quotient::Debit(Slot::Leaf { venue: 0, slot: 1 }),
+            -1,
+            true
+        ),
+        rounded!(
+            "contingency-rounded-down",
+            "round BTC's contingency on perpetual notional down by one uusd",
+            "lookup: range table",
+            "asset 0: contingency: remainder",
+            Quotient::Contingency { asset: 0 },
+            -1,
+            false
+        ),
+        rounded!(
+            "profit-rounded-up",
+            "round the BTC perpetual's profit credit up by one uusd",
+            "copy: constant",
+            "venue 0 slot 0: credit: remainder",
+            Quotient::Credit(Slot::Leaf { venue: 0, slot: 0 }),
+            1,
+            false
+        ),
+        rounded!(
+            "loss-rounded-down",
+            "round the ETH short's loss debit down by one uusd",
+            "copy: constant",
+            "venue 1 slot 0: debit: remainder",
+            Quotient::Debit(Slot::Leaf { venue: 1, slot: 0 }),
+            -1,
+            false
+        ),
+        rounded!(
+            "requirement-rounded-down",
+            "round the requirement ceil(mm level / 1e6) down by one uusd",
+            "copy: constant",
+            "requirement: remainder",
+            Quotient::Requirement,
+            -1,
+            true
+        ),
     ]
 }
 

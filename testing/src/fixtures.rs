@@ -26,6 +26,8 @@ pub struct Fixture {
     /// The published trees (for tests that open another index).
     pub chain_trees: Vec<MerkleTree>,
     pub venue_trees: Vec<MerkleTree>,
+    /// The published risk table's tree (for tests that open another row).
+    pub risk_tree: MerkleTree,
 }
 
 /// Index of the prover's account in every tree.
@@ -242,9 +244,16 @@ const PUSD_PER_E8: i128 = 10_000;
 /// value plus a time value of 2% of the spot (3% with the vol up, 1% down), at the spot moved
 /// by `n` thirds of the scan range (floored at 0). Not Black-76 (that is the publisher's,
 /// `zkmargin_prover`): what the circuit is tested against is a table, whatever its model.
+///
+/// An underlying past the snapshot's assets (a padding asset, which no honest table lists) is
+/// valued at price 0: the row a colluding publisher would add for it.
 pub fn sample_row(snapshot: &Snapshot, key: InstrumentKey) -> RiskRow {
-    let price = snapshot.assets[key.underlying].price as i128;
-    let scan = snapshot.portfolio[key.underlying].scan_ppm as i128;
+    let asset = snapshot.assets.get(key.underlying);
+    let price = asset.map_or(0, |a| a.price as i128);
+    let scan = snapshot
+        .portfolio
+        .get(key.underlying)
+        .map_or(0, |r| r.scan_ppm as i128);
     let moved = |thirds: i64| (price * (3_000_000 + thirds as i128 * scan) / 3_000_000).max(0);
     let value = |spot: i128, vol: VolShock| -> i128 {
         let time = match vol {
@@ -300,10 +309,24 @@ pub fn sample_table<'p>(
 /// The certificate grants `lines[v]` uusd to venue `v` (missing lines are zero), each with its
 /// own salt.
 pub fn fixture_with(profile: Profile, book: Book, level_ppm: u64, lines: &[u128]) -> Fixture {
+    fixture_in(profile, book, level_ppm, lines, |_| {})
+}
+
+/// [`fixture_with`] in a snapshot that `edit` changes first: its prices, its portfolio rates,
+/// and its risk table (left empty, the sample table of [`listed_instruments`] is built after
+/// the edit; a table set by `edit` must list them).
+pub fn fixture_in(
+    profile: Profile,
+    book: Book,
+    level_ppm: u64,
+    lines: &[u128],
+    edit: impl FnOnce(&mut Snapshot),
+) -> Fixture {
     let idx = PROVER_INDEX;
     let sk = Fp::from(0x5eed_u64);
     let other_sk = Fp::from(OTHER_SK);
     let mut snapshot = sample_snapshot(profile);
+    edit(&mut snapshot);
     let salt = |i: u64| Fp::from(1_000 + i);
     let key = hash::account_key(sk);
     let other_key = hash::account_key(other_sk);
@@ -369,12 +392,11 @@ pub fn fixture_with(profile: Profile, book: Book, level_ppm: u64, lines: &[u128]
             salt: Fp::from(LINE_SALT + v as u64),
         })
         .collect();
-    let other = other_position();
-    let (table, risk_tree) = sample_table(
-        &snapshot,
-        book.positions.iter().flatten().chain([&other]),
-    );
-    snapshot.risk_table = table;
+    // The sample table, unless `edit` published one of its own.
+    if snapshot.risk_table.rows.is_empty() {
+        snapshot.risk_table = sample_table(&snapshot, listed_instruments(&book).iter()).0;
+    }
+    let risk_tree = hash::risk_tree(&snapshot.risk_table, profile.risk_depth);
     snapshot.risk_root = risk_tree.root();
     let witness = AccountWitness::padded(profile, sk, idx, &book, &chain_openings, &venue_openings)
         .with_lines(&secrets)
@@ -388,7 +410,46 @@ pub fn fixture_with(profile: Profile, book: Book, level_ppm: u64, lines: &[u128]
         statement,
         chain_trees,
         venue_trees,
+        risk_tree,
     }
+}
+
+/// The instruments the sample table lists for `book`: the book's, the other account's
+/// perpetual and [`listed_neighbours`] (and every asset's perpetual, `sample_table` adds).
+pub fn listed_instruments(book: &Book) -> Vec<Position> {
+    let mut listed: Vec<Position> = book.positions.iter().flatten().copied().collect();
+    listed.push(other_position());
+    listed.extend(listed_neighbours());
+    listed
+}
+
+/// Instruments the sample table lists beside the book's (a venue lists more than any one
+/// trader holds): the sample's short BTC call (strike 95,000, one hour) at another strike
+/// (100,000, out of the money: a lower mark), at another expiry (30 days), and as a put (out
+/// of the money too). The dishonest-prover corpus opens their rows in the call's slot.
+pub fn listed_neighbours() -> [Position; 3] {
+    let call = position(
+        Kind::Call,
+        BTC,
+        Side::Short,
+        1_000_000_000,
+        95_000 * 100_000_000,
+        VALID_FROM + 3_600,
+    );
+    [
+        Position {
+            price: 100_000 * 100_000_000,
+            ..call
+        },
+        Position {
+            expiry: VALID_FROM + 30 * 86_400,
+            ..call
+        },
+        Position {
+            kind: Kind::Put,
+            ..call
+        },
+    ]
 }
 
 /// The sample lines: 100 USD at venue 0, 50 USD at venue 1 (uusd).

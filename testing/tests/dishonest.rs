@@ -70,11 +70,24 @@ cheats! {
     position_hidden_in_an_empty_slot => "position-hidden-in-an-empty-slot",
     collateral_where_the_tree_holds_zero => "collateral-where-the-tree-holds-zero",
     another_assets_price => "another-assets-price",
-    cheaper_expiry_bucket => "cheaper-expiry-bucket",
-    blended_parameter_record => "blended-parameter-record",
-    forged_parameter_record => "forged-parameter-record",
-    no_parameter_record => "no-parameter-record",
+    blended_underlying => "blended-underlying",
+    forged_keyed_price => "forged-keyed-price",
+    no_underlying => "no-underlying",
     flipped_price_direction => "flipped-price-direction",
+    another_instruments_row => "another-instruments-row",
+    another_strikes_row => "another-strikes-row",
+    another_expirys_row => "another-expirys-row",
+    another_kinds_row => "another-kinds-row",
+    vector_from_another_epochs_table => "vector-from-another-epochs-table",
+    mark_left_out_of_equity => "mark-left-out-of-equity",
+    vector_limb_carried_into_the_next => "vector-limb-carried-into-the-next",
+    mark_carried_into_the_expiry => "mark-carried-into-the-expiry",
+    row_opened_with_an_index_bit_of_no_bit => "row-opened-with-an-index-bit-of-no-bit",
+    scenario_sum_skips_a_slot => "scenario-sum-skips-a-slot",
+    slot_booked_under_another_underlying => "slot-booked-under-another-underlying",
+    maximum_below_a_scenarios_loss => "maximum-below-a-scenarios-loss",
+    maximum_below_the_minimum => "maximum-below-the-minimum",
+    sizes_moved_between_the_packed_sums => "sizes-moved-between-the-packed-sums",
     stale_root => "stale-root",
     another_venues_root => "another-venues-root",
     another_accounts_leaf => "another-accounts-leaf",
@@ -85,15 +98,17 @@ cheats! {
     empty_neighbour_opened_in_one_tree => "empty-neighbour-opened-in-one-tree",
     forged_merkle_node => "forged-merkle-node",
     non_boolean_index_bit => "non-boolean-index-bit",
-    short_option_declared_long => "short-option-declared-long",
+    short_option_counted_long => "short-option-counted-long",
     collateral_rounded_up => "collateral-rounded-up",
     collateral_at_a_lower_haircut => "collateral-at-a-lower-haircut",
-    margin_rounded_down => "margin-rounded-down",
+    minimum_rounded_down => "minimum-rounded-down",
+    long_option_mark_rounded_up => "long-option-mark-rounded-up",
+    short_option_mark_rounded_down => "short-option-mark-rounded-down",
+    contingency_rounded_down => "contingency-rounded-down",
     profit_rounded_up => "profit-rounded-up",
     loss_rounded_down => "loss-rounded-down",
     requirement_rounded_down => "requirement-rounded-down",
     price_other_than_published => "price-other-than-published",
-    rate_other_than_published => "rate-other-than-published",
     haircut_above_100_percent => "haircut-above-100-percent",
     level_below_the_public_one => "level-below-the-public-one",
     level_below_1x => "level-below-1x",
@@ -150,7 +165,9 @@ fn the_published_leaf_harnesses_accept_honest_values() {
 /// The carried-limb cheats keep the packed word, so the leaf and the honest root: no copy to
 /// the public roots objects, and the range check of the raised limb does (with the valuation,
 /// whose honest quotients no longer fit the forged cells). Every limb that has a neighbour
-/// above it is covered: kind, underlying, side, size and price of a slot.
+/// above it is covered: kind, underlying, side, size and price of a slot, and a risk row's
+/// vector limb (the key word's own carry, expiry into mark, is the corpus's
+/// `mark-carried-into-the-expiry`).
 #[test]
 fn carried_limbs_keep_the_root_and_fail_their_range_check() {
     let regions = [
@@ -160,10 +177,16 @@ fn carried_limbs_keep_the_root_and_fail_their_range_check() {
         "venue 0 slot 0: size < 2^64",
         "venue 0 slot 0: price < 2^48",
     ];
-    let mut attempts = vec![(
-        corpus::amount_carried_into_the_next(),
-        "chain 0: amount 0 < 2^64",
-    )];
+    let mut attempts = vec![
+        (
+            corpus::amount_carried_into_the_next(),
+            "chain 0: amount 0 < 2^64",
+        ),
+        (
+            corpus::vector_limb_carried_into_the_next(),
+            "venue 1 slot 1: vector 0 < 2^63",
+        ),
+    ];
     for (field, region) in regions.into_iter().enumerate() {
         attempts.push((corpus::slot_limb_carried_into_the_next(field), region));
     }
@@ -173,6 +196,15 @@ fn carried_limbs_keep_the_root_and_fail_their_range_check() {
             found.iter().all(|f| f.item != "copy: public input"),
             "{region}: the root moved: {found:?}"
         );
+        // A vector limb is no key field: its row's leaf, hence the risk root, stays too.
+        if region.contains("vector") {
+            assert!(
+                found
+                    .iter()
+                    .all(|f| !f.region.contains("under the risk root")),
+                "{region}: the risk root moved: {found:?}"
+            );
+        }
         assert!(
             found.iter().any(|f| f.region.contains(region)),
             "{region}: not refused there: {found:?}"
@@ -225,6 +257,14 @@ fn single_objection_cheats_fail_only_at_their_constraint() {
         "padding-slot-listed",
         "listed-flags-out-of-order",
         "listed-flag-of-two",
+        "mark-carried-into-the-expiry",
+        "blended-underlying",
+        "no-underlying",
+        "row-opened-with-an-index-bit-of-no-bit",
+        "maximum-below-a-scenarios-loss",
+        "maximum-below-the-minimum",
+        "mark-left-out-of-equity",
+        "another-strikes-row",
     ] {
         let cheat = cheat(name).unwrap();
         let found = failures(&(cheat.build)());

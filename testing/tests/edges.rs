@@ -1,7 +1,8 @@
 //! Soundness edges of the margin circuit, from an independent review (MockProver), beside the
-//! corpus (`dishonest.rs`): option expiry buckets at and around their bounds, value shifted
-//! between the limbs of a packed record, blended selections, empty leaves, the price
-//! direction and every rounding at its edge, the credit lines at the headroom, the venue
+//! corpus (`dishonest.rs`): what an empty slot opens in the risk table (nothing) and what a
+//! held one must, one row per perpetual underlying, the claimed maximum at its edges, blended
+//! selections, empty leaves, the price direction and every rounding at its edge (credit,
+//! debit, minimum, contingency, requirement), the credit lines at the headroom, the venue
 //! count, the nullifier and the commitments; and two scans of the layout itself (independent
 //! of `inspect`): every instance row but the digest is copied into the circuit, and every
 //! assigned advice cell is copied or read by an enabled gate or lookup.
@@ -18,25 +19,19 @@ use halo2_proofs::plonk::{
 };
 use zkmargin_circuits::circuit::{Forged, MarginCircuit};
 use zkmargin_circuits::forgery::{Forgery, Quotient, Slot};
-use zkmargin_circuits::gadgets::record::RecordFields;
-use zkmargin_circuits::gadgets::slot::record_fields;
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::instance::{InstanceLayout, PublicStatement};
-use zkmargin_circuits::margin::{self, Book, Kind, MarginError, Side};
+use zkmargin_circuits::margin::{self, Kind, Position, Side};
+use zkmargin_circuits::portfolio::{InstrumentKey, RiskRow};
 use zkmargin_circuits::profile::SMALL;
-use zkmargin_circuits::witness::{AccountWitness, LeafOpening};
+use zkmargin_circuits::witness::{AccountWitness, LeafOpening, RiskOpening};
 use zkmargin_testing::attribution::{failures, Failure};
 use zkmargin_testing::corpus::Attempt;
-use zkmargin_testing::fixtures::{
-    fixture, fixture_with, position, sample_book, Fixture, VALID_FROM,
-};
+use zkmargin_testing::fixtures::{fixture, fixture_with, position, sample_book, Fixture};
 
 const P: zkmargin_circuits::profile::Profile = SMALL;
 const BTC: usize = 0;
 const LEVEL_1: u64 = 1_000_000;
-/// Bucket bounds of the fixture's snapshot.
-const MAX0: u64 = 86_400;
-const MAX1: u64 = 31_536_000;
 
 // --- Harness. ---
 
@@ -84,32 +79,6 @@ fn assert_rejected_by(found: &[Failure], item: &str, at: &str, what: &str) {
     );
 }
 
-/// The sample book with venue 0 slot 1 (a short BTC call, 1 BTC, strike 95000) expiring
-/// `tte` seconds after `valid_from` (negative: already expired).
-fn book_with_call_tte(tte: i64) -> Book {
-    let mut book = sample_book(P);
-    book.positions[0][1].expiry = (VALID_FROM as i64 + tte) as u64;
-    book
-}
-
-fn call_fixture(tte: i64) -> Fixture {
-    fixture_with(P, book_with_call_tte(tte), LEVEL_1, &[])
-}
-
-/// Claim bucket `b` for venue 0 slot 1 (choosing the BTC record of that bucket).
-fn claim_bucket(b: usize) -> Vec<Forgery> {
-    vec![
-        Forgery::Bucket {
-            slot: Slot::Leaf { venue: 0, slot: 1 },
-            bucket: b,
-        },
-        Forgery::Choice {
-            slot: Slot::Leaf { venue: 0, slot: 1 },
-            choice: BTC * P.buckets + b,
-        },
-    ]
-}
-
 // --- Controls. ---
 
 #[test]
@@ -117,235 +86,155 @@ fn control_honest_sample_is_accepted() {
     assert_accepted(&run_fixture(&fixture(P), vec![]), "honest sample");
 }
 
-// --- Option expiry buckets at their edges. ---
+// --- Risk rows: what an empty slot opens, and the maximum's edges. ---
 
-/// For a tte the engine accepts: the honest bucket is accepted and every other is refused.
-fn bucket_edge(tte: i64, honest: usize) {
-    let f = call_fixture(tte);
-    let params = &f.statement.params;
-    let terms = margin::position_terms(params, 0, &f.witness.positions[0][1]).expect("valid");
-    assert_eq!(terms.bucket, honest, "engine bucket for tte {tte}");
-    assert_accepted(&run_fixture(&f, vec![]), &format!("honest tte {tte}"));
-    assert_accepted(
-        &run_fixture(&f, claim_bucket(honest)),
-        &format!("honest claim tte {tte}"),
-    );
-    for b in 0..P.buckets {
-        if b == honest {
-            continue;
-        }
-        let found = run_fixture(&f, claim_bucket(b));
-        let at = if b < honest {
-            "tte <= upper"
-        } else {
-            "tte >= lower"
-        };
-        assert_rejected_by(
-            &found,
-            "lookup: range table",
-            at,
-            &format!("tte {tte} in bucket {b}"),
-        );
+/// Venue 0's slot 2, empty in the sample book.
+const EMPTY_SLOT: Slot = Slot::Leaf { venue: 0, slot: 2 };
+
+/// A row nobody published, with a mark and scenario values near their bounds.
+fn garbage_opening() -> RiskOpening {
+    RiskOpening {
+        row: RiskRow {
+            key: InstrumentKey::perp(1),
+            mark: (1 << 61) + 12_345,
+            vector: std::array::from_fn(|s| if s % 2 == 0 { 1 << 61 } else { -(1 << 61) }),
+        },
+        index: 5,
+        path: (0..P.risk_depth as u64).map(|i| Fp::from(77 + i)).collect(),
     }
 }
 
+/// An empty slot opens nothing: any row, under any root, is accepted there and moves no
+/// figure (the lines at exactly the headroom still pass, one uusd more still fails).
 #[test]
-fn bucket_tte_zero_is_bucket_0_only() {
-    bucket_edge(0, 0);
-}
-
-#[test]
-fn bucket_tte_max0_is_bucket_0_only() {
-    bucket_edge(MAX0 as i64, 0);
-}
-
-#[test]
-fn bucket_tte_max0_plus_1_is_bucket_1_only() {
-    // The cheaper bucket 0 (tau 2%) for an option of bucket 1 (tau 12%).
-    bucket_edge(MAX0 as i64 + 1, 1);
-}
-
-#[test]
-fn bucket_tte_last_max_is_last_bucket() {
-    bucket_edge(MAX1 as i64, 1);
-}
-
-/// For a tte the engine refuses, no bucket is accepted.
-fn no_bucket(f: &Fixture, tte: i64) {
-    for b in 0..P.buckets {
-        let found = run_fixture(f, claim_bucket(b));
-        assert!(!found.is_empty(), "tte {tte}: bucket {b} ACCEPTED");
-        assert!(
-            found.iter().any(
-                |x| x.item == "lookup: range table" && x.region.contains("venue 0 slot 1: tte")
-            ),
-            "tte {tte} bucket {b}:\n{}",
-            show(&found)
-        );
-    }
-}
-
-#[test]
-fn bucket_tte_past_the_last_bucket_is_refused() {
-    let f = call_fixture(MAX1 as i64 + 1);
-    assert!(matches!(
-        margin::position_terms(&f.statement.params, 0, &f.witness.positions[0][1]),
-        Err(MarginError::BeyondLastBucket { .. })
-    ));
-    no_bucket(&f, MAX1 as i64 + 1);
-}
-
-#[test]
-fn bucket_tte_negative_is_refused() {
-    for tte in [-1i64, -(MAX0 as i64)] {
-        let f = call_fixture(tte);
-        assert!(matches!(
-            margin::position_terms(&f.statement.params, 0, &f.witness.positions[0][1]),
-            Err(MarginError::Expired { .. })
-        ));
-        no_bucket(&f, tte);
-    }
-}
-
-/// A snapshot with one bucket: the profile's second bucket is padding (`max` repeated, tau 0,
-/// interval `(max, max]` empty). An option just past the one real bucket must not fall into it.
-#[test]
-fn padded_bucket_cannot_be_selected() {
-    // The sample's long ETH put (7 days) must fit the one bucket too.
-    let one_bucket = |tte: i64| {
-        let mut book = book_with_call_tte(tte);
-        book.positions[1][1].expiry = VALID_FROM + 3_600;
-        fixture_with(P, book, LEVEL_1, &[])
+fn an_empty_slot_opens_nothing_whatever_its_row() {
+    let h = sample_headroom();
+    let plan = || {
+        vec![Forgery::RiskOpening {
+            slot: EMPTY_SLOT,
+            opening: garbage_opening(),
+        }]
     };
-    let mut f = one_bucket(MAX0 as i64 + 1);
-    f.snapshot.buckets.truncate(1);
-    f.statement = PublicStatement::certifying(&f.snapshot, &f.witness, LEVEL_1);
-    assert_eq!(f.statement.params.buckets[1].max_seconds, MAX0);
-    assert_eq!(f.statement.params.buckets[1].tau_ppm[BTC], 0);
-    no_bucket(&f, MAX0 as i64 + 1);
-    // At the edge the real bucket still works.
-    let mut g = one_bucket(MAX0 as i64);
-    g.snapshot.buckets.truncate(1);
-    g.statement = PublicStatement::certifying(&g.snapshot, &g.witness, LEVEL_1);
-    assert_accepted(&run_fixture(&g, vec![]), "one bucket, tte = max0");
-    let found = run_fixture(&g, claim_bucket(1));
+    let exact = fixture_with(P, sample_book(P), LEVEL_1, &[h, 0]);
+    assert_eq!(exact.witness.positions[0][2], Position::EMPTY);
+    assert_accepted(
+        &run_fixture(&exact, plan()),
+        "a garbage row in an empty slot",
+    );
+    let over = fixture_with(P, sample_book(P), LEVEL_1, &[h + 1, 0]);
     assert_rejected_by(
-        &found,
-        "lookup: range table",
-        "tte >= lower",
-        "padded bucket at tte = max0",
+        &run_fixture(&over, plan()),
+        "copy: constant",
+        "equity >= requirement + lines",
+        "one uusd over the headroom, with a garbage row in an empty slot",
     );
 }
 
+/// A held slot must open its row: the empty slot's opening (a row of zeros at index 0) in the
+/// short call's slot is refused at the root check.
 #[test]
-fn perpetual_cannot_take_a_later_bucket_record() {
-    // Venue 0 slot 0 is a BTC perp: tte = 0, so only bucket 0's record fits (same price and
-    // mmr anyway; this checks the selection is unique).
+fn a_held_slot_cannot_open_nothing() {
     let found = run_fixture(
         &fixture(P),
-        vec![
-            Forgery::Bucket {
-                slot: Slot::Leaf { venue: 0, slot: 0 },
-                bucket: 1,
-            },
-            Forgery::Choice {
-                slot: Slot::Leaf { venue: 0, slot: 0 },
-                choice: BTC * P.buckets + 1,
-            },
-        ],
+        vec![Forgery::RiskOpening {
+            slot: Slot::Leaf { venue: 0, slot: 1 },
+            opening: RiskOpening::empty(P.risk_depth),
+        }],
     );
     assert_rejected_by(
         &found,
-        "lookup: range table",
-        "venue 0 slot 0: tte >= lower",
-        "perp in bucket 1",
+        "arith/row",
+        "venue 0 slot 1: a held instrument's row is under the risk root",
+        "a short call opening nothing",
     );
 }
 
-// --- Packed records: shifting value between limbs. ---
+/// A perpetual is one instrument per underlying: two BTC perpetuals at different entries, at
+/// two venues, open the same row and net in BTC's sums.
+#[test]
+fn perpetuals_at_any_entry_open_their_underlyings_one_row() {
+    let mut book = sample_book(P);
+    book.positions[1].push(position(
+        Kind::Perp,
+        BTC,
+        Side::Short,
+        250_000_000,
+        104_000 * 100_000_000,
+        0,
+    ));
+    let f = fixture_with(P, book, LEVEL_1, &[]);
+    let rows = &f.witness.risk_openings;
+    assert_eq!(rows[0][0], rows[1][2], "one row for both perpetuals");
+    assert_accepted(&run_fixture(&f, vec![]), "two BTC perpetuals");
+}
 
-/// The short call moved to bucket 1 (tte = max0 + 1, so its record has a nonzero lower bound
-/// and index), unpacked into `edit`ed limbs that pack to the same record.
-fn shifted_limbs(edit: impl Fn(&mut RecordFields)) -> Vec<Failure> {
-    let f = call_fixture(MAX0 as i64 + 1);
-    let honest = record_fields(&f.statement.params, P, 0, BTC, 1);
-    assert!(honest.lower > 0 && honest.index > 0);
-    let mut record = honest;
-    edit(&mut record);
-    assert_eq!(
-        record.packed(),
-        honest.packed(),
-        "the shift keeps the packed value"
+/// The claimed maximum `m` of an underlying nobody trades (USDC) is 0: a "negative" claim (a
+/// field element near `p`) is refused, a larger one only raises the prover's own requirement.
+#[test]
+fn the_maximum_of_an_untouched_underlying_is_zero_or_more() {
+    let f = fixture(P);
+    let claim = |value: Fp| {
+        vec![Forgery::Cell {
+            region: "asset 2: max(scan, som)".into(),
+            value,
+        }]
+    };
+    assert_rejected_by(
+        &run_fixture(&f, claim(-Fp::ONE)),
+        "copy: constant",
+        "asset 2: m covers som",
+        "m = -1",
     );
+    assert_accepted(
+        &run_fixture(&f, claim(Fp::from(5))),
+        "m = 5 uusd, over-claimed",
+    );
+    // With the lines at exactly the headroom, the over-claim fails the prover itself.
+    let h = sample_headroom();
+    let exact = fixture_with(P, sample_book(P), LEVEL_1, &[h, 0]);
+    assert_rejected_by(
+        &run_fixture(&exact, claim(Fp::ONE)),
+        "copy: constant",
+        "equity >= requirement + lines",
+        "m over-claimed by 1 at the exact headroom",
+    );
+}
+
+/// `1e15 m >= T` for an integer `m` is `m >= ceil(T / 1e15)`: the honest maximum of BTC (its
+/// worst scenario's ceiling) passes and one less fails at that scenario only.
+#[test]
+fn the_maximum_is_the_worst_scenarios_ceiling() {
+    let f = fixture(P);
+    let btc = margin::portfolio_margin(&f.statement.params, &f.witness.positions.concat()).unwrap()
+        [BTC]
+        .clone();
+    assert!(btc.scan > btc.som);
+    let worst = btc.worst_scenario;
+    assert_eq!(btc.scan as i128, btc.losses[worst].ceil_uusd());
     let found = run_fixture(
         &f,
-        vec![Forgery::Record {
-            slot: Slot::Leaf { venue: 0, slot: 1 },
-            fields: record,
+        vec![Forgery::Cell {
+            region: "asset 0: max(scan, som)".into(),
+            value: Fp::from_u128(btc.scan - 1),
         }],
     );
-    assert!(
-        !found
-            .iter()
-            .any(|x| x.region.contains("limbs sum to the record")),
-        "the sum should hold:\n{}",
-        show(&found)
-    );
-    found
-}
-
-fn assert_rejected_at(found: &[Failure], at: &str, what: &str) {
-    assert!(!found.is_empty(), "{what}: MockProver ACCEPTED");
-    assert!(
-        found
-            .iter()
-            .any(|f| f.region.contains(at) || f.part.contains(at)),
-        "{what}: expected a failure at {at:?}, got:\n{}",
-        show(found)
-    );
-}
-
-/// Each limb raised by its width's power of two, paid for by the next limb one lower, so that
-/// the packed record is unchanged: refused by the raised limb's own range check.
-#[test]
-fn value_shifted_between_record_limbs_is_refused() {
-    type Shift = fn(&mut RecordFields);
-    let shifts: [(&str, &str, Shift); 5] = [
-        // A price of P + 2^48 paid for with mmr - 1.
-        ("venue 0 slot 1: record: price", "price limb >= 2^48", |r| {
-            r.price += 1 << 48;
-            r.perp_mmr -= 1;
-        }),
-        // A lower option factor paid for with an mmr of 2^20 + mmr (a strict check).
-        (
-            "venue 0 slot 1: record: perp mmr",
-            "mmr limb >= 2^20",
-            |r| {
-                r.perp_mmr += 1 << 20;
-                r.option_factor -= 1;
-            },
-        ),
-        (
-            "venue 0 slot 1: record: option factor",
-            "factor limb >= 2^21",
-            |r| {
-                r.option_factor += 1 << 21;
-                r.lower -= 1;
-            },
-        ),
-        // A lower bound one below the bucket's (reaching into bucket 0).
-        ("venue 0 slot 1: record: lower", "lower limb >= 2^41", |r| {
-            r.lower += 1 << 41;
-            r.upper -= 1;
-        }),
-        // index - 1 (bucket 0's index, the cheaper tau) with upper + 2^40.
-        ("venue 0 slot 1: record: upper", "upper limb >= 2^40", |r| {
-            r.upper += 1 << 40;
-            r.index -= 1;
-        }),
-    ];
-    for (at, what, shift) in shifts {
-        assert_rejected_at(&shifted_limbs(shift), at, what);
+    let covers: Vec<&Failure> = found
+        .iter()
+        .filter(|x| x.region.contains("m covers scenario"))
+        .collect();
+    assert!(!covers.is_empty(), "{}", show(&found));
+    for x in covers {
+        let s: usize = x.region["asset 0: m covers scenario ".len()..]
+            .split(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            btc.losses[s].ceil_uusd(),
+            btc.scan as i128,
+            "scenario {s} refuses m - 1 but is not a worst one"
+        );
     }
 }
 
@@ -364,7 +253,7 @@ fn selection_weights_two_and_minus_one_are_refused() {
     assert_rejected_by(
         &found,
         "select/choice is boolean",
-        "venue 0 slot 0: parameter record",
+        "venue 0 slot 0: underlying",
         "weights 2, -1",
     );
 }
@@ -381,7 +270,7 @@ fn selection_of_two_records_is_refused() {
     assert_rejected_by(
         &found,
         "select/count",
-        "venue 0 slot 0: parameter record",
+        "venue 0 slot 0: underlying",
         "two records",
     );
 }
@@ -410,6 +299,8 @@ fn a_position_at_a_venue_whose_leaf_is_zero_is_refused() {
         50_000 * 100_000_000,
         0,
     );
+    // With its own row (the BTC perpetual's, which venue 0 holds too).
+    w.risk_openings[1][0] = w.risk_openings[0][0].clone();
     let found = run_witness(&f, &w);
     assert_rejected_by(
         &found,
@@ -512,54 +403,71 @@ fn at_the_money_direction_is_free_but_harmless() {
 #[test]
 fn every_rounding_in_the_provers_favour_is_refused() {
     let f = fixture(P);
-    let cases: Vec<(&str, Vec<Forgery>, &str)> = vec![
+    let slot = |venue, slot| Slot::Leaf { venue, slot };
+    // (what, quotient, delta, the failing item, its region). A remainder of a multiple of 10
+    // bits ends in a copy to the constant 0 (`copy: constant`), any other in the lookup.
+    let cases: [(&str, Quotient, i64, &str, &str); 8] = [
         (
             "collateral +1",
-            vec![Forgery::Quotient {
-                of: Quotient::Collateral { chain: 1, asset: 2 },
-                delta: 1,
-            }],
+            Quotient::Collateral { chain: 1, asset: 2 },
+            1,
+            "lookup: range table",
             "chain 1: asset 2: collateral: remainder",
         ),
         (
-            "option mm -1",
-            vec![Forgery::Quotient {
-                of: Quotient::Margin(Slot::Leaf { venue: 0, slot: 1 }),
-                delta: -1,
-            }],
-            "venue 0 slot 1: mm: remainder",
-        ),
-        // "order mm -1" is gone: the order is no longer in the circuit (its charge is the
-        // venue's arithmetic against a credit line, `circuits/src/charge.rs`).
-        (
-            "credit +1",
-            vec![Forgery::Quotient {
-                of: Quotient::Credit(Slot::Leaf { venue: 0, slot: 0 }),
-                delta: 1,
-            }],
-            "venue 0 slot 0: upnl credit: remainder",
+            "perpetual profit +1",
+            Quotient::Credit(slot(0, 0)),
+            1,
+            "copy: constant",
+            "venue 0 slot 0: credit: remainder",
         ),
         (
-            "debit -1",
-            vec![Forgery::Quotient {
-                of: Quotient::Debit(Slot::Leaf { venue: 1, slot: 0 }),
-                delta: -1,
-            }],
-            "venue 1 slot 0: upnl debit: remainder",
+            "long option mark +1",
+            Quotient::Credit(slot(1, 1)),
+            1,
+            "copy: constant",
+            "venue 1 slot 1: credit: remainder",
+        ),
+        (
+            "perpetual loss -1",
+            Quotient::Debit(slot(1, 0)),
+            -1,
+            "copy: constant",
+            "venue 1 slot 0: debit: remainder",
+        ),
+        (
+            "short option mark -1",
+            Quotient::Debit(slot(0, 1)),
+            -1,
+            "copy: constant",
+            "venue 0 slot 1: debit: remainder",
+        ),
+        (
+            "minimum -1",
+            Quotient::Minimum { asset: BTC },
+            -1,
+            "lookup: range table",
+            "asset 0: som: remainder",
+        ),
+        (
+            "contingency -1",
+            Quotient::Contingency { asset: 1 },
+            -1,
+            "lookup: range table",
+            "asset 1: contingency: remainder",
+        ),
+        (
+            "requirement -1",
+            Quotient::Requirement,
+            -1,
+            "copy: constant",
+            "requirement: remainder",
         ),
     ];
-    for (what, plan, at) in cases {
-        let found = run_fixture(&f, plan);
-        assert_rejected_by(&found, "lookup: range table", at, what);
+    for (what, of, delta, item, at) in cases {
+        let found = run_fixture(&f, vec![Forgery::Quotient { of, delta }]);
+        assert_rejected_by(&found, item, at, what);
     }
-    let found = run_fixture(
-        &f,
-        vec![Forgery::Quotient {
-            of: Quotient::Requirement,
-            delta: -1,
-        }],
-    );
-    assert!(!found.is_empty(), "requirement -1 accepted");
 }
 
 // --- Credit lines. ---

@@ -15,9 +15,14 @@
 //! compute the cells these constraints bind themselves, so no witness a prover can choose
 //! through their API breaks one alone; instead the chips' own MockProver tests alter each such
 //! cell of an honest assignment and see that very constraint refuse it
-//! (`cargo test -p zkmargin-circuits --lib chips::`); and `merkle swap/bit is boolean`, which
-//! is redundant in this circuit (every index bit is also constrained boolean by `arith/row`,
-//! "index bit i is boolean"). Every exempt name must be a constraint of the circuit.
+//! (`cargo test -p zkmargin-circuits --lib chips::`). Every exempt name must be a constraint of
+//! the circuit.
+//!
+//! `merkle swap/bit is boolean` was exempt in version 2 (the account's index bits are also
+//! constrained boolean by `arith/row`, "index bit i is boolean"). Since version 3 each slot's
+//! risk-table path has index bits of its own that only the Merkle gate keeps boolean, and
+//! without it a made-up row opens under the published root
+//! (`row-opened-with-an-index-bit-of-no-bit`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,10 +64,6 @@ const EXEMPT: &[(&str, &str)] = &[
         "short/shift",
         "the range-check chip computes the shifted top itself; its own MockProver test alters it \
          (cargo test -p zkmargin-circuits --lib chips::range)",
-    ),
-    (
-        "merkle swap/bit is boolean",
-        "redundant with arith/row (index bit i is boolean)",
     ),
 ];
 
@@ -111,7 +112,7 @@ fn accepted(attempt: &Attempt) -> bool {
 fn every_named_constraint_and_the_lookup_stop_a_cheat_alone() {
     let report = describe(PROFILE).unwrap();
     // No stale exemption: each names a constraint the circuit has, and none is switchable
-    // (a switch would let the check remove it for real), except the redundant Merkle bit.
+    // (a switch would let the check remove it for real).
     let items = report.item_names();
     for (item, why) in EXEMPT {
         assert!(
@@ -119,7 +120,7 @@ fn every_named_constraint_and_the_lookup_stop_a_cheat_alone() {
             "{item} is exempt ({why}) but is no constraint of the circuit"
         );
         assert!(
-            *item == "merkle swap/bit is boolean" || !SWITCHES.contains(item),
+            !SWITCHES.contains(item),
             "{item} has a switch: take it off the exempt list"
         );
     }
@@ -166,11 +167,15 @@ fn every_named_constraint_and_the_lookup_stop_a_cheat_alone() {
 /// The switches: each constraint really removed, and the cheat attributed to it accepted.
 const SWITCHED: &[(&str, &str)] = &[
     ("arith/row", "kind-outside-0-to-3"),
+    (
+        "merkle swap/bit is boolean",
+        "row-opened-with-an-index-bit-of-no-bit",
+    ),
     ("merkle swap/left", "empty-neighbour-opened-in-one-tree"),
     ("merkle swap/right", "forged-merkle-node"),
-    ("select/choice is boolean", "blended-parameter-record"),
-    ("select/accumulate", "forged-parameter-record"),
-    ("select/count", "no-parameter-record"),
+    ("select/choice is boolean", "blended-underlying"),
+    ("select/accumulate", "forged-keyed-price"),
+    ("select/count", "no-underlying"),
 ];
 
 #[test]
@@ -191,16 +196,17 @@ fn switching_a_constraint_off_lets_its_cheat_through() {
     }
     for switch in SWITCHES {
         assert!(
-            switch == "merkle swap/bit is boolean" || SWITCHED.iter().any(|(s, _)| *s == switch),
+            SWITCHED.iter().any(|(s, _)| *s == switch),
             "{switch} has no cheat in SWITCHED"
         );
     }
 }
 
 #[test]
-fn the_index_bit_check_in_the_merkle_gate_is_redundant_here() {
-    // Off, the non-boolean index bit is still refused by the arith rows that check every index
-    // bit: `merkle swap/bit is boolean` only matters for the chip used on its own.
+fn the_account_index_bits_are_checked_twice_and_the_risk_index_bits_once() {
+    // The account's index bits are also checked by arith rows ("index bit i is boolean"): with
+    // the Merkle gate's check off, a non-boolean account bit is still refused. A risk-table
+    // path's bits have only the Merkle gate (the switch test above lets a made-up row through).
     let attempt = (cheat("non-boolean-index-bit").unwrap().build)();
     assert!(!with_off(&["merkle swap/bit is boolean"], || accepted(
         &attempt
