@@ -95,7 +95,7 @@ fn as_proven(f: &Fixture) -> Attempt {
 
 fn forged(plan: Vec<Forgery>) -> Attempt {
     let f = honest();
-    attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+    claimed(&f, plan)
 }
 
 fn with_witness(edit: impl FnOnce(&mut AccountWitness, &Fixture)) -> Attempt {
@@ -523,7 +523,7 @@ fn mis_selected_records() -> Vec<Cheat> {
                         value: Fp::from(eth),
                     },
                 ];
-                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+                claimed(&f, plan)
             },
             real_prover: false,
         },
@@ -617,14 +617,9 @@ pub fn blended_underlying() -> Attempt {
         weights: [(0, half_weight), (2, half_weight)],
     }];
     for (a, m) in routed.iter().enumerate() {
-        plan.extend(claims(
-            a,
-            Fp::from_u128(maximum(m)),
-            Fp::from_u128(m.short_option_size),
-            Fp::from_u128(m.perp_size),
-        ));
+        plan.extend(claims_of(a, &m, maximum(m)));
     }
-    attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+    claimed(&f, plan)
 }
 
 /// `no-underlying`: the short call's choices all 0, so its route is 0 and the selection 0,
@@ -653,13 +648,8 @@ pub fn no_underlying() -> Attempt {
         slot_cell(SHORT_CALL, "P < 2^48", Fp::ZERO),
         Forgery::FlippedDirection { slot: SHORT_CALL },
     ];
-    plan.extend(claims(
-        0,
-        Fp::from_u128(maximum(&skipped)),
-        Fp::from_u128(skipped.short_option_size),
-        Fp::from_u128(skipped.perp_size),
-    ));
-    attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+    plan.extend(claims_of(0, &skipped, maximum(&skipped)));
+    claimed(&f, plan)
 }
 
 /// The underlying's price or the direction nobody published.
@@ -684,7 +674,7 @@ fn forged_selections() -> Vec<Cheat> {
                         value: Fp::from(lower),
                     },
                 ];
-                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+                claimed(&f, plan)
             },
             real_prover: false,
         },
@@ -942,6 +932,26 @@ fn claims(asset: usize, maximum: Fp, short: Fp, perp: Fp) -> Vec<Forgery> {
     ]
 }
 
+/// The prover's claims for `asset`: `maximum`, and the sizes of `m`.
+fn claims_of(asset: usize, m: &UnderlyingMargin, maximum: u128) -> Vec<Forgery> {
+    claims(
+        asset,
+        Fp::from_u128(maximum),
+        Fp::from_u128(m.short_option_size),
+        Fp::from_u128(m.perp_size),
+    )
+}
+
+/// BTC's honest figures in `f`.
+fn btc_margin(f: &Fixture) -> UnderlyingMargin {
+    margins_of(f, &f.witness.positions.concat())[0].clone()
+}
+
+/// `f`'s own witness and instance with the prover's claims forged by `plan`.
+fn claimed(f: &Fixture, plan: Vec<Forgery>) -> Attempt {
+    attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+}
+
 /// The sample book with BTC's short-option minimum at 50%: the minimum, not a scenario, is
 /// BTC's margin.
 fn minimum_bound() -> Fixture {
@@ -967,13 +977,8 @@ fn portfolio_sums() -> Vec<Cheat> {
                 without.retain(|p| *p != f.witness.positions[0][1]);
                 let skipped = margins_of(&f, &without)[0].clone();
                 assert!(maximum(&skipped) < maximum(&held), "the call is BTC's risk");
-                let plan = claims(
-                    0,
-                    Fp::from_u128(maximum(&skipped)),
-                    Fp::from_u128(skipped.short_option_size),
-                    Fp::from_u128(skipped.perp_size),
-                );
-                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+                let plan = claims_of(0, &skipped, maximum(&skipped));
+                claimed(&f, plan)
             },
             real_prover: false,
         },
@@ -1004,18 +1009,13 @@ fn portfolio_sums() -> Vec<Cheat> {
             at: "asset 0: m covers scenario",
             build: || {
                 let f = honest();
-                let btc = margins_of(&f, &f.witness.positions.concat())[0].clone();
+                let btc = btc_margin(&f);
                 assert!(
                     btc.scan > btc.som,
                     "a scenario, not the minimum, is BTC's margin"
                 );
-                let plan = claims(
-                    0,
-                    Fp::from_u128(btc.scan - 1),
-                    Fp::from_u128(btc.short_option_size),
-                    Fp::from_u128(btc.perp_size),
-                );
-                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+                let plan = claims_of(0, &btc, btc.scan - 1);
+                claimed(&f, plan)
             },
             real_prover: true,
         },
@@ -1027,15 +1027,10 @@ fn portfolio_sums() -> Vec<Cheat> {
             at: "asset 0: m covers som",
             build: || {
                 let f = minimum_bound();
-                let btc = margins_of(&f, &f.witness.positions.concat())[0].clone();
+                let btc = btc_margin(&f);
                 assert!(btc.som > btc.scan + 1, "the minimum is BTC's margin");
-                let plan = claims(
-                    0,
-                    Fp::from_u128(btc.som - 1),
-                    Fp::from_u128(btc.short_option_size),
-                    Fp::from_u128(btc.perp_size),
-                );
-                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+                let plan = claims_of(0, &btc, btc.som - 1);
+                claimed(&f, plan)
             },
             real_prover: false,
         },
@@ -1047,14 +1042,14 @@ fn portfolio_sums() -> Vec<Cheat> {
             at: "asset 0: short option sizes < 2^80",
             build: || {
                 let f = honest();
-                let btc = margins_of(&f, &f.witness.positions.concat())[0].clone();
+                let btc = btc_margin(&f);
                 let plan = claims(
                     0,
                     Fp::from_u128(maximum(&btc)),
                     Fp::from_u128(btc.short_option_size) + pow2(80),
                     Fp::from_u128(btc.perp_size - 1),
                 );
-                attempt_with(&f.statement, &f.witness, plan, f.statement.to_instance())
+                claimed(&f, plan)
             },
             real_prover: false,
         },
