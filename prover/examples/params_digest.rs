@@ -1,5 +1,5 @@
 //! Prints the BLAKE2b-256 digest of `Params::new(k)` for the given k (the values pinned in
-//! `zkmargin_verifier::params::PINNED_PARAMS_DIGESTS`). Usage: `cargo run --release --example params_digest 12 13 15 16`.
+//! `zkmargin_verifier::params::PINNED_PARAMS_DIGESTS`). Usage: `cargo run --release --example params_digest 12 14 16 17`.
 fn main() {
     for arg in std::env::args().skip(1) {
         let k: u32 = arg.parse().expect("k");

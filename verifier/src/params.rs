@@ -19,24 +19,25 @@ use zkmargin_formats::write::write_atomic;
 /// Pallas base field the circuit works in).
 pub type CommitmentParams = Params<vesta::Affine>;
 
-/// BLAKE2b-256 of `Params::new(k)` serialised with `Params::write`, for each `k` a profile uses.
-/// Measured once; `pinned_digests_match_fresh_parameters` re-derives them.
+/// BLAKE2b-256 of `Params::new(k)` serialised with `Params::write`, for each `k` a profile uses
+/// (small 12, standard 14, large 16, desk 17). Measured with `cargo run --release -p
+/// zkmargin-prover --example params_digest 12 14 16 17` (k = 17 takes about three minutes).
 pub const PINNED_PARAMS_DIGESTS: &[(u32, &str)] = &[
     (
         12,
         "8d715ccc1bbb447a03a53ef53866f060ce574c0d76e00ed7aea35f8be6fc0af5",
     ),
     (
-        13,
-        "c2ecc4e0390ee1c5ed97822aa97119721bd01a3008a127113fa84de347e994c6",
-    ),
-    (
-        15,
-        "1eef393892a47e431d6385d684efe3fc0011382011ca878b596da2ad3b89e400",
+        14,
+        "7e77bf05488d7e8514ef5dcbe9326091994853a7bbb1e39272a0b8fe53c6d40c",
     ),
     (
         16,
         "96148e6086e2a9d113583a62a6bbc1e1faae9f9ab5c3fa6ec545601ea5fcd802",
+    ),
+    (
+        17,
+        "375331e30b21a0188a9dcc63a67a11979ac7df716c93148a09bff27cd6c743c7",
     ),
 ];
 
