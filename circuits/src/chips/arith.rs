@@ -679,4 +679,110 @@ mod tests {
             flag: Fp::zero()
         }));
     }
+
+    /// The instructions of statement version 3: `assert_zero_when`, `public`, and a
+    /// `mul_offset_add` row whose output the test may replace.
+    #[derive(Clone)]
+    struct Version3 {
+        flag: Fp,
+        x: Fp,
+        /// What the prover claims the public input is.
+        public_claim: Fp,
+        /// Replaces the output of `x (y + k) + z` for `(x, y, z) = (3, 5, 7)`, `k = -2`.
+        offset_output: Option<Fp>,
+    }
+
+    impl Circuit<Fp> for Version3 {
+        type Config = (ArithConfig, Column<Instance>);
+        type FloorPlanner = SimpleFloorPlanner;
+        fn without_witnesses(&self) -> Self {
+            self.clone()
+        }
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+            let advice = [(); 4].map(|_| meta.advice_column());
+            let instance = meta.instance_column();
+            meta.enable_equality(instance);
+            (ArithChip::configure(meta, advice), instance)
+        }
+        fn synthesize(
+            &self,
+            (config, instance): Self::Config,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let chip = ArithChip::construct(config);
+            let l = &mut layouter;
+            let names = ["flag", "x", "claim"].map(String::from);
+            let values = [self.flag, self.x, self.public_claim].map(Value::known);
+            let [flag, x, claim] =
+                <[Cell; 3]>::try_from(chip.witness_row(l, &names, &values)?).expect("three cells");
+            chip.assert_zero_when(l, "x is zero when flag", &flag, &x)?;
+            let public = chip.public(l, "public 0", instance, 0)?;
+            chip.assert_linear_zero(l, "claim = public", &[(ONE, &claim), (-ONE, &public)], ZERO)?;
+            let [a, b, c] = [3u64, 5, 7].map(|v| Value::known(Fp::from(v)));
+            let names = ["a", "b", "c"].map(String::from);
+            let abc = chip.witness_row(l, &names, &[a, b, c])?;
+            let k = -Fp::from(2);
+            match self.offset_output {
+                None => {
+                    let out =
+                        chip.mul_offset_add(l, "3 (5 - 2) + 7", &abc[0], &abc[1], k, &abc[2])?;
+                    l.constrain_instance(out.cell(), instance, 1)?;
+                }
+                Some(bad) => {
+                    chip.row(
+                        l,
+                        "3 (5 - 2) + 7 = bad",
+                        [
+                            Input::Copy(&abc[0]),
+                            Input::Copy(&abc[1]),
+                            Input::Copy(&abc[2]),
+                            Input::Fresh(Value::known(bad)),
+                        ],
+                        [ONE, k, ZERO, ONE, -ONE, ZERO],
+                    )?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn version3(flag: u64, x: u64, public_claim: u64, offset_output: Option<u64>) -> bool {
+        let circuit = Version3 {
+            flag: Fp::from(flag),
+            x: Fp::from(x),
+            public_claim: Fp::from(public_claim),
+            offset_output: offset_output.map(Fp::from),
+        };
+        let instance = vec![Fp::from(42), Fp::from(16)];
+        MockProver::run(6, &circuit, vec![instance])
+            .unwrap()
+            .verify()
+            .is_ok()
+    }
+
+    #[test]
+    fn version_3_instructions_hold_honestly() {
+        // 3 (5 - 2) + 7 = 16 is the public output; the claim 42 is the public input.
+        assert!(version3(1, 0, 42, None));
+        assert!(version3(0, 9, 42, None));
+        assert!(version3(0, 0, 42, Some(16)));
+    }
+
+    #[test]
+    fn a_value_where_its_flag_forbids_one_is_refused() {
+        assert!(!version3(1, 9, 42, None));
+        assert!(!version3(5, 1, 42, None));
+    }
+
+    #[test]
+    fn a_public_cell_is_the_instance() {
+        assert!(!version3(0, 0, 41, None));
+    }
+
+    #[test]
+    fn a_wrong_offset_product_is_refused() {
+        // 3 * 5 + 7 (the offset left out) and 3 (5 + 2) + 7 (the offset's sign flipped).
+        assert!(!version3(0, 0, 42, Some(22)));
+        assert!(!version3(0, 0, 42, Some(28)));
+    }
 }

@@ -17,8 +17,10 @@
 //! `acc_n` is exactly one of the records: a prover cannot blend two records (two choices of 1,
 //! or choices of 1/2) into a price or a rate that nobody published. Records are copied in from
 //! the cells the circuit built from the public inputs. Which record was picked is not revealed;
-//! each record carries its own index (see `gadgets::slot`) so the caller can tie the choice to
-//! the slot's underlying asset and expiry bucket.
+//! each record carries its own index (a keyed price `a + 2^8 P_a`, see `gadgets::slot`) so the
+//! caller can tie the choice to the slot's underlying asset. The choice cells `e_i` are returned
+//! too: the caller routes other values by them (a slot's exposure into its underlying's
+//! scenario sums), and they are the very cells the gate holds boolean and counts to one.
 
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, Value},
@@ -154,7 +156,29 @@ impl SelectInstructions for SelectChip {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use halo2_proofs::{circuit::SimpleFloorPlanner, dev::MockProver, plonk::Circuit};
+    use halo2_proofs::{
+        circuit::SimpleFloorPlanner,
+        dev::MockProver,
+        plonk::{Circuit, Instance},
+    };
+
+    /// Four records `100 .. 103` in `column`.
+    fn records(
+        layouter: &mut impl Layouter<Fp>,
+        column: Column<Advice>,
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
+        layouter.assign_region(
+            || "records",
+            |mut region| {
+                (0..4)
+                    .map(|i| {
+                        let v = Value::known(Fp::from(100 + i as u64));
+                        region.assign_advice(|| "r", column, i, || v)
+                    })
+                    .collect()
+            },
+        )
+    }
 
     /// Selects from four records with raw choice weights (a one-hot vector when honest).
     #[derive(Clone)]
@@ -182,21 +206,7 @@ mod tests {
             (config, records_col): Self::Config,
             mut layouter: impl Layouter<Fp>,
         ) -> Result<(), Error> {
-            let records = layouter.assign_region(
-                || "records",
-                |mut region| {
-                    (0..4)
-                        .map(|i| {
-                            region.assign_advice(
-                                || "r",
-                                records_col,
-                                i,
-                                || Value::known(Fp::from(100 + i as u64)),
-                            )
-                        })
-                        .collect::<Result<Vec<_>, Error>>()
-                },
-            )?;
+            let records = records(&mut layouter, records_col)?;
             let [e_col, record_col, acc_col, cnt_col] = config.advice;
             // The chip's own layout, with raw weights instead of a one-hot choice.
             let acc = layouter.assign_region(
@@ -271,5 +281,53 @@ mod tests {
             claimed: None,
         };
         assert!(MockProver::run(6, &pick, vec![]).unwrap().verify().is_err());
+    }
+
+    /// The chip's selection of record 2 of four, its returned choices bound to the instance.
+    #[derive(Clone)]
+    struct Choices;
+
+    impl Circuit<Fp> for Choices {
+        type Config = (SelectConfig, Column<Advice>, Column<Instance>);
+        type FloorPlanner = SimpleFloorPlanner;
+        fn without_witnesses(&self) -> Self {
+            Choices
+        }
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+            let (select, records) = Pick::configure(meta);
+            let instance = meta.instance_column();
+            meta.enable_equality(instance);
+            (select, records, instance)
+        }
+        fn synthesize(
+            &self,
+            (config, records_col, instance): Self::Config,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let records = records(&mut layouter, records_col)?;
+            let chip = SelectChip::construct(config);
+            let selection = chip.select(&mut layouter, "pick", &records, Value::known(2))?;
+            layouter.constrain_instance(selection.value.cell(), instance, 0)?;
+            for (i, e) in selection.choices.iter().enumerate() {
+                layouter.constrain_instance(e.cell(), instance, 1 + i)?;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_returned_choices_are_the_one_hot_cells_of_the_selection() {
+        let run = |instance: [u64; 5]| {
+            let instance = instance.map(Fp::from).to_vec();
+            MockProver::run(6, &Choices, vec![instance])
+                .unwrap()
+                .verify()
+                .is_ok()
+        };
+        assert!(run([102, 0, 0, 1, 0]));
+        // A caller routing by the choices gets exactly the selected record's route.
+        assert!(!run([102, 0, 1, 0, 0]));
+        assert!(!run([102, 0, 0, 1, 1]));
+        assert!(!run([101, 0, 0, 1, 0]));
     }
 }

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod collateral;
 pub mod division;
+#[cfg(test)]
+pub(crate) mod harness;
 pub mod leaf;
 pub mod lines;
 pub mod positions;

@@ -543,3 +543,262 @@ impl Valuer<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ff::PrimeField;
+
+    use super::*;
+    use crate::gadgets::harness::{failures, witnesses, GadgetTest};
+    use crate::hash::{risk_tree, MerkleTree};
+    use crate::margin::Side;
+    use crate::muldiv::mul_div_floor;
+    use crate::portfolio::{
+        long_option_value, short_option_liability, InstrumentKey, RiskRow, RiskTable,
+    };
+    use crate::profile::SMALL;
+    use crate::units::PPM;
+
+    const K: u32 = 12;
+    const PRICES: [u64; 4] = [100_000 * 100_000_000, 3_200 * 100_000_000, 100_000_000, 0];
+    const HAIRCUT: u64 = 100_000;
+    const EXPIRY: u64 = 1_767_229_200;
+    const STRIKE: u64 = 95_000 * 100_000_000;
+
+    fn call(side: Side) -> Position {
+        Position {
+            kind: Kind::Call,
+            underlying: 0,
+            side,
+            size: 1_500_000_000,
+            price: STRIKE,
+            expiry: EXPIRY,
+        }
+    }
+
+    fn perp(side: Side, entry: u64) -> Position {
+        Position {
+            kind: Kind::Perp,
+            underlying: 0,
+            side,
+            size: 700_000_000,
+            price: entry,
+            expiry: 0,
+        }
+    }
+
+    /// The table: BTC's perpetual and the 95,000 call (mark 7,777.123456789012 USD).
+    fn rows() -> Vec<RiskRow> {
+        let vector = std::array::from_fn(|s| (s as i64 - 6) * 1_234_567_890_123);
+        vec![
+            RiskRow {
+                key: InstrumentKey::perp(0),
+                mark: 0,
+                vector,
+            },
+            RiskRow {
+                key: InstrumentKey::of(&call(Side::Long)).unwrap(),
+                mark: 7_777_123_456_789_012,
+                vector,
+            },
+        ]
+    }
+
+    fn tree() -> MerkleTree {
+        risk_tree(&RiskTable { rows: rows() }, SMALL.risk_depth)
+    }
+
+    fn opening(position: &Position) -> RiskOpening {
+        match InstrumentKey::of(position) {
+            None => RiskOpening::empty(SMALL.risk_depth),
+            Some(key) => {
+                let index = rows().iter().position(|r| r.key == key).unwrap();
+                RiskOpening {
+                    row: rows()[index].clone(),
+                    index: index as u64,
+                    path: tree().path(index as u64),
+                }
+            }
+        }
+    }
+
+    /// One slot named `venue 0 slot 0`, valued in the sample prices; its credit, debit, `-q`
+    /// and packed sizes are bound to instance rows 1..=4 (row 0: the risk root).
+    #[derive(Clone)]
+    struct Valued {
+        fields: [Fp; 6],
+        witness: SlotWitness,
+    }
+
+    impl GadgetTest for Valued {
+        fn synthesize(&self, chips: &Chips, layouter: &mut impl Layouter<Fp>) -> Result<(), Error> {
+            let f = witnesses(chips, layouter, "field", &self.fields)?;
+            let slot = SlotCells {
+                kind: f[0].clone(),
+                underlying: f[1].clone(),
+                side: f[2].clone(),
+                size: f[3].clone(),
+                price: f[4].clone(),
+                expiry: f[5].clone(),
+            };
+            let keyed: Vec<Fp> = (0..4)
+                .map(|a| Fp::from(a as u64) + pow2(KEYED_PRICE_SHIFT as usize) * fp(PRICES[a]))
+                .collect();
+            let keyed_prices = witnesses(chips, layouter, "keyed price", &keyed)?;
+            let last_asset = chips.arith.constant(layouter, "last asset", fp(2))?;
+            let haircut = chips
+                .arith
+                .constant(layouter, "1e6 - h", fp(PPM - HAIRCUT))?;
+            let domain = chips.arith.constant(layouter, "tag 7", fp(7))?;
+            let root = chips
+                .arith
+                .public(layouter, "risk root", chips.instance, 0)?;
+            let ctx = SlotContext {
+                profile: SMALL,
+                keyed_prices: &keyed_prices,
+                last_asset: &last_asset,
+                one_minus_upnl_haircut: &haircut,
+                row: RowConstants {
+                    domain: &domain,
+                    root: &root,
+                },
+            };
+            let witness = Value::known(self.witness.clone());
+            let (terms, exposure) =
+                assign_slot(chips, layouter, "venue 0 slot 0", &slot, &ctx, witness)?;
+            for (row, cell) in [
+                terms.credit,
+                terms.debit,
+                exposure.negated_size,
+                exposure.sizes,
+            ]
+            .iter()
+            .enumerate()
+            {
+                layouter.constrain_instance(cell.cell(), chips.instance, row + 1)?;
+            }
+            Ok(())
+        }
+    }
+
+    /// The engine's `(credit, debit)` of a position (DESIGN.md's rules).
+    fn terms(p: &Position) -> (u128, u128) {
+        let mark = opening(p).row.mark;
+        match (p.kind, p.side) {
+            (Kind::Empty, _) => (0, 0),
+            (Kind::Perp, _) => {
+                let pnl = p.signed_size() * (PRICES[0] as i128 - p.price as i128);
+                if pnl >= 0 {
+                    let credit = mul_div_floor(pnl as u128, (PPM - HAIRCUT) as u128, 1e17 as u128);
+                    (credit, 0)
+                } else {
+                    (0, pnl.unsigned_abs().div_ceil(100_000_000_000))
+                }
+            }
+            (_, Side::Long) => (long_option_value(p.size, mark, HAIRCUT), 0),
+            (_, Side::Short) => (0, short_option_liability(p.size, mark)),
+        }
+    }
+
+    /// The instance of `p`'s honest figures: root, credit, debit, `-q`, packed sizes.
+    fn instance(p: &Position, (credit, debit): (u128, u128)) -> Vec<Fp> {
+        let size = Fp::from(p.size);
+        let negated = if p.side == Side::Short { size } else { -size };
+        let short_option = p.kind.is_option() && p.side == Side::Short;
+        let sizes = match p.kind {
+            Kind::Perp => pow2(PERP_SIZE_SHIFT) * size,
+            _ if short_option => size,
+            _ => Fp::zero(),
+        };
+        vec![
+            tree().root(),
+            Fp::from_u128(credit),
+            Fp::from_u128(debit),
+            negated,
+            sizes,
+        ]
+    }
+
+    fn value(p: &Position, figures: (u128, u128)) -> Vec<String> {
+        let test = Valued {
+            fields: p.fields().map(fp),
+            witness: slot_witness(&PRICES, p, &opening(p)),
+        };
+        failures(K, test, instance(p, figures))
+    }
+
+    #[test]
+    fn every_kind_and_side_is_valued_as_the_engine_values_it() {
+        let below = 90_000 * 100_000_000;
+        let above = 104_000 * 100_000_000;
+        for p in [
+            call(Side::Short),
+            call(Side::Long),
+            perp(Side::Long, below),
+            perp(Side::Short, below),
+            perp(Side::Long, above),
+            perp(Side::Short, above),
+            Position::EMPTY,
+        ] {
+            let figures = terms(&p);
+            assert_eq!(
+                value(&p, figures),
+                Vec::<String>::new(),
+                "{p:?} {figures:?}"
+            );
+        }
+        let (_, owed) = terms(&call(Side::Short));
+        assert!(owed > 0 && owed % 1_000_000 != 0, "a mark with cents");
+    }
+
+    #[test]
+    fn a_short_option_counted_long_or_its_mark_left_out_is_refused() {
+        let short = call(Side::Short);
+        let (credit, _) = terms(&call(Side::Long));
+        assert!(credit > 0);
+        // Its figures as if it were long: the mark credited, nothing owed.
+        assert!(!value(&short, (credit, 0)).is_empty());
+        // Its mark left out: nothing owed.
+        assert!(!value(&short, (0, 0)).is_empty());
+        // And the honest figures pass (the control).
+        assert!(value(&short, terms(&short)).is_empty());
+    }
+
+    #[test]
+    fn credit_and_debit_rounded_in_the_provers_favour_are_refused() {
+        // (position, credit raised by, debit lowered by)
+        for (p, up, down) in [
+            (call(Side::Long), 1, 0),
+            (call(Side::Short), 0, 1),
+            (perp(Side::Long, 90_000 * 100_000_000), 1, 0),
+            (perp(Side::Long, 104_000 * 100_000_000), 0, 1),
+        ] {
+            let (credit, debit) = terms(&p);
+            assert!(value(&p, (credit, debit)).is_empty(), "{p:?}: the control");
+            assert!(!value(&p, (credit + up, debit - down)).is_empty(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn an_expiry_carried_into_the_rows_mark_is_refused_by_its_range_check() {
+        // `expiry + 2^40` beside the row's `mark - 1`: the same key word, so the published leaf
+        // and root; the slot's expiry bound refuses it.
+        let p = call(Side::Short);
+        let mut fields = p.fields().map(fp);
+        fields[5] += pow2(TIME_BITS);
+        let mut opened = opening(&p);
+        opened.row.mark -= 1;
+        let witness = slot_witness(&PRICES, &p, &opened);
+        let test = Valued { fields, witness };
+        let figures = (0, short_option_liability(p.size, opened.row.mark));
+        let found = failures(K, test, instance(&p, figures));
+        assert!(
+            found.iter().any(|f| f.contains("expiry < 2^40")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().all(|f| !f.contains("under the risk root")),
+            "{found:?}"
+        );
+    }
+}
