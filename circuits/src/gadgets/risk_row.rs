@@ -165,7 +165,7 @@ mod tests {
 
     use super::*;
     use crate::gadgets::harness::{accepts, failures, witnesses, GadgetTest};
-    use crate::hash::{risk_leaf, risk_tree, MerkleTree};
+    use crate::hash::{risk_tree, MerkleTree};
     use crate::margin::Kind;
     use crate::portfolio::{InstrumentKey, RiskTable};
 
@@ -387,6 +387,7 @@ mod tests {
     mod forged {
         use super::*;
         use crate::forgery::{with_plan, Forgery};
+        use crate::hash::risk_leaf;
         use crate::packing::pow2;
 
         fn cell(region: &str, value: Fp) -> Forgery {
