@@ -185,7 +185,7 @@ pub struct RegionInfo {
 
 impl RegionInfo {
     /// The part of the statement the region belongs to: the text before the first `:` of its
-    /// full name (`chain 0`, `venue 1 slot 3`, `order`, `record 0 2 1`, ...); gadget regions
+    /// full name (`chain 0`, `venue 1 slot 3`, `asset 2`, `line 0`, ...); gadget regions
     /// that carry no name of their own (a Merkle level, a short range check) belong to the
     /// part synthesised just before them (see [`describe`]).
     pub fn part(&self) -> &str {
@@ -217,7 +217,8 @@ pub enum CopyClass {
     HashOperand,
     /// A node, a sibling or an index bit copied into a Merkle swap.
     MerkleOperand,
-    /// A parameter record copied into the select chip.
+    /// A keyed price `a + 2^8 P_a` copied into the select chip (a slot's underlying; version 2
+    /// selected parameter records here, hence the name).
     SelectRecord,
 }
 
@@ -1336,13 +1337,14 @@ mod tests {
 
     #[test]
     fn every_profile_has_its_k() {
-        // Issue 9: small at k <= 12, standard at k <= 13, desk at k <= 16.
+        // Issue 17 (statement version 3, the risk-row openings): small at k <= 13, standard
+        // at k <= 14, desk at k <= 17; large follows at 16.
         for profile in zkmargin_circuits::profile::ALL {
             let k = match profile.name {
                 "small" => 12,
-                "standard" => 13,
-                "large" => 15,
-                "desk" => 16,
+                "standard" => 14,
+                "large" => 16,
+                "desk" => 17,
                 other => panic!("no k stated for profile {other}"),
             };
             let r = describe(profile).unwrap();

@@ -39,7 +39,11 @@ fn audits_the_small_profile() {
     assert_eq!(run.code, 0, "{}", run.show());
     for expected in [
         "== profile small: k = 12",
+        "tree depth 16, risk table depth 8 ==",
         "advice (15)",
+        "merkle swap/bit is boolean",
+        "asset 0 (scenario sums, maximum, minimum, contingency)",
+        "risk table: domain tag, root, keyed prices",
         "arith/row: S3 * ",
         "full round/square 0: S0 * ",
         "absorb/capacity",
@@ -84,6 +88,7 @@ fn audits_the_small_profile() {
     assert!(names.contains(&"select/choice is boolean"), "{names:?}");
     assert!(names.contains(&"partial rounds/S-box input 4"), "{names:?}");
     assert_eq!(small["degree"], 5);
+    assert_eq!(small["dimensions"]["risk_depth"], 8);
 }
 
 #[test]
@@ -106,6 +111,8 @@ fn draws_the_layout() {
         "index bit 0 is boolean",
         "chain 0: salt",
         "requirement: q * d +/- r = n",
+        "venue 0 slot 0: root - risk root",
+        "asset 0: m covers som",
     ] {
         assert!(text.contains(label), "no label {label:?}");
     }

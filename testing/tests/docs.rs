@@ -4,10 +4,17 @@
 //! corpus appears in it.
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
-use zkmargin_audit::inspect::{describe, CopyClass};
+use zkmargin_audit::inspect::{describe, CircuitReport, CopyClass};
 use zkmargin_circuits::profile::ALL;
 use zkmargin_testing::corpus::corpus;
+
+/// Every profile's report, described once for all the tests here (desk's takes seconds).
+fn reports() -> &'static [CircuitReport] {
+    static REPORTS: OnceLock<Vec<CircuitReport>> = OnceLock::new();
+    REPORTS.get_or_init(|| ALL.iter().map(|p| describe(*p).unwrap()).collect())
+}
 
 fn map() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/CIRCUIT.md");
@@ -23,13 +30,9 @@ fn the_map_has_a_section_for_every_audited_item_and_no_other() {
         .filter_map(|l| l.strip_suffix('`'))
         .map(str::to_string)
         .collect();
-    for profile in ALL {
+    for (profile, report) in ALL.iter().zip(reports()) {
         // The constraint system is the same for every profile; check each anyway.
-        let items: BTreeSet<String> = describe(profile)
-            .unwrap()
-            .item_names()
-            .into_iter()
-            .collect();
+        let items: BTreeSet<String> = report.item_names().into_iter().collect();
         let missing: Vec<_> = items.difference(&sections).collect();
         let stale: Vec<_> = sections.difference(&items).collect();
         assert!(
@@ -60,8 +63,7 @@ fn the_map_names_every_cheat() {
 #[test]
 fn the_map_states_the_measured_rows_and_sizes() {
     let text = map();
-    for profile in ALL {
-        let r = describe(profile).unwrap();
+    for (profile, r) in ALL.iter().zip(reports()) {
         let row = format!(
             "| {} | {} | {} | {} | {} | {} |",
             profile.name,
@@ -78,9 +80,8 @@ fn the_map_states_the_measured_rows_and_sizes() {
 #[test]
 fn the_map_states_the_copy_counts() {
     let text = map();
-    let reports: Vec<_> = ALL.iter().map(|p| describe(*p).unwrap()).collect();
     for class in CopyClass::ALL {
-        let counts: Vec<String> = reports
+        let counts: Vec<String> = reports()
             .iter()
             .map(|r| r.copies[&class].to_string())
             .collect();

@@ -160,7 +160,7 @@ impl ProfileAudit {
         let p = r.profile;
         let mut out = format!(
             "== profile {}: k = {} (2^{} = {} rows); assets {}, chains {}, venues {}, \
-             positions per venue {}, expiry buckets {}, tree depth {} ==\n",
+             positions per venue {}, tree depth {}, risk table depth {} ==\n",
             p.name,
             p.k,
             p.k,
@@ -169,8 +169,8 @@ impl ProfileAudit {
             p.chains,
             p.venues,
             p.positions,
-            p.buckets,
-            p.depth
+            p.depth,
+            p.risk_depth
         );
         out.push_str(&report_text(r, full));
         out.push_str("where each part of the statement lies (rows first..end, regions):\n");
@@ -220,7 +220,7 @@ impl ProfileAudit {
             "k": p.k,
             "dimensions": {
                 "assets": p.assets, "chains": p.chains, "venues": p.venues,
-                "positions": p.positions, "buckets": p.buckets, "depth": p.depth,
+                "positions": p.positions, "depth": p.depth, "risk_depth": p.risk_depth,
             },
             "columns": {
                 "advice": columns(&r.advice),
@@ -327,13 +327,19 @@ fn group_of(part: &str) -> String {
         ["venue", ..] if numbered(1) && words.len() == 2 => {
             format!("venue {} (position leaf)", words[1])
         }
+        ["asset", ..] if numbered(1) && words.len() == 2 => format!(
+            "asset {} (scenario sums, maximum, minimum, contingency)",
+            words[1]
+        ),
         ["line", ..] | ["listed", ..] | ["tag", "2" | "5"] => "credit lines".into(),
-        ["record", ..] => "parameter records".into(),
+        ["tag", "7"] | ["risk", "root"] | ["keyed", "price", ..] | ["scenario", "sums", ..] => {
+            "risk table: domain tag, root, keyed prices".into()
+        }
         ["index", "bit", ..] => "account index bits".into(),
         ["nullifier"] | ["tag", "6"] => "nullifier".into(),
         ["sk"] | ["tag", ..] | ["account", ..] => "account key".into(),
         ["range", "table"] => "range table".into(),
-        ["mm", ..]
+        ["mm", "level"]
         | ["collateral", "total"]
         | ["credit", "total"]
         | ["debit", "total"]
