@@ -1337,7 +1337,7 @@ fn charges_rounded_down() -> Vec<Cheat> {
             "venue 0 slot 1: debit: remainder",
             Quotient::Debit(Slot::Leaf { venue: 0, slot: 1 }),
             -1,
-            true
+            false
         ),
         rounded!(
             "contingency-rounded-down",

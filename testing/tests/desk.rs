@@ -1,19 +1,29 @@
 //! The desk profile (64 position slots per venue, `k = 16`) against MockProver: the cheapest
 //! honest and dishonest subset. The corpus (`dishonest`, `mutation`, `agreement`) runs on the
 //! small profile, whose constraint system is the same; each MockProver run of desk checks
-//! 2^16 rows, so only what the desk shape adds is checked here: a full venue leaf of 64 slots
-//! is accepted, a position left out of its last slot breaks the published root, and lines one
-//! uusd over the headroom of that 256-slot book are refused.
+//! 2^17 rows, so only what the desk shape adds is checked here: a full venue leaf of 64 slots,
+//! each opening its row of a risk table of depth 12, is accepted; a position left out of its
+//! last slot breaks the published root; the last slot opening another instrument's row is
+//! refused at its root check; and lines one uusd over the headroom of that 256-slot book are
+//! refused.
 
 use halo2_proofs::dev::{MockProver, VerifyFailure};
-use zkmargin_circuits::circuit::MarginCircuit;
+use zkmargin_circuits::circuit::{Forged, MarginCircuit};
+use zkmargin_circuits::forgery::{Forgery, Slot};
 use zkmargin_circuits::margin::{evaluate, Kind, Position};
 use zkmargin_circuits::profile::DESK;
 use zkmargin_circuits::units::PPM;
 use zkmargin_testing::fixtures::{fixture_with, sample_book, Fixture};
 
 fn mock(f: &Fixture) -> Result<(), Vec<VerifyFailure>> {
-    let circuit = MarginCircuit::new(f.statement.clone(), f.witness.clone());
+    forged(f, vec![])
+}
+
+fn forged(f: &Fixture, plan: Vec<Forgery>) -> Result<(), Vec<VerifyFailure>> {
+    let circuit = Forged {
+        circuit: MarginCircuit::new(f.statement.clone(), f.witness.clone()),
+        plan,
+    };
     MockProver::run(DESK.k, &circuit, vec![f.statement.to_instance()])
         .expect("the desk circuit synthesises")
         .verify()
@@ -49,6 +59,25 @@ fn a_full_desk_book_is_accepted_and_its_cheats_are_not() {
     dropped.witness.positions[0][DESK.positions - 1] = Position::EMPTY;
     let failures = mock(&dropped).expect_err("a dropped position is refused");
     assert!(copy_into(&failures, "Instance"), "{failures:?}");
+
+    // The last slot opens the row of the first slot's instrument (another strike or kind, in
+    // the option grid): the leaf hashed from the last slot's own key is under no root.
+    let last = DESK.positions - 1;
+    let rows = &honest.witness.risk_openings[0];
+    assert_ne!(rows[0].row.key, rows[last].row.key);
+    let plan = vec![Forgery::RiskOpening {
+        slot: Slot::Leaf {
+            venue: 0,
+            slot: last,
+        },
+        opening: rows[0].clone(),
+    }];
+    let failures = forged(&honest, plan).expect_err("another instrument's row is refused");
+    let at_the_root = |f: &VerifyFailure| {
+        let text = f.to_string();
+        text.contains(&format!("venue 0 slot {last}: a held instrument"))
+    };
+    assert!(failures.iter().any(at_the_root), "{failures:?}");
 
     // One uusd over the headroom: the difference's range check ends in a copy to the constant
     // zero, which fails.
