@@ -235,13 +235,14 @@ fn the_digest_is_bound_by_the_transcript_and_the_epoch_by_the_nullifier() {
 }
 
 #[test]
-fn every_profile_has_at_least_two_assets_and_two_buckets() {
-    // The underlying and the bucket are range-checked to `max(1, log2 n)` bits: with a single
-    // asset or a single bucket that check would admit index 1, and "underlying u, bucket 1"
-    // would name the record of "underlying u + 1, bucket 0" (another asset's price). No shipped
-    // profile is that small; a new one must not be either.
+fn every_profile_has_at_least_two_assets_a_power_of_two() {
+    // The underlying is range-checked to `max(1, log2 A)` bits and the keyed price
+    // `a + 2^8 P_a` packs it below bit 8: A must be a power of two (the slot gadget asserts it)
+    // and at most 256. With a single asset the 1-bit check would admit index 1, left to the
+    // listed-asset check alone; no shipped profile is that small.
     for p in zkmargin_circuits::profile::ALL {
-        assert!(p.assets >= 2 && p.buckets >= 2, "profile {}", p.name);
+        assert!(p.assets >= 2 && p.assets <= 256, "profile {}", p.name);
+        assert!(p.assets.is_power_of_two(), "profile {}", p.name);
     }
 }
 
