@@ -291,6 +291,24 @@ mod tests {
     }
 
     #[test]
+    fn the_last_leaf_of_a_full_table_opens() {
+        // Eight rows fill a tree of depth 3: row 7's path takes every index bit 1.
+        let mut rows = table();
+        for i in 0..4u64 {
+            rows.push(row(Kind::Put, STRIKE + (i + 1) * 100_000_000, 5 + i as i64));
+        }
+        assert_eq!(rows.len(), 1 << DEPTH);
+        let last = rows.len() - 1;
+        let inst = instance(&rows, &rows[last]);
+        assert!(opens(key_of(&rows[last]), opening(&rows, last), inst.clone()));
+        // Its row at another index (the path of row 6) is refused.
+        let mut moved = opening(&rows, last);
+        moved.index -= 1;
+        moved.path = tree(&rows).path(moved.index);
+        assert!(!opens(key_of(&rows[last]), moved, inst));
+    }
+
+    #[test]
     fn another_instruments_strikes_or_kinds_row_is_refused() {
         // The 95,000 call's slot opens the perpetual's, the 100,000 call's and the put's rows.
         let rows = table();
