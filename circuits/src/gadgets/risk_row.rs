@@ -300,7 +300,11 @@ mod tests {
         assert_eq!(rows.len(), 1 << DEPTH);
         let last = rows.len() - 1;
         let inst = instance(&rows, &rows[last]);
-        assert!(opens(key_of(&rows[last]), opening(&rows, last), inst.clone()));
+        assert!(opens(
+            key_of(&rows[last]),
+            opening(&rows, last),
+            inst.clone()
+        ));
         // Its row at another index (the path of row 6) is refused.
         let mut moved = opening(&rows, last);
         moved.index -= 1;
