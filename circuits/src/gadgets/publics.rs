@@ -289,3 +289,104 @@ impl Loader<'_> {
 pub fn asset_bits(layout: InstanceLayout) -> usize {
     (layout.profile.assets.trailing_zeros() as usize).max(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gadgets::harness::{failures, GadgetTest};
+    use crate::profile::SMALL;
+
+    const K: u32 = 12;
+
+    /// The small profile's publics loaded from the instance; the keyed prices and the risk
+    /// root are bound to the rows after the layout's.
+    #[derive(Clone)]
+    struct Load;
+
+    impl GadgetTest for Load {
+        fn synthesize(&self, chips: &Chips, layouter: &mut impl Layouter<Fp>) -> Result<(), Error> {
+            let layout = InstanceLayout::new(SMALL);
+            let publics = Publics::load(chips, layouter, layout)?;
+            let after = layout.len();
+            for (a, keyed) in publics.keyed_prices.iter().enumerate() {
+                layouter.constrain_instance(keyed.cell(), chips.instance, after + a)?;
+            }
+            layouter.constrain_instance(publics.risk_root.cell(), chips.instance, after + 4)
+        }
+    }
+
+    /// A valid instance of the small profile (three listed assets), then the four keyed prices
+    /// `a + 2^8 P_a` and the risk root.
+    fn instance() -> Vec<Fp> {
+        let l = InstanceLayout::new(SMALL);
+        let mut i = vec![Fp::zero(); l.len()];
+        let prices = [
+            100_000 * 100_000_000u64,
+            3_200 * 100_000_000,
+            100_000_000,
+            0,
+        ];
+        for (a, p) in prices.iter().enumerate() {
+            i[l.price(a)] = Fp::from(*p);
+            i[l.som_rate(a)] = Fp::from(5_000);
+            i[l.contingency_rate(a)] = Fp::from(1_000);
+        }
+        i[l.asset_count()] = Fp::from(3);
+        i[l.risk_root()] = Fp::from(0xabc);
+        i[l.venue_count()] = Fp::from(2);
+        i[l.level()] = Fp::from(MIN_LEVEL_PPM);
+        for (a, p) in prices.iter().enumerate() {
+            i.push(Fp::from(a as u64) + packing::pow2(KEYED_PRICE_SHIFT as usize) * Fp::from(*p));
+        }
+        i.push(Fp::from(0xabc));
+        i
+    }
+
+    fn load(edit: impl FnOnce(&mut Vec<Fp>, InstanceLayout)) -> Vec<String> {
+        let mut i = instance();
+        edit(&mut i, InstanceLayout::new(SMALL));
+        failures(K, Load, i)
+    }
+
+    #[test]
+    fn the_publics_load_with_their_keyed_prices_and_the_risk_root() {
+        assert_eq!(load(|_, _| {}), Vec::<String>::new());
+        // The keyed prices are each asset's own: BTC's keyed with ETH's index is refused, as is
+        // another risk root.
+        let after = InstanceLayout::new(SMALL).len();
+        let found = load(|i, _| i[after] += Fp::one());
+        assert!(!found.is_empty());
+        let found = load(|i, _| i[after + 4] += Fp::one());
+        assert!(!found.is_empty());
+    }
+
+    #[test]
+    fn portfolio_rates_above_100_percent_are_refused() {
+        for (what, row) in [
+            (
+                "som rate 0 1 <= 1e6",
+                InstanceLayout::som_rate as fn(&InstanceLayout, usize) -> usize,
+            ),
+            (
+                "contingency rate 0 1 <= 1e6",
+                InstanceLayout::contingency_rate,
+            ),
+        ] {
+            // 1e6 passes, 1e6 + 1 (whose `1e6 - x` wraps to p - 1) is refused.
+            assert_eq!(
+                load(|i, l| i[row(&l, 1)] = Fp::from(PPM)),
+                Vec::<String>::new()
+            );
+            let found = load(|i, l| i[row(&l, 1)] = Fp::from(PPM + 1));
+            assert!(found.iter().any(|f| f.contains(what)), "{what}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_price_of_2_pow_48_is_refused() {
+        // Refused where it is loaded, so a keyed price `a + 2^8 P` stays below `2^56`, one
+        // asset's index and price.
+        let found = load(|i, l| i[l.price(0)] = packing::pow2(PRICE_BITS));
+        assert!(found.iter().any(|f| f.contains("price 0")), "{found:?}");
+    }
+}

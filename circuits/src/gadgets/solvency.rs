@@ -127,3 +127,42 @@ impl Totals {
         range.range_check(layouter, check, &left, VALUE_BITS)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gadgets::harness::{failures, witnesses, GadgetTest};
+
+    const K: u32 = 11;
+
+    /// The totals `(collateral, credit, debit)`, the margin, the level and the lines, certified.
+    #[derive(Clone)]
+    struct Certify([u64; 6]);
+
+    impl GadgetTest for Certify {
+        fn synthesize(&self, chips: &Chips, layouter: &mut impl Layouter<Fp>) -> Result<(), Error> {
+            let c = witnesses(chips, layouter, "input", &self.0.map(Fp::from))?;
+            let totals = Totals {
+                collateral: c[0].clone(),
+                credit: c[1].clone(),
+                debit: c[2].clone(),
+            };
+            totals.assert_certified(chips, layouter, &c[3], &c[4], &c[5])
+        }
+    }
+
+    fn certified(inputs: [u64; 6]) -> bool {
+        failures(K, Certify(inputs), vec![]).is_empty()
+    }
+
+    #[test]
+    fn equity_covers_the_requirement_rounded_up_and_the_lines_to_the_uusd() {
+        // Equity 1000 + 50 - 30 = 1020; requirement ceil(333 x 1.5) = ceil(499.5) = 500.
+        assert!(certified([1_000, 50, 30, 333, 1_500_000, 520]));
+        assert!(!certified([1_000, 50, 30, 333, 1_500_000, 521]));
+        // Equity below the requirement: a negative headroom is refused whatever the lines.
+        assert!(!certified([100, 0, 30, 333, 1_500_000, 0]));
+        // The debit counts: one uusd more of it and the same lines fail.
+        assert!(!certified([1_000, 50, 31, 333, 1_500_000, 520]));
+    }
+}
