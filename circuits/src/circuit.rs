@@ -53,6 +53,7 @@ use halo2_proofs::{
     plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed, Instance},
 };
 
+use crate::chips::arith::ArithInstructions;
 use crate::chips::arith::{ArithChip, ArithConfig, Cell};
 use crate::chips::merkle::{MerkleChip, MerkleConfig};
 use crate::chips::poseidon::{PoseidonChip, PoseidonConfig};
@@ -63,11 +64,10 @@ use crate::gadgets::portfolio::ScenarioSums;
 use crate::gadgets::positions::{self, Valuation};
 use crate::gadgets::publics::Publics;
 use crate::gadgets::solvency::Totals;
-use crate::chips::arith::ArithInstructions;
 use crate::gadgets::{account, collateral, lines, Chips};
 use crate::hash::{Fp, TAG_COLLATERAL_LEAF, TAG_POSITION_LEAF, TAG_RISK_LEAF};
-use crate::margin::portfolio_margin;
 use crate::instance::{InstanceLayout, PublicStatement};
+use crate::margin::portfolio_margin;
 use crate::profile::Profile;
 use crate::witness::AccountWitness;
 
@@ -237,7 +237,9 @@ impl Circuit<Fp> for MarginCircuit {
             )?;
         }
         // "... and the positions those trees hold for me, netted across every venue".
-        let zero = chips.arith.constant(layouter, "scenario sums start", Fp::zero())?;
+        let zero = chips
+            .arith
+            .constant(layouter, "scenario sums start", Fp::zero())?;
         let mut sums = ScenarioSums::new(p.assets, &zero);
         for v in 0..p.venues {
             let slots = w.map(|w| (w.positions[v].clone(), w.risk_openings[v].clone()));
@@ -248,7 +250,9 @@ impl Circuit<Fp> for MarginCircuit {
                 &index,
                 |layouter, present| {
                     let (totals, sums) = (&mut totals, &mut sums);
-                    positions::slots(&chips, layouter, &valuation, v, present, slots, totals, sums)
+                    positions::slots(
+                        &chips, layouter, &valuation, v, present, slots, totals, sums,
+                    )
                 },
             )?;
         }

@@ -200,7 +200,11 @@ mod plan {
 
     pub(super) fn forged_witness(region: &str, value: Value<Fp>) -> Value<Fp> {
         let forged = find(|f| {
-            if let Forgery::Cell { region: name, value } = f {
+            if let Forgery::Cell {
+                region: name,
+                value,
+            } = f
+            {
                 return (name == region).then_some(*value);
             }
             let (name, value) = match *f {

@@ -15,8 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::muldiv::{mul_div_ceil, mul_div_floor};
 use crate::portfolio::{
-    long_option_value, row_of, short_option_liability, PortfolioRates, RiskTable,
-    UnderlyingMargin,
+    long_option_value, row_of, short_option_liability, PortfolioRates, RiskTable, UnderlyingMargin,
 };
 use crate::units::{
     LINE_BITS, MAX_LEVEL_PPM, MAX_RATE_PPM, MIN_LEVEL_PPM, PNL_DIVISOR, PPM, PRICE_BITS,
@@ -1493,7 +1492,13 @@ mod tests {
         // An order on an instrument the table does not list is refused.
         let unlisted = Order {
             venue: DERIBIT,
-            position: option(Kind::Call, Side::Short, UNIT, 9_500_000_000_000, T0 + 86_401),
+            position: option(
+                Kind::Call,
+                Side::Short,
+                UNIT,
+                9_500_000_000_000,
+                T0 + 86_401,
+            ),
         };
         assert!(matches!(
             evaluate(&params, &alice_book(), Some(&unlisted), LEVEL_1),
@@ -1684,7 +1689,10 @@ mod tests {
         assert_eq!(report.standard_mm, 19_339_474_688);
         // The short call's mark is a liability: ceil(2e9 x 1200e12 / 1e15) = 2_400_000_000.
         assert_eq!(report.venues[DERIBIT].option_liability, 2_400_000_000);
-        assert_eq!((report.option_value, report.option_liability), (0, 2_400_000_000));
+        assert_eq!(
+            (report.option_value, report.option_liability),
+            (0, 2_400_000_000)
+        );
         // equity = 165_875_974_500 + 1_350_337_500 - 2_400_000_000 = 164_826_312_000.
         assert_eq!(report.equity, 164_826_312_000);
         // Portfolio, per scenario T = 2 CALL_VECTOR - 0.75 PERP_VECTOR (USD):
@@ -1969,7 +1977,12 @@ mod tests {
     /// scenario sums (7 positions of `2^64 2^55`) fit an `i128`; the exact sums beyond it have
     /// their own test in `portfolio`.
     fn rows_material() -> impl Strategy<Value = Vec<(u64, [i64; SCENARIOS])>> {
-        let entry = prop_oneof![Just(0i64), Just((1 << 55) - 1), Just(-(1 << 55) + 1), -(1i64 << 55)..1 << 55];
+        let entry = prop_oneof![
+            Just(0i64),
+            Just((1 << 55) - 1),
+            Just(-(1 << 55) + 1),
+            -(1i64 << 55)..1 << 55
+        ];
         prop::collection::vec(
             (0..1u64 << 62, prop::array::uniform16(entry)),
             VENUES * SLOTS + 1,

@@ -19,7 +19,7 @@
 //! ```
 //!
 //! Bounds, each checked where the table is read ([`RiskTable::check`]) and range-checked in the
-//! circuit (`gadgets::scenarios`): `0 <= mark < 2^62`, `|vector[s]| < 2^62`, `|q| < 2^64`. So
+//! circuit (`gadgets::portfolio`): `0 <= mark < 2^62`, `|vector[s]| < 2^62`, `|q| < 2^64`. So
 //! one position's `|q vector[s]| < 2^126`, and a sum over at most 512 slots stays below
 //! `2^135`: more than an `i128` holds, so a scenario total is kept exactly as
 //! `units * 1e15 + rest` ([`ScenarioTotal`]), never as one wide integer.
@@ -169,7 +169,9 @@ pub struct RiskRow {
 /// Why a risk table cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RiskTableError {
-    #[error("the table has {rows} rows, more than the {capacity} leaves of a tree of depth {depth}")]
+    #[error(
+        "the table has {rows} rows, more than the {capacity} leaves of a tree of depth {depth}"
+    )]
     TooManyRows {
         rows: usize,
         capacity: u64,
@@ -216,7 +218,7 @@ impl RiskTable {
                 Kind::Perp => {
                     if key.strike != 0 || key.expiry != 0 || row.mark != 0 {
                         return Err(bad(
-                            "a perpetual has no strike, no expiry and a mark of 0".into(),
+                            "a perpetual has no strike, no expiry and a mark of 0".into()
                         ));
                     }
                 }
@@ -362,17 +364,17 @@ impl UnderlyingMargin {
     /// price `price` (e8) and `rates`. `size * price < 2^73 2^48` fits a `u128`, and
     /// `mul_div_ceil` never forms the product with the rate.
     pub fn finish(&mut self, price: u64, rates: &PortfolioRates) {
-        let (worst, largest) = self
-            .losses
-            .iter()
-            .enumerate()
-            .fold((0, self.losses[0]), |(w, max), (s, t)| {
-                if *t > max {
-                    (s, *t)
-                } else {
-                    (w, max)
-                }
-            });
+        let (worst, largest) =
+            self.losses
+                .iter()
+                .enumerate()
+                .fold((0, self.losses[0]), |(w, max), (s, t)| {
+                    if *t > max {
+                        (s, *t)
+                    } else {
+                        (w, max)
+                    }
+                });
         self.worst_scenario = worst;
         self.scan = largest.ceil_uusd().max(0) as u128;
         let notional = |size: u128| size * price as u128;
@@ -394,8 +396,11 @@ impl UnderlyingMargin {
 /// `q mark < 2^126` fits a `u128`; the division is a floor by 1e17 then by 1e4.
 pub fn long_option_value(size: u64, mark: u64, upnl_haircut_ppm: u64) -> u128 {
     let q_mark = size as u128 * mark as u128;
-    mul_div_floor(q_mark, PPM.saturating_sub(upnl_haircut_ppm) as u128, VALUE_DIVISOR)
-        / (OPTION_VALUE_DIVISOR / VALUE_DIVISOR)
+    mul_div_floor(
+        q_mark,
+        PPM.saturating_sub(upnl_haircut_ppm) as u128,
+        VALUE_DIVISOR,
+    ) / (OPTION_VALUE_DIVISOR / VALUE_DIVISOR)
 }
 
 /// A short option's liability in equity: `ceil(|q| mark / 1e15)`, uusd.
@@ -404,7 +409,10 @@ pub fn short_option_liability(size: u64, mark: u64) -> u128 {
 }
 
 /// The row of a position's instrument, or the error naming it.
-pub fn row_of<'t>(table: &'t RiskTable, position: &Position) -> Result<Option<&'t RiskRow>, MarginError> {
+pub fn row_of<'t>(
+    table: &'t RiskTable,
+    position: &Position,
+) -> Result<Option<&'t RiskRow>, MarginError> {
     match InstrumentKey::of(position) {
         None => Ok(None),
         Some(key) => table
@@ -498,8 +506,14 @@ mod tests {
         }
         let row = perp_row(0, vector);
         let mut m = UnderlyingMargin::default();
-        m.add(&position(Kind::Perp, Side::Long, E9, 9_000_000_000_000, 0), &row);
-        m.add(&position(Kind::Perp, Side::Short, E9, 9_100_000_000_000, 0), &row);
+        m.add(
+            &position(Kind::Perp, Side::Long, E9, 9_000_000_000_000, 0),
+            &row,
+        );
+        m.add(
+            &position(Kind::Perp, Side::Short, E9, 9_100_000_000_000, 0),
+            &row,
+        );
         let rates = PortfolioRates {
             scan_ppm: 100_000,
             som_ppm: 0,
@@ -573,11 +587,14 @@ mod tests {
         // One e9 unit at 1 e8 and 1 ppm: 1e-17 of a uusd -> ceil 1.
         let mut m = UnderlyingMargin::default();
         m.add(&position(Kind::Call, Side::Short, 1, 1, 10), &row);
-        m.finish(1, &PortfolioRates {
-            scan_ppm: 0,
-            som_ppm: 1,
-            contingency_ppm: 0,
-        });
+        m.finish(
+            1,
+            &PortfolioRates {
+                scan_ppm: 0,
+                som_ppm: 1,
+                contingency_ppm: 0,
+            },
+        );
         assert_eq!(m.som, 1);
     }
 
@@ -595,7 +612,10 @@ mod tests {
         assert_eq!(long_option_value(1_000, 1_000_000_000_000, 0), 1);
         // The largest: (2^64 - 1) (2^62 - 1) (1e6) does not overflow.
         let big = long_option_value(u64::MAX, (1 << 62) - 1, 0);
-        assert_eq!(big, ((u64::MAX as u128) * ((1u128 << 62) - 1)) / SCAN_DIVISOR);
+        assert_eq!(
+            big,
+            ((u64::MAX as u128) * ((1u128 << 62) - 1)) / SCAN_DIVISOR
+        );
     }
 
     fn table() -> RiskTable {
@@ -610,7 +630,12 @@ mod tests {
             vector: [0; SCENARIOS],
         };
         RiskTable {
-            rows: vec![perp_row(0, [0; SCENARIOS]), call(7, 100), call(9, 100), call(7, 200)],
+            rows: vec![
+                perp_row(0, [0; SCENARIOS]),
+                call(7, 100),
+                call(9, 100),
+                call(7, 200),
+            ],
         }
     }
 
@@ -630,7 +655,10 @@ mod tests {
         assert_eq!(row_of(&t, &p).unwrap(), Some(&t.rows[0]));
         assert_eq!(row_of(&t, &Position::EMPTY).unwrap(), None);
         let put = position(Kind::Put, Side::Long, 1, 7, 100);
-        assert!(matches!(row_of(&t, &put), Err(MarginError::NotInRiskTable(_))));
+        assert!(matches!(
+            row_of(&t, &put),
+            Err(MarginError::NotInRiskTable(_))
+        ));
     }
 
     #[test]

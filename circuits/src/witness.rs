@@ -133,7 +133,10 @@ impl std::fmt::Debug for AccountWitness {
             .field("chain_openings", &self.chain_openings)
             .field("venue_openings", &self.venue_openings)
             .field("lines", &self.lines)
-            .field("risk_openings", &format_args!("<{} venues>", self.risk_openings.len()))
+            .field(
+                "risk_openings",
+                &format_args!("<{} venues>", self.risk_openings.len()),
+            )
             .finish()
     }
 }

@@ -601,14 +601,20 @@ mod tests {
             // x (y - 3) + sum, from a row of two fresh cells.
             let names = ["p".to_string(), "q".to_string()];
             let pq = chip.witness_row(l, &names, &[Value::known(self.x), Value::known(self.y)])?;
-            let offset = chip.mul_offset_add(l, "p (q - 3) + sum", &pq[0], &pq[1], -Fp::from(3), &sum)?;
+            let offset =
+                chip.mul_offset_add(l, "p (q - 3) + sum", &pq[0], &pq[1], -Fp::from(3), &sum)?;
             let expected = chip.linear(
                 l,
                 "x y - 3 x + sum",
                 &[(ONE, &product), (-Fp::from(3), &x), (ONE, &sum)],
                 Fp::zero(),
             )?;
-            chip.assert_linear_zero(l, "offset = expected", &[(ONE, &offset), (-ONE, &expected)], Fp::zero())?;
+            chip.assert_linear_zero(
+                l,
+                "offset = expected",
+                &[(ONE, &offset), (-ONE, &expected)],
+                Fp::zero(),
+            )?;
             // (1 - flag) y = 0: y vanishes when flag is 0.
             let not_flag = chip.linear(l, "1 - flag", &[(-ONE, &flag)], ONE)?;
             chip.assert_zero_when(l, "y is zero when not flag", &not_flag, &y)?;

@@ -152,7 +152,8 @@ impl ScenarioSums {
             let price = &publics.prices[a];
             let rated = |layouter: &mut _, what: &str, size: &Cell, rate: &Cell| {
                 let notional = arith.mul(layouter, &n(&format!("{what} P")), size, price)?;
-                let numerator = arith.mul(layouter, &n(&format!("{what} P rate")), &notional, rate)?;
+                let numerator =
+                    arith.mul(layouter, &n(&format!("{what} P rate")), &notional, rate)?;
                 Division::new(VALUE_DIVISOR, Rounding::Ceil, MINIMUM_BITS).assign(
                     arith,
                     range,
@@ -162,7 +163,12 @@ impl ScenarioSums {
                 )
             };
             let som = rated(layouter, "som", &short, &publics.som_rates[a])?;
-            let contingency = rated(layouter, "contingency", &perp, &publics.contingency_rates[a])?;
+            let contingency = rated(
+                layouter,
+                "contingency",
+                &perp,
+                &publics.contingency_rates[a],
+            )?;
             let maximum = arith.witness(
                 layouter,
                 &n("max(scan, som)"),

@@ -77,7 +77,12 @@ pub fn open_row(
 ) -> Result<RowCells, Error> {
     let (arith, range, hasher) = (&chips.arith, &chips.range, &chips.hasher);
     let n = |step: &str| format!("{name}: {step}");
-    let strike = arith.mul(layouter, &n("strike = is_option price"), key.is_option, key.price)?;
+    let strike = arith.mul(
+        layouter,
+        &n("strike = is_option price"),
+        key.is_option,
+        key.price,
+    )?;
     let row: Value<&RiskRow> = opening.map(|o| &o.row);
     let mark = range.witness_range_checked(
         layouter,
@@ -96,7 +101,13 @@ pub fn open_row(
         })
         .collect::<Result<Vec<Cell>, Error>>()?;
     let key_limbs = [key.kind, key.underlying, &strike, key.expiry, &mark];
-    let key_word = word(arith, layouter, &n("key word"), &key_limbs, &RISK_KEY_SHIFTS)?;
+    let key_word = word(
+        arith,
+        layouter,
+        &n("key word"),
+        &key_limbs,
+        &RISK_KEY_SHIFTS,
+    )?;
     let mut message = vec![constants.domain.clone(), key_word];
     for (i, chunk) in limbs.chunks(VECTOR_ENTRIES_PER_WORD).enumerate() {
         let chunk: Vec<&Cell> = chunk.iter().collect();

@@ -142,8 +142,10 @@ fn forged_slot(region: &str, mut w: SlotWitness) -> SlotWitness {
     }) {
         w.opening = opening;
     }
-    if find(|f| matches!(f, Forgery::FlippedDirection { slot } if slot.name() == region).then_some(()))
-        .is_some()
+    if find(|f| {
+        matches!(f, Forgery::FlippedDirection { slot } if slot.name() == region).then_some(())
+    })
+    .is_some()
     {
         w.direction = !w.direction;
     }
@@ -383,7 +385,11 @@ impl Valuer<'_> {
 
     /// Direction and distance between the price and the entry or strike:
     /// `P = price + (2 dir - 1) |d|`.
-    fn direction(&self, layouter: &mut impl Layouter<Fp>, price: &Cell) -> Result<Direction, Error> {
+    fn direction(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        price: &Cell,
+    ) -> Result<Direction, Error> {
         let (arith, range, slot) = (&self.chips.arith, &self.chips.range, self.slot);
         let direction_value = self.witness.as_ref().map(|w| w.direction);
         let direction = arith.witness(
@@ -463,7 +469,12 @@ impl Valuer<'_> {
             &[(ONE, &kinds.is_option), (-ONE, &kinds.short_option)],
             Fp::zero(),
         )?;
-        let long_value = arith.mul(layouter, &self.n("long size mark"), &long_option, &size_mark)?;
+        let long_value = arith.mul(
+            layouter,
+            &self.n("long size mark"),
+            &long_option,
+            &size_mark,
+        )?;
         let short_value = arith.mul(
             layouter,
             &self.n("short size mark"),
