@@ -18,6 +18,7 @@ use crate::transcript::{ChallengeScalar, EncodedChallenge, Transcript};
 mod assigned;
 mod circuit;
 mod error;
+mod keyfile;
 mod keygen;
 mod lookup;
 pub(crate) mod permutation;
@@ -51,6 +52,10 @@ pub struct VerifyingKey<C: CurveAffine> {
     cs_degree: usize,
     /// The representative of this `VerifyingKey` in transcripts.
     transcript_repr: C::Scalar,
+    /// The rows where each selector is enabled (one bit a row, `keyfile` packs them), as given
+    /// to `compress_selectors`: `VerifyingKey::read` needs them to rebuild `cs` (halo2 #449).
+    /// Not pinned: `cs` holds what they determine.
+    selector_bitmaps: Vec<Vec<u8>>,
 }
 
 impl<C: CurveAffine> VerifyingKey<C>
@@ -62,6 +67,7 @@ where
         fixed_commitments: Vec<C>,
         permutation: permutation::VerifyingKey<C>,
         cs: ConstraintSystem<C::Scalar>,
+        selector_bitmaps: Vec<Vec<u8>>,
     ) -> Self {
         // Compute cached values.
         let cs_degree = cs.degree();
@@ -74,6 +80,7 @@ where
             cs_degree,
             // Temporary, this is not pinned.
             transcript_repr: C::Scalar::ZERO,
+            selector_bitmaps,
         };
 
         let mut hasher = Blake2bParams::new()

@@ -23,7 +23,7 @@ use crate::{
 };
 
 pub(crate) fn create_domain<C, ConcreteCircuit>(
-    params: &Params<C>,
+    k: u32,
 ) -> (
     EvaluationDomain<C::Scalar>,
     ConstraintSystem<C::Scalar>,
@@ -38,7 +38,7 @@ where
 
     let degree = cs.degree();
 
-    let domain = EvaluationDomain::new(degree as u32, params.k);
+    let domain = EvaluationDomain::new(degree as u32, k);
 
     (domain, cs, config)
 }
@@ -195,7 +195,7 @@ where
     C::Scalar: FromUniformBytes<64>,
     ConcreteCircuit: Circuit<C::Scalar>,
 {
-    let (domain, cs, config) = create_domain::<C, ConcreteCircuit>(params);
+    let (domain, cs, config) = create_domain::<C, ConcreteCircuit>(params.k);
 
     if (params.n as usize) < cs.minimum_rows() {
         return Err(Error::not_enough_rows_available(params.k));
@@ -219,6 +219,7 @@ where
     )?;
 
     let mut fixed = batch_invert_assigned(assembly.fixed);
+    let selector_bitmaps = super::keyfile::pack_selectors(&assembly.selectors);
     let (cs, selector_polys) = cs.compress_selectors(assembly.selectors);
     fixed.extend(
         selector_polys
@@ -244,6 +245,7 @@ where
         fixed_commitments,
         permutation_vk,
         cs,
+        selector_bitmaps,
     ))
 }
 

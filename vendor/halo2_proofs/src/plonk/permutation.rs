@@ -72,7 +72,7 @@ impl Argument {
 /// The verifying key for a single permutation argument.
 #[derive(Clone, Debug)]
 pub(crate) struct VerifyingKey<C: CurveAffine> {
-    commitments: Vec<C>,
+    pub(super) commitments: Vec<C>,
 }
 
 impl<C: CurveAffine> VerifyingKey<C> {

@@ -87,7 +87,9 @@ pub fn verify_proof<
         }
     }
 
-    let max_instance_len = params.n as usize - (vk.cs.blinding_factors() + 1);
+    // Parameters for verifiers (`Params::read_verifier`) hold only the first Lagrange points.
+    let max_instance_len =
+        (params.n as usize - (vk.cs.blinding_factors() + 1)).min(params.g_lagrange.len());
     if instances
         .iter()
         .flat_map(|instance| instance.iter())

@@ -14,6 +14,7 @@ use std::ops::{Add, AddAssign, Mul, MulAssign};
 mod msm;
 mod prover;
 mod verifier;
+mod verifier_params;
 
 pub use msm::MSM;
 pub use prover::create_proof;

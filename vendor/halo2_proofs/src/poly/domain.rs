@@ -385,6 +385,11 @@ impl<F: WithSmallOrderMulGroup<3>> EvaluationDomain<F> {
         });
     }
 
+    /// Get $k$, the domain having $2^k$ rows (for `VerifyingKey::write`).
+    pub(crate) fn k(&self) -> u32 {
+        self.k
+    }
+
     /// Get the size of the extended domain
     pub fn extended_len(&self) -> usize {
         1 << self.extended_k
