@@ -331,7 +331,7 @@ fn the_parties_apart_give_the_proof_inputs_of_network_build() {
     assert_eq!(built_accounts, accounts);
     for (a, b) in built_accounts.iter().zip(&accounts) {
         assert_eq!(write_account(a, &built), write_account(b, &snapshot));
-        assert!(witness_of(a) == witness_of(b));
+        assert!(witness_of(&built, a).unwrap() == witness_of(&snapshot, b).unwrap());
         assert_eq!(account_key(a.sk), account_key(b.sk));
     }
     // The same certificate statement from both builds, at two levels and two splits.
@@ -348,12 +348,14 @@ fn the_parties_apart_give_the_proof_inputs_of_network_build() {
                 .collect();
             let ours = PublicStatement::certifying(
                 &snapshot,
-                &witness_of(account).with_lines(&secrets),
+                &witness_of(&snapshot, account).unwrap().with_lines(&secrets),
                 level,
             );
             let theirs = PublicStatement::certifying(
                 &built,
-                &witness_of(built_account).with_lines(&secrets),
+                &witness_of(&built, built_account)
+                    .unwrap()
+                    .with_lines(&secrets),
                 level,
             );
             assert_eq!(ours, theirs);

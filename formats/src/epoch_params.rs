@@ -1,9 +1,12 @@
 //! The epoch parameters: what `network.json`, `epoch.json` and `snapshot.json` share, in the
 //! same words (everything from `epoch` to `upnl_haircut_ppm`, see `snapshot`), read with every
-//! bound of DESIGN.md checked.
+//! bound of DESIGN.md checked. The portfolio section that follows them differs: the
+//! publisher's inputs in `network.json` and `epoch.json` (`portfolio`), what is published in
+//! `snapshot.json` (`risk_table`).
 
 use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::margin::{Bucket, RiskParams};
+use zkmargin_circuits::portfolio::RiskTable;
 use zkmargin_circuits::profile::{self, Profile};
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
 use zkmargin_circuits::units::{EPOCH_BITS, ID_BITS, PRICE_BITS, PRICE_DECIMALS, TIME_BITS};
@@ -11,6 +14,7 @@ use zkmargin_circuits::units::{EPOCH_BITS, ID_BITS, PRICE_BITS, PRICE_DECIMALS, 
 use crate::decimal::format_scaled;
 use crate::input_error::InputError;
 use crate::json::{check_name, shown, Json, ObjectReader, ValueReader};
+use crate::risk_table::PublishedRisk;
 
 /// The keys of the epoch parameters, shared by `snapshot.json` and `network.json`.
 pub const EPOCH_PARAM_KEYS: [&str; 11] = [
@@ -49,6 +53,9 @@ pub struct EpochParams {
 }
 
 impl EpochParams {
+    /// The parameters of version 2's per-position rules (prices, haircuts, rates, buckets):
+    /// what reading a position checks (its expiry bucket). No portfolio rates and no risk
+    /// table: the portfolio margin of a book needs a snapshot (`Snapshot::risk_params`).
     pub fn risk_params(&self) -> RiskParams {
         RiskParams {
             prices: self.assets.iter().map(|a| a.price).collect(),
@@ -58,16 +65,19 @@ impl EpochParams {
             buckets: self.buckets.clone(),
             upnl_haircut_ppm: self.upnl_haircut_ppm,
             valid_from: self.valid_from,
+            portfolio: Vec::new(),
+            risk_table: RiskTable::default(),
         }
     }
 
     /// The snapshot of these parameters under `profile` with these roots (in chain and venue
-    /// order).
+    /// order) and the published portfolio rates, risk table and its root.
     pub fn into_snapshot(
         self,
         profile: Profile,
         chain_roots: Vec<Fp>,
         venue_roots: Vec<Fp>,
+        risk: PublishedRisk,
     ) -> Snapshot {
         Snapshot {
             profile,
@@ -84,6 +94,9 @@ impl EpochParams {
             upnl_haircut_ppm: self.upnl_haircut_ppm,
             chain_roots,
             venue_roots,
+            portfolio: risk.portfolio,
+            risk_table: risk.risk_table,
+            risk_root: risk.risk_root,
         }
     }
 

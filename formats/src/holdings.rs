@@ -8,17 +8,32 @@
 //!             "positions": {"alice": [{"kind": "perp", ...}, ...], ...}}
 //! ```
 
+use zkmargin_circuits::margin::Position;
+use zkmargin_circuits::portfolio::InstrumentKey;
 use zkmargin_circuits::snapshot::Member;
 
 use crate::epoch::Epoch;
 use crate::input_error::InputError;
-use crate::json::{self, shown};
+use crate::json::{self, shown, ValueReader};
 use crate::position::{read_amounts, read_position};
 use crate::registry::Registry;
 use crate::tree::{Holding, TreeKind};
 
 pub const VAULT_FORMAT: &str = "zkmargin.vault/1";
 pub const VENUE_FORMAT: &str = "zkmargin.venue/1";
+
+/// Refuses a position on an option that the epoch does not list (`epoch.json`'s
+/// `instruments`): the publisher tables only those, and a position without a row in the risk
+/// table could never be proved.
+fn check_listed(at: &ValueReader, position: &Position, epoch: &Epoch) -> Result<(), InputError> {
+    match InstrumentKey::of(position) {
+        Some(key) if !epoch.portfolio.lists(&key) => Err(at.err(
+            "is an option the epoch does not list (epoch.json's instruments): the publisher's \
+             risk table has no row for it, so no certificate could count it",
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Reads a tree's input, a vault's balances or a venue's positions: the member it belongs to
 /// and one holding per registered account (accounts left out hold nothing). A name that is not
@@ -75,8 +90,12 @@ pub fn read_holdings(
                         let slots = at
                             .items()?
                             .iter()
-                            .map(|item| read_position(item, &params.assets, &risk, false))
-                            .collect::<Result<Vec<_>, _>>()?;
+                            .map(|item| {
+                                let position = read_position(item, &params.assets, &risk, false)?;
+                                check_listed(item, &position, epoch)?;
+                                Ok(position)
+                            })
+                            .collect::<Result<Vec<_>, InputError>>()?;
                         if slots.len() > epoch.profile.positions {
                             return Err(at.err(format!(
                                 "{} positions do not fit profile {} (at most {})",
@@ -92,4 +111,39 @@ pub fn read_holdings(
             Ok((member.clone(), holdings))
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::epoch::read_epoch;
+    use zkmargin_circuits::hash::Fp;
+    use zkmargin_circuits::margin::Kind;
+
+    const EPOCH: &str = include_str!("../../examples/parties/epoch.json");
+    const DERIBIT: &str = include_str!("../../examples/parties/deribit.positions.json");
+
+    #[test]
+    fn a_venue_holds_only_the_options_the_epoch_lists() {
+        let epoch = read_epoch(EPOCH, "epoch.json").unwrap();
+        let mut registry = Registry::default();
+        registry.add("alice", Fp::from(1)).unwrap();
+        let (_, holdings) =
+            read_holdings(DERIBIT, "deribit.json", TreeKind::Venue, &epoch, &registry).unwrap();
+        let Holding::Positions(slots) = &holdings[0] else {
+            panic!("a venue holds positions")
+        };
+        assert_eq!(slots[0].kind, Kind::Call);
+        // Another strike is not listed: refused, naming the position.
+        let other = DERIBIT.replace("\"100000\"", "\"105000\"");
+        let e =
+            read_holdings(&other, "deribit.json", TreeKind::Venue, &epoch, &registry).unwrap_err();
+        assert_eq!(e.field, "positions.alice[0]");
+        assert!(e.reason.contains("the epoch does not list"), "{e}");
+        // A perpetual is always listed.
+        let perp = r#"{"format": "zkmargin.venue/1", "venue": "deribit",
+            "positions": {"alice": [{"kind": "perp", "underlying": "USDC", "size": "1",
+                                     "entry": "1"}]}}"#;
+        read_holdings(perp, "deribit.json", TreeKind::Venue, &epoch, &registry).unwrap();
+    }
 }

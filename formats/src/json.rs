@@ -433,23 +433,39 @@ impl<'a> ValueReader<'a> {
     /// of every value, margin and credit line), such as `"1500000"`. No sign, no fraction, no
     /// exponent, no leading zero: one spelling per amount.
     pub fn uusd(&self) -> Result<u128, InputError> {
-        let text = self.decimal_text("an amount of micro-USD")?;
-        let canonical = !text.is_empty()
-            && text.bytes().all(|b| b.is_ascii_digit())
-            && (text == "0" || !text.starts_with('0'));
-        let value = if canonical {
-            text.parse::<u128>().ok()
+        self.whole(("micro-USD", "uusd"), false, VALUE_BITS as u32)
+            .map(|v| v as u128)
+    }
+
+    /// A whole number of `unit` (its name, its symbol) written as a decimal string of
+    /// magnitude below `2^bits` (`bits <= 126`): digits only, a leading `-` when `signed` (never
+    /// `-0`), no `+`, no fraction, no exponent, no leading zero: one spelling per value.
+    pub fn whole(&self, unit: (&str, &str), signed: bool, bits: u32) -> Result<i128, InputError> {
+        let (name, symbol) = unit;
+        let text = self.decimal_text(&format!("an amount of {name}"))?;
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) if signed && rest != "0" => (true, rest),
+            _ => (false, text),
+        };
+        let canonical = !digits.is_empty()
+            && digits.len() <= 39
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits == "0" || !digits.starts_with('0'));
+        let magnitude = if canonical {
+            digits.parse::<u128>().ok()
         } else {
             None
         };
-        match value {
-            Some(v) if v < 1 << VALUE_BITS => Ok(v),
+        let sign = if signed { ", an optional '-'" } else { "" };
+        match magnitude {
+            Some(m) if m >> bits == 0 => Ok(if negative { -(m as i128) } else { m as i128 }),
             Some(_) => Err(self.err(format!(
-                "{} uusd is out of range (must be below 2^{VALUE_BITS})",
-                shown(text)
+                "{} {symbol} is out of range (must be below 2^{bits}{})",
+                shown(text),
+                if signed { " in magnitude" } else { "" }
             ))),
             None => Err(self.err(format!(
-                "{} is not a whole number of micro-USD (digits only, no leading zero)",
+                "{} is not a whole number of {name} (digits only{sign}, no leading zero)",
                 shown(text)
             ))),
         }

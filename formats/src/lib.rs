@@ -23,7 +23,10 @@
 //! | [`opening`] | an account's opening of a built tree |
 //! | [`tree`] | what the tree files share: the kind of tree, the holding, its leaf |
 //! | [`publisher_key`] | the publisher's key files |
-//! | [`risk`] | the risk model behind computed haircuts |
+//! | [`risk`] | the risk model behind computed haircuts and scan ranges |
+//! | [`portfolio`] | the publisher's portfolio inputs in `network.json` and `epoch.json` (statement version 3) |
+//! | [`risk_table`] | the snapshot's portfolio rates, risk table and its root, checked once per snapshot |
+//! | [`cache`] | the cache directory (proving parameters, checked risk tables) |
 //!
 //! The statement's types (the snapshot, the book, the profiles, the field) are
 //! `zkmargin_circuits`'; the builders of the files are `zkmargin_prover`'s.
@@ -31,6 +34,7 @@
 pub mod account;
 pub mod account_name;
 pub mod binary;
+pub mod cache;
 pub mod certificate;
 pub mod decimal;
 pub mod epoch;
@@ -42,11 +46,13 @@ pub mod input_error;
 pub mod json;
 pub mod network;
 pub mod opening;
+pub mod portfolio;
 pub mod position;
 pub mod profile;
 pub mod publisher_key;
 pub mod registry;
 pub mod risk;
+pub mod risk_table;
 pub mod root;
 pub mod secret;
 pub mod snapshot;

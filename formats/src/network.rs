@@ -1,7 +1,9 @@
 //! `network.json`: a whole network as vaults, venues and the risk publisher know it together.
 //!
-//! The epoch parameters (in the same words as `snapshot.json`, see `epoch_params`) and every
-//! account's collateral and positions (see `position`). `zkmargin_prover::network::build`
+//! The epoch parameters (in the same words as `snapshot.json`, see `epoch_params`), the
+//! publisher's portfolio inputs (`portfolio`, `instruments`: see `portfolio`) and every
+//! account's collateral and positions (see `position`). The risk table lists every option an
+//! account holds and every option of `instruments`, with every asset's perpetual. `zkmargin_prover::network::build`
 //! turns it into the public snapshot and one private account file per account.
 
 use std::collections::HashSet;
@@ -12,6 +14,7 @@ use crate::account_name::check_account_name;
 use crate::epoch_params::{read_epoch_params_with, EpochParams, HaircutSource, EPOCH_PARAM_KEYS};
 use crate::input_error::InputError;
 use crate::json::{self, key_path, shown, ValueReader};
+use crate::portfolio::{read_portfolio, PortfolioModel, PORTFOLIO_KEYS};
 use crate::position::{read_collateral, read_positions};
 
 /// The `format` of a network file.
@@ -31,6 +34,8 @@ pub struct Network {
     /// The file it was read from (named by errors that `build` reports).
     pub file: String,
     pub params: EpochParams,
+    /// The publisher's portfolio inputs and the options listed besides the ones held.
+    pub portfolio: PortfolioModel,
     pub accounts: Vec<NetworkAccount>,
 }
 
@@ -72,8 +77,10 @@ pub fn read_network_with(
     top.format(NETWORK_FORMAT)?;
     let mut keys = vec!["format", "accounts"];
     keys.extend(EPOCH_PARAM_KEYS);
+    keys.extend(PORTFOLIO_KEYS);
     top.only(&keys)?;
     let params = read_epoch_params_with(&top, haircuts)?;
+    let portfolio = read_portfolio(&top, &params)?;
     let risk = params.risk_params();
 
     let mut accounts: Vec<NetworkAccount> = Vec::new();
@@ -110,6 +117,7 @@ pub fn read_network_with(
     Ok(Network {
         file: file.to_string(),
         params,
+        portfolio,
         accounts,
     })
 }
@@ -120,12 +128,16 @@ mod tests {
     use serde_json::{json, Value};
     use zkmargin_circuits::hash::Fp;
     use zkmargin_circuits::margin::{Kind, Side};
+    use zkmargin_circuits::portfolio::{
+        InstrumentKey, PortfolioRates, RiskRow, RiskTable, SCENARIOS,
+    };
     use zkmargin_circuits::profile::SMALL;
 
     use crate::position::{
         collateral_to_json, parse_order, parse_position, positions_to_json, read_collateral,
         read_positions,
     };
+    use crate::risk_table::PublishedRisk;
 
     /// The minimal example of DESIGN.md, verbatim.
     const DESIGN_EXAMPLE: &str = include_str!("../../examples/design.network.json");
@@ -135,11 +147,21 @@ mod tests {
     #[test]
     fn orders_are_positions_without_entry() {
         let network = read_network(DESIGN_EXAMPLE, "network.json").unwrap();
-        // The order grammar reads the snapshot's assets and buckets; the roots do not matter.
-        let snapshot =
-            network
-                .params
-                .into_snapshot(SMALL, vec![Fp::default(); 2], vec![Fp::default(); 2]);
+        // The order grammar reads the snapshot's assets, buckets and risk table (here BTC's
+        // perpetual alone); the roots do not matter.
+        let table = RiskTable {
+            rows: vec![RiskRow {
+                key: InstrumentKey::perp(0),
+                mark: 0,
+                vector: [0; SCENARIOS],
+            }],
+        };
+        let snapshot = network.params.into_snapshot(
+            SMALL,
+            vec![Fp::default(); 2],
+            vec![Fp::default(); 2],
+            PublishedRisk::new(vec![PortfolioRates::default(); 2], table, SMALL.risk_depth),
+        );
         let order = parse_order(
             r#"{"kind": "perp", "underlying": "BTC", "size": "-0.5"}"#,
             &snapshot,
@@ -187,6 +209,16 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "orders.json: orders[3].expiry: missing");
+        // An option the risk table does not list can be neither charged nor proved.
+        let e = parse_order(
+            r#"{"kind": "put", "underlying": "BTC", "size": "1", "strike": "90000",
+                "expiry": 1767312000}"#,
+            &snapshot,
+            "--order",
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "(top level)");
+        assert!(e.reason.contains("not in the snapshot's risk table"), "{e}");
         assert!(parse_order("{", &snapshot, "--order").is_err());
         assert!(parse_order("[]", &snapshot, "--order").is_err());
     }

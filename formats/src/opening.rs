@@ -141,6 +141,8 @@ pub fn read_opening(text: &str, file: &str) -> Result<OpeningFile, InputError> {
                     }],
                     upnl_haircut_ppm: 0,
                     valid_from: 0,
+                    portfolio: vec![],
+                    risk_table: Default::default(),
                 };
                 let positions_at = top.req("positions")?;
                 let slots = positions_at

@@ -7,6 +7,7 @@
 //! or `asset -> amount` (a vault's balances, a chain's opening).
 
 use zkmargin_circuits::margin::{self, Kind, MarginError, Position, RiskParams, Side};
+use zkmargin_circuits::portfolio::InstrumentKey;
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
 use zkmargin_circuits::units::{
     AMOUNT_BITS, AMOUNT_DECIMALS, PRICE_BITS, PRICE_DECIMALS, TIME_BITS,
@@ -19,7 +20,8 @@ use crate::json::{self, shown, Json, ValueReader};
 /// The keys of a position object.
 pub const POSITION_KEYS: [&str; 6] = ["kind", "underlying", "size", "entry", "strike", "expiry"];
 
-fn expiry_error(at: &ValueReader, e: MarginError, params: &RiskParams) -> InputError {
+/// An option's expiry refused by `margin::bucket_index`, in the files' words.
+pub(crate) fn expiry_error(at: &ValueReader, e: MarginError, params: &RiskParams) -> InputError {
     match e {
         MarginError::Expired { expiry, valid_from } => at.err(format!(
             "the option expires at {expiry}, before the epoch starts (valid_from {valid_from})"
@@ -46,18 +48,7 @@ pub fn read_position(
 ) -> Result<Position, InputError> {
     let obj = at.object()?;
     obj.only(&POSITION_KEYS)?;
-    let kind_at = obj.req("kind")?;
-    let kind = match kind_at.str()? {
-        "perp" => Kind::Perp,
-        "call" => Kind::Call,
-        "put" => Kind::Put,
-        other => {
-            return Err(kind_at.err(format!(
-                "unknown kind {} (expected \"perp\", \"call\" or \"put\")",
-                shown(other)
-            )))
-        }
-    };
+    let kind = read_kind(&obj.req("kind")?)?;
     if kind == Kind::Perp {
         if obj.has("strike") {
             return Err(obj.err("strike", "a perp has no strike (its price is the entry)"));
@@ -76,11 +67,8 @@ pub fn read_position(
     }
 
     let underlying_at = obj.req("underlying")?;
-    let symbol = underlying_at.str()?;
-    let underlying = assets
-        .iter()
-        .position(|a| a.symbol == symbol)
-        .ok_or_else(|| underlying_at.err(format!("unknown asset {}", shown(symbol))))?;
+    let symbols: Vec<&str> = assets.iter().map(|a| a.symbol.as_str()).collect();
+    let underlying = read_underlying(&underlying_at, &symbols)?;
 
     let size_at = obj.req("size")?;
     let size = size_at.signed_decimal(AMOUNT_DECIMALS, AMOUNT_BITS)?;
@@ -140,25 +128,59 @@ pub fn parse_position(
 }
 
 /// Reads an order given as JSON text (one position object, no `entry` for a perp) against a
-/// snapshot; duplicate keys are refused. `file` names the source in errors, e.g. `--order`.
+/// snapshot; duplicate keys are refused, and so is an instrument the snapshot's risk table does
+/// not list (it could be neither charged nor proved). `file` names the source in errors, e.g.
+/// `--order`.
 pub fn parse_order(text: &str, snapshot: &Snapshot, file: &str) -> Result<Position, InputError> {
     let json = json::parse(text, file)?;
-    read_position(
-        &ValueReader::root(file, &json),
-        &snapshot.assets,
-        &snapshot.risk_params(),
-        true,
-    )
+    let at = ValueReader::root(file, &json);
+    let position = read_position(&at, &snapshot.assets, &snapshot.risk_params(), true)?;
+    if let Some(key) = InstrumentKey::of(&position) {
+        if snapshot.risk_table.row(&key).is_none() {
+            return Err(at.err(
+                "the instrument is not in the snapshot's risk table: the publisher does not \
+                 list it this epoch, so an order on it can be neither charged nor proved",
+            ));
+        }
+    }
+    Ok(position)
 }
 
-/// A position as a JSON object in the files' words (with `entry` for a perp).
-pub fn position_to_json(position: &Position, assets: &[Asset]) -> Json {
-    let kind = match position.kind {
+/// Reads a kind: `"perp"`, `"call"` or `"put"`.
+pub fn read_kind(at: &ValueReader) -> Result<Kind, InputError> {
+    match at.str()? {
+        "perp" => Ok(Kind::Perp),
+        "call" => Ok(Kind::Call),
+        "put" => Ok(Kind::Put),
+        other => Err(at.err(format!(
+            "unknown kind {} (expected \"perp\", \"call\" or \"put\")",
+            shown(other)
+        ))),
+    }
+}
+
+/// Reads an underlying: the index of its symbol among `symbols` (the epoch's assets).
+pub fn read_underlying(at: &ValueReader, symbols: &[&str]) -> Result<usize, InputError> {
+    let symbol = at.str()?;
+    symbols
+        .iter()
+        .position(|s| *s == symbol)
+        .ok_or_else(|| at.err(format!("unknown asset {}", shown(symbol))))
+}
+
+/// A kind in the files' words: `perp`, `call`, `put` (`empty` for an empty slot).
+pub fn kind_word(kind: Kind) -> &'static str {
+    match kind {
         Kind::Empty => "empty",
         Kind::Perp => "perp",
         Kind::Call => "call",
         Kind::Put => "put",
-    };
+    }
+}
+
+/// A position as a JSON object in the files' words (with `entry` for a perp).
+pub fn position_to_json(position: &Position, assets: &[Asset]) -> Json {
+    let kind = kind_word(position.kind);
     let symbol = assets
         .get(position.underlying)
         .map_or("?", |a| a.symbol.as_str());

@@ -9,7 +9,9 @@
 //!  "option_rate_ppm": {asset: ppm},
 //!  "expiry_buckets": [{"max_seconds": 86400, "tau_ppm": {asset: ppm}}, ...],
 //!  "upnl_haircut_ppm": 100000,
-//!  "roots": {"chains": {chain: "0x..."}, "venues": {venue: "0x..."}},
+//!  "portfolio": {asset: {"scan_ppm": ppm, "som_ppm": ppm, "contingency_ppm": ppm}},
+//!  "risk_table": [{"kind", "underlying", "strike"?, "expiry"?, "mark_pusd", "vector_pusd"}, ...],
+//!  "roots": {"chains": {chain: "0x..."}, "venues": {venue: "0x..."}, "risk_table": "0x..."},
 //!  "digest": "<64 lower-case hex digits of Snapshot::digest()>",
 //!  "publisher_key": "<64 hex digits>", "signature": "<128 hex digits>"}
 //! ```
@@ -21,7 +23,10 @@
 //! the signature check to the verifier crate.
 //!
 //! The epoch parameters (everything from `epoch` to `upnl_haircut_ppm`) are written in the same
-//! words in `network.json` and `epoch.json`; `epoch_params` reads them for every file.
+//! words in `network.json` and `epoch.json`; `epoch_params` reads them for every file. The
+//! portfolio section (statement version 3: `portfolio`, `risk_table`, `roots.risk_table`) is
+//! `risk_table`'s, which also says how the table is checked against its root once per snapshot
+//! and cached.
 
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
 use zkmargin_circuits::snapshot::{Member, Snapshot, SNAPSHOT_FORMAT};
@@ -31,11 +36,14 @@ use crate::hex::{bytes_to_hex, digest_to_hex, read_digest, read_hex_bytes};
 use crate::input_error::InputError;
 use crate::json::{self, Json, ValueReader};
 use crate::profile::read_profile;
+use crate::risk_table::{
+    check_root, rates_json, read_rates, read_risk_table, risk_table_json, PublishedRisk, RootCheck,
+};
 
 /// The keys of a snapshot file besides the epoch parameters' (`EPOCH_PARAM_KEYS`), which
 /// stand between `profile` and `roots`.
 const SNAPSHOT_HEAD_KEYS: [&str; 2] = ["format", "profile"];
-const SNAPSHOT_TAIL_KEYS: [&str; 2] = ["roots", "digest"];
+const SNAPSHOT_TAIL_KEYS: [&str; 4] = ["portfolio", "risk_table", "roots", "digest"];
 
 /// The optional keys of a snapshot file: the publisher's signature over the digest.
 pub const SNAPSHOT_SIGNATURE_KEYS: [&str; 2] = ["publisher_key", "signature"];
@@ -49,8 +57,9 @@ pub struct SnapshotSignature {
 }
 
 /// Reads `snapshot.json`: every bound, every table complete, the profile fits, the roots cover
-/// exactly the chains and venues, and the stored digest matches the contents. A signature, if
-/// present, is read but not checked: see [`read_snapshot_file`].
+/// exactly the chains and venues, the stored digest matches the contents, and the risk table
+/// is well formed and hashes to its root (a check cached per snapshot: `risk_table`). A
+/// signature, if present, is read but not checked: see [`read_snapshot_file`].
 pub fn read_snapshot(text: &str, file: &str) -> Result<Snapshot, InputError> {
     read_snapshot_file(text, file).map(|(snapshot, _)| snapshot)
 }
@@ -61,6 +70,15 @@ pub fn read_snapshot(text: &str, file: &str) -> Result<Snapshot, InputError> {
 pub fn read_snapshot_file(
     text: &str,
     file: &str,
+) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
+    read_snapshot_with(text, file, &RootCheck::default())
+}
+
+/// [`read_snapshot_file`], checking the risk table against its root as `how` says.
+pub fn read_snapshot_with(
+    text: &str,
+    file: &str,
+    how: &RootCheck,
 ) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
     let json = json::parse(text, file)?;
     let root = ValueReader::root(file, &json);
@@ -75,8 +93,13 @@ pub fn read_snapshot_file(
     let params = read_epoch_params(&top)?;
     params.check_fits(&profile, file)?;
 
+    let symbols: Vec<&str> = params.assets.iter().map(|a| a.symbol.as_str()).collect();
+    let portfolio = read_rates(&top.req("portfolio")?, &symbols)?;
+    let table_at = top.req("risk_table")?;
+    let risk_table = read_risk_table(&table_at, &symbols, &profile)?;
+
     let roots = top.req("roots")?.object()?;
-    roots.only(&["chains", "venues"])?;
+    roots.only(&["chains", "venues", "risk_table"])?;
     let chain_names: Vec<&str> = params.chains.iter().map(|c| c.name.as_str()).collect();
     let venue_names: Vec<&str> = params.venues.iter().map(|v| v.name.as_str()).collect();
     let chain_roots = roots
@@ -92,13 +115,33 @@ pub fn read_snapshot_file(
         .map(ValueReader::fp)
         .collect::<Result<Vec<Fp>, InputError>>()?;
 
+    let risk_root = roots.req("risk_table")?.fp()?;
+
     let digest_at = top.req("digest")?;
     let stored = read_digest(&digest_at)?;
-    let snapshot = params.into_snapshot(profile, chain_roots, venue_roots);
+    let risk = PublishedRisk {
+        portfolio,
+        risk_table,
+        risk_root,
+    };
+    let snapshot = params.into_snapshot(profile, chain_roots, venue_roots, risk);
     if stored != snapshot.digest() {
         return Err(digest_at
             .err("does not match the contents: the snapshot was altered after it was published"));
     }
+    check_root(
+        &snapshot.risk_table,
+        profile.risk_depth,
+        &snapshot.risk_root,
+        &stored,
+        how,
+    )
+    .map_err(|()| {
+        table_at.err(
+            "does not hash to roots.risk_table (the root the digest covers): the table was \
+             altered after it was published",
+        )
+    })?;
     let signature = match (top.opt("publisher_key"), top.opt("signature")) {
         (None, None) => None,
         (Some(key_at), Some(signature_at)) => Some(SnapshotSignature {
@@ -133,6 +176,12 @@ pub fn write_signed_snapshot(s: &Snapshot, signature: Option<&SnapshotSignature>
         ("profile".into(), Json::str(s.profile.name)),
     ];
     entries.extend(epoch_params_entries(&EpochParams::from(s)));
+    let symbols: Vec<&str> = s.assets.iter().map(|a| a.symbol.as_str()).collect();
+    entries.push(("portfolio".into(), rates_json(&s.portfolio, &symbols)));
+    entries.push((
+        "risk_table".into(),
+        risk_table_json(&s.risk_table, &symbols),
+    ));
     let roots = |members: &[Member], roots: &[Fp]| {
         Json::object(
             members
@@ -146,6 +195,7 @@ pub fn write_signed_snapshot(s: &Snapshot, signature: Option<&SnapshotSignature>
         Json::object([
             ("chains", roots(&s.chains, &s.chain_roots)),
             ("venues", roots(&s.venues, &s.venue_roots)),
+            ("risk_table", Json::str(fp_to_hex(&s.risk_root))),
         ]),
     ));
     entries.push(("digest".into(), Json::str(digest_to_hex(&s.digest()))));
@@ -166,16 +216,32 @@ pub fn write_signed_snapshot(s: &Snapshot, signature: Option<&SnapshotSignature>
 mod tests {
     use super::*;
     use crate::hex::digest_from_hex;
+    use crate::risk_table::check_root;
     use serde_json::{json, Value};
-    use zkmargin_circuits::hash::{empty_roots, merkle_node};
-    use zkmargin_circuits::margin::Bucket;
+    use zkmargin_circuits::hash::{self, empty_roots, merkle_node};
+    use zkmargin_circuits::margin::{Bucket, Kind};
+    use zkmargin_circuits::portfolio::{
+        InstrumentKey, PortfolioRates, RiskRow, RiskTable, SCENARIOS,
+    };
     use zkmargin_circuits::profile::{SMALL, STANDARD};
     use zkmargin_circuits::snapshot::Asset;
 
     const FILE: &str = "snap.json";
 
+    /// `read_snapshot`, hashing the risk table every time (the cache is tested on its own).
+    fn read(text: &str, file: &str) -> Result<Snapshot, InputError> {
+        read_file(text, file).map(|(snapshot, _)| snapshot)
+    }
+
+    fn read_file(
+        text: &str,
+        file: &str,
+    ) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
+        read_snapshot_with(text, file, &RootCheck::Always)
+    }
+
     fn sample() -> Snapshot {
-        Snapshot {
+        let mut s = Snapshot {
             profile: STANDARD,
             epoch: 4812,
             valid_from: 1_767_225_600,
@@ -230,6 +296,63 @@ mod tests {
             upnl_haircut_ppm: 100_000,
             chain_roots: vec![empty_roots(20)[20], Fp::from(5), Fp::from(6)],
             venue_roots: vec![merkle_node(Fp::from(1), Fp::from(2)), Fp::ZERO],
+            portfolio: vec![
+                PortfolioRates {
+                    scan_ppm: 150_000,
+                    som_ppm: 7_500,
+                    contingency_ppm: 2_000,
+                },
+                PortfolioRates {
+                    scan_ppm: 10_000,
+                    som_ppm: 0,
+                    contingency_ppm: 0,
+                },
+            ],
+            risk_table: sample_table(),
+            risk_root: Fp::ZERO,
+        };
+        s.risk_root = hash::risk_tree(&s.risk_table, s.profile.risk_depth).root();
+        s
+    }
+
+    /// Rows of every kind, in leaf order: BTC's perpetual, a call and a put, USDC's perpetual.
+    fn sample_table() -> RiskTable {
+        let vector = |scale: i64| {
+            let mut v = [0i64; SCENARIOS];
+            for (s, x) in v.iter_mut().enumerate() {
+                *x = (s as i64 - 7) * scale;
+            }
+            v
+        };
+        let option = |kind, strike| InstrumentKey {
+            underlying: 0,
+            kind,
+            expiry: 1_767_312_000,
+            strike,
+        };
+        RiskTable {
+            rows: vec![
+                RiskRow {
+                    key: InstrumentKey::perp(0),
+                    mark: 0,
+                    vector: vector(3_233_350_000_000_000),
+                },
+                RiskRow {
+                    key: option(Kind::Call, 10_000_000_000_000),
+                    mark: 1_523_750_123_456_789,
+                    vector: vector(-(1 << 58)),
+                },
+                RiskRow {
+                    key: option(Kind::Put, 9_000_000_000_000),
+                    mark: (1 << 62) - 1,
+                    vector: vector(7),
+                },
+                RiskRow {
+                    key: InstrumentKey::perp(1),
+                    mark: 0,
+                    vector: [0; SCENARIOS],
+                },
+            ],
         }
     }
 
@@ -239,10 +362,10 @@ mod tests {
     fn round_trips() {
         let s = sample();
         let text = write_snapshot(&s);
-        assert_eq!(read_snapshot(&text, FILE), Ok(s.clone()));
+        assert_eq!(read(&text, FILE), Ok(s.clone()));
         // Formatting does not matter: compact JSON with keys reordered reads the same.
         let value: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(read_snapshot(&value.to_string(), FILE), Ok(s));
+        assert_eq!(read(&value.to_string(), FILE), Ok(s));
     }
 
     #[test]
@@ -261,6 +384,41 @@ mod tests {
             value["roots"]["chains"]["arbitrum"],
             fp_to_hex(&Fp::from(5))
         );
+        assert_eq!(
+            value["portfolio"]["BTC"],
+            json!({"scan_ppm": 150_000, "som_ppm": 7_500, "contingency_ppm": 2_000})
+        );
+        assert_eq!(
+            value["risk_table"][0],
+            json!({"kind": "perp", "underlying": "BTC", "mark_pusd": "0",
+                   "vector_pusd": (0..16).map(|s| ((s - 7) * 3_233_350_000_000_000i64).to_string())
+                       .collect::<Vec<_>>()})
+        );
+        let call = &value["risk_table"][1];
+        assert_eq!(
+            (
+                &call["kind"],
+                &call["strike"],
+                &call["expiry"],
+                &call["mark_pusd"]
+            ),
+            (
+                &json!("call"),
+                &json!("100000"),
+                &json!(1_767_312_000),
+                &json!("1523750123456789")
+            )
+        );
+        assert_eq!(call["vector_pusd"][0], json!((7i64 << 58).to_string()));
+        assert_eq!(
+            value["risk_table"][2]["mark_pusd"],
+            json!(((1u64 << 62) - 1).to_string())
+        );
+        assert_eq!(value["risk_table"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            value["roots"]["risk_table"],
+            fp_to_hex(&hash::risk_tree(&sample_table(), 12).root())
+        );
         assert_eq!(value["digest"], digest_to_hex(&sample().digest()));
         assert_eq!(value["digest"].as_str().unwrap().len(), 64);
     }
@@ -270,7 +428,7 @@ mod tests {
         let mut value: Value = serde_json::from_str(&write_snapshot(&sample())).unwrap();
         mutate(&mut value);
         let text = serde_json::to_string_pretty(&value).unwrap();
-        let e = read_snapshot(&text, FILE).expect_err(field);
+        let e = read(&text, FILE).expect_err(field);
         assert_eq!(e.file, FILE);
         assert_eq!(e.field, field, "{e}");
         assert!(e.to_string().starts_with(&format!("{FILE}: {field}: ")));
@@ -432,25 +590,238 @@ mod tests {
     }
 
     #[test]
+    fn refuses_bad_portfolio_sections() {
+        refused(
+            |v| {
+                v["portfolio"].as_object_mut().unwrap().remove("USDC");
+            },
+            "portfolio.USDC",
+        );
+        refused(
+            |v| v["portfolio"]["DOGE"] = v["portfolio"]["BTC"].clone(),
+            "portfolio.DOGE",
+        );
+        refused(
+            |v| v["portfolio"]["BTC"]["vol_ppm"] = json!(1),
+            "portfolio.BTC.vol_ppm",
+        );
+        refused(
+            |v| {
+                v["portfolio"]["BTC"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("som_ppm");
+            },
+            "portfolio.BTC.som_ppm",
+        );
+        refused(
+            |v| v["portfolio"]["BTC"]["scan_ppm"] = json!(1_000_001),
+            "portfolio.BTC.scan_ppm",
+        );
+        refused(
+            |v| v["portfolio"]["BTC"]["scan_ppm"] = json!(99_999),
+            "digest",
+        );
+        refused(
+            |v| obj(v).remove("risk_table").map(|_| ()).unwrap(),
+            "risk_table",
+        );
+        refused(|v| v["risk_table"] = json!({}), "risk_table");
+        refused(
+            |v| v["risk_table"][0]["kind"] = json!("future"),
+            "risk_table[0].kind",
+        );
+        let e = refused(
+            |v| v["risk_table"][0]["strike"] = json!("1"),
+            "risk_table[0].strike",
+        );
+        assert!(e.reason.contains("a perpetual's row has no strike"), "{e}");
+        refused(
+            |v| v["risk_table"][1]["expiry"] = json!("1"),
+            "risk_table[1].expiry",
+        );
+        refused(
+            |v| {
+                obj(&mut v["risk_table"][1])
+                    .remove("strike")
+                    .map(|_| ())
+                    .unwrap()
+            },
+            "risk_table[1].strike",
+        );
+        refused(
+            |v| v["risk_table"][1]["underlying"] = json!("DOGE"),
+            "risk_table[1].underlying",
+        );
+        refused(
+            |v| v["risk_table"][1]["mark_pusd"] = json!(5),
+            "risk_table[1].mark_pusd",
+        );
+        refused(
+            |v| v["risk_table"][1]["mark_pusd"] = json!("-5"),
+            "risk_table[1].mark_pusd",
+        );
+        refused(
+            |v| v["risk_table"][1]["mark_pusd"] = json!("1.5"),
+            "risk_table[1].mark_pusd",
+        );
+        refused(
+            |v| v["risk_table"][1]["mark_pusd"] = json!("05"),
+            "risk_table[1].mark_pusd",
+        );
+        let e = refused(
+            |v| v["risk_table"][1]["mark_pusd"] = json!((1u64 << 62).to_string()),
+            "risk_table[1].mark_pusd",
+        );
+        assert!(e.reason.contains("below 2^62"), "{e}");
+        refused(
+            |v| v["risk_table"][1]["vector_pusd"][3] = json!((-(1i128 << 62)).to_string()),
+            "risk_table[1].vector_pusd[3]",
+        );
+        refused(
+            |v| v["risk_table"][1]["vector_pusd"][3] = json!("-0"),
+            "risk_table[1].vector_pusd[3]",
+        );
+        refused(
+            |v| v["risk_table"][1]["vector_pusd"][3] = json!("+1"),
+            "risk_table[1].vector_pusd[3]",
+        );
+        let e = refused(
+            |v| {
+                v["risk_table"][1]["vector_pusd"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            },
+            "risk_table[1].vector_pusd",
+        );
+        assert!(e.reason.contains("15 entries"), "{e}");
+        // The checks of RiskTable::check, naming the row.
+        let e = refused(
+            |v| {
+                let rows = v["risk_table"].as_array_mut().unwrap();
+                rows.swap(1, 2);
+            },
+            "risk_table[2]",
+        );
+        assert!(e.reason.contains("strictly increasing"), "{e}");
+        refused(
+            |v| {
+                let rows = v["risk_table"].as_array_mut().unwrap();
+                let again = rows[1].clone();
+                rows.insert(1, again);
+            },
+            "risk_table[2]",
+        );
+        refused(
+            |v| v["risk_table"][1]["strike"] = json!("0"),
+            "risk_table[1]",
+        );
+        // A table of more rows than the profile's risk depth holds.
+        let e = refused(
+            |v| {
+                let row = v["risk_table"][0].clone();
+                v["risk_table"] = Value::Array(vec![row; 4097]);
+            },
+            "risk_table",
+        );
+        assert!(e.reason.contains("at most 2^12 = 4096"), "{e}");
+        // The root: another root is caught by the digest; a row altered under the same root
+        // and digest is caught by hashing the table.
+        refused(
+            |v| v["roots"]["risk_table"] = json!(fp_to_hex(&Fp::from(7))),
+            "digest",
+        );
+        refused(
+            |v| {
+                obj(&mut v["roots"])
+                    .remove("risk_table")
+                    .map(|_| ())
+                    .unwrap()
+            },
+            "roots.risk_table",
+        );
+        for (row, entry, value) in [
+            (1, "mark_pusd", json!("1523750123456788")),
+            (0, "vector_pusd", json!(vec!["0"; 16])),
+        ] {
+            let e = refused(|v| v["risk_table"][row][entry] = value, "risk_table");
+            assert!(
+                e.reason.contains("does not hash to roots.risk_table"),
+                "{e}"
+            );
+        }
+        let e = refused(
+            |v| {
+                v["risk_table"].as_array_mut().unwrap().pop();
+            },
+            "risk_table",
+        );
+        assert!(e.reason.contains("altered after it was published"), "{e}");
+    }
+
+    #[test]
+    fn the_root_check_is_cached_by_digest_and_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let how = RootCheck::Cached(dir.path().join("cache"));
+        let s = sample();
+        let digest = s.digest();
+        let check = |table: &RiskTable| check_root(table, 12, &s.risk_root, &digest, &how);
+        // The first check hashes, the second is answered by the cache.
+        assert_eq!(check(&s.risk_table), Ok(false));
+        assert_eq!(check(&s.risk_table), Ok(true));
+        let text = write_snapshot(&s);
+        assert_eq!(read_snapshot_with(&text, FILE, &how), Ok((s.clone(), None)));
+        // Other rows under the same digest are hashed, and refused: the cache remembers the
+        // rows it checked, not the digest alone.
+        let mut altered = s.risk_table.clone();
+        altered.rows[1].vector[4] += 1;
+        assert_eq!(check(&altered), Err(()));
+        let mut value: Value = serde_json::from_str(&text).unwrap();
+        value["risk_table"][1]["vector_pusd"][4] = json!(altered.rows[1].vector[4].to_string());
+        let e = read_snapshot_with(&value.to_string(), FILE, &how).unwrap_err();
+        assert_eq!(e.field, "risk_table");
+        // A garbled cache entry costs a hash, nothing more.
+        let entry = std::fs::read_dir(dir.path().join("cache"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        std::fs::write(entry.path(), "junk").unwrap();
+        assert_eq!(check(&s.risk_table), Ok(false));
+        assert_eq!(check(&s.risk_table), Ok(true));
+        // An unwritable cache directory (a file in its place) still checks.
+        let blocked = RootCheck::Cached(entry.path().join("below-a-file"));
+        assert_eq!(
+            check_root(&s.risk_table, 12, &s.risk_root, &digest, &blocked),
+            Ok(false)
+        );
+        assert_eq!(
+            check_root(&altered, 12, &s.risk_root, &digest, &blocked),
+            Err(())
+        );
+    }
+
+    #[test]
     fn refuses_broken_json_and_duplicates() {
         let text = write_snapshot(&sample());
-        let e = read_snapshot(&text[..text.len() / 2], FILE).unwrap_err();
+        let e = read(&text[..text.len() / 2], FILE).unwrap_err();
         assert_eq!(e.file, FILE);
         assert!(e.field.starts_with("line "), "{e}");
-        let e = read_snapshot("[]", FILE).unwrap_err();
+        let e = read("[]", FILE).unwrap_err();
         assert_eq!(
             e.to_string(),
             "snap.json: (top level): expected an object, found an array"
         );
         let dup = text.replacen("\"epoch\": 4812,", "\"epoch\": 4812, \"epoch\": 4813,", 1);
-        let e = read_snapshot(&dup, FILE).unwrap_err();
+        let e = read(&dup, FILE).unwrap_err();
         assert_eq!(
             (e.field.as_str(), e.reason.as_str()),
             ("epoch", "duplicate key")
         );
         let dup = text.replacen("\"BTC\": 75000", "\"BTC\": 75000, \"BTC\": 1", 1);
         assert_ne!(dup, text);
-        let e = read_snapshot(&dup, FILE).unwrap_err();
+        let e = read(&dup, FILE).unwrap_err();
         assert_eq!(e.field, "option_rate_ppm.BTC");
     }
 
@@ -458,12 +829,13 @@ mod tests {
     fn profile_limits_apply() {
         let mut s = sample();
         s.profile = SMALL;
+        s.risk_root = hash::risk_tree(&s.risk_table, SMALL.risk_depth).root();
         s.chains.truncate(2);
         s.chain_roots.truncate(2);
         for row in &mut s.haircuts_ppm {
             row.truncate(2);
         }
-        assert_eq!(read_snapshot(&write_snapshot(&s), FILE), Ok(s));
+        assert_eq!(read(&write_snapshot(&s), FILE), Ok(s));
     }
 
     #[test]
@@ -474,17 +846,14 @@ mod tests {
             signature: [9u8; 64],
         };
         let text = write_signed_snapshot(&s, Some(&signed));
-        assert_eq!(
-            read_snapshot_file(&text, FILE),
-            Ok((s.clone(), Some(signed)))
-        );
+        assert_eq!(read_file(&text, FILE), Ok((s.clone(), Some(signed))));
         // The signature is outside the digest: the plain reader accepts the signed file.
-        assert_eq!(read_snapshot(&text, FILE), Ok(s.clone()));
-        assert_eq!(read_snapshot_file(&write_snapshot(&s), FILE), Ok((s, None)));
+        assert_eq!(read(&text, FILE), Ok(s.clone()));
+        assert_eq!(read_file(&write_snapshot(&s), FILE), Ok((s, None)));
         let signed_value = |mutate: fn(&mut Value)| {
             let mut value: Value = serde_json::from_str(&text).unwrap();
             mutate(&mut value);
-            read_snapshot_file(&value.to_string(), FILE).unwrap_err()
+            read_file(&value.to_string(), FILE).unwrap_err()
         };
         let e = signed_value(|v| {
             obj(v).remove("signature");

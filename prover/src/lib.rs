@@ -7,12 +7,14 @@
 //! headroom, proves the certificate with the profile's warm [`ProverKeys`], checks it and every
 //! grant, and returns them whole ([`Certified`]); [`prove`] is the one-order certificate.
 
+pub mod black76;
 mod keys;
 pub mod network;
 pub mod parties;
 pub mod progress;
 mod prove;
 pub mod risk;
+pub mod risk_table;
 pub mod scenarios;
 pub mod vectors;
 

@@ -18,6 +18,7 @@ use zkmargin_formats::epoch::Epoch;
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::network::Network;
 use zkmargin_formats::opening::OpeningFile;
+use zkmargin_formats::portfolio::{check_table_fits, PortfolioModel};
 use zkmargin_formats::registry::Registry;
 use zkmargin_formats::root::RootFile;
 use zkmargin_formats::snapshot::{write_signed_snapshot, SnapshotSignature};
@@ -25,10 +26,26 @@ use zkmargin_formats::tree::{Holding, TreeKind};
 use zkmargin_formats::write;
 
 use crate::parties::{assemble, build_tree, publish};
+use crate::risk_table::{table_rows, with_held};
+
+/// The portfolio inputs `network build` publishes: the network's, with every option an
+/// account holds listed (`risk_table::with_held`).
+pub fn listed_portfolio(network: &Network) -> PortfolioModel {
+    let held = network
+        .accounts
+        .iter()
+        .flat_map(|a| a.book.positions.iter().flatten());
+    with_held(&network.portfolio, held)
+}
 
 /// Whether the whole network fits `profile`; the error names the field that is too big.
 fn check_network_fits(network: &Network, profile: &Profile) -> Result<(), InputError> {
     network.params.check_fits(profile, &network.file)?;
+    check_table_fits(
+        table_rows(&listed_portfolio(network), &network.params),
+        profile,
+        &network.file,
+    )?;
     let (most, field) = network.most_positions();
     if most > profile.positions {
         return Err(InputError::new(
@@ -162,7 +179,8 @@ pub fn build<R: CryptoRng + ?Sized>(
 /// 2. each chain's vault builds its tree over the registry (`parties::build_tree`), and so
 ///    does each venue: a leaf is present only where the account holds a nonzero amount on the
 ///    chain, or at least one position at the venue; elsewhere the tree holds 0 and the salt is 0;
-/// 3. the publisher publishes the epoch with their roots (`parties::publish`);
+/// 3. the publisher publishes the epoch with their roots and the risk table of every listed
+///    and held instrument (`parties::publish`, [`listed_portfolio`]);
 /// 4. each trader assembles its account file from its openings (`parties::assemble`).
 ///
 /// The multi-party commands (`account new`, `registry add`, `vault build`, `venue build`,
@@ -219,6 +237,7 @@ pub fn build_with(
     let epoch = Epoch {
         profile,
         params: params.clone(),
+        portfolio: listed_portfolio(network),
     };
     let mut trees = Vec::new();
     for (c, chain) in params.chains.iter().enumerate() {
@@ -261,7 +280,7 @@ pub fn build_with(
         .iter()
         .map(|t| (file.to_string(), t.root.clone()))
         .collect();
-    let snapshot = publish(&epoch, &roots)?;
+    let snapshot = publish(&epoch, file, &roots)?;
 
     // 4. Every trader assembles its account.
     let accounts = draws
@@ -421,8 +440,8 @@ mod tests {
 
         // The reference engine's figures, worked by hand in uusd:
         // collateral = 1.5 * 97000.5 * 0.97 + 20000 * 0.99 + 5000.25 * 0.988
-        // short call mm = 2 * (75000 + 20000) ppm * 97000.5 (out of the money, bucket 0)
-        // perp mm = ceil(0.75 * 97000.5 * 12500 ppm); credit = 0.75 * 2000.5 * 0.9
+        // standard (version 2) margin: short call 2 * (75000 + 20000) ppm * 97000.5 (out of
+        // the money, bucket 0); perp ceil(0.75 * 97000.5 * 12500 ppm); credit 0.75 * 2000.5 * 0.9
         let report = evaluate(&snapshot.risk_params(), &accounts[0].book, None, PPM).unwrap();
         assert_eq!(
             report.collateral,
@@ -430,10 +449,22 @@ mod tests {
         );
         assert_eq!(report.venues[0].mm, 18_430_095_000);
         assert_eq!(report.venues[1].mm, 909_379_688);
+        assert_eq!(report.standard_mm, 18_430_095_000 + 909_379_688);
         assert_eq!(report.upnl_credit, 1_350_337_500);
         assert_eq!(report.upnl_debit, 0);
-        assert_eq!(report.equity, 165_875_974_500 + 1_350_337_500);
-        assert_eq!(report.mm, 18_430_095_000 + 909_379_688);
+        // The short calls' mark in equity: Black-76 at 97000.5, strike 100000, a day, 55%:
+        // 211.3103895 USD a call (Python's math.erfc, the same formula), so the liability is
+        // ceil(2 x 211.3103895...) = 422.620780 USD.
+        assert_eq!(report.option_liability, 422_620_780);
+        assert_eq!(report.equity, 165_875_974_500 + 1_350_337_500 - 422_620_780);
+        // The portfolio margin: the short-option minimum 0.5% x 2 x 97000.5 = 970.005 USD,
+        // the contingency 0.1% x 0.75 x 97000.5 = 72.750375 USD, and the scan of the worst
+        // scenario, which nets the perpetual against the calls across the two venues.
+        let btc = &report.portfolio[0];
+        assert_eq!((btc.som, btc.contingency), (970_005_000, 72_750_375));
+        assert!(btc.scan > btc.som);
+        assert_eq!(report.mm, btc.scan + btc.contingency);
+        assert!(report.mm < report.standard_mm);
         assert!(report.solvent);
     }
 
@@ -547,10 +578,12 @@ mod tests {
             .iter()
             .any(|p| p.kind == Kind::Put && p.side == Side::Long));
         assert!(all.iter().any(|p| p.kind == Kind::Perp));
-        // Her book is meaningfully leveraged: it covers twice its maintenance margin, not
-        // three times (equity is about 2.5 x mm), so an order can visibly eat her headroom.
+        // Her book is meaningfully leveraged: it covers four times its portfolio margin, not
+        // five (equity is about 4.1 x mm), so an order can visibly eat her headroom.
         let at = |level: u64| evaluate(&params, alice_book, None, level).unwrap();
-        assert!(at(2 * PPM).solvent && !at(3 * PPM).solvent);
+        assert!(at(4 * PPM).solvent && !at(5 * PPM).solvent);
+        // Netting her hedges across venues frees a third of version 2's margin.
+        assert!(alice.mm * 10 < alice.standard_mm * 7, "{alice:?}");
         // Bob: solvent with much headroom, even at ten times the maintenance margin.
         assert!(bob.solvent);
         assert!(

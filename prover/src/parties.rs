@@ -10,7 +10,7 @@
 //! | `registry add` | registry | `registry.json`, an account key | `registry.json` (`zkmargin.registry/1`) |
 //! | `vault build` | a chain's vault | `epoch.json`, `registry.json`, its balances (`zkmargin.vault/1`) | `root.json` (`zkmargin.root/1`), `openings/<name>.json` (`zkmargin.opening/1`, mode 0600) |
 //! | `venue build` | a venue | `epoch.json`, `registry.json`, its positions (`zkmargin.venue/1`) | the same |
-//! | `publish` | publisher | `epoch.json`, every `root.json`, its key | `snapshot.json`, signed |
+//! | `publish` | publisher | `epoch.json`, every `root.json`, its key | `snapshot.json`, signed, with the risk table of the epoch's instruments |
 //! | `account assemble` | trader | `alice.secret`, `snapshot.json`, its openings | `alice.json` (`zkmargin.account/1`) |
 //!
 //! The files are read and written by `zkmargin_formats` (`secret`, `registry`, `epoch`,
@@ -34,6 +34,8 @@ use zkmargin_formats::opening::OpeningFile;
 use zkmargin_formats::registry::Registry;
 use zkmargin_formats::root::RootFile;
 use zkmargin_formats::tree::{Holding, TreeKind};
+
+use crate::risk_table::publish_risk;
 
 /// A tree built by a vault or a venue: its root and one opening per registered account.
 #[derive(Clone, Debug)]
@@ -170,9 +172,14 @@ fn check_built_under(
 }
 
 /// The snapshot of `epoch` with these roots (`(file, root)` pairs, one per chain and venue,
-/// any order). A root of another epoch, profile, asset order or id, a missing or a duplicate
-/// root is refused, naming the root's file and field.
-pub fn publish(epoch: &Epoch, roots: &[(String, RootFile)]) -> Result<Snapshot, InputError> {
+/// any order) and the risk table of its instruments (`risk_table::publish_risk`; `epoch_file`
+/// names the epoch in its errors). A root of another epoch, profile, asset order or id, a
+/// missing or a duplicate root is refused, naming the root's file and field.
+pub fn publish(
+    epoch: &Epoch,
+    epoch_file: &str,
+    roots: &[(String, RootFile)],
+) -> Result<Snapshot, InputError> {
     let params = &epoch.params;
     let symbols = epoch.asset_symbols();
     let mut chain_roots: Vec<Option<Fp>> = vec![None; params.chains.len()];
@@ -238,9 +245,10 @@ pub fn publish(epoch: &Epoch, roots: &[(String, RootFile)]) -> Result<Snapshot, 
     };
     let chain_roots = collect(chain_roots, &params.chains, "chain")?;
     let venue_roots = collect(venue_roots, &params.venues, "venue")?;
+    let risk = publish_risk(&epoch.portfolio, params, &epoch.profile, epoch_file)?;
     Ok(params
         .clone()
-        .into_snapshot(epoch.profile, chain_roots, venue_roots))
+        .into_snapshot(epoch.profile, chain_roots, venue_roots, risk))
 }
 
 // ------------------------------------------------------------------------------ assemble
@@ -401,6 +409,7 @@ mod tests {
             params: zkmargin_formats::epoch_params::EpochParams::from(
                 &zkmargin_testing::fixtures::fixture(SMALL).snapshot,
             ),
+            portfolio: Default::default(),
         };
         let mut registry = Registry::default();
         registry.add("alice", account_key(Fp::from(1))).unwrap();
@@ -450,7 +459,7 @@ mod tests {
         for (field, change) in changes {
             let mut root = built.root.clone();
             change(&mut root.epoch, &mut root.profile, &mut root.assets);
-            let e = publish(&epoch, &[("root.json".into(), root)]).unwrap_err();
+            let e = publish(&epoch, "epoch.json", &[("root.json".into(), root)]).unwrap_err();
             assert_eq!((e.file.as_str(), e.field.as_str()), ("root.json", field));
             let mut o = built.openings[0].clone();
             change(&mut o.epoch, &mut o.profile, &mut o.assets);
@@ -458,7 +467,7 @@ mod tests {
             assert_eq!((e.file.as_str(), e.field.as_str()), ("o.json", field));
         }
         // Publishing needs every chain and venue.
-        let e = publish(&epoch, &[("root.json".into(), built.root)]).unwrap_err();
+        let e = publish(&epoch, "epoch.json", &[("root.json".into(), built.root)]).unwrap_err();
         assert_eq!(e.field, "chain arbitrum");
     }
 }

@@ -201,11 +201,35 @@ pub fn breaking_moves(
 mod tests {
     use super::*;
     use zkmargin_circuits::margin::{Bucket, Kind, Position, Side};
+    use zkmargin_circuits::portfolio::{InstrumentKey, PortfolioRates, RiskTable};
+    use zkmargin_formats::portfolio::AssetPortfolio;
 
-    /// One asset at 100 USD, no haircut, a 10% perp margin rate.
+    use crate::risk_table::risk_row;
+
+    /// One asset at 100 USD, no haircut, a 10% perp margin rate and a 10% scan range (no
+    /// contingency): the risk table's perpetual loses at most 10.5 USD a unit (three scan
+    /// ranges at 35% cover), whatever the moved price (the table is the snapshot's, computed
+    /// at 100 USD).
     fn params() -> RiskParams {
+        let rates = PortfolioRates {
+            scan_ppm: 100_000,
+            som_ppm: 0,
+            contingency_ppm: 0,
+        };
+        let inputs = AssetPortfolio {
+            vol_ppm: 1,
+            vol_up_ppm: 0,
+            vol_down_ppm: 0,
+            som_ppm: 0,
+            contingency_ppm: 0,
+            scan_ppm: Some(rates.scan_ppm),
+        };
+        let prices = vec![100 * 100_000_000, 100_000_000];
+        let rows = (0..2)
+            .map(|a| risk_row(InstrumentKey::perp(a), 0, &inputs, prices[a], 100_000, 0))
+            .collect();
         RiskParams {
-            prices: vec![100 * 100_000_000, 100_000_000],
+            prices,
             haircuts_ppm: vec![vec![0], vec![0]],
             perp_mmr_ppm: vec![vec![100_000, 0]],
             option_rate_ppm: vec![0, 0],
@@ -215,6 +239,8 @@ mod tests {
             }],
             upnl_haircut_ppm: 0,
             valid_from: 0,
+            portfolio: vec![rates; 2],
+            risk_table: RiskTable { rows },
         }
     }
 
@@ -246,12 +272,11 @@ mod tests {
         assert_eq!(up_limit((1 << 48) - 1), 0);
     }
 
-    /// A long perp of 10 units at 100 USD with 500 USD of USDC, 10% margin rate:
-    /// equity(P) = 500 + 10 (P - 100), mm(P) = 10 * P * 0.1 = P. Solvent while
-    /// 500 + 10P - 1000 >= P, i.e. P >= 500/9 = 55.555... USD: a fall of 44.444...%.
-    /// The largest fall that stays solvent is 444444 ppm (P = 55.5556 USD):
-    /// equity = 500 + 10 * (55.5556 - 100) = 55.556, mm = 55.5556: solvent by 0.0004;
-    /// at 444445 ppm, P = 55.5555: equity 55.555 < mm 55.5555. So the move is 444445 ppm.
+    /// A long perp of 10 units at 100 USD with 500 USD of USDC, a 10% scan range: equity(P) =
+    /// 500 + 10 (P - 100), mm = the worst scenario of the snapshot's table, 10 x 10.5 USD = 105
+    /// at any moved price. Solvent while 500 + 10P - 1000 >= 105, i.e. P >= 60.5 USD: a fall
+    /// of 39.5% (395000 ppm, P = 60.5: equity 105 = mm) stays solvent; 395001 ppm (P =
+    /// 60.4999: equity 104.999) does not. So the move is 395001 ppm.
     #[test]
     fn a_long_perp_breaks_on_the_way_down_only() {
         let params = params();
@@ -262,11 +287,11 @@ mod tests {
         let moves = breaking_moves(&params, &book, PPM).unwrap();
         assert_eq!(moves.len(), 2, "{moves:?}");
         assert_eq!(moves[0].asset, 0);
-        assert_eq!(moves[0].down, Some(444_445));
+        assert_eq!(moves[0].down, Some(395_001));
         assert_eq!(moves[0].up, None);
-        // USDC: a fall of USDC by x% cuts 500 x% of equity; mm 100: breaks at 400/500 = 80%.
+        // USDC: a fall of USDC by x% cuts 500 x% of equity; mm 105: breaks at 395/500 = 79%.
         assert_eq!(moves[1].asset, 1);
-        assert_eq!(moves[1].down, Some(800_001));
+        assert_eq!(moves[1].down, Some(790_001));
         // The engine agrees at both sides of the crossing.
         let at = |m: i64| {
             evaluate_moved(&params, &book, PPM, &[(0, -m)])
@@ -274,7 +299,7 @@ mod tests {
                 .unwrap()
                 .solvent
         };
-        assert!(at(444_444) && !at(444_445));
+        assert!(at(395_000) && !at(395_001));
     }
 
     #[test]
@@ -284,11 +309,11 @@ mod tests {
             balances: vec![vec![0, 500 * 1_000_000_000]],
             positions: vec![vec![perp(Side::Short, 10, 100)]],
         };
-        // equity = 500 - 10 (P - 100) = 1500 - 10P (a loss is debited), mm = P:
-        // solvent while P <= 1500/11 = 136.3636...: +36.3636%.
+        // equity = 500 - 10 (P - 100) = 1500 - 10P (a loss is debited), mm = 105:
+        // solvent while P <= 139.5: +39.5% holds, +39.5001% does not.
         let moves = breaking_moves(&params, &book, PPM).unwrap();
         assert_eq!(moves[0].down, None);
-        assert_eq!(moves[0].up, Some(363_637));
+        assert_eq!(moves[0].up, Some(395_001));
     }
 
     #[test]

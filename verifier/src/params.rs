@@ -8,7 +8,7 @@
 //! so a swapped file could break soundness: every read is checked against the BLAKE2b-256
 //! digest pinned below, and a file that does not match is ignored and regenerated.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use halo2_proofs::poly::commitment::Params;
 use pasta_curves::vesta;
@@ -41,22 +41,8 @@ pub const PINNED_PARAMS_DIGESTS: &[(u32, &str)] = &[
     ),
 ];
 
-/// Environment variable naming the cache directory.
-pub const CACHE_ENV: &str = "ZKMARGIN_CACHE";
-
-/// The cache directory.
-pub fn cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os(CACHE_ENV).filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("zkmargin");
-    }
-    if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(home).join(".cache").join("zkmargin");
-    }
-    PathBuf::from(".zkmargin-cache")
-}
+/// The cache directory (shared with the risk-table check: `zkmargin_formats::cache`).
+pub use zkmargin_formats::cache::{cache_dir, CACHE_ENV};
 
 /// BLAKE2b-256 of serialised parameters, as lower-case hex.
 pub fn digest_hex(bytes: &[u8]) -> String {

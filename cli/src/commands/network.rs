@@ -5,8 +5,10 @@
 //! venue's Merkle tree, and writes `DIR/snapshot.json` (public) and `DIR/accounts/<name>.json`
 //! (private, mode 0600), each atomically. Exit 0, or 1 on bad input.
 //!
-//! `--risk RISK.json` computes the haircuts from a risk model (`zkmargin risk haircuts`) in
-//! place of the file's `haircuts_ppm`; `--signing-key` signs the snapshot as `zkmargin
+//! The snapshot carries the risk table of every instrument an account holds and every one of
+//! `instruments` (`zkmargin_prover::risk_table`). `--risk RISK.json` computes the haircuts
+//! (`zkmargin risk haircuts`) and the scan ranges from a risk model in place of the file's
+//! `haircuts_ppm` and `scan_ppm`; `--signing-key` signs the snapshot as `zkmargin
 //! publish` does. Without a key the snapshot is unsigned: a local build has no publisher
 //! whose key a venue would know, and a key drawn on the spot would vouch for nothing.
 
@@ -25,6 +27,7 @@ use zkmargin_formats::publisher_key::{read_secret, PublisherSecret};
 use zkmargin_formats::risk::RiskModel;
 use zkmargin_prover::network::{self, stale_account_files, write_build_signed};
 use zkmargin_prover::risk::Haircuts;
+use zkmargin_prover::risk_table::apply_risk_model;
 use zkmargin_verifier::publisher::SignSnapshot;
 
 use crate::commands::risk::load_risk;
@@ -47,7 +50,10 @@ pub fn build_and_write_with(
         Some(model) => model.haircuts_for(assets, chains),
         None => Ok(Vec::new()),
     };
-    let network = read_network_with(text, file, risk.map(|_| &haircuts as HaircutSource))?;
+    let mut network = read_network_with(text, file, risk.map(|_| &haircuts as HaircutSource))?;
+    if let Some(model) = risk {
+        apply_risk_model(&mut network.portfolio, &network.params, model)?;
+    }
     let mut rng = UnwrapErr(SysRng);
     let (snapshot, accounts) = network::build(&network, profile, &mut rng)?;
     let signature = signer.map(|key| key.sign(&snapshot));
@@ -81,6 +87,12 @@ pub fn summary(snapshot: &Snapshot) -> String {
             crate::output::tag_text(root)
         ));
     }
+    out.push_str(&format!(
+        "  risk table  {} instruments (depth {}), root {}\n",
+        snapshot.risk_table.rows.len(),
+        snapshot.profile.risk_depth,
+        crate::output::tag_text(&snapshot.risk_root)
+    ));
     out.push_str(&format!("  digest {}\n", digest_to_hex(&snapshot.digest())));
     out
 }
@@ -108,7 +120,7 @@ pub fn build(args: &BuildArgs) -> CommandResult {
     let mut out = String::new();
     if let Some(model) = &risk {
         out.push_str(&format!(
-            "haircuts computed from {} (in place of haircuts_ppm)\n",
+            "haircuts and scan ranges computed from {} (in place of haircuts_ppm and scan_ppm)\n",
             model.file
         ));
     }

@@ -4,8 +4,10 @@
 //! operating system's generator and writes the secret (mode 0600, never replaced) and the
 //! public key beside it (`publisher.pub`). `zkmargin publish --epoch epoch.json --root R...
 //! --key publisher.secret [--risk RISK.json] --out snapshot.json` joins the epoch's prices and
-//! risk parameters with every vault's and venue's root, and writes the snapshot signed over its
-//! digest. Exit 0, or 1 on bad input.
+//! risk parameters with every vault's and venue's root, computes the risk table of the epoch's
+//! instruments (`zkmargin_prover::risk_table`), and writes the snapshot signed over its digest.
+//! `--risk` computes the haircuts and the scan ranges from a risk model. Exit 0, or 1 on bad
+//! input.
 
 use std::path::{Path, PathBuf};
 
@@ -19,10 +21,13 @@ use zkmargin_formats::root::read_root;
 use zkmargin_formats::snapshot::write_signed_snapshot;
 use zkmargin_formats::write::write_atomic;
 use zkmargin_prover::parties::publish;
+use zkmargin_prover::risk::Haircuts;
+use zkmargin_prover::risk_table::apply_risk_model;
 use zkmargin_verifier::publisher::SignSnapshot;
 
 use crate::commands::network::summary;
 use crate::commands::prove::check_out_path;
+use crate::commands::risk::load_risk;
 use crate::errors::{CliError, CommandResult, OK};
 use crate::inputs::{label, read_text, JSON_FILE_LIMIT};
 use crate::output::print;
@@ -52,7 +57,8 @@ pub struct PublishArgs {
     /// The publisher's secret key (zkmargin publisher keygen).
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
-    /// Compute the haircuts from this risk model (zkmargin.risk/1) in place of the epoch's.
+    /// Compute the haircuts and the scan ranges from this risk model (zkmargin.risk/1) in place
+    /// of the epoch's.
     #[arg(long, value_name = "RISK.json")]
     pub risk: Option<PathBuf>,
     /// Where to write the signed snapshot.
@@ -116,15 +122,17 @@ pub fn publish_snapshot(args: &PublishArgs) -> CommandResult {
     }
     let mut notes = String::new();
     if let Some(risk) = &args.risk {
-        let table =
-            crate::commands::risk::haircuts_for(risk, &epoch.params.assets, &epoch.params.chains)?;
-        epoch.params.haircuts_ppm = table;
+        let model = load_risk(risk)?;
+        epoch.params.haircuts_ppm =
+            model.haircuts_for(&epoch.params.assets, &epoch.params.chains)?;
+        apply_risk_model(&mut epoch.portfolio, &epoch.params, &model)?;
         notes.push_str(&format!(
-            "haircuts computed from {} (in place of the epoch's haircuts_ppm)\n",
+            "haircuts and scan ranges computed from {} (in place of the epoch's haircuts_ppm \
+             and scan_ppm)\n",
             risk.display()
         ));
     }
-    let snapshot = publish(&epoch, &roots)?;
+    let snapshot = publish(&epoch, &label(&args.epoch), &roots)?;
     let signature = secret.sign(&snapshot);
     let mut inputs: Vec<(&str, &Path)> = vec![("--epoch", &args.epoch), ("--key", &args.key)];
     inputs.extend(args.roots.iter().map(|p| ("--root", p.as_path())));

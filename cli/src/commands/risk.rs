@@ -9,7 +9,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use zkmargin_circuits::snapshot::{Asset, Member};
 use zkmargin_formats::decimal::format_scaled;
 use zkmargin_formats::json::Json;
 use zkmargin_formats::risk::{read_risk, RiskModel, RISK_DECIMALS};
@@ -43,15 +42,6 @@ pub struct HaircutsArgs {
 pub fn load_risk(path: &Path) -> Result<RiskModel, CliError> {
     let text = read_text(path, "RISK.json", JSON_FILE_LIMIT)?;
     Ok(read_risk(&text, &label(path))?)
-}
-
-/// The haircuts of `assets` on `chains` from the risk model at `path` (`--risk`).
-pub fn haircuts_for(
-    path: &Path,
-    assets: &[Asset],
-    chains: &[Member],
-) -> Result<Vec<Vec<u64>>, CliError> {
-    Ok(load_risk(path)?.haircuts_for(assets, chains)?)
 }
 
 /// Seconds as hours, minutes and seconds, e.g. `2h 31m 48s`.

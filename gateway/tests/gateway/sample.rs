@@ -6,8 +6,11 @@ use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::margin::Bucket;
 use zkmargin_circuits::profile::SMALL;
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
+use zkmargin_formats::epoch_params::EpochParams;
+use zkmargin_formats::portfolio::{AssetPortfolio, PortfolioModel};
 use zkmargin_formats::publisher_key::PublisherSecret;
 use zkmargin_formats::snapshot::write_signed_snapshot;
+use zkmargin_prover::risk_table::publish_risk;
 use zkmargin_verifier::publisher::SignSnapshot;
 
 /// The venue the gateway serves in tests.
@@ -18,9 +21,10 @@ pub fn publisher() -> PublisherSecret {
 }
 
 /// A small network's snapshot: BTC at 97000.5 and USDC at 1; two venues (deribit,
-/// hyperliquid), BTC perps at 1% and 1.25%.
+/// hyperliquid), BTC perps at 1% and 1.25%; the publisher's risk table of both perpetuals
+/// (BTC: a 10% scan range, a 0.5% short-option minimum, a 0.1% contingency).
 pub fn snapshot(epoch: u64) -> Snapshot {
-    Snapshot {
+    let mut snapshot = Snapshot {
         profile: SMALL,
         epoch,
         valid_from: 1_767_225_600,
@@ -71,7 +75,31 @@ pub fn snapshot(epoch: u64) -> Snapshot {
         upnl_haircut_ppm: 100_000,
         chain_roots: vec![Fp::from(11), Fp::from(12)],
         venue_roots: vec![Fp::from(13), Fp::from(14)],
-    }
+        portfolio: vec![],
+        risk_table: Default::default(),
+        risk_root: Fp::zero(),
+    };
+    let inputs = |vol_ppm, som_ppm, contingency_ppm, scan_ppm| AssetPortfolio {
+        vol_ppm,
+        vol_up_ppm: 500_000,
+        vol_down_ppm: 250_000,
+        som_ppm,
+        contingency_ppm,
+        scan_ppm: Some(scan_ppm),
+    };
+    let portfolio = PortfolioModel {
+        assets: vec![
+            inputs(550_000, 5_000, 1_000, 100_000),
+            inputs(20_000, 0, 0, 10_000),
+        ],
+        instruments: vec![],
+    };
+    let params = EpochParams::from(&snapshot);
+    let risk = publish_risk(&portfolio, &params, &SMALL, "sample").expect("the sample's table");
+    snapshot.portfolio = risk.portfolio;
+    snapshot.risk_table = risk.risk_table;
+    snapshot.risk_root = risk.risk_root;
+    snapshot
 }
 
 /// The snapshot's file, signed by `key`.
