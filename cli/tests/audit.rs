@@ -56,6 +56,8 @@ fn audits_the_small_profile() {
         rows.as_str(),
         "proof size: predicted 4320 bytes (halo2 cost model); measured 4320 bytes",
         "(match)",
+        "key file:      BLAKE2b-256",
+        "(verifier/keys/small.vk, match)",
         "AUDIT OK",
     ] {
         assert!(
@@ -77,6 +79,8 @@ fn audits_the_small_profile() {
     assert_eq!(small["rows"]["used"], report.rows_used);
     assert_eq!(small["proof_bytes"]["predicted"], 4320);
     assert_eq!(small["vk_digest"]["matches"], true);
+    assert_eq!(small["vk_file"]["matches"], true);
+    assert_eq!(small["vk_file"]["file"], "verifier/keys/small.vk");
     assert_eq!(small["params_digest"]["matches"], true);
     let names: Vec<&str> = small["gates"]
         .as_array()

@@ -164,19 +164,20 @@ async fn run(mut queue: mpsc::Receiver<Job>, metrics: Arc<Metrics>) {
     }
 }
 
-/// The keys of `profile`, built (with a progress line) unless `held` has them.
+/// The keys of `profile`, read (with a progress line) unless `held` has them: the stored
+/// verifying key and the verifier's parameters, no key generation.
 fn keys_for(held: &mut Held, profile: Profile) -> Result<Arc<VerifierKeys>, VerifyError> {
     if let Some(keys) = held.as_ref().filter(|k| k.profile() == profile) {
         return Ok(Arc::clone(keys));
     }
     eprintln!(
-        "zkmargin-gateway: building the verifying keys of profile {} (k = {})",
+        "zkmargin-gateway: reading the verifying keys of profile {} (k = {})",
         profile.name, profile.k
     );
     let started = Instant::now();
     let keys = VerifierKeys::for_profile(profile).map_err(|e| {
         eprintln!(
-            "zkmargin-gateway: the keys of profile {} cannot be built: {e}",
+            "zkmargin-gateway: the keys of profile {} cannot be read: {e}",
             profile.name
         );
         VerifyError::Keys {

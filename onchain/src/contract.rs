@@ -2,8 +2,8 @@
 //! query. Every check of a certificate is the verifier crate's: exact decoding
 //! (`Certificate::decode`), the header against the published snapshot
 //! (`verify::check_header`), the instance rebuilt from the snapshot (`verify::rebuild_statement`)
-//! and the proof (`verify::verify_statement_with`, against the verifying key rebuilt from the
-//! circuit and the stored parameters, whose digest is checked against the pin at upload).
+//! and the proof (`verify::verify_statement_with`, against the stored verifying key and the
+//! stored verifier parameters, their digests checked against the pins at upload).
 
 use cosmwasm_std::{
     entry_point, to_json_binary, Addr, BankMsg, Binary, Coin, Deps, DepsMut, Env, Event,
@@ -16,17 +16,18 @@ use zkmargin_circuits::units::MIN_LEVEL_PPM;
 use zkmargin_formats::certificate::Certificate;
 use zkmargin_formats::hex::{bytes_from_hex, digest_to_hex};
 use zkmargin_formats::snapshot::{read_snapshot, read_snapshot_file};
-use zkmargin_verifier::keys::{build_verifying_key_unchecked, pinned_vk_digest};
-use zkmargin_verifier::params::{digest_hex, pinned_digest, CommitmentParams};
+use zkmargin_verifier::keys::{pinned_vk_file_digest, read_key_file, MarginVerifyingKey};
+use zkmargin_verifier::params::digest_hex;
 use zkmargin_verifier::publisher::signing_message;
+use zkmargin_verifier::verifier_params::{pinned_verifier_digest, VerifierParams};
 use zkmargin_verifier::verify::{check_header, rebuild_statement, verify_statement_with};
 
 use crate::error::ContractError;
 use crate::msg::{
-    CertificateResponse, EpochInfo, EpochResponse, ExecuteMsg, InstantiateMsg, ParamsResponse,
-    QueryMsg, Registration, Status,
+    CertificateResponse, EpochInfo, EpochResponse, ExecuteMsg, InstantiateMsg, QueryMsg,
+    Registration, Status, UploadResponse,
 };
-use crate::state::{self, Config, ParamsState};
+use crate::state::{self, Config, Upload, UploadState};
 
 type Result<T> = std::result::Result<T, ContractError>;
 
@@ -73,13 +74,16 @@ pub fn instantiate(
     for name in &msg.profiles {
         let profile = Profile::by_name(name)
             .ok_or_else(|| ContractError::ProfileUnusable(name.clone(), "unknown".into()))?;
-        if pinned_digest(profile.k).is_none() {
+        if pinned_verifier_digest(profile.k).is_none() {
             return Err(ContractError::ProfileUnusable(
                 name.clone(),
-                format!("no parameters of size k = {} are pinned", profile.k),
+                format!(
+                    "no verifier parameters of size k = {} are pinned",
+                    profile.k
+                ),
             ));
         }
-        if pinned_vk_digest(profile).is_none() {
+        if pinned_vk_file_digest(profile).is_none() {
             return Err(ContractError::ProfileUnusable(
                 name.clone(),
                 "no verifying key is pinned".into(),
@@ -128,7 +132,30 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> R
             data,
         } => {
             no_funds(&info)?;
-            store_params(deps, &info, k, index, count, data.as_slice())
+            store_chunk(
+                deps,
+                &info,
+                Upload::Params(k),
+                index,
+                count,
+                data.as_slice(),
+            )
+        }
+        ExecuteMsg::StoreKey {
+            profile,
+            index,
+            count,
+            data,
+        } => {
+            no_funds(&info)?;
+            store_chunk(
+                deps,
+                &info,
+                Upload::Key(&profile),
+                index,
+                count,
+                data.as_slice(),
+            )
         }
         ExecuteMsg::PublishEpoch { snapshot } => {
             no_funds(&info)?;
@@ -159,79 +186,92 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> R
     }
 }
 
-fn store_params(
+/// The pinned digest an upload is checked against.
+fn pinned_upload_digest(upload: Upload) -> Result<&'static str> {
+    let pinned = match upload {
+        Upload::Params(k) => pinned_verifier_digest(k),
+        Upload::Key(name) => Profile::by_name(name).and_then(pinned_vk_file_digest),
+    };
+    pinned.ok_or_else(|| ContractError::Unpinned(upload.to_string()))
+}
+
+fn store_chunk(
     deps: DepsMut,
     info: &MessageInfo,
-    k: u32,
+    upload: Upload,
     index: u32,
     count: u32,
     data: &[u8],
 ) -> Result<Response> {
     let config = state::load_config(deps.storage)?;
     if info.sender != config.admin {
-        return Err(ContractError::Unauthorized("store parameters"));
+        return Err(ContractError::Unauthorized("upload parameters or keys"));
     }
-    let pinned = pinned_digest(k).ok_or(ContractError::NoPinnedParams(k))?;
-    let mut params = state::load_params(deps.storage, k)?.unwrap_or(ParamsState {
+    let pinned = pinned_upload_digest(upload)?;
+    let mut stored = state::load_upload(deps.storage, upload)?.unwrap_or(UploadState {
         count,
         received: vec![],
         stored: false,
         bytes: 0,
     });
-    if params.stored {
-        return Err(ContractError::ParamsAlreadyStored(k));
+    if stored.stored {
+        return Err(ContractError::AlreadyStored(upload.to_string()));
     }
-    if count == 0 || count > state::MAX_PARAMS_CHUNKS {
-        return Err(ContractError::ParamsChunk(format!(
+    if count == 0 || count > state::MAX_UPLOAD_CHUNKS {
+        return Err(ContractError::UploadChunk(format!(
             "count must be 1 to {}",
-            state::MAX_PARAMS_CHUNKS
+            state::MAX_UPLOAD_CHUNKS
         )));
     }
-    if count != params.count {
-        return Err(ContractError::ParamsChunk(format!(
+    if count != stored.count {
+        return Err(ContractError::UploadChunk(format!(
             "count {count} differs from the {} of the first chunk",
-            params.count
+            stored.count
         )));
     }
     if index >= count {
-        return Err(ContractError::ParamsChunk(format!(
+        return Err(ContractError::UploadChunk(format!(
             "index {index} is not below count {count}"
         )));
     }
-    if data.is_empty() || data.len() > state::MAX_PARAMS_CHUNK_BYTES {
-        return Err(ContractError::ParamsChunk(format!(
+    if data.is_empty() || data.len() > state::MAX_UPLOAD_CHUNK_BYTES {
+        return Err(ContractError::UploadChunk(format!(
             "a chunk has 1 to {} bytes (the largest value the chain stores), not {}",
-            state::MAX_PARAMS_CHUNK_BYTES,
+            state::MAX_UPLOAD_CHUNK_BYTES,
             data.len()
         )));
     }
-    state::save_params_chunk(deps.storage, k, index, data);
-    if !params.received.contains(&index) {
-        params.received.push(index);
-        params.received.sort_unstable();
+    state::save_chunk(deps.storage, upload, index, data);
+    if !stored.received.contains(&index) {
+        stored.received.push(index);
+        stored.received.sort_unstable();
     }
-    let mut event = Event::new("zkmargin_store_params")
-        .add_attribute("k", k.to_string())
+    let (kind, what) = match upload {
+        Upload::Params(k) => ("zkmargin_store_params", ("k", k.to_string())),
+        Upload::Key(profile) => ("zkmargin_store_key", ("profile", profile.to_string())),
+    };
+    let mut event = Event::new(kind)
+        .add_attribute(what.0, what.1)
         .add_attribute("index", index.to_string())
         .add_attribute("count", count.to_string())
         .add_attribute("chunk_bytes", data.len().to_string());
-    if params.received.len() as u32 == count {
-        let bytes = state::load_params_bytes(deps.storage, k, count)?;
+    if stored.received.len() as u32 == count {
+        let bytes = state::load_upload_bytes(deps.storage, upload, count)?;
         let found = digest_hex(&bytes);
         if found != pinned {
-            return Err(ContractError::ParamsDigest {
-                k,
+            return Err(ContractError::UploadDigest {
+                what: upload.to_string(),
                 found,
                 pinned: pinned.to_string(),
             });
         }
-        params.stored = true;
-        params.bytes = bytes.len() as u64;
+        stored.stored = true;
+        stored.bytes = bytes.len() as u64;
         event = event
             .add_attribute("stored", "true")
             .add_attribute("digest", found);
     }
-    state::save_params(deps.storage, k, &params)?;
+    state::save_upload(deps.storage, upload, &stored)?;
     Ok(Response::new().add_event(event))
 }
 
@@ -330,30 +370,43 @@ fn check_certificate(
     ))
 }
 
-/// The proof, against the verifying key rebuilt from the stored parameters (checked against
-/// its pin) and the statement rebuilt from the snapshot.
+/// The proof, against the stored verifying key and verifier parameters and the statement
+/// rebuilt from the snapshot.
 fn verify_proof(
     storage: &dyn Storage,
     checked: &Checked,
     statement: &zkmargin_circuits::instance::PublicStatement,
 ) -> Result<()> {
     let params = stored_params(storage, checked.profile.k)?;
-    // The key is rebuilt from the circuit compiled into this contract and the stored
-    // parameters (their digest checked at upload). Its pin is not re-checked here: that is a
-    // `format!("{:#?}")` of the whole key, code and gas the contract cannot spare, and the
-    // contract's code is fixed once stored (tests/vm.rs shows the honest certificate verifies).
-    let vk = build_verifying_key_unchecked(&params, checked.profile)
-        .map_err(|e| ContractError::KeySetup(e.to_string()))?;
+    let vk = stored_key(storage, checked.profile)?;
     verify_statement_with(&params, &vk, &checked.certificate.proof, statement)?;
     Ok(())
 }
 
-fn stored_params(storage: &dyn Storage, k: u32) -> Result<CommitmentParams> {
-    let params = state::load_params(storage, k)?
-        .filter(|p| p.stored)
-        .ok_or(ContractError::ParamsMissing(k))?;
-    let bytes = state::load_params_bytes(storage, k, params.count)?;
-    CommitmentParams::read(&mut &bytes[..]).map_err(|e| ContractError::KeySetup(e.to_string()))
+/// The bytes of a complete upload.
+fn stored_bytes(storage: &dyn Storage, upload: Upload) -> Result<Vec<u8>> {
+    let stored = state::load_upload(storage, upload)?
+        .filter(|u| u.stored)
+        .ok_or_else(|| ContractError::NotStored(upload.to_string()))?;
+    state::load_upload_bytes(storage, upload, stored.count)
+}
+
+/// The verifier parameters of size `k` (their digest checked at upload; the points are checked
+/// to be on the curve as they are read, not decompressed).
+fn stored_params(storage: &dyn Storage, k: u32) -> Result<VerifierParams> {
+    let bytes = stored_bytes(storage, Upload::Params(k))?;
+    VerifierParams::read(&bytes).map_err(|e| ContractError::KeySetup(e.to_string()))
+}
+
+/// A profile's verifying key, read from its stored file: `configure`, the domain and the
+/// selectors compressed with the stored bitmaps, no column committed. The file's digest is
+/// checked again here (5.7 KB for small, negligible gas); the key's pinned form is not
+/// recomputed (a `format!("{:#?}")` of the whole key: code and gas the contract cannot spare),
+/// the file digest standing for it (`verifier/tests/keys.rs` shows the file reads to the pinned
+/// key).
+fn stored_key(storage: &dyn Storage, profile: Profile) -> Result<MarginVerifyingKey> {
+    let bytes = stored_bytes(storage, Upload::Key(profile.name))?;
+    read_key_file(profile, &bytes).map_err(|e| ContractError::KeySetup(e.to_string()))
 }
 
 fn register(
@@ -518,15 +571,27 @@ fn canonical_nullifier(text: &str) -> Result<String> {
     Ok(fp_to_hex(&fp))
 }
 
+fn upload_response(storage: &dyn Storage, upload: Upload) -> Result<UploadResponse> {
+    let state = state::load_upload(storage, upload)?;
+    Ok(UploadResponse {
+        upload: upload.to_string(),
+        count: state.as_ref().map_or(0, |u| u.count),
+        received: state.as_ref().map_or(0, |u| u.received.len() as u32),
+        stored: state.as_ref().is_some_and(|u| u.stored),
+        pinned_digest: pinned_upload_digest(upload).ok().map(str::to_string),
+        bytes: state.as_ref().map_or(0, |u| u.bytes),
+    })
+}
+
 #[entry_point]
 pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary> {
     let binary = match msg {
         QueryMsg::Config {} => to_json_binary(&state::load_config(deps.storage)?)?,
         QueryMsg::Params { k } => {
-            let state = state::load_params(deps.storage, k)?;
-            let stored = state.as_ref().is_some_and(|p| p.stored);
-            if stored {
-                // Decoded, to show the stored bytes are usable parameters of this size.
+            let upload = Upload::Params(k);
+            // Decoded once stored, to show the stored bytes are usable parameters of this size.
+            let answer = upload_response(deps.storage, upload)?;
+            if answer.stored {
                 let params = stored_params(deps.storage, k)?;
                 if params.k() != k {
                     return Err(ContractError::KeySetup(format!(
@@ -535,14 +600,16 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary> {
                     )));
                 }
             }
-            to_json_binary(&ParamsResponse {
-                k,
-                count: state.as_ref().map_or(0, |p| p.count),
-                received: state.as_ref().map_or(0, |p| p.received.len() as u32),
-                stored,
-                pinned_digest: pinned_digest(k).map(str::to_string),
-                bytes: state.as_ref().map_or(0, |p| p.bytes),
-            })?
+            to_json_binary(&answer)?
+        }
+        QueryMsg::Key { profile } => {
+            let known = Profile::by_name(&profile)
+                .ok_or_else(|| ContractError::BadMessage(format!("no profile {profile:?}")))?;
+            let answer = upload_response(deps.storage, Upload::Key(known.name))?;
+            if answer.stored {
+                stored_key(deps.storage, known)?;
+            }
+            to_json_binary(&answer)?
         }
         QueryMsg::Epoch { epoch } => to_json_binary(&EpochResponse {
             epoch: state::load_epoch(deps.storage, epoch)?,

@@ -15,21 +15,21 @@ pub enum ContractError {
     ProfileNotAccepted(String),
     #[error("profile {0:?} cannot be accepted: {1}")]
     ProfileUnusable(String, String),
-    #[error("no parameters of size k = {0} are pinned in this build")]
-    NoPinnedParams(u32),
-    #[error("the parameters of size k = {0} are already stored")]
-    ParamsAlreadyStored(u32),
-    #[error("parameters chunk refused: {0}")]
-    ParamsChunk(String),
-    #[error("the parameters of size k = {k} have digest {found}, not the pinned {pinned}: a chunk is wrong")]
-    ParamsDigest {
-        k: u32,
+    #[error("no digest is pinned in this build for {0}")]
+    Unpinned(String),
+    #[error("already stored: {0}")]
+    AlreadyStored(String),
+    #[error("upload chunk refused: {0}")]
+    UploadChunk(String),
+    #[error("{what} has digest {found}, not the pinned {pinned}: a chunk is wrong")]
+    UploadDigest {
+        what: String,
         found: String,
         pinned: String,
     },
-    #[error("the parameters of size k = {0} are not stored yet")]
-    ParamsMissing(u32),
-    #[error("the stored parameters cannot be used: {0}")]
+    #[error("not stored yet: {0}")]
+    NotStored(String),
+    #[error("the stored verifier parameters or key cannot be used: {0}")]
     KeySetup(String),
     #[error("snapshot refused: {0}")]
     Snapshot(String),

@@ -13,7 +13,7 @@ pub struct InstantiateMsg {
     /// The accepted profiles by name (`"small"`, `"standard"`, ...); each needs pinned
     /// parameters and a pinned verifying key in the verifier crate this contract was built with.
     pub profiles: Vec<String>,
-    /// May upload the parameters; the sender when absent.
+    /// May upload the verifier's parameters and the verifying keys; the sender when absent.
     pub admin: Option<String>,
     /// What `register_optimistic` must send, exactly (paid to a successful challenger).
     pub bond: Coin,
@@ -25,11 +25,21 @@ pub struct InstantiateMsg {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ExecuteMsg {
-    /// One chunk of the parameters of size `k` (`Params::write`'s bytes, cut in `count` chunks;
-    /// admin only). When the last missing chunk arrives, the whole is checked against the
-    /// verifier crate's pinned BLAKE2b-256 digest for `k`; a mismatch refuses that chunk.
+    /// One chunk of the verifier's parameters of size `k` (the file `verifier-params-k{k}.bin`
+    /// of the parameter cache, cut in `count` chunks; admin only). When the last missing chunk
+    /// arrives, the whole is checked against the verifier crate's pinned BLAKE2b-256 digest for
+    /// `k`; a mismatch refuses that chunk.
     StoreParams {
         k: u32,
+        index: u32,
+        count: u32,
+        data: Binary,
+    },
+    /// One chunk of a profile's verifying key file (`verifier/keys/<profile>.vk`; admin only),
+    /// checked whole against the verifier crate's pinned digest of that file, like the
+    /// parameters.
+    StoreKey {
+        profile: String,
         index: u32,
         count: u32,
         data: Binary,
@@ -55,10 +65,15 @@ pub enum ExecuteMsg {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum QueryMsg {
     Config {},
-    /// The upload state of the parameters of size `k`; once stored, they are decoded
-    /// (`Params::read`) to show they are usable.
+    /// The upload state of the verifier's parameters of size `k`; once stored, they are
+    /// decoded to show they are usable.
     Params {
         k: u32,
+    },
+    /// The upload state of a profile's verifying key; once stored, it is read to show it is
+    /// usable.
+    Key {
+        profile: String,
     },
     /// A published epoch (`epoch: null` in the answer when it is not published).
     Epoch {
@@ -80,9 +95,12 @@ pub struct ConfigResponse {
     pub challenge_seconds: u64,
 }
 
+/// The answer to `params {k}` and `key {profile}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ParamsResponse {
-    pub k: u32,
+pub struct UploadResponse {
+    /// What it is: "the verifier parameters of size k = 12", "the verifying key of profile
+    /// small".
+    pub upload: String,
     /// Chunks announced by the first upload (0 before any).
     pub count: u32,
     pub received: u32,
@@ -90,7 +108,7 @@ pub struct ParamsResponse {
     pub stored: bool,
     /// The pinned digest the chunks are checked against.
     pub pinned_digest: Option<String>,
-    /// Size in bytes of the stored parameters.
+    /// Size in bytes of what is stored.
     pub bytes: u64,
 }
 

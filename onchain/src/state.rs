@@ -1,5 +1,6 @@
-//! The contract's storage: the configuration, the parameters in chunks, the published epochs
-//! and one registration per nullifier. Values are JSON (the parameters' chunks raw bytes).
+//! The contract's storage: the configuration, the verifier's parameters and the verifying keys
+//! uploaded in chunks, the published epochs and one registration per nullifier. Values are JSON
+//! (the uploads' chunks raw bytes).
 
 use cosmwasm_std::{from_json, to_json_vec, Storage};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -7,23 +8,51 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::error::ContractError;
 use crate::msg::{EpochInfo, Registration};
 
-/// Most chunks one set of parameters may be cut into.
-pub const MAX_PARAMS_CHUNKS: u32 = 64;
+/// Most chunks one upload may be cut into.
+pub const MAX_UPLOAD_CHUNKS: u32 = 64;
 /// Largest chunk: the VM refuses to store a value over 128 KiB.
-pub const MAX_PARAMS_CHUNK_BYTES: usize = 128 * 1024;
+pub const MAX_UPLOAD_CHUNK_BYTES: usize = 128 * 1024;
 
 const CONFIG: &[u8] = b"config";
-const PARAMS: &[u8] = b"params:";
-const PARAMS_CHUNK: &[u8] = b"params_chunk:";
+const UPLOAD: &[u8] = b"upload:";
+const UPLOAD_CHUNK: &[u8] = b"upload_chunk:";
 const EPOCH: &[u8] = b"epoch:";
 const REGISTRATION: &[u8] = b"certificate:";
 
 /// The configuration, as the `config` query answers it.
 pub use crate::msg::ConfigResponse as Config;
 
-/// The upload of one set of parameters.
+/// What the admin uploads in chunks, each checked whole against its pinned digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upload<'a> {
+    /// The verifier's parameters of size `k` (`verifier-params-k{k}.bin`).
+    Params(u32),
+    /// A profile's verifying key file (`verifier/keys/<profile>.vk`).
+    Key(&'a str),
+}
+
+impl Upload<'_> {
+    /// Its name in storage keys: a kind byte, then `k` or the profile's name.
+    fn id(&self) -> Vec<u8> {
+        match self {
+            Upload::Params(k) => [b"p".as_slice(), &k.to_be_bytes()].concat(),
+            Upload::Key(profile) => [b"k".as_slice(), profile.as_bytes()].concat(),
+        }
+    }
+}
+
+impl std::fmt::Display for Upload<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Upload::Params(k) => write!(f, "the verifier parameters of size k = {k}"),
+            Upload::Key(profile) => write!(f, "the verifying key of profile {profile}"),
+        }
+    }
+}
+
+/// Where one upload stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ParamsState {
+pub struct UploadState {
     pub count: u32,
     /// The chunk indices received, sorted.
     pub received: Vec<u32>,
@@ -65,38 +94,42 @@ pub fn load_config(storage: &dyn Storage) -> Result<Config, ContractError> {
     load(storage, CONFIG)?.ok_or_else(|| ContractError::Storage("no configuration".into()))
 }
 
-pub fn load_params(storage: &dyn Storage, k: u32) -> Result<Option<ParamsState>, ContractError> {
-    load(storage, &key(PARAMS, &k.to_be_bytes()))
-}
-
-pub fn save_params(
-    storage: &mut dyn Storage,
-    k: u32,
-    params: &ParamsState,
-) -> Result<(), ContractError> {
-    save(storage, &key(PARAMS, &k.to_be_bytes()), params)
-}
-
-fn chunk_key(k: u32, index: u32) -> Vec<u8> {
-    let mut rest = k.to_be_bytes().to_vec();
-    rest.extend_from_slice(&index.to_be_bytes());
-    key(PARAMS_CHUNK, &rest)
-}
-
-pub fn save_params_chunk(storage: &mut dyn Storage, k: u32, index: u32, data: &[u8]) {
-    storage.set(&chunk_key(k, index), data);
-}
-
-/// The chunks `0..count` of `k`'s parameters, concatenated.
-pub fn load_params_bytes(
+pub fn load_upload(
     storage: &dyn Storage,
-    k: u32,
+    upload: Upload,
+) -> Result<Option<UploadState>, ContractError> {
+    load(storage, &key(UPLOAD, &upload.id()))
+}
+
+pub fn save_upload(
+    storage: &mut dyn Storage,
+    upload: Upload,
+    state: &UploadState,
+) -> Result<(), ContractError> {
+    save(storage, &key(UPLOAD, &upload.id()), state)
+}
+
+fn chunk_key(upload: Upload, index: u32) -> Vec<u8> {
+    // The id's length first, so that no id followed by an index reads as another id's.
+    let id = upload.id();
+    let rest = [&[id.len() as u8][..], &id, &index.to_be_bytes()].concat();
+    key(UPLOAD_CHUNK, &rest)
+}
+
+pub fn save_chunk(storage: &mut dyn Storage, upload: Upload, index: u32, data: &[u8]) {
+    storage.set(&chunk_key(upload, index), data);
+}
+
+/// The chunks `0..count` of an upload, concatenated.
+pub fn load_upload_bytes(
+    storage: &dyn Storage,
+    upload: Upload,
     count: u32,
 ) -> Result<Vec<u8>, ContractError> {
     let mut bytes = vec![];
     for index in 0..count {
-        let chunk = storage.get(&chunk_key(k, index)).ok_or_else(|| {
-            ContractError::ParamsChunk(format!("chunk {index} of k = {k} is missing"))
+        let chunk = storage.get(&chunk_key(upload, index)).ok_or_else(|| {
+            ContractError::UploadChunk(format!("chunk {index} of {upload} is missing"))
         })?;
         bytes.extend_from_slice(&chunk);
     }

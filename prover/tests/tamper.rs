@@ -119,9 +119,9 @@ impl Setup {
             let mut reader = proof;
             let mut transcript =
                 Blake2bRead::<_, vesta::Affine, Challenge255<_>>::init(&mut reader);
-            let strategy = SingleVerifier::new(self.keys.params());
+            let strategy = SingleVerifier::new(self.keys.params().halo2());
             verify_proof(
-                self.keys.params(),
+                self.keys.params().halo2(),
                 self.keys.vk(),
                 strategy,
                 &[&[instance]],

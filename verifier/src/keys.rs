@@ -1,13 +1,23 @@
-//! Verifying keys: rebuilt from the circuit (halo2 0.4 cannot serialise them) and checked
-//! against the digest pinned for each profile.
+//! Verifying keys: one file per profile, shipped with this crate, read and checked against
+//! pins. Verifiers (the CLI's `verify`, the gateway, the contract) read keys; only the prover
+//! builds them, and it checks what it builds against these files.
 //!
-//! The digest is BLAKE2b-256 of `format!("{:#?}", vk.pinned())`: the pinned form lists the
-//! domain, every gate, lookup, permutation and fixed commitment, so any change to the circuit
-//! changes it. A venue that rebuilt a different key would verify a different statement; it
-//! refuses instead.
+//! `keygen_vk` commits to every fixed and permutation column of the circuit: about 0.8 s at
+//! k = 14 natively, 77.7 M SDK gas in the contract. The vendored halo2 writes a key (its
+//! commitments and the selectors' bitmaps) and reads it back in milliseconds, so each profile's
+//! key is a file in `verifier/keys/<profile>.vk`, compiled in with `include_bytes!`.
 //!
-//! [`VerifierKeys::for_profile`] is what a venue calls: the profile's parameters (from the disk
-//! cache, digest pinned) and its pinned verifying key, built once per process.
+//! Two digests are pinned per profile, both BLAKE2b-256:
+//! - of the key's pinned form, `format!("{:#?}", vk.pinned())`: it lists the domain, every gate,
+//!   lookup, permutation and fixed commitment, so any change to the circuit changes it; the
+//!   identity an auditor compares (`zkmargin audit` prints it for a key it builds itself);
+//! - of the key's file: checked before the file is parsed, so that a flipped byte or another
+//!   profile's file is refused by name, never used. The contract checks this one only (the
+//!   pinned form is code and gas it cannot spare).
+//!
+//! After an intended circuit change, `cargo run --release -p zkmargin-prover --example pins`
+//! rewrites the files and prints both digests to pin here; `prover/tests/pins.rs` fails until
+//! they are.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -17,51 +27,102 @@ use pasta_curves::vesta;
 use zkmargin_circuits::circuit::MarginCircuit;
 use zkmargin_circuits::profile::Profile;
 
-use crate::params::{load_or_generate, CommitmentParams, ParamsError, ParamsSource};
+use crate::params::{digest_hex, CommitmentParams, ParamsSource};
+use crate::verifier_params::{load_or_derive, VerifierParams, VerifierParamsError};
 
 /// The verifying key of a profile's circuit.
 pub type MarginVerifyingKey = VerifyingKey<vesta::Affine>;
 
-/// Pinned verifying-key digests, one per profile. Measured with `zkmargin audit`; the test
-/// `pinned_verifying_keys` in the prover crate rebuilds each key and compares.
+/// Pinned digests of the keys' pinned forms, one per profile. Measured with the pins example;
+/// `prover/tests/pins.rs` builds each key and compares.
 pub const PINNED_VK_DIGESTS: &[(&str, &str)] = &[
     (
         "small",
-        "1a0c6312467e5852f30dc7d817799d41e2780f531b3788e3c27dafc09cc28cc6",
+        "98b3abf85de953a7aba4f8a97d207ff84ff7fa883a84dd7288d1df645a519912",
     ),
     (
         "standard",
-        "3897a544016e3e99aba8f6a76c59bb4edf4ea082725fe7c0f2803a8a1420551c",
+        "872031f3de03d2e60e14e61b21251600b434e00985d4c1489982ff6e5b5a7506",
     ),
     (
         "large",
-        "a513d7e3944b80d88818b3079522fd44e49f883351b4580d204e7da90594337c",
+        "55c770ed386416d3cc0783f39669e1dc8ed1dca91c22653f0004a349d038f8fa",
     ),
     (
         "desk",
-        "d28662268fe093f7fe0dc9042d64041b760a404fe7c37fc1686560dfbb18ea9c",
+        "c31aeee039e94a4bd413fb2c41cbeefd182972764df9e9b231bb1d276b9b7c24",
     ),
 ];
 
-/// The pinned digest of a profile's verifying key.
-pub fn pinned_vk_digest(profile: Profile) -> Option<&'static str> {
-    PINNED_VK_DIGESTS
+/// Pinned digests of the key files (`keys/<profile>.vk`), one per profile.
+pub const PINNED_VK_FILE_DIGESTS: &[(&str, &str)] = &[
+    (
+        "small",
+        "dde969b836f74f263094fbde3bb1301a75b56c1a50df6ebcc07ab801bb9fff25",
+    ),
+    (
+        "standard",
+        "4940bf177ffa99d630640ab449c7227fdd812f352afd8295f21b7ce99f0e2ef5",
+    ),
+    (
+        "large",
+        "999f219116d9fffe827ed4509e3ceb8b71cce89d0ff89fd0835fcdf09bc766a4",
+    ),
+    (
+        "desk",
+        "f332cc6c8350babb238dc01b6ab64a9728cc1e4722e68e5f37f9aacf81eae9f9",
+    ),
+];
+
+/// The key files, as this crate ships them.
+const KEY_FILES: &[(&str, &[u8])] = &[
+    ("small", include_bytes!("../keys/small.vk")),
+    ("standard", include_bytes!("../keys/standard.vk")),
+    ("large", include_bytes!("../keys/large.vk")),
+    ("desk", include_bytes!("../keys/desk.vk")),
+];
+
+fn find<T: Copy>(table: &[(&str, T)], profile: Profile) -> Option<T> {
+    table
         .iter()
         .find(|(name, _)| *name == profile.name)
-        .map(|(_, d)| *d)
+        .map(|(_, value)| *value)
+}
+
+/// The pinned digest of a profile's verifying key (its pinned form).
+pub fn pinned_vk_digest(profile: Profile) -> Option<&'static str> {
+    find(PINNED_VK_DIGESTS, profile)
+}
+
+/// The pinned digest of a profile's key file.
+pub fn pinned_vk_file_digest(profile: Profile) -> Option<&'static str> {
+    find(PINNED_VK_FILE_DIGESTS, profile)
+}
+
+/// The bytes of a profile's key file as this crate ships them (not yet checked).
+pub fn stored_key_file(profile: Profile) -> Option<&'static [u8]> {
+    find(KEY_FILES, profile)
+}
+
+/// Where a profile's key file lives in the repository (for messages).
+pub fn key_file_name(profile: Profile) -> String {
+    format!("verifier/keys/{}.vk", profile.name)
 }
 
 /// BLAKE2b-256 of the key's pinned debug form, hex.
 pub fn vk_digest(vk: &MarginVerifyingKey) -> String {
-    let text = format!("{:#?}", vk.pinned());
-    blake2b_simd::Params::new()
-        .hash_length(32)
-        .hash(text.as_bytes())
-        .to_hex()
-        .to_string()
+    digest_hex(format!("{:#?}", vk.pinned()).as_bytes())
 }
 
-/// Why a profile's verifying key cannot be built or used.
+/// A key as a file (`VerifyingKey::write`).
+pub fn key_file_bytes(vk: &MarginVerifyingKey) -> Vec<u8> {
+    let mut bytes = vec![];
+    vk.write(&mut bytes)
+        .expect("writing to a vector cannot fail");
+    bytes
+}
+
+/// Why a profile's verifying key cannot be had or used.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyingKeyError {
     #[error("the parameters have k = {found}, profile {profile} needs k = {expected}")]
@@ -78,38 +139,98 @@ pub enum VerifyingKeyError {
         found: String,
         pinned: String,
     },
+    #[error("no verifying key of profile {0} is stored with this build")]
+    NotStored(&'static str),
+    #[error("the verifying key file of profile {profile} ({file}) has digest {found}, not the pinned {pinned}: a damaged file, or another profile's; refused")]
+    FileUnpinned {
+        profile: &'static str,
+        file: String,
+        found: String,
+        pinned: String,
+    },
+    #[error("the verifying key file of profile {profile} ({file}) does not read: {reason}")]
+    Unreadable {
+        profile: &'static str,
+        file: String,
+        reason: String,
+    },
+    #[error("the verifying key built for profile {profile} is not the stored one ({file}): this build's circuit is not the pinned one; re-pin with the pins example after an intended change")]
+    DiffersFromStored { profile: &'static str, file: String },
 }
 
 /// Checks that parameters have the size the profile's circuit needs.
-fn check_k(params: &CommitmentParams, profile: Profile) -> Result<(), VerifyingKeyError> {
-    if params.k() != profile.k {
+fn check_k(k: u32, profile: Profile) -> Result<(), VerifyingKeyError> {
+    if k != profile.k {
         return Err(VerifyingKeyError::WrongK {
             profile: profile.name,
             expected: profile.k,
-            found: params.k(),
+            found: k,
         });
     }
     Ok(())
 }
 
-/// Builds a profile's verifying key without checking the pin (for `audit` and the pin test).
+/// Reads a profile's key file after checking it against the pinned file digest; every byte
+/// must belong to the key. What the contract calls on the bytes it stores.
+pub fn read_key_file(
+    profile: Profile,
+    bytes: &[u8],
+) -> Result<MarginVerifyingKey, VerifyingKeyError> {
+    let file = key_file_name(profile);
+    let found = digest_hex(bytes);
+    let pinned = pinned_vk_file_digest(profile).unwrap_or("(none pinned)");
+    if found != pinned {
+        return Err(VerifyingKeyError::FileUnpinned {
+            profile: profile.name,
+            file,
+            found,
+            pinned: pinned.to_string(),
+        });
+    }
+    let unreadable = |reason: String| VerifyingKeyError::Unreadable {
+        profile: profile.name,
+        file: file.clone(),
+        reason,
+    };
+    let mut reader = bytes;
+    let vk = MarginVerifyingKey::read::<_, MarginCircuit>(&mut reader, profile.k)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if !reader.is_empty() {
+        return Err(unreadable(format!("{} bytes after the key", reader.len())));
+    }
+    Ok(vk)
+}
+
+/// The profile's stored key, read and checked against both pins.
+pub fn stored_verifying_key(profile: Profile) -> Result<MarginVerifyingKey, VerifyingKeyError> {
+    let bytes = stored_key_file(profile).ok_or(VerifyingKeyError::NotStored(profile.name))?;
+    let vk = read_key_file(profile, bytes)?;
+    check_pinned(&vk, profile)?;
+    Ok(vk)
+}
+
+/// Builds a profile's verifying key with `keygen_vk`, checking no pin (the prover checks it
+/// against the stored key; `audit` and the pins example print its digest).
 pub fn build_verifying_key_unchecked(
     params: &CommitmentParams,
     profile: Profile,
 ) -> Result<MarginVerifyingKey, VerifyingKeyError> {
-    check_k(params, profile)?;
+    check_k(params.k(), profile)?;
     keygen_vk(params, &MarginCircuit::blank(profile))
         .map_err(|e| VerifyingKeyError::Keygen(profile.name, e))
 }
 
-/// Builds a profile's verifying key and checks it against the pinned digest.
-pub fn verifying_key(
-    params: &CommitmentParams,
-    profile: Profile,
-) -> Result<MarginVerifyingKey, VerifyingKeyError> {
-    let vk = build_verifying_key_unchecked(params, profile)?;
-    check_pinned(&vk, profile)?;
-    Ok(vk)
+/// Checks that a key (built by the caller) is the profile's stored one, byte for byte, and has
+/// the pinned digest (the stored file has it: `stored_keys_are_pinned` in the tests).
+pub fn check_stored(vk: &MarginVerifyingKey, profile: Profile) -> Result<(), VerifyingKeyError> {
+    let stored = stored_key_file(profile).ok_or(VerifyingKeyError::NotStored(profile.name))?;
+    if key_file_bytes(vk) != stored {
+        return Err(VerifyingKeyError::DiffersFromStored {
+            profile: profile.name,
+            file: key_file_name(profile),
+        });
+    }
+    check_pinned(vk, profile)
 }
 
 /// Checks a verifying key against its profile's pinned digest.
@@ -132,7 +253,7 @@ pub fn check_pinned(vk: &MarginVerifyingKey, profile: Profile) -> Result<(), Ver
 #[derive(Debug, thiserror::Error)]
 pub enum KeySetupError {
     #[error(transparent)]
-    Params(#[from] ParamsError),
+    Params(#[from] VerifierParamsError),
     #[error(transparent)]
     VerifyingKey(#[from] VerifyingKeyError),
 }
@@ -176,52 +297,49 @@ impl<T> Default for PerProfile<T> {
     }
 }
 
-/// Everything a verifier needs for one profile: the parameters and the pinned verifying key.
-/// Built only through constructors that check both pins.
+/// Everything a verifier needs for one profile: the verifier's parameters and the pinned
+/// verifying key. Built only through constructors that check both.
 #[derive(Clone, Debug)]
 pub struct VerifierKeys {
     profile: Profile,
-    params: CommitmentParams,
+    params: VerifierParams,
     vk: MarginVerifyingKey,
     params_source: ParamsSource,
 }
 
 impl VerifierKeys {
-    /// The keys of a profile, warm: built at most once per process, from the parameter cache
-    /// (`params::load_or_generate`). The prover builds its proving key on these.
+    /// The keys of a profile, read at most once per process: the stored key (both pins
+    /// checked) and the verifier's parameters from the cache (`verifier_params::load_or_derive`,
+    /// digest pinned).
     pub fn for_profile(profile: Profile) -> Result<Arc<VerifierKeys>, KeySetupError> {
         static CACHE: PerProfile<VerifierKeys> = PerProfile::new();
         CACHE.get_or_build(profile, || {
-            let (params, source) = load_or_generate(profile.k)?;
-            Ok(VerifierKeys::from_params(profile, params, source)?)
+            let vk = stored_verifying_key(profile)?;
+            let (params, source) = load_or_derive(profile.k)?;
+            Ok(VerifierKeys::assemble(profile, params, source, vk)?)
         })
     }
 
-    /// Builds the pinned verifying key from parameters the caller has (no process cache).
-    pub fn from_params(
-        profile: Profile,
-        params: CommitmentParams,
-        params_source: ParamsSource,
-    ) -> Result<VerifierKeys, VerifyingKeyError> {
-        let vk = verifying_key(&params, profile)?;
-        Ok(VerifierKeys {
-            profile,
-            params,
-            vk,
-            params_source,
-        })
-    }
-
-    /// Takes a verifying key the caller built (`audit` prints its digest first), checking the
-    /// parameters' size and the key's pin.
+    /// Takes parameters and a key the caller has, checking the parameters' size and the key's
+    /// pin.
     pub fn from_parts(
         profile: Profile,
-        params: CommitmentParams,
+        params: VerifierParams,
         params_source: ParamsSource,
         vk: MarginVerifyingKey,
     ) -> Result<VerifierKeys, VerifyingKeyError> {
-        check_k(&params, profile)?;
         check_pinned(&vk, profile)?;
+        VerifierKeys::assemble(profile, params, params_source, vk)
+    }
+
+    /// The keys of a pinned `vk` (checked by the caller) and parameters of the profile's size.
+    fn assemble(
+        profile: Profile,
+        params: VerifierParams,
+        params_source: ParamsSource,
+        vk: MarginVerifyingKey,
+    ) -> Result<VerifierKeys, VerifyingKeyError> {
+        check_k(params.k(), profile)?;
         Ok(VerifierKeys {
             profile,
             params,
@@ -234,7 +352,7 @@ impl VerifierKeys {
         self.profile
     }
 
-    pub fn params(&self) -> &CommitmentParams {
+    pub fn params(&self) -> &VerifierParams {
         &self.params
     }
 

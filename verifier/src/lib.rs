@@ -18,6 +18,7 @@ pub mod keys;
 pub mod ledger;
 pub mod params;
 pub mod publisher;
+pub mod verifier_params;
 pub mod verify;
 
 pub use envelope::Envelope;

@@ -87,6 +87,8 @@ pub enum ParamsSource {
     Generated,
     /// The cached file did not match the pinned digest and was replaced.
     Regenerated,
+    /// Verifier parameters derived from the cached full parameters (and cached in turn).
+    Derived,
 }
 
 /// Reads `k`'s parameters from `dir`, or generates (and caches) them. A cached file is used only

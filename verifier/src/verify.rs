@@ -38,7 +38,7 @@ use zkmargin_formats::grant::Grant;
 use crate::envelope::EnvelopeError;
 use crate::keys::{MarginVerifyingKey, VerifierKeys};
 use crate::ledger::CreditLine;
-use crate::params::CommitmentParams;
+use crate::verifier_params::VerifierParams;
 
 /// Pinned proof length per profile, in bytes. A proof of a profile has a fixed shape, so any
 /// other length is a truncated or extended proof. `proof_lengths_are_pinned` in the prover crate
@@ -387,14 +387,14 @@ impl VerifierKeys {
 }
 
 /// [`VerifierKeys::verify_statement`] with parameters and a verifying key the caller holds:
-/// the on-chain registry, which stores the parameters (digest checked at upload) and rebuilds
-/// the key from the circuit compiled into it on every call.
+/// the on-chain registry, which stores both (their digests checked at upload).
 pub fn verify_statement_with(
-    params: &CommitmentParams,
+    params: &VerifierParams,
     vk: &MarginVerifyingKey,
     proof: &[u8],
     statement: &PublicStatement,
 ) -> Result<(), Rejection> {
+    let params = params.halo2();
     let instance = statement.to_instance();
     let mut reader = proof;
     let strategy = SingleVerifier::new(params);
@@ -444,7 +444,7 @@ impl VerifierKeys {
                 )),
             }
         }
-        if batched.is_empty() || batch.finalize(self.params(), self.vk()) {
+        if batched.is_empty() || batch.finalize(self.params().halo2(), self.vk()) {
             return rejected;
         }
         rejected.extend(batched.into_iter().filter_map(|i| {

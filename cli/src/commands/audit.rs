@@ -8,8 +8,9 @@
 //! equality-enabled columns, the copy constraints by class, the rows used against `2^k` and
 //! where each part of the statement sits; then the proof size halo2's cost model predicts next
 //! to the size of a real proof of a sample account (`zkmargin_audit::sample`, verified), the
-//! parameters' digest next to the pinned one, and the verifying key's digest next to the
-//! pinned one. `docs/CIRCUIT.md` explains every item under the same name.
+//! parameters' digest next to the pinned one, the verifying key's digest next to the pinned
+//! one, and whether the key built here is, byte for byte, the key file verifiers read
+//! (`verifier/keys/<profile>.vk`). `docs/CIRCUIT.md` explains every item under the same name.
 //!
 //! Exit codes: 0 when every digest matches its pin (and every vector verifies); 3 when a
 //! verifying key or a parameter file differs from its pin, the sample proof does not verify,
@@ -31,9 +32,11 @@ use zkmargin_audit::sample::sample;
 use zkmargin_circuits::profile::{Profile, ALL, SMALL};
 use zkmargin_prover::vectors::{read_vector, vector_files, verify_vector, Outcome};
 use zkmargin_prover::{proof_bytes, ProverKeys};
-use zkmargin_verifier::keys::{build_verifying_key_unchecked, pinned_vk_digest, vk_digest};
+use zkmargin_verifier::keys::{
+    build_verifying_key_unchecked, key_file_bytes, key_file_name, pinned_vk_digest,
+    stored_key_file, vk_digest,
+};
 use zkmargin_verifier::params::{digest_hex, load_or_generate, pinned_digest, to_bytes};
-use zkmargin_verifier::VerifierKeys;
 
 use crate::errors::{CliError, CommandResult, OK, REJECTED};
 use crate::inputs::parse_profile;
@@ -124,7 +127,7 @@ pub fn run(args: &AuditArgs) -> CommandResult {
         ));
     } else {
         text.push_str(if all_ok {
-            "AUDIT OK: every parameter file and verifying key matches its pin\n"
+            "AUDIT OK: every parameter file, verifying key and key file matches its pin\n"
         } else {
             "AUDIT FAILED: see MISMATCH above\n"
         });
@@ -140,6 +143,9 @@ struct ProfileAudit {
     params_pinned: Option<&'static str>,
     vk_digest: String,
     vk_pinned: Option<&'static str>,
+    /// The digests of the built key's file and of the stored one (`None`: no file stored).
+    vk_file_digest: String,
+    vk_stored_digest: Option<String>,
     /// Length of a real proof of the sample account and whether it verified.
     measured: Option<(usize, bool)>,
 }
@@ -151,8 +157,14 @@ impl ProfileAudit {
     fn vk_ok(&self) -> bool {
         self.vk_pinned == Some(self.vk_digest.as_str())
     }
+    fn vk_file_ok(&self) -> bool {
+        self.vk_stored_digest.as_deref() == Some(self.vk_file_digest.as_str())
+    }
     fn ok(&self) -> bool {
-        self.params_ok() && self.vk_ok() && self.measured.is_none_or(|(_, valid)| valid)
+        self.params_ok()
+            && self.vk_ok()
+            && self.vk_file_ok()
+            && self.measured.is_none_or(|(_, valid)| valid)
     }
 
     fn to_text(&self, full: bool) -> String {
@@ -199,10 +211,17 @@ impl ProfileAudit {
             verdict(self.params_ok())
         ));
         out.push_str(&format!(
-            "verifying key: BLAKE2b-256 {}\n               pinned      {} ({})\n\n",
+            "verifying key: BLAKE2b-256 {}\n               pinned      {} ({})\n",
             self.vk_digest,
             self.vk_pinned.unwrap_or("(none)"),
             verdict(self.vk_ok())
+        ));
+        out.push_str(&format!(
+            "key file:      BLAKE2b-256 {} (the key built here, written)\n               stored      {} ({}, {})\n\n",
+            self.vk_file_digest,
+            self.vk_stored_digest.as_deref().unwrap_or("(none)"),
+            key_file_name(p),
+            verdict(self.vk_file_ok())
         ));
         out
     }
@@ -276,6 +295,12 @@ impl ProfileAudit {
                 "pinned": self.vk_pinned,
                 "matches": self.vk_ok(),
             },
+            "vk_file": {
+                "file": key_file_name(p),
+                "built": self.vk_file_digest,
+                "stored": self.vk_stored_digest,
+                "matches": self.vk_file_ok(),
+            },
         })
     }
 }
@@ -287,18 +312,20 @@ fn keys_error(profile: Profile, e: impl std::fmt::Display) -> CliError {
 fn audit_profile(profile: Profile, prove: bool) -> Result<ProfileAudit, CliError> {
     let circuit = describe(profile)
         .map_err(|e| CliError::internal(format!("the circuit of profile {}", profile.name), e))?;
-    let (params, params_source) =
-        load_or_generate(profile.k).map_err(|e| keys_error(profile, e))?;
+    let (params, _) = load_or_generate(profile.k).map_err(|e| keys_error(profile, e))?;
     let params_digest = digest_hex(&to_bytes(&params));
     let vk = build_verifying_key_unchecked(&params, profile).map_err(|e| keys_error(profile, e))?;
     let found = vk_digest(&vk);
     let vk_pinned = pinned_vk_digest(profile);
+    let vk_file_digest = digest_hex(&key_file_bytes(&vk));
+    let vk_stored_digest = stored_key_file(profile).map(digest_hex);
     let mut measured = None;
-    // A key that is not the pinned one proves nothing a venue would accept: no proof then.
-    if prove && vk_pinned == Some(found.as_str()) {
-        let verifier = VerifierKeys::from_parts(profile, params, params_source, vk)
-            .map_err(|e| keys_error(profile, e))?;
-        let keys = ProverKeys::build(verifier.into()).map_err(|e| keys_error(profile, e))?;
+    // A key that is not the pinned, stored one proves nothing a venue would accept: no proof.
+    if prove
+        && vk_pinned == Some(found.as_str())
+        && vk_stored_digest.as_ref() == Some(&vk_file_digest)
+    {
+        let keys = ProverKeys::build(profile, params, vk).map_err(|e| keys_error(profile, e))?;
         let f = sample(profile).map_err(|e| keys_error(profile, e))?;
         let proof =
             proof_bytes(&keys, &f.statement, &f.witness).map_err(|e| keys_error(profile, e))?;
@@ -311,6 +338,8 @@ fn audit_profile(profile: Profile, prove: bool) -> Result<ProfileAudit, CliError
         params_pinned: pinned_digest(profile.k),
         vk_digest: found,
         vk_pinned,
+        vk_file_digest,
+        vk_stored_digest,
         measured,
     })
 }
