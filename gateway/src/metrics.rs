@@ -70,6 +70,8 @@ pub struct Metrics {
     pub requests_invalid: AtomicU64,
     /// Requests the gateway could not serve (storage down): 5xx.
     pub requests_failed: AtomicU64,
+    /// Requests to an engine route without the engine's token (401).
+    pub requests_unauthorized: AtomicU64,
     pub order_seconds: Histogram,
     pub certificate_seconds: Histogram,
     pub commit_seconds: Histogram,
@@ -88,6 +90,7 @@ impl Default for Metrics {
             orders_refused: AtomicU64::new(0),
             requests_invalid: AtomicU64::new(0),
             requests_failed: AtomicU64::new(0),
+            requests_unauthorized: AtomicU64::new(0),
             order_seconds: Histogram::new(&LATENCY_BOUNDS),
             certificate_seconds: Histogram::new(&LATENCY_BOUNDS),
             commit_seconds: Histogram::new(&LATENCY_BOUNDS),
@@ -132,6 +135,11 @@ impl Metrics {
                 "zkmargin_requests_failed_total",
                 "Requests the gateway could not serve (5xx).",
                 &self.requests_failed,
+            ),
+            (
+                "zkmargin_requests_unauthorized_total",
+                "Requests to an engine route without the engine's token (401).",
+                &self.requests_unauthorized,
             ),
         ];
         for (name, help, value) in counters {

@@ -13,3 +13,4 @@ mod crash;
 mod idempotency;
 mod orders;
 mod registry;
+mod tokens;
