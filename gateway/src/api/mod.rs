@@ -7,8 +7,11 @@
 
 mod accounts;
 mod body;
+mod cancels;
 mod certificates;
+mod counted;
 pub mod error;
+mod fills;
 mod orders;
 mod snapshots;
 
@@ -26,7 +29,7 @@ use zkmargin_formats::publisher_key::PublisherKey;
 
 use crate::certificates::Verifier;
 use crate::metrics::Metrics;
-use crate::snapshots::SnapshotCell;
+use crate::snapshots::{Current, SnapshotCell};
 use crate::token::EngineToken;
 use crate::writer::Writer;
 use error::ApiError;
@@ -48,12 +51,23 @@ pub struct App {
     pub snapshot: SnapshotCell,
 }
 
+impl App {
+    /// The snapshot orders are charged under; 409 before the first.
+    pub fn current(&self) -> Result<Arc<Current>, ApiError> {
+        self.snapshot
+            .get()
+            .ok_or_else(|| ApiError::conflict("no snapshot yet: POST /v1/snapshots first"))
+    }
+}
+
 /// Every route, for `--listen`: the engine's routes need its token; certificates, `/healthz`
 /// and `/metrics` (counts and latencies, nothing of any account) do not.
 pub fn router(app: Arc<App>) -> Router {
     let engine = Router::new()
         .route("/v1/snapshots", post(snapshots::post))
         .route("/v1/orders", post(orders::post))
+        .route("/v1/orders/{id}/fills", post(fills::post))
+        .route("/v1/orders/{id}/cancel", post(cancels::post))
         .route("/v1/accounts/{tag}", get(accounts::get))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), authorize));
     public_routes()

@@ -289,6 +289,68 @@ pub fn perp_order(id: &str, n: u64, size: &str) -> String {
     .to_string()
 }
 
+/// The sample snapshot's BTC price, e8.
+pub const BTC_PRICE: u64 = 9_700_050_000_000;
+
+/// The charge the library computes for a BTC perp of `size_e9` at deribit (short when
+/// `short`), filled at `fill_e8`, at `level_ppm`: what the gateway must charge.
+pub fn perp_charge(size_e9: u64, short: bool, fill_e8: u64, level_ppm: u64) -> u128 {
+    use zkmargin_circuits::margin::{Kind, Order, Position, Side};
+    let s = snapshot(4812);
+    let order = Order {
+        venue: 0,
+        position: Position {
+            kind: Kind::Perp,
+            underlying: 0,
+            side: if short { Side::Short } else { Side::Long },
+            size: size_e9,
+            price: s.assets[0].price,
+            expiry: 0,
+        },
+    };
+    zkmargin_circuits::charge::order_charge(&s.risk_params(), &order, fill_e8, level_ppm)
+        .expect("the sample order is chargeable")
+        .total
+}
+
+/// `POST /v1/orders/{order}/fills`.
+pub fn fill_order(gateway: &Gateway, order: &str, fill: &str, size: &str, price: &str) -> Answer {
+    let body = serde_json::json!({"fill_id": fill, "size": size, "price": price});
+    post(
+        &client(),
+        &format!("{}/v1/orders/{order}/fills", gateway.base),
+        &body.to_string(),
+    )
+    .expect("fill request failed")
+}
+
+/// `POST /v1/orders/{order}/cancel`.
+pub fn cancel_order(gateway: &Gateway, order: &str) -> Answer {
+    post(
+        &client(),
+        &format!("{}/v1/orders/{order}/cancel", gateway.base),
+        "",
+    )
+    .expect("cancel request failed")
+}
+
+/// The gateway's `/metrics` text.
+pub fn metrics_text(gateway: &Gateway) -> String {
+    let mut response = client()
+        .get(&format!("{}/metrics", gateway.base))
+        .call()
+        .expect("metrics request failed");
+    assert_eq!(response.status().as_u16(), 200);
+    response.body_mut().read_to_string().expect("metrics text")
+}
+
+/// A counter or histogram part of a metrics text.
+pub fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
 /// The line of trader `n` as the gateway shows it.
 pub fn account(gateway: &Gateway, n: u64) -> serde_json::Value {
     let (status, body) = get(
