@@ -1,6 +1,6 @@
 //! One batch of ledger operations in one transaction: every row the batch touches is read
 //! with one call per kind of row, the lines locked in one global order, the operations
-//! applied in the order they came ([`super::rules`]), and what changed written back with one
+//! applied in the order they came (by [`super::apply_batch`]), and what changed written back with one
 //! call per kind of row.
 //!
 //! The batch runs again from scratch when the backend retries the transaction, so it keeps
@@ -12,7 +12,7 @@ use zkmargin_circuits::hash::{fp_from_hex, fp_to_hex};
 use zkmargin_formats::hex::digest_from_hex;
 use zkmargin_verifier::ledger::CreditLine;
 
-use super::{rules, Op, Outcome};
+use super::Op;
 use crate::storage::{FillRecord, LedgerTx, LineRecord, LineUse, OrderRecord, StorageError};
 
 /// A line the batch holds locked, with its use as the batch changes it.
@@ -65,33 +65,12 @@ fn credit_line(line: &LineRecord) -> Result<CreditLine, StorageError> {
     })
 }
 
-/// Applies `ops` at `venue` at time `at`, in order, in the caller's transaction. Returns one
-/// outcome per operation.
-pub fn apply_batch(
-    tx: &mut dyn LedgerTx,
-    venue: &str,
-    ops: &[Op],
-    at: u64,
-) -> Result<Vec<Outcome>, StorageError> {
-    let mut batch = Batch::load(tx, venue, ops, at)?;
-    let outcomes = ops
-        .iter()
-        .map(|op| match op {
-            Op::Charge(order) => rules::charge(&mut batch, order),
-            Op::Fill(fill) => rules::fill(&mut batch, fill),
-            Op::Cancel(id) => rules::cancel(&mut batch, id),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    batch.store(tx)?;
-    Ok(outcomes)
-}
-
 impl<'a> Batch<'a> {
     /// Reads and locks what `ops` touch. The lines of charged tags and of filled or cancelled
     /// orders are found first, unlocked (an order's line never changes), then locked in the
     /// order of their nullifiers; the orders and fills are read after the lock, so that they
     /// are what the last writer of those lines committed.
-    fn load(
+    pub(super) fn load(
         tx: &mut dyn LedgerTx,
         venue: &'a str,
         ops: &[Op],
@@ -200,7 +179,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Writes what the batch changed: new orders before their fills (a fill names its order).
-    fn store(self, tx: &mut dyn LedgerTx) -> Result<(), StorageError> {
+    pub(super) fn store(self, tx: &mut dyn LedgerTx) -> Result<(), StorageError> {
         let rows = |kind: Row| -> Vec<OrderRecord> {
             let mut rows: Vec<&OrderRecord> = self
                 .orders

@@ -28,8 +28,6 @@ use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 use crate::snapshots::Current;
 use crate::storage::{LedgerTx, LineRecord, LineState, StorageError};
 
-pub use batch::apply_batch;
-
 /// One order to charge, as the HTTP layer checked it.
 #[derive(Clone, Debug)]
 pub struct OrderRequest {
@@ -158,4 +156,25 @@ pub fn account(
     tag: &Fp,
 ) -> Result<Option<LineState>, StorageError> {
     tx.line_for_tag(venue, &fp_to_hex(tag))
+}
+
+/// Applies `ops` at `venue` at time `at`, in order, in the caller's transaction. Returns one
+/// outcome per operation.
+pub fn apply_batch(
+    tx: &mut dyn LedgerTx,
+    venue: &str,
+    ops: &[Op],
+    at: u64,
+) -> Result<Vec<Outcome>, StorageError> {
+    let mut batch = batch::Batch::load(tx, venue, ops, at)?;
+    let outcomes = ops
+        .iter()
+        .map(|op| match op {
+            Op::Charge(order) => rules::charge(&mut batch, order),
+            Op::Fill(fill) => rules::fill(&mut batch, fill),
+            Op::Cancel(id) => rules::cancel(&mut batch, id),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    batch.store(tx)?;
+    Ok(outcomes)
 }
