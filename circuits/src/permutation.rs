@@ -56,6 +56,7 @@ struct Rounds {
     mds: Matrix,
 }
 
+#[inline(always)]
 fn times(m: &Matrix, s: &[Fp; WIDTH]) -> [Fp; WIDTH] {
     [
         m[0][0] * s[0] + m[0][1] * s[1] + m[0][2] * s[2],
@@ -154,6 +155,7 @@ fn sbox(x: Fp) -> Fp {
     x.square().square() * x
 }
 
+#[inline(always)]
 fn full_round(state: &mut [Fp; WIDTH], constants: &[Fp; WIDTH], matrix: &Matrix) {
     for (word, c) in state.iter_mut().zip(constants) {
         *word = sbox(*word + c);

@@ -84,12 +84,6 @@ pub struct BuildReport {
     pub timings: Vec<(&'static str, Duration)>,
 }
 
-/// One account of the new epoch, as the store will hold it.
-struct Entry {
-    holding: Vec<u8>,
-    digest: [u8; 32],
-}
-
 /// Builds the tree of `input` into `dir/tree.db` (created with the directory if missing),
 /// drawing each new salt with `draw`.
 pub fn build(
@@ -147,17 +141,12 @@ pub fn build(
     };
 
     let mut clock = Clock::start();
-    // Every account's bytes and digest, on every core.
-    let new: Vec<Entry> = entries
+    // Every account's digest, on every core (the bytes are kept for changed accounts only,
+    // encoded again below: at a million accounts they would be the largest thing in memory).
+    let new: Vec<[u8; 32]> = entries
         .par_iter()
         .zip(input.holdings)
-        .map(|(e, h)| {
-            let holding = encode(h);
-            Entry {
-                digest: digest(&e.name, &e.key, &holding),
-                holding,
-            }
-        })
+        .map(|(e, h)| digest(&e.name, &e.key, &encode(h)))
         .collect();
 
     // What changed: the digest pages of the new epoch against the store's.
@@ -173,9 +162,9 @@ pub fn build(
         new_pages
             .entry(page)
             .or_insert_with(|| vec![0; DIGESTS_PER_PAGE as usize * DIGEST_BYTES])[at.clone()]
-        .copy_from_slice(&n.digest);
+        .copy_from_slice(n);
         let before = old_pages.get(&page).map(|d| &d[at]);
-        let same = before == Some(&n.digest[..]);
+        let same = before == Some(&n[..]);
         let resalt = salts == Salts::Fresh && input.holdings[i].present();
         if !same || resalt {
             changed.push(i);
@@ -278,14 +267,15 @@ pub fn build(
     }
 
     // The rows: changed accounts rewritten, removed ones deleted; the changed nodes; the pages.
+    drop(new);
     let rows: Vec<AccountRow> = changed
-        .iter()
-        .zip(salts_drawn.iter().zip(&leaves))
+        .par_iter()
+        .zip(salts_drawn.par_iter().zip(&leaves))
         .map(|(&i, (&salt, &leaf))| AccountRow {
             idx: entries[i].idx,
             name: entries[i].name.clone(),
             key: entries[i].key,
-            holding: new[i].holding.clone(),
+            holding: encode(&input.holdings[i]),
             salt,
             leaf,
         })

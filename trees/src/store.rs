@@ -305,19 +305,17 @@ impl Store {
             )
             .map_err(|e| self.sql(e))?;
         for row in rows {
-            statement
-                .execute(row_params(row))
-                .map_err(|e| match e {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                    {
-                        self.damaged(&format!(
-                            "a second row for index {} or name {}",
-                            row.idx, row.name
-                        ))
-                    }
-                    e => self.sql(e),
-                })?;
+            statement.execute(row_params(row)).map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    self.damaged(&format!(
+                        "a second row for index {} or name {}",
+                        row.idx, row.name
+                    ))
+                }
+                e => self.sql(e),
+            })?;
         }
         Ok(())
     }
