@@ -14,7 +14,8 @@
 //! to four positions at deribit (perpetuals, calls, puts), and in the second one account in a
 //! hundred, drawn at random over the whole tree, has one position resized. Then, each in a
 //! fresh process of the release binary (`target/release/zkmargin`), timed from spawn to exit
-//! with its peak resident memory from `wait4` (`ru_maxrss`):
+//! with its peak resident memory and CPU time from `wait4` (`ru_maxrss`, `ru_utime` and
+//! `ru_stime`):
 //!
 //! 1. `venue build` of epoch E into the empty directory: the first build;
 //! 2. `venue build` of epoch E+1 with the second file: 1% changed, salts kept;
@@ -45,6 +46,8 @@ const EPOCH: u64 = 5000;
 /// One run of the binary: wall time, peak resident memory, and the steps' times it printed.
 struct Measured {
     wall: Duration,
+    /// User and system CPU time of the process (on two cores, up to twice the wall time).
+    cpu: Duration,
     peak_bytes: u64,
     steps: String,
 }
@@ -85,8 +88,10 @@ fn run(binary: &Path, args: &[&str]) -> Result<Measured, String> {
         .find_map(|l| l.strip_prefix("time: "))
         .unwrap_or("")
         .to_string();
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Ok(Measured {
         wall,
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
         peak_bytes: usage.ru_maxrss as u64 * 1024,
         steps,
     })
@@ -330,7 +335,12 @@ fn main() {
             ("1% changed, salts kept", &r.kept),
             ("1% changed, fresh salts", &r.fresh),
         ] {
-            println!("- 2^{}, {what}: {}", r.log2, m.steps);
+            println!(
+                "- 2^{}, {what}: {}; CPU {:.2} s",
+                r.log2,
+                m.steps,
+                m.cpu.as_secs_f64()
+            );
         }
     }
 }

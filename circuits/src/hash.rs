@@ -357,11 +357,16 @@ pub fn fp_from_hex(text: &str) -> Option<Fp> {
     if digits.len() != 64 || !digits.bytes().all(lower_hex) {
         return None;
     }
+    // Digits checked above: 0-9 and a-f only. Big-endian text, little-endian bytes.
+    let nibble = |b: u8| if b <= b'9' { b - b'0' } else { b - b'a' + 10 };
     let mut bytes = [0u8; 32];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).ok()?;
+    for (byte, pair) in bytes
+        .iter_mut()
+        .rev()
+        .zip(digits.as_bytes().chunks_exact(2))
+    {
+        *byte = nibble(pair[0]) << 4 | nibble(pair[1]);
     }
-    bytes.reverse();
     Option::from(Fp::from_repr(bytes))
 }
 

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use zkmargin_circuits::margin::{Position, RiskParams};
 use zkmargin_circuits::snapshot::Member;
 
@@ -279,18 +279,7 @@ mod fast {
             let mut table = Vec::with_capacity(map.size_hint().unwrap_or(0));
             while let Some(name) = map.next_key::<&str>()? {
                 let holding = match c.kind {
-                    TreeKind::Venue => {
-                        let texts: Vec<PositionText> = map.next_value()?;
-                        if texts.len() > c.epoch.profile.positions {
-                            return Err(A::Error::custom("too many positions"));
-                        }
-                        let slots = texts
-                            .iter()
-                            .map(|t| t.position(&c.epoch.params.assets, &c.risk))
-                            .collect::<Option<Vec<Position>>>()
-                            .ok_or_else(|| A::Error::custom("a position"))?;
-                        Holding::Positions(slots)
-                    }
+                    TreeKind::Venue => Holding::Positions(map.next_value_seed(Slots(c))?),
                     TreeKind::Chain => Holding::Collateral(map.next_value_seed(Amounts(c))?),
                 };
                 table.push((name, holding));
@@ -298,6 +287,40 @@ mod fast {
             Ok(table)
         }
     }
+    /// An account's positions: at most the profile's slots, each read as it comes.
+    struct Slots<'c>(&'c Context<'c>);
+
+    impl<'de> DeserializeSeed<'de> for Slots<'_> {
+        type Value = Vec<Position>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Slots<'_> {
+        type Value = Vec<Position>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of positions")
+        }
+
+        fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+            let c = self.0;
+            let mut slots = Vec::new();
+            while let Some(text) = seq.next_element::<PositionText>()? {
+                if slots.len() == c.epoch.profile.positions {
+                    return Err(S::Error::custom("too many positions"));
+                }
+                let slot = text
+                    .position(&c.epoch.params.assets, &c.risk)
+                    .ok_or_else(|| S::Error::custom("a position"))?;
+                slots.push(slot);
+            }
+            Ok(slots)
+        }
+    }
+
     /// An account's balances: asset -> amount, each asset once.
     struct Amounts<'c>(&'c Context<'c>);
 

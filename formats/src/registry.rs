@@ -5,7 +5,7 @@
 //! {"format": "zkmargin.registry/1", "accounts": [{"name": "alice", "key": "0x...", "idx": 0}, ...]}
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use ff::PrimeField;
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
@@ -77,11 +77,14 @@ impl Registry {
     /// Every name with its entry's position in `entries`: a lookup per account of a large
     /// holdings file, where `by_name` (a scan) would make reading it quadratic.
     pub fn positions_by_name(&self) -> HashMap<&str, usize> {
-        self.entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.name.as_str(), i))
-            .collect()
+        let mut map = HashMap::with_capacity(self.entries.len());
+        map.extend(
+            self.entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.as_str(), i)),
+        );
+        map
     }
 
     /// Whether every index fits a tree of `profile`; the error names the first that does not.
@@ -129,15 +132,44 @@ pub fn write_registry(registry: &Registry) -> String {
 /// What keeps a registry's entries distinct: names ignoring case, keys, indices. One lookup
 /// an entry, so that a registry of a million accounts reads in linear time.
 #[derive(Default)]
-struct Distinct {
-    names: HashSet<String>,
+struct Distinct<'a> {
+    names: HashSet<Folded<'a>>,
     keys: HashSet<[u8; 32]>,
     indices: HashSet<u64>,
 }
 
-impl Distinct {
-    fn name(&mut self, name: &str) -> bool {
-        self.names.insert(name.to_ascii_lowercase())
+/// A name compared and hashed ignoring ASCII case (no lower-case copy of each name).
+struct Folded<'a>(&'a str);
+
+impl PartialEq for Folded<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Folded<'_> {}
+
+impl std::hash::Hash for Folded<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for b in self.0.bytes() {
+            state.write_u8(b.to_ascii_lowercase());
+        }
+    }
+}
+
+impl<'a> Distinct<'a> {
+    /// Sets sized for about `entries` entries (they grow past it).
+    fn with_capacity(entries: usize) -> Distinct<'a> {
+        Distinct {
+            names: HashSet::with_capacity_and_hasher(entries, Default::default()),
+            keys: HashSet::with_capacity_and_hasher(entries, Default::default()),
+            indices: HashSet::with_capacity_and_hasher(entries, Default::default()),
+        }
+    }
+
+    fn name(&mut self, name: &'a str) -> bool {
+        self.names.insert(Folded(name))
     }
 
     fn key(&mut self, key: &Fp) -> bool {
@@ -220,13 +252,15 @@ mod fast {
 
     pub(super) fn read(text: &str) -> Option<Registry> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let registry = Top.deserialize(&mut deserializer).ok()?;
+        // An entry takes at least about 96 bytes of text (a 66-character key among them).
+        let registry = Top(text.len() / 96).deserialize(&mut deserializer).ok()?;
         deserializer.end().ok()?;
         Some(registry)
     }
 
-    /// `{"format": REGISTRY_FORMAT, "accounts": [...]}`, each key once.
-    struct Top;
+    /// `{"format": REGISTRY_FORMAT, "accounts": [...]}`, each key once; about how many
+    /// entries to expect.
+    struct Top(usize);
 
     impl<'de> DeserializeSeed<'de> for Top {
         type Value = Registry;
@@ -248,7 +282,9 @@ mod fast {
             while let Some(key) = map.next_key::<&str>()? {
                 let again = match key {
                     "format" => format.replace(map.next_value::<&str>()?).is_some(),
-                    "accounts" => accounts.replace(map.next_value_seed(Accounts)?).is_some(),
+                    "accounts" => accounts
+                        .replace(map.next_value_seed(Accounts(self.0))?)
+                        .is_some(),
                     _ => true,
                 };
                 if again {
@@ -262,8 +298,8 @@ mod fast {
         }
     }
 
-    /// The entries, checked and kept distinct as they come.
-    struct Accounts;
+    /// The entries, checked and kept distinct as they come; about how many to expect.
+    struct Accounts(usize);
 
     impl<'de> DeserializeSeed<'de> for Accounts {
         type Value = Registry;
@@ -281,8 +317,10 @@ mod fast {
         }
 
         fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Registry, S::Error> {
-            let mut registry = Registry::default();
-            let mut distinct = Distinct::default();
+            let mut registry = Registry {
+                entries: Vec::with_capacity(self.0),
+            };
+            let mut distinct = Distinct::with_capacity(self.0);
             while let Some(entry) = seq.next_element_seed(Entry)? {
                 let (name, key, idx) = entry;
                 let key = fp_from_hex(key).ok_or_else(|| S::Error::custom("a key"))?;
