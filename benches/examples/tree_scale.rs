@@ -6,6 +6,7 @@
 //! cargo build --release -p zkmargin-cli
 //! cargo run --release -p zkmargin-benches --example tree_scale            # 14 16 18 20
 //! cargo run --release -p zkmargin-benches --example tree_scale -- 14 16   # some sizes
+//! cargo run --release -p zkmargin-benches --example tree_scale -- --no-fresh 20  # no step 3
 //! ```
 //!
 //! Each size gets its own scratch directory (under `target/tree-scale`, removed after) with an
@@ -182,12 +183,19 @@ struct Row {
     log2: u32,
     full: Measured,
     kept: Measured,
-    fresh: Measured,
+    /// `None` with `--no-fresh` (the fresh-salt build hashes what a first build hashes).
+    fresh: Option<Measured>,
     opening_command: Duration,
     opening_library: Duration,
 }
 
-fn measure(binary: &Path, repo: &Path, scratch: &Path, log2: u32) -> Result<Row, String> {
+fn measure(
+    binary: &Path,
+    repo: &Path,
+    scratch: &Path,
+    log2: u32,
+    with_fresh: bool,
+) -> Result<Row, String> {
     let n = 1usize << log2;
     let dir = scratch.join(format!("n{log2}"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -230,8 +238,12 @@ fn measure(binary: &Path, repo: &Path, scratch: &Path, log2: u32) -> Result<Row,
     let full = build(&epochs[0], &first, &[])?;
     eprintln!("2^{log2}: 1% changed, salts kept ...");
     let kept = build(&epochs[1], &second, &[])?;
-    eprintln!("2^{log2}: 1% changed, fresh salts ...");
-    let fresh = build(&epochs[2], &first, &["--fresh-salts"])?;
+    let fresh = if with_fresh {
+        eprintln!("2^{log2}: 1% changed, fresh salts ...");
+        Some(build(&epochs[2], &first, &["--fresh-salts"])?)
+    } else {
+        None
+    };
     let out = dir.join("opening.json");
     let mut commands = Vec::new();
     for k in 0..9 {
@@ -274,8 +286,11 @@ fn measure(binary: &Path, repo: &Path, scratch: &Path, log2: u32) -> Result<Row,
 }
 
 fn main() {
-    let sizes: Vec<u32> = std::env::args()
-        .skip(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_fresh = !args.iter().any(|a| a == "--no-fresh");
+    let sizes: Vec<u32> = args
+        .iter()
+        .filter(|a| *a != "--no-fresh")
         .map(|a| a.parse().expect("sizes are powers of two: 14 16 18 20"))
         .collect();
     let sizes = if sizes.is_empty() {
@@ -299,7 +314,7 @@ fn main() {
     println!("load average before: {}", load());
     let mut rows = Vec::new();
     for log2 in sizes {
-        match measure(&binary, &repo, &scratch, log2) {
+        match measure(&binary, &repo, &scratch, log2, with_fresh) {
             Ok(row) => rows.push(row),
             Err(e) => {
                 eprintln!("2^{log2}: {e}");
@@ -322,19 +337,20 @@ fn main() {
             mib(&r.full),
             secs(r.kept.wall),
             mib(&r.kept),
-            secs(r.fresh.wall),
-            mib(&r.fresh),
+            r.fresh.as_ref().map_or("-".into(), |m| secs(m.wall)),
+            r.fresh.as_ref().map_or("-".into(), mib),
             r.opening_command.as_secs_f64() * 1e3,
             r.opening_library.as_secs_f64() * 1e3,
         );
     }
     println!("\nWhere the time goes (the build's own account of its steps):\n");
     for r in &rows {
-        for (what, m) in [
-            ("first build", &r.full),
-            ("1% changed, salts kept", &r.kept),
-            ("1% changed, fresh salts", &r.fresh),
-        ] {
+        let runs = [
+            ("first build", Some(&r.full)),
+            ("1% changed, salts kept", Some(&r.kept)),
+            ("1% changed, fresh salts", r.fresh.as_ref()),
+        ];
+        for (what, m) in runs.into_iter().filter_map(|(w, m)| Some((w, m?))) {
             println!(
                 "- 2^{}, {what}: {}; CPU {:.2} s",
                 r.log2,
