@@ -18,6 +18,7 @@ pub mod margin;
 pub mod muldiv;
 pub mod mutation;
 pub mod packing;
+pub mod permutation;
 pub mod profile;
 pub mod snapshot;
 pub mod units;
