@@ -34,11 +34,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use ff::{Field, PrimeField};
-use halo2_poseidon::{ConstantLength, Hash, P128Pow5T3};
 
 pub use crate::field::Fp;
 use crate::margin::Position;
 use crate::portfolio::{RiskRow, RiskTable};
+use crate::permutation::constant_length_hash;
 
 /// Domain tag of `account_key`.
 pub const TAG_ACCOUNT_KEY: u64 = 1;
@@ -194,12 +194,12 @@ pub fn risk_tree(table: &RiskTable, depth: usize) -> MerkleTree {
     MerkleTree::new(depth, &leaves)
 }
 
-/// `H(inputs)`. Panics on a message length that no profile uses (a programming error).
+/// `H(inputs)`: `halo2_poseidon`'s `Hash::<Fp, P128Pow5T3, ConstantLength<L>, 3, 2>`, computed
+/// by `permutation` with fewer multiplications (its tests compare the two at every length
+/// below). Panics on a message length that no profile uses (a programming error).
 pub fn poseidon(inputs: &[Fp]) -> Fp {
-    with_poseidon_length!(inputs.len(), L => {
-        let message: [Fp; L] = inputs.try_into().expect("length matched");
-        Hash::<Fp, P128Pow5T3, ConstantLength<L>, 3, 2>::init().hash(message)
-    }, else panic!("no profile hashes {} elements", inputs.len()))
+    with_poseidon_length!(inputs.len(), L => constant_length_hash(&inputs[..L]),
+        else panic!("no profile hashes {} elements", inputs.len()))
 }
 
 /// `H(1, sk)`: the key the registry and the trees know the account by.
@@ -218,8 +218,19 @@ pub fn pack_word(limbs: &[Fp], shifts: &[u32]) -> Fp {
     limbs
         .iter()
         .zip(shifts)
-        .map(|(limb, &shift)| *limb * Fp::from(2).pow_vartime([u64::from(shift)]))
+        .map(|(limb, &shift)| *limb * two_to(shift))
         .sum()
+}
+
+/// `2^shift` (`shift < 256`) from at most two 128-bit halves: every leaf packs its words with
+/// these, and a square-and-multiply power cost more than the leaf's Poseidon permutations.
+fn two_to(shift: u32) -> Fp {
+    assert!(shift < 256, "a word limb starts below bit 256");
+    if shift < 128 {
+        Fp::from_u128(1u128 << shift)
+    } else {
+        Fp::from_u128(1u128 << (shift - 128)) * Fp::from_u128(1u128 << 64).square()
+    }
 }
 
 /// The collateral words `e_j = x[3j] + 2^64 x[3j+1] + 2^128 x[3j+2]` (amounts past the end
@@ -414,11 +425,16 @@ pub fn fp_from_hex(text: &str) -> Option<Fp> {
     if digits.len() != 64 || !digits.bytes().all(lower_hex) {
         return None;
     }
+    // Digits checked above: 0-9 and a-f only. Big-endian text, little-endian bytes.
+    let nibble = |b: u8| if b <= b'9' { b - b'0' } else { b - b'a' + 10 };
     let mut bytes = [0u8; 32];
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).ok()?;
+    for (byte, pair) in bytes
+        .iter_mut()
+        .rev()
+        .zip(digits.as_bytes().chunks_exact(2))
+    {
+        *byte = nibble(pair[0]) << 4 | nibble(pair[1]);
     }
-    bytes.reverse();
     Option::from(Fp::from_repr(bytes))
 }
 
@@ -492,6 +508,17 @@ mod tests {
         assert_eq!(message.len(), 3 + 2 + 1);
         assert_eq!(message[3], expected);
         assert_eq!(message[4], Fp::ZERO);
+    }
+
+    #[test]
+    fn powers_of_two_are_the_fields() {
+        for shift in 0..256u32 {
+            assert_eq!(
+                two_to(shift),
+                Fp::from(2).pow_vartime([u64::from(shift)]),
+                "2^{shift}"
+            );
+        }
     }
 
     #[test]

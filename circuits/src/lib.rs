@@ -19,6 +19,7 @@ pub mod muldiv;
 pub mod mutation;
 pub mod packing;
 pub mod portfolio;
+pub mod permutation;
 pub mod profile;
 pub mod snapshot;
 pub mod units;

@@ -50,8 +50,9 @@ fn network_json(valid_from: u64, valid_until: u64) -> Value {
     common::network_json(91, valid_from, valid_until, accounts)
 }
 
-/// Each vault's and venue's tree: `zkmargin vault|venue build` of `(command, member, file)`,
-/// the file read from `inputs`, the tree written to `out/<member>`; returns the root files.
+/// Each vault's and venue's tree: `zkmargin vault|venue build --openings` of `(command,
+/// member, file)`, the file read from `inputs`, the tree written to `out/<member>` (its
+/// openings in `out/<member>/openings`); returns the root files.
 fn build_trees(
     epoch: &Path,
     registry: &Path,
@@ -73,6 +74,7 @@ fn build_trees(
                 p(&inputs.join(file)),
                 "--out",
                 p(&dir),
+                "--openings",
             ])
             .ok();
             dir.join("root.json")

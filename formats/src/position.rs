@@ -13,7 +13,7 @@ use zkmargin_circuits::units::{
     AMOUNT_BITS, AMOUNT_DECIMALS, PRICE_BITS, PRICE_DECIMALS, TIME_BITS,
 };
 
-use crate::decimal::format_scaled;
+use crate::decimal::{self, format_scaled};
 use crate::input_error::InputError;
 use crate::json::{self, shown, Json, ValueReader};
 
@@ -34,6 +34,57 @@ pub(crate) fn expiry_error(at: &ValueReader, e: MarginError, params: &RiskParams
     }
 }
 
+/// A position kind by its name in the files.
+fn kind_named(name: &str) -> Option<Kind> {
+    match name {
+        "perp" => Some(Kind::Perp),
+        "call" => Some(Kind::Call),
+        "put" => Some(Kind::Put),
+        _ => None,
+    }
+}
+
+/// The first of `strike`, `expiry` and `entry` that a position of `kind` must not have but
+/// has (`has` tells), with the reason.
+fn forbidden_field(
+    kind: Kind,
+    is_order: bool,
+    has: impl Fn(&str) -> bool,
+) -> Option<(&'static str, &'static str)> {
+    if kind == Kind::Perp {
+        if has("strike") {
+            return Some(("strike", "a perp has no strike (its price is the entry)"));
+        }
+        if has("expiry") {
+            return Some(("expiry", "a perp has no expiry"));
+        }
+        if is_order && has("entry") {
+            return Some((
+                "entry",
+                "an order has no entry: a perp order enters at the snapshot price",
+            ));
+        }
+    } else if has("entry") {
+        return Some(("entry", "an option has no entry (its price is the strike)"));
+    }
+    None
+}
+
+/// The side and magnitude of a signed size (e9), or why it is refused.
+fn side_and_size(size: i128) -> Result<(Side, u64), &'static str> {
+    if size == 0 {
+        return Err("must not be zero (leave the position out instead)");
+    }
+    let side = if size < 0 { Side::Short } else { Side::Long };
+    let size = u64::try_from(size.unsigned_abs())
+        .map_err(|_| "is out of range (magnitude must be below 2^64)")?;
+    Ok((side, size))
+}
+
+fn asset_index(assets: &[Asset], symbol: &str) -> Option<usize> {
+    assets.iter().position(|a| a.symbol == symbol)
+}
+
 /// Reads one position object (see the module documentation).
 ///
 /// A position in a file has a nonzero `size`; a perp has an `entry` and neither `strike` nor
@@ -48,36 +99,25 @@ pub fn read_position(
 ) -> Result<Position, InputError> {
     let obj = at.object()?;
     obj.only(&POSITION_KEYS)?;
-    let kind = read_kind(&obj.req("kind")?)?;
-    if kind == Kind::Perp {
-        if obj.has("strike") {
-            return Err(obj.err("strike", "a perp has no strike (its price is the entry)"));
-        }
-        if obj.has("expiry") {
-            return Err(obj.err("expiry", "a perp has no expiry"));
-        }
-        if is_order && obj.has("entry") {
-            return Err(obj.err(
-                "entry",
-                "an order has no entry: a perp order enters at the snapshot price",
-            ));
-        }
-    } else if obj.has("entry") {
-        return Err(obj.err("entry", "an option has no entry (its price is the strike)"));
+    let kind_at = obj.req("kind")?;
+    let kind = kind_named(kind_at.str()?).ok_or_else(|| {
+        kind_at.err(format!(
+            "unknown kind {} (expected \"perp\", \"call\" or \"put\")",
+            shown(kind_at.str().unwrap_or_default())
+        ))
+    })?;
+    if let Some((field, reason)) = forbidden_field(kind, is_order, |k| obj.has(k)) {
+        return Err(obj.err(field, reason));
     }
 
     let underlying_at = obj.req("underlying")?;
-    let symbols: Vec<&str> = assets.iter().map(|a| a.symbol.as_str()).collect();
-    let underlying = read_underlying(&underlying_at, &symbols)?;
+    let symbol = underlying_at.str()?;
+    let underlying = asset_index(assets, symbol)
+        .ok_or_else(|| underlying_at.err(format!("unknown asset {}", shown(symbol))))?;
 
     let size_at = obj.req("size")?;
-    let size = size_at.signed_decimal(AMOUNT_DECIMALS, AMOUNT_BITS)?;
-    if size == 0 {
-        return Err(size_at.err("must not be zero (leave the position out instead)"));
-    }
-    let side = if size < 0 { Side::Short } else { Side::Long };
-    let size = u64::try_from(size.unsigned_abs())
-        .map_err(|_| size_at.err("is out of range (magnitude must be below 2^64)"))?;
+    let (side, size) = side_and_size(size_at.signed_decimal(AMOUNT_DECIMALS, AMOUNT_BITS)?)
+        .map_err(|reason| size_at.err(reason))?;
 
     let (price, expiry) = match kind {
         Kind::Perp if is_order => {
@@ -106,6 +146,119 @@ pub fn read_position(
         price,
         expiry,
     })
+}
+
+/// A position object as a file writes it, its strings borrowed from the file's text: what
+/// [`read_position`] reads, for readers of files too large for a [`Json`] tree (a venue's
+/// positions). Only an object deserializes, with each key once, no key outside
+/// [`POSITION_KEYS`], no `null`, and strings without escapes: a file with anything else is
+/// read again by the [`Json`] reader, whose error names the field.
+#[derive(Debug, Default)]
+pub struct PositionText<'t> {
+    pub kind: &'t str,
+    pub underlying: &'t str,
+    pub size: &'t str,
+    pub entry: Option<&'t str>,
+    pub strike: Option<&'t str>,
+    pub expiry: Option<u64>,
+}
+
+impl<'de> serde::Deserialize<'de> for PositionText<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(PositionTextVisitor)
+    }
+}
+
+struct PositionTextVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PositionTextVisitor {
+    type Value = PositionText<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a position object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let mut t = PositionText::default();
+        let mut seen = [false; POSITION_KEYS.len()];
+        while let Some(key) = map.next_key::<&str>()? {
+            let k = POSITION_KEYS
+                .iter()
+                .position(|&name| name == key)
+                .ok_or_else(|| A::Error::custom("an unknown key"))?;
+            if std::mem::replace(&mut seen[k], true) {
+                return Err(A::Error::custom("a key twice"));
+            }
+            match key {
+                "kind" => t.kind = map.next_value()?,
+                "underlying" => t.underlying = map.next_value()?,
+                "size" => t.size = map.next_value()?,
+                "entry" => t.entry = Some(map.next_value()?),
+                "strike" => t.strike = Some(map.next_value()?),
+                _ => t.expiry = Some(map.next_value()?),
+            }
+        }
+        // kind, underlying and size are required.
+        if seen[..3].contains(&false) {
+            return Err(A::Error::custom("a required key is missing"));
+        }
+        Ok(t)
+    }
+}
+
+impl PositionText<'_> {
+    fn has(&self, key: &str) -> bool {
+        match key {
+            "entry" => self.entry.is_some(),
+            "strike" => self.strike.is_some(),
+            "expiry" => self.expiry.is_some(),
+            _ => true,
+        }
+    }
+
+    /// The position [`read_position`] reads from the same object in a file (not an order),
+    /// or `None` where it refuses it (and says why).
+    pub fn position(&self, assets: &[Asset], params: &RiskParams) -> Option<Position> {
+        let kind = kind_named(self.kind)?;
+        if forbidden_field(kind, false, |k| self.has(k)).is_some() {
+            return None;
+        }
+        let underlying = asset_index(assets, self.underlying)?;
+        let size = decimal::parse_signed(self.size, AMOUNT_DECIMALS, AMOUNT_BITS).ok()?;
+        let (side, size) = side_and_size(size).ok()?;
+        let (price, expiry) = match kind {
+            Kind::Perp => (
+                decimal::parse_unsigned(self.entry?, PRICE_DECIMALS, PRICE_BITS).ok()?,
+                0,
+            ),
+            _ => {
+                let strike =
+                    decimal::parse_unsigned(self.strike?, PRICE_DECIMALS, PRICE_BITS).ok()?;
+                let expiry = self.expiry.filter(|e| e >> TIME_BITS == 0)?;
+                margin::bucket_index(params, expiry).ok()?;
+                (strike, expiry)
+            }
+        };
+        Some(Position {
+            kind,
+            underlying,
+            side,
+            size,
+            price,
+            expiry,
+        })
+    }
+}
+
+/// The amount [`read_amounts`] reads for `symbol` from `text` (an asset index and e9 units),
+/// or `None` where it refuses it.
+pub fn amount_of_text(assets: &[Asset], symbol: &str, text: &str) -> Option<(usize, u64)> {
+    let a = asset_index(assets, symbol)?;
+    Some((
+        a,
+        decimal::parse_unsigned(text, AMOUNT_DECIMALS, AMOUNT_BITS).ok()?,
+    ))
 }
 
 /// [`read_position`] for a `serde_json::Value` (such as the CLI's `--order`); errors name
@@ -299,9 +452,7 @@ pub fn positions_to_json(positions: &[Vec<Position>], assets: &[Asset], venues: 
 pub fn read_amounts(at: &ValueReader, assets: &[Asset]) -> Result<Vec<u64>, InputError> {
     let mut amounts = vec![0u64; assets.len()];
     for (symbol, amount_at) in at.entries()? {
-        let a = assets
-            .iter()
-            .position(|m| m.symbol == symbol)
+        let a = asset_index(assets, symbol)
             .ok_or_else(|| amount_at.err(format!("unknown asset {}", shown(symbol))))?;
         amounts[a] = amount_at.decimal(AMOUNT_DECIMALS, AMOUNT_BITS)?;
     }

@@ -41,8 +41,12 @@ use zkmargin_circuits::units::MIN_LEVEL_PPM;
 use zkmargin_gateway::ledger;
 use zkmargin_gateway::server::{self, Config};
 use zkmargin_gateway::storage::{self, LineRecord};
+use zkmargin_gateway::token::EngineToken;
 use zkmargin_prover::Certified;
 use zkmargin_verifier::{Expectation, VerifierKeys};
+
+/// The engine token of the gateway this tool starts in its own process.
+const ENGINE_TOKEN: &str = "bG9hZC1nZW5lcmF0b3ItZW5naW5lLXRva2VuLW5vdC1hLXNlY3JldA==";
 
 struct Options {
     db: String,
@@ -194,8 +198,10 @@ fn run() -> Result<(), String> {
     let config = Config {
         venue: sample::VENUE.into(),
         publisher: sample::publisher().public(),
+        token: EngineToken::from_text(ENGINE_TOKEN)?,
         db: options.db.clone(),
         listen: format!("127.0.0.1:{port}"),
+        public_listen: None,
     };
     std::thread::spawn(move || {
         if let Err(e) = server::run(config) {
@@ -208,6 +214,7 @@ fn run() -> Result<(), String> {
     let snapshot = sample::signed_snapshot(&market.snapshot, &sample::publisher());
     let response = agent()
         .post(&format!("{base}/v1/snapshots"))
+        .header("authorization", format!("Bearer {ENGINE_TOKEN}"))
         .send(&snapshot)
         .map_err(|e| e.to_string())?;
     if response.status() != 204 {
@@ -328,6 +335,7 @@ fn drive(
                     let mut response = agent
                         .post(url.as_str())
                         .header("content-type", "application/json")
+                        .header("authorization", format!("Bearer {ENGINE_TOKEN}"))
                         .send(&body)
                         .map_err(|e| e.to_string())?;
                     let text = response

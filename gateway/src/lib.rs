@@ -14,4 +14,5 @@ pub mod publisher;
 pub mod server;
 pub mod snapshots;
 pub mod storage;
+pub mod token;
 pub mod writer;

@@ -1,4 +1,5 @@
-//! `zkmargin-gateway --venue NAME --publisher KEY --db URL --listen ADDR`
+//! `zkmargin-gateway --venue NAME --publisher KEY --engine-token-file FILE --db URL --listen ADDR
+//! [--public-listen ADDR]`
 //!
 //! Exit codes: 0 after a clean stop (SIGINT, SIGTERM); 1 when it cannot start (a bad flag, an
 //! unreachable database, an address in use), with a one-line reason.
@@ -6,6 +7,7 @@
 use clap::Parser;
 use zkmargin_gateway::publisher::parse_publisher;
 use zkmargin_gateway::server::{self, Config};
+use zkmargin_gateway::token::EngineToken;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,22 +22,33 @@ struct Args {
     /// The risk publisher's public key: its file (publisher.pub) or 64 hex digits.
     #[arg(long, value_name = "KEY")]
     publisher: String,
+    /// The matching engine's bearer token: a file of mode 0600 holding one line of at least
+    /// 32 characters (head -c 32 /dev/urandom | base64). Every engine route needs it.
+    #[arg(long, value_name = "FILE")]
+    engine_token_file: std::path::PathBuf,
     /// The ledger: sqlite:PATH (embedded) or postgres://USER@HOST:PORT/DB (shared).
     #[arg(long, value_name = "URL")]
     db: String,
     /// Where to serve HTTP, such as 127.0.0.1:8080 (port 0: any free port, printed).
     #[arg(long, value_name = "ADDR")]
     listen: String,
+    /// A second address serving only the trader-facing routes (POST /v1/certificates and
+    /// /healthz), for a venue that exposes only that one to traders.
+    #[arg(long, value_name = "ADDR")]
+    public_listen: Option<String>,
 }
 
 fn main() {
     let args = Args::parse();
     let result = parse_publisher(&args.publisher).and_then(|publisher| {
+        let token = EngineToken::read_file(&args.engine_token_file)?;
         server::run(Config {
             venue: args.venue,
             publisher,
+            token,
             db: args.db,
             listen: args.listen,
+            public_listen: args.public_listen,
         })
     });
     if let Err(reason) = result {

@@ -66,11 +66,18 @@ pub struct Metrics {
     pub certificates_refused: AtomicU64,
     pub orders_accepted: AtomicU64,
     pub orders_refused: AtomicU64,
+    pub fills_accepted: AtomicU64,
+    pub fills_refused: AtomicU64,
+    pub cancels: AtomicU64,
     /// Requests answered 4xx (bad input), of any endpoint.
     pub requests_invalid: AtomicU64,
     /// Requests the gateway could not serve (storage down): 5xx.
     pub requests_failed: AtomicU64,
+    /// Requests to an engine route without the engine's token (401).
+    pub requests_unauthorized: AtomicU64,
     pub order_seconds: Histogram,
+    /// Latency of fills and cancels.
+    pub lifecycle_seconds: Histogram,
     pub certificate_seconds: Histogram,
     pub commit_seconds: Histogram,
     pub batch_orders: Histogram,
@@ -86,9 +93,14 @@ impl Default for Metrics {
             certificates_refused: AtomicU64::new(0),
             orders_accepted: AtomicU64::new(0),
             orders_refused: AtomicU64::new(0),
+            fills_accepted: AtomicU64::new(0),
+            fills_refused: AtomicU64::new(0),
+            cancels: AtomicU64::new(0),
             requests_invalid: AtomicU64::new(0),
             requests_failed: AtomicU64::new(0),
+            requests_unauthorized: AtomicU64::new(0),
             order_seconds: Histogram::new(&LATENCY_BOUNDS),
+            lifecycle_seconds: Histogram::new(&LATENCY_BOUNDS),
             certificate_seconds: Histogram::new(&LATENCY_BOUNDS),
             commit_seconds: Histogram::new(&LATENCY_BOUNDS),
             batch_orders: Histogram::new(&BATCH_BOUNDS),
@@ -115,13 +127,28 @@ impl Metrics {
             ),
             (
                 "zkmargin_orders_accepted_total",
-                "Orders accepted against a credit line.",
+                "Orders accepted against a credit line (a retried id counts once).",
                 &self.orders_accepted,
             ),
             (
                 "zkmargin_orders_refused_total",
-                "Orders answered with a refusal.",
+                "Orders answered with a refusal (a retried id counts once).",
                 &self.orders_refused,
+            ),
+            (
+                "zkmargin_fills_accepted_total",
+                "Fills made positions (a retried fill id counts once).",
+                &self.fills_accepted,
+            ),
+            (
+                "zkmargin_fills_refused_total",
+                "Fills refused: their charge did not fit the line.",
+                &self.fills_refused,
+            ),
+            (
+                "zkmargin_cancels_total",
+                "Orders cancelled, their rest released (a retried cancel counts once).",
+                &self.cancels,
             ),
             (
                 "zkmargin_requests_invalid_total",
@@ -132,6 +159,11 @@ impl Metrics {
                 "zkmargin_requests_failed_total",
                 "Requests the gateway could not serve (5xx).",
                 &self.requests_failed,
+            ),
+            (
+                "zkmargin_requests_unauthorized_total",
+                "Requests to an engine route without the engine's token (401).",
+                &self.requests_unauthorized,
             ),
         ];
         for (name, help, value) in counters {
@@ -146,6 +178,11 @@ impl Metrics {
             "zkmargin_order_seconds",
             "Latency of POST /v1/orders, seconds.",
         );
+        self.lifecycle_seconds.render(
+            &mut out,
+            "zkmargin_fill_cancel_seconds",
+            "Latency of POST /v1/orders/{id}/fills and /cancel, seconds.",
+        );
         self.certificate_seconds.render(
             &mut out,
             "zkmargin_certificate_seconds",
@@ -159,7 +196,7 @@ impl Metrics {
         self.batch_orders.render(
             &mut out,
             "zkmargin_ledger_batch_orders",
-            "Orders committed together in one transaction.",
+            "Orders, fills and cancels committed together in one transaction.",
         );
         self.verify_seconds.render(
             &mut out,

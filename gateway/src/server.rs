@@ -1,9 +1,12 @@
 //! Starting the gateway: open the database, resume the stored snapshot, start the ledger's
-//! writer, then serve HTTP until SIGINT or SIGTERM, finishing the requests under way.
+//! writer, then serve HTTP (on `--listen`, and the trader-facing routes on `--public-listen`
+//! when given) until SIGINT or SIGTERM, finishing the requests under way.
 
 use std::sync::Arc;
 
+use axum::Router;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use zkmargin_formats::publisher_key::PublisherKey;
 
 use crate::api::{self, App};
@@ -11,13 +14,19 @@ use crate::certificates::Verifier;
 use crate::metrics::Metrics;
 use crate::snapshots::{self, SnapshotCell};
 use crate::storage::{self, Store};
+use crate::token::EngineToken;
 use crate::writer::Writer;
 
 pub struct Config {
     pub venue: String,
     pub publisher: PublisherKey,
+    /// What the matching engine must present on every engine route.
+    pub token: EngineToken,
     pub db: String,
+    /// Every route (the engine's behind the token).
     pub listen: String,
+    /// The trader-facing routes only (certificates, `/healthz`), when given.
+    pub public_listen: Option<String>,
 }
 
 /// Runs the gateway; returns when it was asked to stop, or with the reason it cannot start.
@@ -53,33 +62,70 @@ pub fn run(config: Config) -> Result<(), String> {
     let app = Arc::new(App {
         venue: config.venue.clone(),
         publisher: config.publisher,
+        token: config.token,
         writer,
         verifier,
         metrics,
         snapshot,
     });
-    runtime.block_on(serve(app, &config.listen))?;
+    runtime.block_on(serve(app, &config.listen, config.public_listen.as_deref()))?;
     // Every handle is dropped with the server: the writer drains its queue and stops.
     drop(runtime);
     let _ = writer_thread.join();
     Ok(())
 }
 
-async fn serve(app: Arc<App>, listen: &str) -> Result<(), String> {
-    let listener = TcpListener::bind(listen)
+async fn bind(flag: &str, address: &str) -> Result<(TcpListener, std::net::SocketAddr), String> {
+    let listener = TcpListener::bind(address)
         .await
-        .map_err(|e| format!("--listen {listen}: cannot listen: {e}"))?;
-    let address = listener
+        .map_err(|e| format!("{flag} {address}: cannot listen: {e}"))?;
+    let bound = listener
         .local_addr()
-        .map_err(|e| format!("--listen {listen}: {e}"))?;
-    // The one line on standard output: tools and tests read the actual port from it.
+        .map_err(|e| format!("{flag} {address}: {e}"))?;
+    Ok((listener, bound))
+}
+
+async fn serve(app: Arc<App>, listen: &str, public: Option<&str>) -> Result<(), String> {
+    let (listener, address) = bind("--listen", listen).await?;
+    let public = match public {
+        Some(public) => Some(bind("--public-listen", public).await?),
+        None => None,
+    };
+    // Standard output: tools and tests read the actual ports from these lines, in this order.
     println!("listening on {address}");
     eprintln!(
         "zkmargin-gateway: venue {} listening on http://{address}",
         app.venue
     );
-    axum::serve(listener, api::router(app))
-        .with_graceful_shutdown(stop_signal())
+    if let Some((_, public)) = &public {
+        println!("public listening on {public}");
+        eprintln!("zkmargin-gateway: certificates and /healthz also on http://{public}");
+    }
+    // One stop signal for both servers.
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        stop_signal().await;
+        let _ = stop.send(true);
+    });
+    let engine = run_server(listener, api::router(Arc::clone(&app)), stopped.clone());
+    match public {
+        Some((listener, _)) => {
+            let public = run_server(listener, api::public_router(app), stopped);
+            tokio::try_join!(engine, public).map(|_| ())
+        }
+        None => engine.await,
+    }
+}
+
+async fn run_server(
+    listener: TcpListener,
+    router: Router,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<(), String> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
         .await
         .map_err(|e| format!("server: {e}"))
 }

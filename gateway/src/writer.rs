@@ -1,17 +1,17 @@
 //! The ledger's writer: one thread owns the database connection and runs every transaction.
 //!
 //! Group commit: while one transaction commits (an fsync on SQLite, a WAL flush on
-//! PostgreSQL), the charges that arrive queue up; the writer then takes all that are waiting
-//! (up to [`MAX_BATCH`]) into the next transaction, commits them together and only then
-//! answers each. So a charge is durable before it is acknowledged, and the cost of the
+//! PostgreSQL), the charges, fills and cancels that arrive queue up; the writer then takes
+//! all that are waiting (up to [`MAX_BATCH`]) into the next transaction, commits them
+//! together and only then answers each. So a charge is durable before it is acknowledged, and the cost of the
 //! flush is shared by every charge that waited for it rather than paid once per request.
 //!
 //! Admissions of verified certificates are committed in groups the same way (a batch of
 //! certificates verified together asks for its lines together).
 //!
-//! Jobs run in the order they were queued: a batch of charges stops at the first job of
-//! another kind (an admission, say), which runs after the batch, so a charge sent after an
-//! admission was answered always sees the line.
+//! Jobs run in the order they were queued: a batch of ledger operations stops at the first
+//! job of another kind (an admission, say), which runs after the batch, so a charge sent
+//! after an admission was answered always sees the line.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,12 +19,12 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock;
-use crate::ledger::{self, OrderOutcome, OrderRequest};
+use crate::ledger::{self, Op, Outcome};
 use crate::metrics::Metrics;
 use crate::storage::{LineRecord, StorageError, Store};
 use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 
-/// The most charges committed in one transaction.
+/// The most ledger operations committed in one transaction.
 pub const MAX_BATCH: usize = 256;
 /// Jobs waiting for the writer before senders wait for room (back-pressure).
 const QUEUE: usize = 16_384;
@@ -38,7 +38,7 @@ pub type AdmissionOutcome = Result<Admission, AdmissionRefusal>;
 type Reply<T> = oneshot::Sender<Result<T, String>>;
 
 enum Job {
-    Charge(OrderRequest, Reply<OrderOutcome>),
+    Ledger(Op, Reply<Outcome>),
     Admit(LineRecord, Reply<AdmissionOutcome>),
     Task(Task),
 }
@@ -79,9 +79,9 @@ impl Writer {
         Ok((Writer { jobs }, thread))
     }
 
-    /// Charges one order; answered once its transaction is committed.
-    pub async fn charge(&self, order: OrderRequest) -> Result<OrderOutcome, LedgerError> {
-        self.ask(|reply| Job::Charge(order, reply)).await
+    /// Applies one charge, fill or cancel; answered once its transaction is committed.
+    pub async fn apply(&self, op: Op) -> Result<Outcome, LedgerError> {
+        self.ask(|reply| Job::Ledger(op, reply)).await
     }
 
     /// Takes a verified certificate's line (one certificate per nullifier); answered once its
@@ -126,9 +126,9 @@ fn run(mut store: Box<dyn Store>, venue: &str, metrics: &Metrics, mut queue: mps
     while let Some(job) = next.take() {
         match job {
             Job::Task(task) => task(store.as_mut()),
-            Job::Charge(order, reply) => {
-                let batch = gather((order, reply), &mut queue, &mut next, |job| match job {
-                    Job::Charge(order, reply) => Ok((order, reply)),
+            Job::Ledger(op, reply) => {
+                let batch = gather((op, reply), &mut queue, &mut next, |job| match job {
+                    Job::Ledger(op, reply) => Ok((op, reply)),
                     other => Err(Box::new(other)),
                 });
                 commit_batch(store.as_mut(), venue, metrics, batch);
@@ -213,20 +213,20 @@ fn answer<T>(replies: Vec<Reply<T>>, result: Result<Vec<T>, StorageError>, what:
     }
 }
 
-type Pending = (OrderRequest, Reply<OrderOutcome>);
+type Pending = (Op, Reply<Outcome>);
 
-/// Charges a batch in one transaction, then answers each order: after the commit, or with
-/// the error if the transaction failed (then nothing of the batch was stored).
+/// Applies a batch in one transaction, then answers each operation: after the commit, or
+/// with the error if the transaction failed (then nothing of the batch was stored).
 fn commit_batch(store: &mut dyn Store, venue: &str, metrics: &Metrics, batch: Vec<Pending>) {
-    let (orders, replies): (Vec<OrderRequest>, Vec<_>) = batch.into_iter().unzip();
+    let (ops, replies): (Vec<Op>, Vec<_>) = batch.into_iter().unzip();
     let started = Instant::now();
     let at = clock::now();
     let mut outcomes = Vec::new();
     let result = store.transaction(&mut |tx| {
-        outcomes = ledger::charge_batch(tx, venue, &orders, at)?;
+        outcomes = ledger::apply_batch(tx, venue, &ops, at)?;
         Ok(())
     });
     metrics.commit_seconds.observe_duration(started.elapsed());
-    metrics.batch_orders.observe(orders.len() as f64);
-    answer(replies, result.map(|()| outcomes), "charges");
+    metrics.batch_orders.observe(ops.len() as f64);
+    answer(replies, result.map(|()| outcomes), "ledger operations");
 }

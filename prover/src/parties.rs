@@ -8,13 +8,17 @@
 //! |---|---|---|---|
 //! | `account new` | trader | | `alice.secret` (`zkmargin.secret/1`, mode 0600) |
 //! | `registry add` | registry | `registry.json`, an account key | `registry.json` (`zkmargin.registry/1`) |
-//! | `vault build` | a chain's vault | `epoch.json`, `registry.json`, its balances (`zkmargin.vault/1`) | `root.json` (`zkmargin.root/1`), `openings/<name>.json` (`zkmargin.opening/1`, mode 0600) |
+//! | `vault build` | a chain's vault | `epoch.json`, `registry.json`, its balances (`zkmargin.vault/1`) | `root.json` (`zkmargin.root/1`), `tree.db` (kept for the next epoch), with `--openings` `openings/<name>.json` (`zkmargin.opening/1`, mode 0600) |
 //! | `venue build` | a venue | `epoch.json`, `registry.json`, its positions (`zkmargin.venue/1`) | the same |
+//! | `vault opening`, `venue opening` | a vault, a venue | `tree.db` | one account's opening |
 //! | `publish` | publisher | `epoch.json`, every `root.json`, its key | `snapshot.json`, signed, with the risk table of the epoch's instruments |
 //! | `account assemble` | trader | `alice.secret`, `snapshot.json`, its openings | `alice.json` (`zkmargin.account/1`) |
 //!
 //! The files are read and written by `zkmargin_formats` (`secret`, `registry`, `epoch`,
-//! `holdings`, `root`, `opening`, `account`); this module holds the steps between them.
+//! `holdings`, `root`, `opening`, `account`); this module holds the steps between them. The
+//! commands `vault build` and `venue build` keep their tree in a store between epochs
+//! (`zkmargin_trees`); [`build_tree`] is the same tree in memory, for `network build`, and
+//! gives the same root for the same holdings and salts.
 //!
 //! The registry gives every account an index; a vault or venue commits one leaf per registered
 //! account (leaf 0 where it holds nothing for it), so every account gets an opening from every

@@ -1,31 +1,38 @@
-//! The parties apart: `account new`, `registry add`, `vault build`, `venue build` and
-//! `account assemble` (the publisher's `publisher keygen` and `publish` are in `publisher`).
+//! The parties apart: `account new`, `registry add`, `vault build` and `venue build` (with
+//! their `opening` on request) and `account assemble` (the publisher's `publisher keygen` and
+//! `publish` are in `publisher`).
 //!
 //! Each command is one party's step and writes only its own files; the file formats are in
 //! `zkmargin_prover::parties`, `zkmargin_formats` and the README. Private files (the trader's secret, openings,
 //! the account file) are written with mode 0600. Exit 0, or 1 on bad input.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use ff::Field;
 use rand::rngs::SysRng;
 use rand_core::UnwrapErr;
 use zkmargin_circuits::hash::{account_key, account_tag, fp_from_hex, Fp};
+use zkmargin_circuits::snapshot::Member;
 use zkmargin_circuits::units::ID_BITS;
 use zkmargin_formats::account::{read_account, write_account, write_account_file};
 use zkmargin_formats::account_name::check_account_name;
 use zkmargin_formats::epoch::{read_epoch, Epoch};
-use zkmargin_formats::holdings::read_holdings;
+use zkmargin_formats::holdings::{read_holdings, HoldingsPass};
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::json::shown;
 use zkmargin_formats::opening::{read_opening, write_opening};
 use zkmargin_formats::registry::{read_registry, write_registry, Registry};
 use zkmargin_formats::root::write_root;
 use zkmargin_formats::secret::{read_secret, write_secret};
+use zkmargin_formats::tree::Holding;
 use zkmargin_formats::tree::TreeKind;
 use zkmargin_formats::write::{create_dir_all, write_atomic};
-use zkmargin_prover::parties::{assemble, build_tree, TreeBuild};
+use zkmargin_prover::parties::assemble;
+use zkmargin_trees::build::{build, Salts, TreeInput};
+use zkmargin_trees::opening::opening;
+use zkmargin_trees::store::{store_path, Store};
 
 use crate::commands::prove::check_out_path;
 use crate::errors::{CliError, CommandResult, OK};
@@ -87,14 +94,20 @@ pub struct RegistryAddArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum VaultCommand {
-    /// Commit a chain's balances: write DIR/root.json and DIR/openings/<name>.json.
+    /// Commit a chain's balances: the tree into DIR/tree.db (the next epoch into the same
+    /// DIR reuses it), DIR/root.json, and with --openings DIR/openings/<name>.json.
     Build(TreeArgs),
+    /// Write one account's opening of the tree in DIR/tree.db (mode 0600).
+    Opening(OpeningArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum VenueCommand {
-    /// Commit a venue's positions: write DIR/root.json and DIR/openings/<name>.json.
+    /// Commit a venue's positions: the tree into DIR/tree.db (the next epoch into the same
+    /// DIR reuses it), DIR/root.json, and with --openings DIR/openings/<name>.json.
     Build(TreeArgs),
+    /// Write one account's opening of the tree in DIR/tree.db (mode 0600).
+    Opening(OpeningArgs),
 }
 
 #[derive(Debug, Args)]
@@ -108,8 +121,31 @@ pub struct TreeArgs {
     /// What this party holds: balances (zkmargin.vault/1) or positions (zkmargin.venue/1).
     #[arg(value_name = "HOLDINGS.json")]
     pub holdings: PathBuf,
-    /// Output directory (created if missing).
+    /// The tree's directory (created if missing): its store, tree.db, is kept between epochs.
     #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Also write every account's opening, DIR/openings/<name>.json (for small networks; a
+    /// large one serves them on request: vault|venue opening, or the gateway).
+    #[arg(long)]
+    pub openings: bool,
+    /// Draw a new salt for every account that holds something, not only for those whose
+    /// holding changed: every leaf and the whole tree are rehashed, and the owners of
+    /// neighbouring leaves cannot tell whether an account's holding changed since the last
+    /// epoch (see the README, "Epochs at scale").
+    #[arg(long)]
+    pub fresh_salts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OpeningArgs {
+    /// The tree's directory (as given to build --out).
+    #[arg(long, value_name = "DIR")]
+    pub tree: PathBuf,
+    /// The account's registered name.
+    #[arg(long, value_name = "NAME")]
+    pub account: String,
+    /// Where to write the opening (zkmargin.opening/1, mode 0600).
+    #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
 
@@ -254,13 +290,17 @@ pub fn registry(command: &RegistryCommand) -> CommandResult {
 }
 
 pub fn vault(command: &VaultCommand) -> CommandResult {
-    let VaultCommand::Build(args) = command;
-    tree(args, TreeKind::Chain)
+    match command {
+        VaultCommand::Build(args) => tree(args, TreeKind::Chain),
+        VaultCommand::Opening(args) => tree_opening(args),
+    }
 }
 
 pub fn venue(command: &VenueCommand) -> CommandResult {
-    let VenueCommand::Build(args) = command;
-    tree(args, TreeKind::Venue)
+    match command {
+        VenueCommand::Build(args) => tree(args, TreeKind::Venue),
+        VenueCommand::Opening(args) => tree_opening(args),
+    }
 }
 
 fn load_epoch(path: &Path) -> Result<Epoch, CliError> {
@@ -269,69 +309,146 @@ fn load_epoch(path: &Path) -> Result<Epoch, CliError> {
 }
 
 fn tree(args: &TreeArgs, kind: TreeKind) -> CommandResult {
+    let start = Instant::now();
     let epoch = load_epoch(&args.epoch)?;
-    let text = read_text(&args.registry, "--registry", NETWORK_FILE_LIMIT)?;
-    let registry = read_registry(&text, &label(&args.registry))?;
-    let holdings_label = label(&args.holdings);
-    let text = read_text(&args.holdings, "HOLDINGS.json", NETWORK_FILE_LIMIT)?;
-    let (member, holdings) = read_holdings(&text, &holdings_label, kind, &epoch, &registry)?;
-    let mut rng = rng();
-    let salts: Vec<Fp> = holdings
-        .iter()
-        .map(|h| {
-            if h.present() {
-                Fp::random(&mut rng)
-            } else {
-                Fp::ZERO
-            }
-        })
-        .collect();
-    let built = build_tree(
-        &epoch,
+    let (registry, holdings) = read_tree_inputs(args, kind, &epoch)?;
+    let read = start.elapsed();
+    let (member, holdings) = holdings;
+    if args.out.exists() && !args.out.is_dir() {
+        return Err(CliError::flag(
+            "--out",
+            format!("{} is not a directory", args.out.display()),
+        ));
+    }
+    let registry_file = label(&args.registry);
+    let input = TreeInput {
+        epoch: &epoch,
         kind,
-        &member,
-        &registry,
-        &holdings,
-        &salts,
-        &label(&args.registry),
-    )?;
-    write_tree(&args.out, &built)
-        .map_err(|e| CliError::io(&args.out, "--out", "cannot write the tree", &e))?;
-    let present = built.openings.iter().filter(|o| o.opening.present).count();
+        member: &member,
+        registry: &registry,
+        holdings: &holdings,
+        registry_file: &registry_file,
+    };
+    let salts = if args.fresh_salts {
+        Salts::Fresh
+    } else {
+        Salts::Keep
+    };
+    let mut rng = rng();
+    let report = build(&args.out, &input, salts, &mut || Fp::random(&mut rng))?;
+    let root_path = args.out.join("root.json");
+    write_atomic(&root_path, write_root(&report.root).as_bytes(), None)
+        .map_err(|e| CliError::io(&root_path, "--out", "cannot write the root", &e))?;
+    let openings_line = if args.openings {
+        let written = write_openings(&args.out, &registry)?;
+        format!(
+            "wrote {written} openings in {} (private, mode 0600: give each to its account)\n",
+            args.out.join("openings").display()
+        )
+    } else {
+        format!(
+            "openings on request: zkmargin {} opening --tree {} --account NAME --out FILE\n",
+            kind.word().replace("chain", "vault"),
+            args.out.display()
+        )
+    };
+    let reuse = if report.first {
+        "a new store".to_string()
+    } else {
+        format!(
+            "{} accounts changed, {} leaves rehashed, {} removed; the rest reused",
+            report.changed, report.hashed_leaves, report.removed
+        )
+    };
+    let steps: Vec<String> = std::iter::once(("read", read))
+        .chain(report.timings.iter().copied())
+        .map(|(step, time)| format!("{step} {:.2} s", time.as_secs_f64()))
+        .collect();
     print(&format!(
-        "{} {} (id {}), epoch {}, profile {}: {} accounts, {present} with a nonzero leaf\n\
+        "{} {} (id {}), epoch {}, profile {}: {} accounts, {} with a nonzero leaf ({reuse}; {} \
+         nodes hashed)\n\
+         time: {} ({:.2} s in all)\n\
          root {}\n\
-         wrote {} (public: give it to the publisher)\n\
-         wrote {} openings in {} (private, mode 0600: give each to its account)\n",
+         wrote {} (public: give it to the publisher) and {} (private, mode 0600: kept for the \
+         next epoch)\n\
+         {openings_line}",
         kind.word(),
         member.name,
         member.id,
         epoch.params.epoch,
         epoch.profile.name,
-        built.openings.len(),
-        tag_text(&built.root.root),
-        args.out.join("root.json").display(),
-        built.openings.len(),
-        args.out.join("openings").display(),
+        registry.entries.len(),
+        report.present,
+        report.hashed_nodes,
+        steps.join(", "),
+        start.elapsed().as_secs_f64(),
+        tag_text(&report.root.root),
+        root_path.display(),
+        store_path(&args.out).display(),
     ));
     Ok(OK)
 }
 
-/// `dir/root.json` and `dir/openings/<name>.json` (mode 0600, directory 0700).
-pub fn write_tree(dir: &Path, built: &TreeBuild) -> std::io::Result<()> {
-    create_dir_all(dir, None)?;
+/// The registry and the holdings file, both read at once: a venue of a million accounts has
+/// files of hundreds of megabytes, and each has a core (`HoldingsPass` reads the holdings
+/// before the registry is known; the strict reader says what is wrong with either).
+fn read_tree_inputs(
+    args: &TreeArgs,
+    kind: TreeKind,
+    epoch: &Epoch,
+) -> Result<(Registry, (Member, Vec<Holding>)), CliError> {
+    let registry_text = read_text(&args.registry, "--registry", NETWORK_FILE_LIMIT)?;
+    let holdings_text = read_text(&args.holdings, "HOLDINGS.json", NETWORK_FILE_LIMIT)?;
+    let (registry, pass) = std::thread::scope(|s| {
+        let pass = s.spawn(|| HoldingsPass::read(&holdings_text, kind, epoch));
+        let registry = read_registry(&registry_text, &label(&args.registry));
+        (registry, pass.join())
+    });
+    drop(registry_text);
+    let registry = registry?;
+    let read = match pass.ok().flatten().and_then(|pass| pass.resolve(&registry)) {
+        Some(read) => read,
+        None => read_holdings(
+            &holdings_text,
+            &label(&args.holdings),
+            kind,
+            epoch,
+            &registry,
+        )?,
+    };
+    Ok((registry, read))
+}
+
+/// `dir/openings/<name>.json` for every registered account (mode 0600, directory 0700), read
+/// from the store as `opening` reads them.
+fn write_openings(dir: &Path, registry: &Registry) -> Result<usize, CliError> {
+    let store = Store::open(&store_path(dir), false)?;
     let openings = dir.join("openings");
-    create_dir_all(&openings, Some(0o700))?;
-    for o in &built.openings {
-        write_atomic(
-            &openings.join(format!("{}.json", o.account)),
-            write_opening(o).as_bytes(),
-            Some(0o600),
-        )?;
+    create_dir_all(&openings, Some(0o700))
+        .map_err(|e| CliError::io(&openings, "--out", "cannot create the directory", &e))?;
+    for entry in &registry.entries {
+        let o = opening(&store, &entry.name, "--account")?;
+        let path = openings.join(format!("{}.json", o.account));
+        write_atomic(&path, write_opening(&o).as_bytes(), Some(0o600))
+            .map_err(|e| CliError::io(&path, "--out", "cannot write the opening", &e))?;
     }
-    write_atomic(
-        &dir.join("root.json"),
-        write_root(&built.root).as_bytes(),
-        None,
-    )
+    Ok(registry.entries.len())
+}
+
+fn tree_opening(args: &OpeningArgs) -> CommandResult {
+    let store = Store::open(&store_path(&args.tree), false)?;
+    let o = opening(&store, &args.account, "--account")?;
+    check_out_path(&args.out, &[])?;
+    write_atomic(&args.out, write_opening(&o).as_bytes(), Some(0o600))
+        .map_err(|e| CliError::io(&args.out, "--out", "cannot write the opening", &e))?;
+    print(&format!(
+        "wrote {} (private, mode 0600): the opening of {} at index {} in {} {}, epoch {}\n",
+        args.out.display(),
+        o.account,
+        o.idx,
+        o.kind.word(),
+        o.member.name,
+        o.epoch
+    ));
+    Ok(OK)
 }

@@ -1,5 +1,5 @@
-//! `GET /v1/accounts/{tag}`: the line a tag spends at this venue, with what is spent and
-//! what remains.
+//! `GET /v1/accounts/{tag}`: the line a tag spends at this venue, with what its orders hold
+//! of it (`spent_uusd`: reserved by resting orders plus filled) and what remains.
 
 use std::sync::Arc;
 
@@ -47,7 +47,9 @@ pub async fn get(
         "level_ppm": line.level_ppm,
         "valid_until": line.valid_until,
         "allowance_uusd": line.allowance.to_string(),
-        "spent_uusd": state.spent.to_string(),
-        "remaining_uusd": (line.allowance - state.spent).to_string(),
+        "spent_uusd": state.used.spent.to_string(),
+        "reserved_uusd": state.used.reserved().to_string(),
+        "filled_uusd": state.used.filled.to_string(),
+        "remaining_uusd": (line.allowance - state.used.spent).to_string(),
     })))
 }

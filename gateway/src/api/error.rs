@@ -7,6 +7,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use zkmargin_formats::input_error::InputError;
 
+use std::sync::atomic::Ordering::Relaxed;
+
+use crate::ledger::{Outcome, Refusal};
+use crate::metrics::Metrics;
 use crate::writer::LedgerError;
 
 #[derive(Debug)]
@@ -40,6 +44,33 @@ impl ApiError {
 
     pub fn is_client_error(&self) -> bool {
         self.status.is_client_error()
+    }
+
+    /// Counts the error in `metrics`: bad input (4xx) or a failure to serve (5xx).
+    pub fn count(&self, metrics: &Metrics) {
+        let counter = if self.is_client_error() {
+            &metrics.requests_invalid
+        } else {
+            &metrics.requests_failed
+        };
+        counter.fetch_add(1, Relaxed);
+    }
+
+    /// A ledger outcome that is not the route's answer: a refusal (404 no such order, 409 an
+    /// order that cannot take it, 422 a request that cannot be charged), or an answer of
+    /// another kind (never sent: the writer answers each operation with its own kind).
+    pub fn from_outcome(outcome: Outcome) -> ApiError {
+        match outcome {
+            Outcome::Refused(Refusal::NoOrder(reason)) => {
+                ApiError::new(StatusCode::NOT_FOUND, reason)
+            }
+            Outcome::Refused(Refusal::NotResting(reason)) => ApiError::conflict(reason),
+            Outcome::Refused(Refusal::Invalid(reason)) => ApiError::unprocessable(reason),
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the ledger answered with another kind of answer: {other:?}"),
+            ),
+        }
     }
 }
 

@@ -1,14 +1,14 @@
 //! `POST /v1/orders` `{"id", "tag", "order": {a network.json position}, "fill"?}`: one order
-//! charged against the trader's credit line at this venue.
+//! reserving its charge on the trader's credit line at this venue, until it fills
+//! (`fills.rs`) or is cancelled (`cancels.rs`).
 //!
 //! The order is read against the current snapshot (the same grammar as `zkmargin charge
-//! --order`), its charge checked computable here, then charged by the ledger's writer at the
-//! line's level. The answer comes only after the charge is committed. The same id again gets
-//! the stored answer; the same id with another request is refused (`IdReused`).
+//! --order`), its charge checked computable here, then reserved by the ledger's writer at the
+//! line's level (`fill`, when given, is the order's limit: the price it is charged at). The
+//! answer comes only after the reservation is committed. The same id again gets the stored
+//! answer; the same id with another request is refused (`IdReused`).
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -21,9 +21,10 @@ use zkmargin_formats::json::{shown, Json as Doc, ValueReader};
 use zkmargin_formats::position::read_position;
 
 use super::body::{self, ORDER_LIMIT};
+use super::counted::{counted, Counters};
 use super::error::ApiError;
 use super::App;
-use crate::ledger::{OrderOutcome, OrderRequest};
+use crate::ledger::{Op, OrderRequest, Outcome};
 
 /// The longest order id a venue may use.
 const ID_MAX: usize = 128;
@@ -34,30 +35,26 @@ pub async fn post(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let started = Instant::now();
-    let result = charge(&app, &headers, body).await;
-    app.metrics
-        .order_seconds
-        .observe_duration(started.elapsed());
     let metrics = &app.metrics;
-    match &result {
-        Ok(answer) if answer["accepted"] == true => metrics.orders_accepted.fetch_add(1, Relaxed),
-        Ok(_) => metrics.orders_refused.fetch_add(1, Relaxed),
-        Err(e) if e.is_client_error() => metrics.requests_invalid.fetch_add(1, Relaxed),
-        Err(_) => metrics.requests_failed.fetch_add(1, Relaxed),
+    let counters = Counters {
+        seconds: &metrics.order_seconds,
+        accepted: &metrics.orders_accepted,
+        refused: &metrics.orders_refused,
     };
-    result.map(Json)
+    counted(metrics, counters, charge(&app, &headers, body)).await
 }
 
-async fn charge(app: &App, headers: &HeaderMap, body: Body) -> Result<serde_json::Value, ApiError> {
+/// The answer, and whether it is new (not a retried id's stored answer).
+async fn charge(
+    app: &App,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(serde_json::Value, bool), ApiError> {
     let doc = body::json(headers, body, ORDER_LIMIT, LABEL).await?;
-    let current = app
-        .snapshot
-        .get()
-        .ok_or_else(|| ApiError::conflict("no snapshot yet: POST /v1/snapshots first"))?;
+    let current = app.current()?;
     let request = read_request(&doc, &current)?;
-    match app.writer.charge(request).await? {
-        OrderOutcome::Answered(answer) => {
+    match app.writer.apply(Op::Charge(request)).await? {
+        Outcome::Order { answer, fresh } => {
             let mut out = serde_json::json!({
                 "accepted": answer.accepted,
                 "charge_uusd": answer.charge.to_string(),
@@ -66,10 +63,21 @@ async fn charge(app: &App, headers: &HeaderMap, body: Body) -> Result<serde_json
             if let Some(reason) = answer.reason {
                 out["reason"] = reason.into();
             }
-            Ok(out)
+            Ok((out, fresh))
         }
-        OrderOutcome::Invalid(reason) => Err(ApiError::unprocessable(reason)),
+        other => Err(ApiError::from_outcome(other)),
     }
+}
+
+/// An order id (of a request or a path): 1 to [`ID_MAX`] characters, none a control one.
+pub fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || id.chars().count() > ID_MAX || id.chars().any(char::is_control) {
+        return Err(format!(
+            "{} is not an id (1 to {ID_MAX} characters, no control characters)",
+            shown(id)
+        ));
+    }
+    Ok(())
 }
 
 /// Reads and checks the request against the current snapshot.
@@ -79,14 +87,7 @@ fn read_request(doc: &Doc, current: &crate::snapshots::Current) -> Result<OrderR
     top.only(&["id", "tag", "order", "fill"])?;
     let id_at = top.req("id")?;
     let id = id_at.str()?;
-    if id.is_empty() || id.chars().count() > ID_MAX || id.chars().any(char::is_control) {
-        return Err(id_at
-            .err(format!(
-                "{} is not an order id (1 to {ID_MAX} characters, no control characters)",
-                shown(id)
-            ))
-            .into());
-    }
+    check_id(id).map_err(|reason| id_at.err(reason))?;
     let tag = top.req("tag")?.fp()?;
     let snapshot = &current.snapshot;
     let params = &current.params;
@@ -116,6 +117,8 @@ fn read_request(doc: &Doc, current: &crate::snapshots::Current) -> Result<OrderR
             given_fill,
         ),
         order,
+        symbol: snapshot.assets[position.underlying].symbol.clone(),
+        limit: given_fill,
         fill,
         params: Arc::clone(params),
     })

@@ -2,7 +2,6 @@
 //! if it is the highest epoch); 422 for a bad file, digest or signature, or a snapshot that
 //! does not list this venue.
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -22,12 +21,7 @@ pub async fn post(
 ) -> Result<StatusCode, ApiError> {
     let result = publish(&app, &headers, body).await;
     if let Err(e) = &result {
-        let counter = if e.is_client_error() {
-            &app.metrics.requests_invalid
-        } else {
-            &app.metrics.requests_failed
-        };
-        counter.fetch_add(1, Relaxed);
+        e.count(&app.metrics);
     }
     result
 }

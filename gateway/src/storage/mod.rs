@@ -51,11 +51,64 @@ pub struct LineRecord {
     pub valid_until: u64,
 }
 
-/// A line with what has been accepted against it. Invariant: `spent <= line.allowance`.
+/// What a line's orders hold of it. Invariants: `filled <= spent <= allowance`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineUse {
+    /// Reserved by resting orders plus filled: what the line's orders hold.
+    pub spent: u128,
+    /// The part of `spent` that fills turned into positions (and the charges accepted before
+    /// the order lifecycle, which are positions for good).
+    pub filled: u128,
+}
+
+impl LineUse {
+    /// What resting orders reserve.
+    pub fn reserved(&self) -> u128 {
+        self.spent - self.filled
+    }
+}
+
+/// A line with what its orders hold of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineState {
     pub line: LineRecord,
-    pub spent: u128,
+    pub used: LineUse,
+}
+
+/// The instrument and state of an accepted order (`None` on a refused order, and on one
+/// accepted before the lifecycle existed, which holds its charge for good).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// `perp`, `call` or `put`.
+    pub kind: String,
+    /// The underlying asset's symbol (its index may change between snapshots).
+    pub symbol: String,
+    pub short: bool,
+    /// The strike of an option, e8 (0 for a perp).
+    pub strike: u64,
+    /// The expiry of an option, unix seconds (0 for a perp).
+    pub expiry: u64,
+    /// The order's size, e9.
+    pub size: u64,
+    /// The fill the order was charged at when the engine named one (its limit), e8.
+    pub limit: Option<u64>,
+    /// What has not filled, e9. Invariant: `rest <= size`.
+    pub rest: u64,
+    /// What the unfilled rest holds of the line (0 once cancelled or filled).
+    pub reserved: u128,
+    /// The charges of its fills.
+    pub filled: u128,
+    pub cancel: Option<CancelRecord>,
+}
+
+/// The answer to a cancel, kept to answer a retry the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelRecord {
+    pub at: u64,
+    /// What the cancel gave back to the line.
+    pub released: u128,
+    /// What remained of the line after it.
+    pub remaining: u128,
 }
 
 /// One answered order, as stored: a retry with the same id gets exactly this back.
@@ -68,8 +121,32 @@ pub struct OrderRecord {
     pub request: String,
     /// The line charged, when there was one.
     pub nullifier: Option<String>,
+    /// The order's charge when placed (what it reserved, if accepted).
     pub charge: u128,
     pub accepted: bool,
+    pub remaining: u128,
+    pub reason: Option<String>,
+    pub answered_at: u64,
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// One answered fill of an order, as stored: a retry with the same fill id gets it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FillRecord {
+    pub venue: String,
+    pub order_id: String,
+    pub fill_id: String,
+    /// e9.
+    pub size: u64,
+    /// e8.
+    pub price: u64,
+    /// The fill's own charge.
+    pub charge: u128,
+    pub accepted: bool,
+    /// The order's unfilled rest and its reservation after this fill.
+    pub rest: u64,
+    pub reserved: u128,
+    /// What remained of the line after it.
     pub remaining: u128,
     pub reason: Option<String>,
     pub answered_at: u64,
@@ -89,14 +166,46 @@ pub struct SnapshotRecord {
 
 /// The row operations of one write transaction. Every call sees the transaction's own
 /// earlier writes; the backend makes the whole transaction atomic and durable at commit.
+///
+/// The charge path works on whole batches (the `*_many` calls take every row of a batch at
+/// once), so that a backend behind a network (PostgreSQL) pays one round trip per kind of
+/// row rather than per order.
 pub trait LedgerTx {
-    /// The stored answer to order `id` at `venue`.
-    fn find_order(&mut self, venue: &str, id: &str) -> Result<Option<OrderRecord>, StorageError>;
-    fn insert_order(&mut self, order: &OrderRecord) -> Result<(), StorageError>;
-    /// The line `tag` spends at `venue` (the highest epoch), locked against other writers
-    /// until the transaction ends.
+    /// The stored answers of orders `ids` at `venue` (those that exist).
+    fn find_orders(&mut self, venue: &str, ids: &[&str]) -> Result<Vec<OrderRecord>, StorageError>;
+    fn insert_orders(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError>;
+    /// Stores the lifecycle of orders already stored.
+    fn update_lifecycles(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError>;
+    /// The stored answers of fills `(order id, fill id)` at `venue` (those that exist).
+    fn find_fills(
+        &mut self,
+        venue: &str,
+        keys: &[(&str, &str)],
+    ) -> Result<Vec<FillRecord>, StorageError>;
+    fn insert_fills(&mut self, fills: &[FillRecord]) -> Result<(), StorageError>;
+    /// The line each of `tags` spends at `venue` (its highest epoch), unlocked.
+    fn lines_for_tags(
+        &mut self,
+        venue: &str,
+        tags: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError>;
+    /// The lines of `nullifiers` at `venue`, unlocked.
+    fn lines_of(
+        &mut self,
+        venue: &str,
+        nullifiers: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError>;
+    /// What the orders of the lines of `nullifiers` (sorted, distinct) hold, each line locked
+    /// against other writers until the transaction ends, in that order (so that two writers
+    /// never wait for each other's lines).
+    fn lock_uses(
+        &mut self,
+        venue: &str,
+        nullifiers: &[&str],
+    ) -> Result<Vec<(String, LineUse)>, StorageError>;
+    fn set_uses(&mut self, venue: &str, uses: &[(&str, LineUse)]) -> Result<(), StorageError>;
+    /// The line `tag` spends at `venue` (the highest epoch), with its use.
     fn line_for_tag(&mut self, venue: &str, tag: &str) -> Result<Option<LineState>, StorageError>;
-    fn set_spent(&mut self, venue: &str, nullifier: &str, spent: u128) -> Result<(), StorageError>;
     /// The certificate (digest hex) that holds `nullifier` in the shared registry.
     fn nullifier_holder(&mut self, nullifier: &str) -> Result<Option<String>, StorageError>;
     fn insert_nullifier(

@@ -1,12 +1,17 @@
 //! The shared backend: PostgreSQL, for several gateway processes or venues on one ledger.
 //!
-//! Transactions run at READ COMMITTED with row locks: the line a charge spends is read with
-//! `FOR UPDATE`, so two processes charging one line queue on that row, and the second reads
-//! the first's committed `spent`. Races that a lock cannot order (two processes inserting the
+//! Transactions run at READ COMMITTED with row locks: the lines a batch spends are locked
+//! (`FOR UPDATE` on their `spent` rows, in the order of their nullifiers) before anything of
+//! them is read for a decision, so two processes charging one line queue on that row, and the
+//! second reads the first's committed `spent` and orders. Races that a lock cannot order (two processes inserting the
 //! same order id or nullifier at once) end in a unique violation; those, serialization
 //! failures and deadlocks are conflicts, and the whole transaction is run again, where the
 //! winner's row is then seen. Commits wait for the server's WAL flush (the server's
 //! `synchronous_commit`, on by default), so an acknowledged charge is durable.
+//!
+//! Every batch operation is one statement whatever the batch's size (`= ANY($n)` to read,
+//! `UNNEST` of one array per column to write): a batch of charges costs about ten round
+//! trips, not three per order.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -15,11 +20,14 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement, Transaction};
 
-use super::rows::{LineRow, OrderRow, SnapshotRow};
+use super::rows::{
+    line_state, line_use, FillRow, FillValues, LineRow, OrderRow, OrderValues, SnapshotRow,
+};
 use super::schema::{statements, MIGRATIONS, MIGRATIONS_TABLE};
 use super::{bigint, money_text, sql};
 use super::{
-    LedgerTx, LineRecord, LineState, OrderRecord, SnapshotRecord, StorageError, Store, Work,
+    FillRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord, SnapshotRecord,
+    StorageError, Store, Work,
 };
 
 /// Attempts of one transaction before a conflict is reported as a failure.
@@ -103,11 +111,16 @@ fn migrate(client: &mut Client) -> Result<(), StorageError> {
 /// Every row statement, prepared once per connection (a round trip saved per query).
 fn prepare(client: &mut Client) -> Result<HashMap<&'static str, Statement>, StorageError> {
     let all = [
-        sql::FIND_ORDER,
-        sql::INSERT_ORDER,
-        sql::LINE_FOR_TAG_LOCKED,
-        sql::FIND_LINE,
-        sql::SET_SPENT,
+        sql::FIND_ORDERS,
+        sql::INSERT_ORDERS,
+        sql::UPDATE_LIFECYCLES,
+        sql::FIND_FILLS,
+        sql::INSERT_FILLS,
+        sql::LINES_FOR_TAGS,
+        sql::LINES_OF,
+        sql::LOCK_USES,
+        sql::SET_USES,
+        sql::USE_OF,
         sql::NULLIFIER_HOLDER,
         sql::INSERT_NULLIFIER,
         sql::INSERT_LINE,
@@ -163,10 +176,20 @@ struct PgTx<'a, 'b> {
 }
 
 impl PgTx<'_, '_> {
-    fn statement(&self, sql: &'static str) -> Result<&Statement, StorageError> {
+    fn statement(&self, sql: &'static str) -> Result<Statement, StorageError> {
         self.statements
             .get(sql)
+            .cloned()
             .ok_or_else(|| StorageError::Database(format!("statement not prepared: {sql}")))
+    }
+
+    fn query(
+        &mut self,
+        sql: &'static str,
+        values: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, StorageError> {
+        let statement = self.statement(sql)?;
+        self.tx.query(&statement, values).map_err(db)
     }
 
     fn query_opt(
@@ -174,7 +197,7 @@ impl PgTx<'_, '_> {
         sql: &'static str,
         values: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<postgres::Row>, StorageError> {
-        let statement = self.statement(sql)?.clone();
+        let statement = self.statement(sql)?;
         self.tx.query_opt(&statement, values).map_err(db)
     }
 
@@ -183,78 +206,255 @@ impl PgTx<'_, '_> {
         sql: &'static str,
         values: &[&(dyn ToSql + Sync)],
     ) -> Result<(), StorageError> {
-        let statement = self.statement(sql)?.clone();
+        let statement = self.statement(sql)?;
         self.tx.execute(&statement, values).map_err(db)?;
         Ok(())
     }
 
-    fn line(
+    fn lines(
         &mut self,
         sql: &'static str,
         venue: &str,
-        key: &str,
-    ) -> Result<Option<LineState>, StorageError> {
-        let row = self.query_opt(sql, &[&venue, &key])?;
-        row.map(|r| {
-            LineRow {
-                nullifier: r.get(0),
-                certificate: r.get(1),
-                epoch: r.get(2),
-                level_ppm: r.get(3),
-                allowance: r.get(4),
-                valid_until: r.get(5),
-                spent: r.get(6),
-                tag: r.get(7),
-            }
-            .into_state(venue)
-        })
-        .transpose()
+        keys: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query(sql, &[&venue, &keys])?
+            .iter()
+            .map(|r| line_row(r).into_record(venue))
+            .collect()
+    }
+
+    /// A line with its use (a line without its `spent` row is corruption).
+    fn state(&mut self, line: Option<LineRecord>) -> Result<Option<LineState>, StorageError> {
+        let Some(line) = line else { return Ok(None) };
+        let row = self.query_opt(sql::USE_OF, &[&line.venue, &line.nullifier])?;
+        let Some(row) = row else {
+            return Err(StorageError::Corrupt {
+                what: "line without its spent row",
+                value: line.nullifier,
+            });
+        };
+        let used = line_use(row.get(0), row.get(1))?;
+        line_state(line, used).map(Some)
     }
 }
 
+fn line_row(r: &postgres::Row) -> LineRow {
+    LineRow {
+        nullifier: r.get(0),
+        certificate: r.get(1),
+        epoch: r.get(2),
+        level_ppm: r.get(3),
+        allowance: r.get(4),
+        valid_until: r.get(5),
+        tag: r.get(6),
+    }
+}
+
+fn order_row(r: &postgres::Row) -> OrderRow {
+    OrderRow {
+        id: r.get(0),
+        tag: r.get(1),
+        request: r.get(2),
+        nullifier: r.get(3),
+        charge: r.get(4),
+        accepted: r.get(5),
+        remaining: r.get(6),
+        reason: r.get(7),
+        answered_at: r.get(8),
+        kind: r.get(9),
+        symbol: r.get(10),
+        side: r.get(11),
+        strike: r.get(12),
+        expiry: r.get(13),
+        size: r.get(14),
+        limit: r.get(15),
+        rest: r.get(16),
+        reserved: r.get(17),
+        filled: r.get(18),
+        cancelled_at: r.get(19),
+        released: r.get(20),
+        cancel_remaining: r.get(21),
+    }
+}
+
+fn fill_row(r: &postgres::Row) -> FillRow {
+    FillRow {
+        order_id: r.get(0),
+        fill_id: r.get(1),
+        size: r.get(2),
+        price: r.get(3),
+        charge: r.get(4),
+        accepted: r.get(5),
+        rest: r.get(6),
+        reserved: r.get(7),
+        remaining: r.get(8),
+        reason: r.get(9),
+        answered_at: r.get(10),
+    }
+}
+
+/// One column of a batch, as the array an `UNNEST($n::type[])` takes.
+fn column<T, U>(rows: &[T], field: impl Fn(&T) -> U) -> Vec<U> {
+    rows.iter().map(field).collect()
+}
+
 impl LedgerTx for PgTx<'_, '_> {
-    fn find_order(&mut self, venue: &str, id: &str) -> Result<Option<OrderRecord>, StorageError> {
-        let row = self.query_opt(sql::FIND_ORDER, &[&venue, &id])?;
-        row.map(|r| {
-            OrderRow {
-                tag: r.get(0),
-                request: r.get(1),
-                nullifier: r.get(2),
-                charge: r.get(3),
-                accepted: r.get(4),
-                remaining: r.get(5),
-                reason: r.get(6),
-                answered_at: r.get(7),
-            }
-            .into_record(venue, id)
-        })
-        .transpose()
+    fn find_orders(&mut self, venue: &str, ids: &[&str]) -> Result<Vec<OrderRecord>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query(sql::FIND_ORDERS, &[&venue, &ids])?
+            .iter()
+            .map(|r| order_row(r).into_record(venue))
+            .collect()
     }
 
-    fn insert_order(&mut self, o: &OrderRecord) -> Result<(), StorageError> {
+    fn insert_orders(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError> {
+        let Some(first) = orders.first() else {
+            return Ok(());
+        };
+        let v: Vec<OrderValues> = orders.iter().map(OrderValues::from).collect();
         self.execute(
-            sql::INSERT_ORDER,
+            sql::INSERT_ORDERS,
             &[
-                &o.venue,
-                &o.id,
-                &o.tag,
-                &o.request,
-                &o.nullifier,
-                &money_text(o.charge),
-                &(o.accepted as i64),
-                &money_text(o.remaining),
-                &o.reason,
-                &bigint(o.answered_at),
+                &first.venue,
+                &column(&v, |v| v.id.clone()),
+                &column(&v, |v| v.tag.clone()),
+                &column(&v, |v| v.request.clone()),
+                &column(&v, |v| v.nullifier.clone()),
+                &column(&v, |v| v.charge.clone()),
+                &column(&v, |v| v.accepted),
+                &column(&v, |v| v.remaining.clone()),
+                &column(&v, |v| v.reason.clone()),
+                &column(&v, |v| v.answered_at),
+                &column(&v, |v| v.kind.clone()),
+                &column(&v, |v| v.symbol.clone()),
+                &column(&v, |v| v.side.clone()),
+                &column(&v, |v| v.strike),
+                &column(&v, |v| v.expiry),
+                &column(&v, |v| v.size.clone()),
+                &column(&v, |v| v.limit),
+                &column(&v, |v| v.rest.clone()),
+                &column(&v, |v| v.reserved.clone()),
+                &column(&v, |v| v.filled.clone()),
+                &column(&v, |v| v.cancelled_at),
+                &column(&v, |v| v.released.clone()),
+                &column(&v, |v| v.cancel_remaining.clone()),
+            ],
+        )
+    }
+
+    fn update_lifecycles(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError> {
+        let Some(first) = orders.first() else {
+            return Ok(());
+        };
+        let v: Vec<OrderValues> = orders.iter().map(OrderValues::from).collect();
+        self.execute(
+            sql::UPDATE_LIFECYCLES,
+            &[
+                &first.venue,
+                &column(&v, |v| v.id.clone()),
+                &column(&v, |v| v.rest.clone()),
+                &column(&v, |v| v.reserved.clone()),
+                &column(&v, |v| v.filled.clone()),
+                &column(&v, |v| v.cancelled_at),
+                &column(&v, |v| v.released.clone()),
+                &column(&v, |v| v.cancel_remaining.clone()),
+            ],
+        )
+    }
+
+    fn find_fills(
+        &mut self,
+        venue: &str,
+        keys: &[(&str, &str)],
+    ) -> Result<Vec<FillRecord>, StorageError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let orders = column(keys, |k| k.0);
+        let fills = column(keys, |k| k.1);
+        self.query(sql::FIND_FILLS, &[&venue, &orders, &fills])?
+            .iter()
+            .map(|r| fill_row(r).into_record(venue))
+            .collect()
+    }
+
+    fn insert_fills(&mut self, fills: &[FillRecord]) -> Result<(), StorageError> {
+        let Some(first) = fills.first() else {
+            return Ok(());
+        };
+        let v: Vec<FillValues> = fills.iter().map(FillValues::from).collect();
+        self.execute(
+            sql::INSERT_FILLS,
+            &[
+                &first.venue,
+                &column(&v, |v| v.order_id.clone()),
+                &column(&v, |v| v.fill_id.clone()),
+                &column(&v, |v| v.size.clone()),
+                &column(&v, |v| v.price),
+                &column(&v, |v| v.charge.clone()),
+                &column(&v, |v| v.accepted),
+                &column(&v, |v| v.rest.clone()),
+                &column(&v, |v| v.reserved.clone()),
+                &column(&v, |v| v.remaining.clone()),
+                &column(&v, |v| v.reason.clone()),
+                &column(&v, |v| v.answered_at),
+            ],
+        )
+    }
+
+    fn lines_for_tags(
+        &mut self,
+        venue: &str,
+        tags: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError> {
+        self.lines(sql::LINES_FOR_TAGS, venue, tags)
+    }
+
+    fn lines_of(
+        &mut self,
+        venue: &str,
+        nullifiers: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError> {
+        self.lines(sql::LINES_OF, venue, nullifiers)
+    }
+
+    fn lock_uses(
+        &mut self,
+        venue: &str,
+        nullifiers: &[&str],
+    ) -> Result<Vec<(String, LineUse)>, StorageError> {
+        if nullifiers.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query(sql::LOCK_USES, &[&venue, &nullifiers])?
+            .iter()
+            .map(|r| Ok((r.get(0), line_use(r.get(1), r.get(2))?)))
+            .collect()
+    }
+
+    fn set_uses(&mut self, venue: &str, uses: &[(&str, LineUse)]) -> Result<(), StorageError> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        self.execute(
+            sql::SET_USES,
+            &[
+                &venue,
+                &column(uses, |u| u.0),
+                &column(uses, |u| money_text(u.1.spent)),
+                &column(uses, |u| money_text(u.1.filled)),
             ],
         )
     }
 
     fn line_for_tag(&mut self, venue: &str, tag: &str) -> Result<Option<LineState>, StorageError> {
-        self.line(sql::LINE_FOR_TAG_LOCKED, venue, tag)
-    }
-
-    fn set_spent(&mut self, venue: &str, nullifier: &str, spent: u128) -> Result<(), StorageError> {
-        self.execute(sql::SET_SPENT, &[&venue, &nullifier, &money_text(spent)])
+        let line = self.lines(sql::LINES_FOR_TAGS, venue, &[tag])?.pop();
+        self.state(line)
     }
 
     fn nullifier_holder(&mut self, nullifier: &str) -> Result<Option<String>, StorageError> {
@@ -281,7 +481,8 @@ impl LedgerTx for PgTx<'_, '_> {
         venue: &str,
         nullifier: &str,
     ) -> Result<Option<LineState>, StorageError> {
-        self.line(sql::FIND_LINE, venue, nullifier)
+        let line = self.lines(sql::LINES_OF, venue, &[nullifier])?.pop();
+        self.state(line)
     }
 
     fn insert_line(&mut self, l: &LineRecord, admitted_at: u64) -> Result<(), StorageError> {

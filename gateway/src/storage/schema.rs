@@ -11,9 +11,10 @@ pub const MIGRATIONS_TABLE: &str =
 
 /// `(version, statements)`, versions strictly increasing from 1. Statements are separated by
 /// `;` and contain none inside them, comments included.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
     -- Publisher-signed snapshots, one per epoch (a re-published epoch replaces its row).
     CREATE TABLE snapshots (
         epoch BIGINT PRIMARY KEY,
@@ -68,7 +69,51 @@ pub const MIGRATIONS: &[(i64, &str)] = &[(
         PRIMARY KEY (venue, id)
     )
     ",
-)];
+    ),
+    (
+        2,
+        "
+    -- The order lifecycle (gateway version 2): an accepted order reserves its charge on its
+    -- line, fills turn parts of it into positions, a cancel releases what rests. NULL on a
+    -- refused order, and on one accepted before this migration (charged for good).
+    ALTER TABLE orders ADD COLUMN kind TEXT;
+    ALTER TABLE orders ADD COLUMN symbol TEXT;
+    ALTER TABLE orders ADD COLUMN side TEXT;
+    ALTER TABLE orders ADD COLUMN strike_e8 BIGINT;
+    ALTER TABLE orders ADD COLUMN expiry BIGINT;
+    ALTER TABLE orders ADD COLUMN size_e9 TEXT;
+    ALTER TABLE orders ADD COLUMN limit_e8 BIGINT;
+    ALTER TABLE orders ADD COLUMN rest_e9 TEXT;
+    ALTER TABLE orders ADD COLUMN reserved_uusd TEXT;
+    ALTER TABLE orders ADD COLUMN filled_uusd TEXT;
+    ALTER TABLE orders ADD COLUMN cancelled_at BIGINT;
+    ALTER TABLE orders ADD COLUMN released_uusd TEXT;
+    ALTER TABLE orders ADD COLUMN cancel_remaining_uusd TEXT;
+    -- The part of a line's spent that fills made positions (the rest is reserved by resting
+    -- orders). What was charged before this migration is a position for good.
+    ALTER TABLE spent ADD COLUMN filled_uusd TEXT NOT NULL DEFAULT '0';
+    UPDATE spent SET filled_uusd = spent_uusd;
+    -- Every answered fill, so that a retried fill id gets the same answer and fills once. A
+    -- trade has two sides, both maybe at this venue: a fill id is unique within its order.
+    CREATE TABLE fills (
+        venue TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        fill_id TEXT NOT NULL,
+        size_e9 TEXT NOT NULL,
+        price_e8 BIGINT NOT NULL,
+        charge_uusd TEXT NOT NULL,
+        accepted BIGINT NOT NULL,
+        rest_e9 TEXT NOT NULL,
+        reserved_uusd TEXT NOT NULL,
+        remaining_uusd TEXT NOT NULL,
+        reason TEXT,
+        answered_at BIGINT NOT NULL,
+        PRIMARY KEY (venue, order_id, fill_id),
+        FOREIGN KEY (venue, order_id) REFERENCES orders (venue, id)
+    )
+    ",
+    ),
+];
 
 /// The statements of one migration.
 pub fn statements(migration: &str) -> impl Iterator<Item = &str> {
@@ -88,5 +133,6 @@ mod tests {
             assert_eq!(*version, i as i64 + 1);
         }
         assert_eq!(statements(MIGRATIONS[0].1).count(), 6);
+        assert_eq!(statements(MIGRATIONS[1].1).count(), 16);
     }
 }

@@ -8,11 +8,14 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::{LineRow, OrderRow, SnapshotRow};
+use super::rows::{
+    line_state, line_use, FillRow, FillValues, LineRow, OrderRow, OrderValues, SnapshotRow,
+};
 use super::schema::{statements, MIGRATIONS, MIGRATIONS_TABLE};
 use super::{bigint, money_text, sql};
 use super::{
-    LedgerTx, LineRecord, LineState, OrderRecord, SnapshotRecord, StorageError, Store, Work,
+    FillRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord, SnapshotRecord,
+    StorageError, Store, Work,
 };
 
 /// How long a writer waits for another process's lock before failing.
@@ -28,6 +31,14 @@ fn db(e: rusqlite::Error) -> StorageError {
         }
         other => StorageError::Database(other.to_string()),
     }
+}
+
+/// A row's parameters as an array of references (what `execute_each` and `find_each` take
+/// from an iterator: `params!` would borrow a temporary).
+macro_rules! refs {
+    ($($value:expr),* $(,)?) => {
+        [$($value as &dyn rusqlite::ToSql),*]
+    };
 }
 
 /// SQLite reads `$1` as a named parameter; `?1` is the numbered one.
@@ -120,16 +131,51 @@ struct SqliteTx<'a> {
 }
 
 impl SqliteTx<'_> {
+    fn statement(&self, sql: &str) -> Result<rusqlite::CachedStatement<'_>, StorageError> {
+        self.conn.prepare_cached(&numbered(sql)).map_err(db)
+    }
+
+    fn execute(&mut self, sql: &str, values: &[&dyn rusqlite::ToSql]) -> Result<(), StorageError> {
+        self.statement(sql)?.execute(values).map_err(db)?;
+        Ok(())
+    }
+
+    /// Runs the one-row query `sql` once per parameter set, collecting the rows it finds.
+    fn find_each<P: rusqlite::Params, R>(
+        &mut self,
+        sql: &str,
+        each: impl IntoIterator<Item = P>,
+        row: fn(&rusqlite::Row) -> rusqlite::Result<R>,
+    ) -> Result<Vec<R>, StorageError> {
+        let mut statement = self.statement(sql)?;
+        let mut found = Vec::new();
+        for values in each {
+            found.extend(statement.query_row(values, row).optional().map_err(db)?);
+        }
+        Ok(found)
+    }
+
+    /// Runs `sql` once per parameter set.
+    fn execute_each<P: rusqlite::Params>(
+        &mut self,
+        sql: &str,
+        each: impl IntoIterator<Item = P>,
+    ) -> Result<(), StorageError> {
+        let mut statement = self.statement(sql)?;
+        for values in each {
+            statement.execute(values).map_err(db)?;
+        }
+        Ok(())
+    }
+
     fn line(
         &mut self,
-        statement: &str,
+        sql: &str,
         venue: &str,
         key: &str,
-    ) -> Result<Option<LineState>, StorageError> {
+    ) -> Result<Option<LineRecord>, StorageError> {
         let row = self
-            .conn
-            .prepare_cached(&numbered(statement))
-            .map_err(db)?
+            .statement(sql)?
             .query_row(params![venue, key], |r| {
                 Ok(LineRow {
                     nullifier: r.get(0)?,
@@ -138,83 +184,243 @@ impl SqliteTx<'_> {
                     level_ppm: r.get(3)?,
                     allowance: r.get(4)?,
                     valid_until: r.get(5)?,
-                    spent: r.get(6)?,
-                    tag: r.get(7)?,
+                    tag: r.get(6)?,
                 })
             })
             .optional()
             .map_err(db)?;
-        row.map(|r| r.into_state(venue)).transpose()
+        row.map(|r| r.into_record(venue)).transpose()
     }
 
-    fn execute(
+    /// The line `sql` finds for each of `keys` (a tag or a nullifier), those there are.
+    fn lines(
         &mut self,
-        statement: &str,
-        values: &[&dyn rusqlite::ToSql],
-    ) -> Result<(), StorageError> {
-        self.conn
-            .prepare_cached(&numbered(statement))
-            .map_err(db)?
-            .execute(values)
+        sql: &str,
+        venue: &str,
+        keys: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError> {
+        let mut lines = Vec::new();
+        for key in keys {
+            lines.extend(self.line(sql, venue, key)?);
+        }
+        Ok(lines)
+    }
+
+    fn line_use(&mut self, venue: &str, nullifier: &str) -> Result<Option<LineUse>, StorageError> {
+        let row: Option<(String, String)> = self
+            .statement(sql::USE_OF)?
+            .query_row(params![venue, nullifier], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
             .map_err(db)?;
-        Ok(())
+        row.map(|(spent, filled)| line_use(&spent, &filled))
+            .transpose()
+    }
+
+    /// A line with its use (a line without its `spent` row is corruption).
+    fn state(&mut self, line: Option<LineRecord>) -> Result<Option<LineState>, StorageError> {
+        let Some(line) = line else { return Ok(None) };
+        let used = self
+            .line_use(&line.venue, &line.nullifier)?
+            .ok_or_else(|| StorageError::Corrupt {
+                what: "line without its spent row",
+                value: line.nullifier.clone(),
+            })?;
+        line_state(line, used).map(Some)
     }
 }
 
+fn order_row(r: &rusqlite::Row) -> rusqlite::Result<OrderRow> {
+    Ok(OrderRow {
+        id: r.get(0)?,
+        tag: r.get(1)?,
+        request: r.get(2)?,
+        nullifier: r.get(3)?,
+        charge: r.get(4)?,
+        accepted: r.get(5)?,
+        remaining: r.get(6)?,
+        reason: r.get(7)?,
+        answered_at: r.get(8)?,
+        kind: r.get(9)?,
+        symbol: r.get(10)?,
+        side: r.get(11)?,
+        strike: r.get(12)?,
+        expiry: r.get(13)?,
+        size: r.get(14)?,
+        limit: r.get(15)?,
+        rest: r.get(16)?,
+        reserved: r.get(17)?,
+        filled: r.get(18)?,
+        cancelled_at: r.get(19)?,
+        released: r.get(20)?,
+        cancel_remaining: r.get(21)?,
+    })
+}
+
+fn fill_row(r: &rusqlite::Row) -> rusqlite::Result<FillRow> {
+    Ok(FillRow {
+        order_id: r.get(0)?,
+        fill_id: r.get(1)?,
+        size: r.get(2)?,
+        price: r.get(3)?,
+        charge: r.get(4)?,
+        accepted: r.get(5)?,
+        rest: r.get(6)?,
+        reserved: r.get(7)?,
+        remaining: r.get(8)?,
+        reason: r.get(9)?,
+        answered_at: r.get(10)?,
+    })
+}
+
 impl LedgerTx for SqliteTx<'_> {
-    fn find_order(&mut self, venue: &str, id: &str) -> Result<Option<OrderRecord>, StorageError> {
-        let row = self
-            .conn
-            .prepare_cached(&numbered(sql::FIND_ORDER))
-            .map_err(db)?
-            .query_row(params![venue, id], |r| {
-                Ok(OrderRow {
-                    tag: r.get(0)?,
-                    request: r.get(1)?,
-                    nullifier: r.get(2)?,
-                    charge: r.get(3)?,
-                    accepted: r.get(4)?,
-                    remaining: r.get(5)?,
-                    reason: r.get(6)?,
-                    answered_at: r.get(7)?,
-                })
-            })
-            .optional()
-            .map_err(db)?;
-        row.map(|r| r.into_record(venue, id)).transpose()
+    fn find_orders(&mut self, venue: &str, ids: &[&str]) -> Result<Vec<OrderRecord>, StorageError> {
+        let each = ids.iter().map(|id| refs![&venue, id]);
+        self.find_each(sql::FIND_ORDER, each, order_row)?
+            .into_iter()
+            .map(|row| row.into_record(venue))
+            .collect()
     }
 
-    fn insert_order(&mut self, o: &OrderRecord) -> Result<(), StorageError> {
-        self.execute(
-            sql::INSERT_ORDER,
-            params![
-                o.venue,
-                o.id,
-                o.tag,
-                o.request,
-                o.nullifier,
-                money_text(o.charge),
-                o.accepted as i64,
-                money_text(o.remaining),
-                o.reason,
-                bigint(o.answered_at)
-            ],
-        )
+    fn insert_orders(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError> {
+        let values: Vec<(&str, OrderValues)> = orders
+            .iter()
+            .map(|o| (o.venue.as_str(), OrderValues::from(o)))
+            .collect();
+        let each = values.iter().map(|(venue, v)| {
+            refs![
+                venue,
+                &v.id,
+                &v.tag,
+                &v.request,
+                &v.nullifier,
+                &v.charge,
+                &v.accepted,
+                &v.remaining,
+                &v.reason,
+                &v.answered_at,
+                &v.kind,
+                &v.symbol,
+                &v.side,
+                &v.strike,
+                &v.expiry,
+                &v.size,
+                &v.limit,
+                &v.rest,
+                &v.reserved,
+                &v.filled,
+                &v.cancelled_at,
+                &v.released,
+                &v.cancel_remaining
+            ]
+        });
+        self.execute_each(sql::INSERT_ORDER, each)
+    }
+
+    fn update_lifecycles(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError> {
+        let values: Vec<(&str, OrderValues)> = orders
+            .iter()
+            .map(|o| (o.venue.as_str(), OrderValues::from(o)))
+            .collect();
+        let each = values.iter().map(|(venue, v)| {
+            refs![
+                venue,
+                &v.id,
+                &v.rest,
+                &v.reserved,
+                &v.filled,
+                &v.cancelled_at,
+                &v.released,
+                &v.cancel_remaining
+            ]
+        });
+        self.execute_each(sql::UPDATE_LIFECYCLE, each)
+    }
+
+    fn find_fills(
+        &mut self,
+        venue: &str,
+        keys: &[(&str, &str)],
+    ) -> Result<Vec<FillRecord>, StorageError> {
+        let each = keys.iter().map(|(order, fill)| refs![&venue, order, fill]);
+        self.find_each(sql::FIND_FILL, each, fill_row)?
+            .into_iter()
+            .map(|row| row.into_record(venue))
+            .collect()
+    }
+
+    fn insert_fills(&mut self, fills: &[FillRecord]) -> Result<(), StorageError> {
+        let values: Vec<(&str, FillValues)> = fills
+            .iter()
+            .map(|f| (f.venue.as_str(), FillValues::from(f)))
+            .collect();
+        let each = values.iter().map(|(venue, v)| {
+            refs![
+                venue,
+                &v.order_id,
+                &v.fill_id,
+                &v.size,
+                &v.price,
+                &v.charge,
+                &v.accepted,
+                &v.rest,
+                &v.reserved,
+                &v.remaining,
+                &v.reason,
+                &v.answered_at
+            ]
+        });
+        self.execute_each(sql::INSERT_FILL, each)
+    }
+
+    fn lines_for_tags(
+        &mut self,
+        venue: &str,
+        tags: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError> {
+        self.lines(sql::LINE_FOR_TAG, venue, tags)
+    }
+
+    fn lines_of(
+        &mut self,
+        venue: &str,
+        nullifiers: &[&str],
+    ) -> Result<Vec<LineRecord>, StorageError> {
+        self.lines(sql::LINE_OF, venue, nullifiers)
+    }
+
+    fn lock_uses(
+        &mut self,
+        venue: &str,
+        nullifiers: &[&str],
+    ) -> Result<Vec<(String, LineUse)>, StorageError> {
+        // BEGIN IMMEDIATE already holds the database's write lock: no row lock needed.
+        let mut uses = Vec::new();
+        for nullifier in nullifiers {
+            if let Some(used) = self.line_use(venue, nullifier)? {
+                uses.push((nullifier.to_string(), used));
+            }
+        }
+        Ok(uses)
+    }
+
+    fn set_uses(&mut self, venue: &str, uses: &[(&str, LineUse)]) -> Result<(), StorageError> {
+        let values: Vec<(&str, String, String)> = uses
+            .iter()
+            .map(|(n, used)| (*n, money_text(used.spent), money_text(used.filled)))
+            .collect();
+        let each = values
+            .iter()
+            .map(|(nullifier, spent, filled)| refs![&venue, nullifier, spent, filled]);
+        self.execute_each(sql::SET_USE, each)
     }
 
     fn line_for_tag(&mut self, venue: &str, tag: &str) -> Result<Option<LineState>, StorageError> {
-        // BEGIN IMMEDIATE already holds the database's write lock: no row lock needed.
-        self.line(sql::LINE_FOR_TAG, venue, tag)
-    }
-
-    fn set_spent(&mut self, venue: &str, nullifier: &str, spent: u128) -> Result<(), StorageError> {
-        self.execute(sql::SET_SPENT, params![venue, nullifier, money_text(spent)])
+        let line = self.line(sql::LINE_FOR_TAG, venue, tag)?;
+        self.state(line)
     }
 
     fn nullifier_holder(&mut self, nullifier: &str) -> Result<Option<String>, StorageError> {
-        self.conn
-            .prepare_cached(&numbered(sql::NULLIFIER_HOLDER))
-            .map_err(db)?
+        self.statement(sql::NULLIFIER_HOLDER)?
             .query_row(params![nullifier], |r| r.get(0))
             .optional()
             .map_err(db)
@@ -238,7 +444,8 @@ impl LedgerTx for SqliteTx<'_> {
         venue: &str,
         nullifier: &str,
     ) -> Result<Option<LineState>, StorageError> {
-        self.line(sql::FIND_LINE, venue, nullifier)
+        let line = self.line(sql::LINE_OF, venue, nullifier)?;
+        self.state(line)
     }
 
     fn insert_line(&mut self, l: &LineRecord, admitted_at: u64) -> Result<(), StorageError> {
@@ -274,9 +481,7 @@ impl LedgerTx for SqliteTx<'_> {
 
     fn latest_snapshot(&mut self) -> Result<Option<SnapshotRecord>, StorageError> {
         let row = self
-            .conn
-            .prepare_cached(sql::LATEST_SNAPSHOT)
-            .map_err(db)?
+            .statement(sql::LATEST_SNAPSHOT)?
             .query_row([], |r| {
                 Ok(SnapshotRow {
                     epoch: r.get(0)?,

@@ -95,13 +95,23 @@ fn bad_requests_are_4xx(db: &Db) {
     // Not UTF-8.
     let (status, text) = raw(
         gateway.address(),
-        b"POST /v1/orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 4\r\n\r\n\xff\xfe{}",
+        &[
+            b"POST /v1/orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".as_slice(),
+            format!("Authorization: {}\r\n", bearer()).as_bytes(),
+            b"Content-Length: 4\r\n\r\n\xff\xfe{}",
+        ]
+        .concat(),
     );
     assert_eq!(status, 400, "{text}");
     // A declared length far past the limit: refused before the body is read.
     let (status, text) = raw(
         gateway.address(),
-        b"POST /v1/orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 1000000000\r\n\r\n{\"id\":",
+        &[
+            b"POST /v1/orders HTTP/1.1\r\nHost: x\r\nConnection: close\r\n".as_slice(),
+            format!("Authorization: {}\r\n", bearer()).as_bytes(),
+            b"Content-Length: 1000000000\r\n\r\n{\"id\":",
+        ]
+        .concat(),
     );
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("\"error\""), "{text}");

@@ -281,25 +281,10 @@ fn certificates_arriving_together_are_verified_in_a_batch() {
         honest_pair.sort();
         assert_eq!(honest_pair, [200, 201], "{answers:?}");
     }
-    let (_, metrics) = raw_metrics(&gateway);
+    let metrics = metrics_text(&gateway);
     let batches = metric(&metrics, "zkmargin_certificate_batch_size_count");
     assert!(
         (1.0..4.0).contains(&batches),
         "4 certificates in {batches} batches\n{metrics}"
     );
-}
-
-fn raw_metrics(gateway: &Gateway) -> (u16, String) {
-    let mut response = client()
-        .get(&format!("{}/metrics", gateway.base))
-        .call()
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_to_string().unwrap())
-}
-
-fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
 }

@@ -82,35 +82,65 @@ pub fn admit_line(url: &str, n: u64, allowance: u128, level_ppm: u64) -> LineRec
     line
 }
 
+/// The engine's token every test gateway is started with.
+pub const ENGINE_TOKEN: &str = "dGVzdC1lbmdpbmUtdG9rZW4tb2YtdGhlLWdhdGV3YXktdGVzdHM=";
+
+/// `Authorization` with the engine's token.
+pub fn bearer() -> String {
+    format!("Bearer {ENGINE_TOKEN}")
+}
+
+/// Writes `token` to `path` with mode 0600, as a venue must.
+pub fn write_token_file(path: &std::path::Path, token: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, format!("{token}\n")).expect("cannot write the token file");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .expect("cannot set the token file's mode");
+}
+
 /// The real binary, serving on a free loopback port; killed when dropped.
 pub struct Gateway {
     child: Child,
     pub base: String,
+    /// `--public-listen`'s address, when started with one.
+    pub public: Option<String>,
     pub log: PathBuf,
     _logs: TempDir,
 }
 
 impl Gateway {
+    /// The gateway of `VENUE` on `db`.
     pub fn start(db: &Db) -> Gateway {
+        Gateway::start_with(db, VENUE, &[])
+    }
+
+    /// The gateway of `venue` on `db`, with `extra` flags; `--public-listen` among them is
+    /// read back into `public`.
+    pub fn start_with(db: &Db, venue: &str, extra: &[&str]) -> Gateway {
         let logs = tempfile::tempdir().expect("cannot make a temporary directory");
         let log = logs.path().join("gateway.log");
+        let token = logs.path().join("engine.token");
+        write_token_file(&token, ENGINE_TOKEN);
         let stderr = std::fs::File::create(&log).expect("cannot create the log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_zkmargin-gateway"))
             .args([
                 "--venue",
-                VENUE,
+                venue,
                 "--publisher",
                 &publisher().public().to_hex(),
             ])
+            .arg("--engine-token-file")
+            .arg(&token)
             .args(["--db", &db.url(), "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
             .expect("cannot start zkmargin-gateway");
-        let stdout = child.stdout.take().expect("no stdout");
+        let mut stdout = BufReader::new(child.stdout.take().expect("no stdout"));
         let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = stdout.read_line(&mut line);
         let Some(address) = line.trim().strip_prefix("listening on ") else {
             let _ = child.kill();
             let _ = child.wait();
@@ -119,8 +149,19 @@ impl Gateway {
                 std::fs::read_to_string(&log).unwrap_or_default()
             );
         };
+        let base = format!("http://{address}");
+        let public = extra.contains(&"--public-listen").then(|| {
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let address = line
+                .trim()
+                .strip_prefix("public listening on ")
+                .unwrap_or_else(|| panic!("no public address: {line:?}"));
+            format!("http://{address}")
+        });
         Gateway {
-            base: format!("http://{address}"),
+            base,
+            public,
             child,
             log,
             _logs: logs,
@@ -185,17 +226,41 @@ fn answer(
     Ok((status, value))
 }
 
+/// POST with the engine's token (what the matching engine sends).
 pub fn post(agent: &ureq::Agent, url: &str, body: &str) -> Result<Answer, String> {
-    answer(
-        agent
-            .post(url)
-            .header("content-type", "application/json")
-            .send(body),
-    )
+    post_with(agent, url, body, Some(&bearer()))
 }
 
+/// POST with this `Authorization` header, or none.
+pub fn post_with(
+    agent: &ureq::Agent,
+    url: &str,
+    body: &str,
+    authorization: Option<&str>,
+) -> Result<Answer, String> {
+    let mut request = agent.post(url).header("content-type", "application/json");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    answer(request.send(body))
+}
+
+/// GET with the engine's token.
 pub fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, String> {
-    answer(agent.get(url).call())
+    get_with(agent, url, Some(&bearer()))
+}
+
+/// GET with this `Authorization` header, or none.
+pub fn get_with(
+    agent: &ureq::Agent,
+    url: &str,
+    authorization: Option<&str>,
+) -> Result<Answer, String> {
+    let mut request = agent.get(url);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    answer(request.call())
 }
 
 /// Publishes the sample snapshot of the epoch, signed by the pinned publisher.
@@ -222,6 +287,68 @@ pub fn perp_order(id: &str, n: u64, size: &str) -> String {
         "order": {"kind": "perp", "underlying": "BTC", "size": size},
     })
     .to_string()
+}
+
+/// The sample snapshot's BTC price, e8.
+pub const BTC_PRICE: u64 = 9_700_050_000_000;
+
+/// The charge the library computes for a BTC perp of `size_e9` at deribit (short when
+/// `short`), filled at `fill_e8`, at `level_ppm`: what the gateway must charge.
+pub fn perp_charge(size_e9: u64, short: bool, fill_e8: u64, level_ppm: u64) -> u128 {
+    use zkmargin_circuits::margin::{Kind, Order, Position, Side};
+    let s = snapshot(4812);
+    let order = Order {
+        venue: 0,
+        position: Position {
+            kind: Kind::Perp,
+            underlying: 0,
+            side: if short { Side::Short } else { Side::Long },
+            size: size_e9,
+            price: s.assets[0].price,
+            expiry: 0,
+        },
+    };
+    zkmargin_circuits::charge::order_charge(&s.risk_params(), &order, fill_e8, level_ppm)
+        .expect("the sample order is chargeable")
+        .total
+}
+
+/// `POST /v1/orders/{order}/fills`.
+pub fn fill_order(gateway: &Gateway, order: &str, fill: &str, size: &str, price: &str) -> Answer {
+    let body = serde_json::json!({"fill_id": fill, "size": size, "price": price});
+    post(
+        &client(),
+        &format!("{}/v1/orders/{order}/fills", gateway.base),
+        &body.to_string(),
+    )
+    .expect("fill request failed")
+}
+
+/// `POST /v1/orders/{order}/cancel`.
+pub fn cancel_order(gateway: &Gateway, order: &str) -> Answer {
+    post(
+        &client(),
+        &format!("{}/v1/orders/{order}/cancel", gateway.base),
+        "",
+    )
+    .expect("cancel request failed")
+}
+
+/// The gateway's `/metrics` text.
+pub fn metrics_text(gateway: &Gateway) -> String {
+    let mut response = client()
+        .get(&format!("{}/metrics", gateway.base))
+        .call()
+        .expect("metrics request failed");
+    assert_eq!(response.status().as_u16(), 200);
+    response.body_mut().read_to_string().expect("metrics text")
+}
+
+/// A counter or histogram part of a metrics text.
+pub fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
 }
 
 /// The line of trader `n` as the gateway shows it.

@@ -46,6 +46,18 @@ fn a_retried_id_charges_once(db: &Db) {
         .collect();
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     assert_eq!(uusd(&account(&gateway, 1), "spent_uusd"), 2 * charge);
+    // Two orders, each counted once however often it was sent.
+    let metrics = metrics_text(&gateway);
+    assert_eq!(
+        metric(&metrics, "zkmargin_orders_accepted_total"),
+        2.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(&metrics, "zkmargin_orders_refused_total"),
+        0.0,
+        "{metrics}"
+    );
     // Across a restart too.
     drop(gateway);
     let gateway = Gateway::start(db);

@@ -11,5 +11,7 @@ mod certificates;
 mod concurrency;
 mod crash;
 mod idempotency;
+mod lifecycle;
 mod orders;
 mod registry;
+mod tokens;

@@ -1,29 +1,12 @@
 //! Orders against a line: charged at the line's level by the circuits' `order_charge`,
 //! accepted while they fit, the account showing what is spent.
 
-use zkmargin_circuits::charge::order_charge;
-use zkmargin_circuits::margin::{Kind, Order, Position, Side};
-
 use crate::harness::*;
 use crate::on_both_databases;
 
-/// The charge the engine computes for a BTC perp long of `size_e9` at deribit, at `level`.
+/// The charge of a BTC perp long of `size_e9` at deribit at the snapshot price, at `level`.
 fn expected_charge(size_e9: u64, level_ppm: u64) -> u128 {
-    let s = snapshot(4812);
-    let order = Order {
-        venue: 0,
-        position: Position {
-            kind: Kind::Perp,
-            underlying: 0,
-            side: Side::Long,
-            size: size_e9,
-            price: s.assets[0].price,
-            expiry: 0,
-        },
-    };
-    order_charge(&s.risk_params(), &order, s.assets[0].price, level_ppm)
-        .unwrap()
-        .total
+    perp_charge(size_e9, false, BTC_PRICE, level_ppm)
 }
 
 fn orders_are_charged_until_the_line_is_spent(db: &Db) {
@@ -104,11 +87,7 @@ fn a_restart_keeps_the_snapshot_and_the_ledger(db: &Db) {
         expected_charge(500_000_000, 1_000_000)
     );
     // Metrics are Prometheus text.
-    let mut response = client()
-        .get(&format!("{}/metrics", gateway.base))
-        .call()
-        .unwrap();
-    let text = response.body_mut().read_to_string().unwrap();
+    let text = metrics_text(&gateway);
     assert!(
         text.contains("# TYPE zkmargin_orders_accepted_total counter"),
         "{text}"
