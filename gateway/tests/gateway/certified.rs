@@ -31,6 +31,10 @@ const NETWORK: &str = r#"{"format": "zkmargin.network/1", "epoch": EPOCH,
  "expiry_buckets": [{"max_seconds": 86400, "tau_ppm": {"BTC": 20000, "USDC": 0}},
                     {"max_seconds": 31536000, "tau_ppm": {"BTC": 120000, "USDC": 0}}],
  "upnl_haircut_ppm": 100000,
+ "portfolio": {"BTC": {"vol_ppm": 550000, "vol_up_ppm": 500000, "vol_down_ppm": 250000,
+                       "som_ppm": 5000, "contingency_ppm": 0, "scan_ppm": 10000},
+               "USDC": {"vol_ppm": 20000, "vol_up_ppm": 500000, "vol_down_ppm": 250000,
+                        "som_ppm": 0, "contingency_ppm": 0, "scan_ppm": 10000}},
  "accounts": [
   {"name": "alice", "collateral": {"ethereum": {"BTC": "1", "USDC": "20000"}},
    "positions": {"hyperliquid": [{"kind": "perp", "underlying": "BTC", "size": "0.5", "entry": "95000"}]}},
@@ -44,10 +48,11 @@ const NETWORK: &str = r#"{"format": "zkmargin.network/1", "epoch": EPOCH,
 pub const EPOCH: u64 = 4812;
 /// One USD, in uusd.
 pub const USD: u128 = 1_000_000;
-/// The honest certificate's line at deribit: ten 0.1 BTC perps (97.0005 USD each) fit.
+/// The honest certificate's line at deribit: nine 0.1 BTC perps (101.850525 USD each) fit.
 pub const LINE: u128 = 1_000 * USD;
-/// The charge of a 0.1 BTC perp at deribit at level 1 (1% of 9,700.05 USD).
-pub const PERP_CHARGE: u128 = 97_000_500;
+/// The portfolio charge of a 0.1 BTC perp at level 1: its worst scenario is the extreme move,
+/// three scan ranges (3 x 1%) of which 35% is covered, 1.05% of 9,700.05 USD (no contingency).
+pub const PERP_CHARGE: u128 = 101_850_525;
 
 /// A built network: the snapshot (unsigned) and every account.
 pub struct Market {

@@ -10,9 +10,11 @@ fn expected_charge(size_e9: u64, level_ppm: u64) -> u128 {
 }
 
 fn orders_are_charged_until_the_line_is_spent(db: &Db) {
-    // 0.1 BTC at 97000.5 and 1% is 97000.5 USD of mm; at level 1.5: 145500.75 USD.
+    // 0.1 BTC at 97000.5 is 9,700.05 USD; its worst scenario is the extreme move, three scan
+    // ranges (3 x 10%) of which 35% is covered, 10.5%, and the contingency 0.1%: 1,028.2053 USD
+    // of portfolio margin; at level 1.5: 1,542.30795 USD.
     let charge = expected_charge(100_000_000, 1_500_000);
-    assert_eq!(charge, 145_500_750);
+    assert_eq!(charge, 1_542_307_950);
     admit_line(&db.url(), 1, 3 * charge + 5, 1_500_000);
     let gateway = Gateway::start(db);
     let agent = client();
