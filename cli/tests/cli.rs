@@ -31,7 +31,11 @@ fn network_json(valid_from: u64, valid_until: u64) -> Value {
             {"kind": "perp", "underlying": "BTC", "size": "-1", "entry": "90000"}]}},
         {"name": "carol", "collateral": {"arbitrum": {"USDC": "10"}}}
     ]);
-    common::network_json(77, valid_from, valid_until, accounts)
+    let mut net = common::network_json(77, valid_from, valid_until, accounts);
+    // A put no account holds, listed so that an order may name it.
+    net["instruments"] = json!([{"kind": "put", "underlying": "BTC", "strike": "99000",
+                                 "expiry": valid_from + 86_400}]);
+    net
 }
 
 /// The level of the shared proof.

@@ -89,8 +89,27 @@ fn split(network: &Value, dir: &Path) {
     obj.remove("accounts");
     obj.insert("format".into(), json!("zkmargin.epoch/1"));
     obj.insert("profile".into(), json!("small"));
-    write_json(&dir.join("epoch.json"), &epoch);
     let accounts = network["accounts"].as_array().unwrap();
+    // An epoch lists its options itself (a network lists those its accounts hold): every
+    // option any account holds, once.
+    let mut listed: Vec<Value> = network
+        .get("instruments")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for held in accounts.iter().filter_map(|a| a["positions"].as_object()) {
+        for position in held.values().flat_map(|v| v.as_array().unwrap()) {
+            if position["kind"] != "perp" {
+                let key = json!({"kind": position["kind"], "underlying": position["underlying"],
+                                 "strike": position["strike"], "expiry": position["expiry"]});
+                if !listed.contains(&key) {
+                    listed.push(key);
+                }
+            }
+        }
+    }
+    obj.insert("instruments".into(), Value::Array(listed));
+    write_json(&dir.join("epoch.json"), &epoch);
     for chain in network["chains"].as_array().unwrap() {
         let name = chain["name"].as_str().unwrap();
         let mut balances = serde_json::Map::new();

@@ -60,8 +60,9 @@ fn orders_are_charged_until_the_line_is_spent(db: &Db) {
     admit_line(&db.url(), 3, 10_000_000_000, 1_000_000);
     let (status, body) = post(&agent, &orders, &buy_above.to_string()).unwrap();
     assert_eq!(status, 200, "{body}");
-    // mm 970005000 + cash out ceil(1e9 * 100e8 / 1e11) = 100000000.
-    assert_eq!(uusd(&body, "charge_uusd"), 970_005_000 + 100_000_000);
+    // Portfolio margin 10.6% of 97,000.5 USD (the extreme move's 10.5% and the contingency's
+    // 0.1%) = 10282053000, plus the cash out ceil(1e9 * 100e8 / 1e11) = 100000000.
+    assert_eq!(uusd(&body, "charge_uusd"), 10_282_053_000 + 100_000_000);
 }
 on_both_databases!(
     charged_until_spent,
