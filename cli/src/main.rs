@@ -83,7 +83,7 @@ pub enum Command {
     Publisher(commands::publisher::PublisherCommand),
     /// Risk publisher: join prices, risk parameters and every root into a signed snapshot.
     Publish(commands::publisher::PublishArgs),
-    /// Risk publisher: haircuts from volatility and relay latency.
+    /// Risk publisher: haircuts from volatility and relay latency; the risk table's scenarios.
     #[command(subcommand)]
     Risk(commands::risk::RiskCommand),
 }

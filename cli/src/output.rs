@@ -25,13 +25,17 @@ pub fn print(text: &str) {
 
 /// A uusd amount as USD with exactly six decimals, e.g. `-12.500000`.
 pub fn usd(uusd: i128) -> String {
-    let sign = if uusd < 0 { "-" } else { "" };
-    let magnitude = uusd.unsigned_abs();
-    format!(
-        "{sign}{}.{:06}",
-        magnitude / 1_000_000,
-        magnitude % 1_000_000
-    )
+    fixed(uusd, 6)
+}
+
+/// `value / 10^decimals` with exactly `decimals` decimals (`1 <= decimals <= 38`), e.g.
+/// `fixed(-1, 12) = "-0.000000000001"`: every digit of the integer, none dropped.
+pub fn fixed(value: i128, decimals: u32) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let magnitude = value.unsigned_abs();
+    let unit = 10u128.pow(decimals.min(38));
+    let width = decimals as usize;
+    format!("{sign}{}.{:0width$}", magnitude / unit, magnitude % unit)
 }
 
 /// A uusd amount that is never negative.
@@ -610,6 +614,8 @@ mod tests {
         assert_eq!(usd(-12_500_000), "-12.500000");
         assert_eq!(usd(141_135_727_500), "141135.727500");
         assert_eq!(usd_u(u128::MAX), usd(i128::MAX));
+        assert_eq!(fixed(-1, 12), "-0.000000000001");
+        assert_eq!(fixed(10_185_052_500_000_000, 12), "10185.052500000000");
     }
 
     #[test]
