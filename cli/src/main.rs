@@ -18,8 +18,10 @@
 mod commands;
 mod errors;
 mod inputs;
+mod margin_report;
 mod output;
 mod plot;
+mod portfolio_report;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

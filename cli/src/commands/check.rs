@@ -31,7 +31,8 @@ use zkmargin_prover::scenarios::{self, BreakingMoves, PERCENT};
 
 use crate::errors::{CliError, CommandResult, INSOLVENT, OK};
 use crate::inputs::{load_account, load_snapshot, parse_level, parse_order, venue_index};
-use crate::output::{json_text, margin_json, margin_table, price, print, table, View};
+use crate::margin_report::{margin_json, margin_table, View};
+use crate::output::{json_text, price, print, table};
 use crate::plot::{picture_file, save, Curve, MoveCurves};
 use crate::CheckArgs;
 
@@ -256,11 +257,18 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         let report = evaluate(&snapshot, &account, &args.account, venue, level, order)?;
         let moves = scenarios::breaking_moves(&params, &book, level)
             .map_err(|e| margin_error(&args.account, e))?;
+        // With an order, the book's own portfolio margin: what the order adds is the
+        // difference (a hedge lowers it).
+        let book_mm = match order {
+            Some(_) => Some(evaluate(&snapshot, &account, &args.account, None, level, None)?.mm),
+            None => None,
+        };
         let view = View {
             snapshot: &snapshot,
             account: &account,
             venue,
             order,
+            book_mm,
         };
         if args.json {
             let json = with_entries(
@@ -295,6 +303,7 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         account: &moved_account,
         venue: None,
         order: None,
+        book_mm: None,
     };
     let described: Vec<String> = shocks
         .iter()
