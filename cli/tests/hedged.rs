@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use common::{check_matches_engine, p, verdict, zkmargin};
+use common::{build_example, check_matches_engine, p, verdict, zkmargin};
 
 const NETWORK: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -26,12 +26,7 @@ const MOST_PPM: u128 = 350_000;
 /// The network, built once.
 fn net() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hedged-fixture");
-        let _ = std::fs::remove_dir_all(&dir);
-        zkmargin(&["network", "build", NETWORK, "--out", p(&dir)]).ok();
-        dir
-    })
+    DIR.get_or_init(|| build_example("hedged.network.json", "hedged-fixture"))
 }
 
 fn snapshot() -> PathBuf {

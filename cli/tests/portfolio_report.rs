@@ -5,22 +5,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use common::{check_book, check_matches_engine, p, zkmargin};
-
-const NETWORK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/network.json");
+use common::{build_example, check_book, check_matches_engine};
 
 /// The example network, built once.
 fn net() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("portfolio-report-fixture");
-        let _ = std::fs::remove_dir_all(&dir);
-        zkmargin(&["network", "build", NETWORK, "--out", p(&dir)]).ok();
-        dir
-    })
+    DIR.get_or_init(|| build_example("network.json", "portfolio-report-fixture"))
 }
 
 fn snapshot() -> PathBuf {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -13,19 +13,12 @@ use zkmargin_circuits::portfolio::{InstrumentKey, SCENARIOS, SCENARIO_GRID};
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::snapshot::read_snapshot;
 
-use common::{p, zkmargin, Png, Run};
-
-const NETWORK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/network.json");
+use common::{build_example, p, zkmargin, Png, Run};
 
 /// The example network's snapshot, built once.
 fn snapshot_path() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scenarios-fixture");
-        let _ = std::fs::remove_dir_all(&dir);
-        zkmargin(&["network", "build", NETWORK, "--out", p(&dir)]).ok();
-        dir.join("snapshot.json")
-    })
+    PATH.get_or_init(|| build_example("network.json", "scenarios-fixture").join("snapshot.json"))
 }
 
 fn snapshot() -> Snapshot {

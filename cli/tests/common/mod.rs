@@ -382,3 +382,16 @@ pub fn check_matches_engine(
     assert_eq!(standard, report.standard_mm);
     (value, report)
 }
+
+/// Builds `examples/<file>` (a network.json) into `target/tmp/<fixture>` afresh and returns
+/// that directory (`snapshot.json`, `accounts/<name>.json`). A test file calls it once, from
+/// its own `OnceLock`.
+pub fn build_example(file: &str, fixture: &str) -> PathBuf {
+    let network = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(file);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(fixture);
+    let _ = std::fs::remove_dir_all(&dir);
+    zkmargin(&["network", "build", p(&network), "--out", p(&dir)]).ok();
+    dir
+}
