@@ -371,6 +371,23 @@ impl Picture for MoveCurves<'_> {
     }
 }
 
+/// Two pictures in one, `top` above `bottom`, each drawn in its own part: `top_height` pixels
+/// for the upper one, the rest for the lower.
+pub struct Stacked<'a, A, B> {
+    pub top: &'a A,
+    pub top_height: u32,
+    pub bottom: &'a B,
+}
+
+impl<A: Picture, B: Picture> Picture for Stacked<'_, A, B> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let split = i32::try_from(self.top_height).unwrap_or(i32::MAX);
+        let (upper, lower) = root.split_vertically(split);
+        self.top.draw(&upper)?;
+        self.bottom.draw(&lower)
+    }
+}
+
 /// One panel of [`ScenarioBars`]: a profit and loss in each of the sixteen scenarios.
 pub struct ScenarioPanel {
     pub caption: String,

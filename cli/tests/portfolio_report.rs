@@ -8,7 +8,9 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use common::{build_example, check_book, check_matches_engine};
+use zkmargin_circuits::portfolio::SCENARIO_GRID;
+
+use common::{build_example, check_book, check_matches_engine, p};
 
 /// The example network, built once.
 fn net() -> &'static PathBuf {
@@ -98,4 +100,54 @@ fn check_text_shows_the_portfolio_beside_the_standard_margin() {
         assert!(run.stdout.contains(&worst), "{worst}\n{}", run.show());
         assert!(run.stdout.contains(&usd(m.scan)), "{}", run.show());
     }
+}
+
+#[test]
+fn check_plot_draws_the_books_pnl_in_every_scenario_per_underlying() {
+    let (_, report) = check_matches_engine(&snapshot(), &account("alice"), None, "1");
+    let dir = common::scratch();
+    let svg_path = dir.path().join("alice.svg");
+    let run = check_book(&snapshot(), &account("alice"), &["--plot", p(&svg_path)]);
+    run.ok();
+    assert!(run.stdout.contains("P&L by scenario"), "{}", run.show());
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let usd = |uusd: u128| format!("{}.{:06}", uusd / 1_000_000, uusd % 1_000_000);
+    let published = zkmargin_formats::snapshot::read_snapshot(
+        &std::fs::read_to_string(snapshot()).unwrap(),
+        "s",
+    )
+    .unwrap();
+    let exposed: Vec<_> = report
+        .portfolio
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.exposed)
+        .collect();
+    for (a, m) in &exposed {
+        let caption = format!(
+            "{}: worst {}, scan loss {} USD, portfolio margin {} USD",
+            published.assets[*a].symbol,
+            SCENARIO_GRID[m.worst_scenario].label(),
+            usd(m.scan),
+            usd(m.mm)
+        );
+        assert!(svg.contains(&caption), "{caption}");
+    }
+    for scenario in SCENARIO_GRID {
+        let label = scenario.label();
+        assert!(svg.lines().any(|l| l.trim() == label), "{label}");
+    }
+    // As a PNG: the move curves (a 300-pixel panel per exposed asset under a 60-pixel title)
+    // above the scenario bars (a 570-pixel panel per underlying under another title).
+    let moves = svg.matches("move of ").count() as u32;
+    let png_path = dir.path().join("alice.png");
+    check_book(&snapshot(), &account("alice"), &["--plot", p(&png_path)]).ok();
+    let png = common::Png::read(&png_path);
+    let bars = exposed.len() as u32;
+    assert_eq!(bars, 3);
+    assert_eq!(
+        (png.width, png.height),
+        (900, 60 + 300 * moves + 60 + 570 * bars)
+    );
+    assert!(png.colours() > 20);
 }
