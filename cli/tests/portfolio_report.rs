@@ -8,6 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use serde_json::Value;
 use zkmargin_circuits::portfolio::SCENARIO_GRID;
 
 use common::{build_example, check_book, check_matches_engine, p};
@@ -104,7 +105,7 @@ fn check_text_shows_the_portfolio_beside_the_standard_margin() {
 
 #[test]
 fn check_plot_draws_the_books_pnl_in_every_scenario_per_underlying() {
-    let (_, report) = check_matches_engine(&snapshot(), &account("alice"), None, "1");
+    let (value, _) = check_matches_engine(&snapshot(), &account("alice"), None, "1");
     let dir = common::scratch();
     let svg_path = dir.path().join("alice.svg");
     let run = check_book(&snapshot(), &account("alice"), &["--plot", p(&svg_path)]);
@@ -112,24 +113,15 @@ fn check_plot_draws_the_books_pnl_in_every_scenario_per_underlying() {
     assert!(run.stdout.contains("P&L by scenario"), "{}", run.show());
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     let usd = |uusd: u128| format!("{}.{:06}", uusd / 1_000_000, uusd % 1_000_000);
-    let published = zkmargin_formats::snapshot::read_snapshot(
-        &std::fs::read_to_string(snapshot()).unwrap(),
-        "s",
-    )
-    .unwrap();
-    let exposed: Vec<_> = report
-        .portfolio
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.exposed)
-        .collect();
-    for (a, m) in &exposed {
+    // One panel per underlying of the JSON report (which is the engine's).
+    let portfolio = value["portfolio"].as_object().unwrap();
+    let figure = |u: &Value, key: &str| usd(u[key].as_str().unwrap().parse().unwrap());
+    for (symbol, u) in portfolio {
         let caption = format!(
-            "{}: worst {}, scan loss {} USD, portfolio margin {} USD",
-            published.assets[*a].symbol,
-            SCENARIO_GRID[m.worst_scenario].label(),
-            usd(m.scan),
-            usd(m.mm)
+            "{symbol}: worst {}, scan loss {} USD, portfolio margin {} USD",
+            u["worst_scenario"]["label"].as_str().unwrap(),
+            figure(u, "scan_uusd"),
+            figure(u, "mm_uusd")
         );
         assert!(svg.contains(&caption), "{caption}");
     }
@@ -143,7 +135,7 @@ fn check_plot_draws_the_books_pnl_in_every_scenario_per_underlying() {
     let png_path = dir.path().join("alice.png");
     check_book(&snapshot(), &account("alice"), &["--plot", p(&png_path)]).ok();
     let png = common::Png::read(&png_path);
-    let bars = exposed.len() as u32;
+    let bars = portfolio.len() as u32;
     assert_eq!(bars, 3);
     assert_eq!(
         (png.width, png.height),
