@@ -191,6 +191,14 @@ pub fn network_json(epoch: u64, valid_from: u64, valid_until: u64, accounts: Val
             {"max_seconds": 365 * day, "tau_ppm": {"BTC": 120000, "ETH": 140000, "USDC": 0}}
         ],
         "upnl_haircut_ppm": 100000,
+        "portfolio": {
+            "BTC": {"vol_ppm": 550000, "vol_up_ppm": 500000, "vol_down_ppm": 250000,
+                    "som_ppm": 5000, "contingency_ppm": 1000, "scan_ppm": 100000},
+            "ETH": {"vol_ppm": 700000, "vol_up_ppm": 500000, "vol_down_ppm": 250000,
+                    "som_ppm": 6000, "contingency_ppm": 1500, "scan_ppm": 120000},
+            "USDC": {"vol_ppm": 20000, "vol_up_ppm": 500000, "vol_down_ppm": 250000,
+                     "som_ppm": 0, "contingency_ppm": 0, "scan_ppm": 10000}
+        },
         "accounts": accounts
     })
 }
