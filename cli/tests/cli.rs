@@ -231,11 +231,12 @@ fn check_json_is_the_reference_engine() {
     check_json_matches_engine(f, "alice", None, "1");
     check_json_matches_engine(f, "alice", Some(ORDER), LEVEL);
     check_json_matches_engine(f, "bob", None, "1");
-    let put = format!(
-        r#"{{"kind": "put", "underlying": "BTC", "size": "-0.1", "strike": "99000", "expiry": {}}}"#,
-        f.valid_from + 86_400
+    // An order must be on a listed instrument (version 3): more of alice's call, short.
+    let call = format!(
+        r#"{{"kind": "call", "underlying": "BTC", "size": "-0.1", "strike": "110000", "expiry": {}}}"#,
+        f.valid_from + 3 * 86_400
     );
-    check_json_matches_engine(f, "alice", Some(&put), "2.25");
+    check_json_matches_engine(f, "alice", Some(&call), "2.25");
     // Bob's headroom is negative, written as a negative decimal string.
     let run = check_book(&f.snapshot, &f.account("bob"), &["--json"]);
     run.expect_code(2);
