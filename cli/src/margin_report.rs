@@ -212,10 +212,13 @@ pub fn margin_table(view: &View, report: &Report) -> String {
     rows.push(vec![
         "standard margin (per position)".into(),
         usd_u(report.standard_mm),
-        format!(
-            "netting saves {}",
-            usd(report.standard_mm as i128 - report.mm as i128)
-        ),
+        match report.standard_mm.checked_sub(report.mm) {
+            Some(saved) => format!("netting saves {}", usd_u(saved)),
+            None => format!(
+                "the portfolio margin is {} more",
+                usd_u(report.mm - report.standard_mm)
+            ),
+        },
     ]);
     rows.push(vec![
         format!("requirement ({} mm)", level_text(report.level_ppm)),

@@ -101,6 +101,17 @@ fn check_text_shows_the_portfolio_beside_the_standard_margin() {
         assert!(run.stdout.contains(&worst), "{worst}\n{}", run.show());
         assert!(run.stdout.contains(&usd(m.scan)), "{}", run.show());
     }
+    // Carol's naked short options: the scenarios find more than the per-position rates, and
+    // the report says so instead of a negative saving.
+    let (_, report) = check_matches_engine(&snapshot(), &account("carol"), None, "1");
+    assert!(report.mm > report.standard_mm, "carol's book is not hedged");
+    let run = check_book(&snapshot(), &account("carol"), &[]);
+    let more = format!(
+        "the portfolio margin is {} more",
+        usd(report.mm - report.standard_mm)
+    );
+    assert!(run.stdout.contains(&more), "{more}\n{}", run.show());
+    assert!(!run.stdout.contains("saves -"), "{}", run.show());
 }
 
 #[test]
