@@ -4,9 +4,9 @@
 //! on the profile only, not on the book, so the smallest honest book serves.
 
 use zkmargin_circuits::hash::{account_key, collateral_leaf, risk_tree, Fp, MerkleTree};
-use zkmargin_circuits::portfolio::{PortfolioRates, RiskTable};
 use zkmargin_circuits::instance::PublicStatement;
 use zkmargin_circuits::margin::{Book, Bucket, MarginError};
+use zkmargin_circuits::portfolio::{PortfolioRates, RiskTable};
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::snapshot::{Asset, Member, Snapshot};
 use zkmargin_circuits::witness::{AccountWitness, LeafOpening, LineSecret};

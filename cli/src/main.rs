@@ -18,8 +18,10 @@
 mod commands;
 mod errors;
 mod inputs;
+mod margin_report;
 mod output;
 mod plot;
+mod portfolio_report;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -83,7 +85,7 @@ pub enum Command {
     Publisher(commands::publisher::PublisherCommand),
     /// Risk publisher: join prices, risk parameters and every root into a signed snapshot.
     Publish(commands::publisher::PublishArgs),
-    /// Risk publisher: haircuts from volatility and relay latency.
+    /// Risk publisher: haircuts from volatility and relay latency; the risk table's scenarios.
     #[command(subcommand)]
     Risk(commands::risk::RiskCommand),
 }

@@ -1,5 +1,5 @@
-//! What the commands print: the margin report (a table, or one JSON object), the public inputs
-//! a venue learns, and the small formatting helpers they share.
+//! What the commands print: the public inputs a venue learns, the verdict line, and the small
+//! formatting helpers every command shares (the margin report is `margin_report`).
 //!
 //! Money is printed in USD with exactly 6 decimals (one uusd), computed from the reference
 //! engine's integers (`margin::evaluate`), never through floating point.
@@ -7,14 +7,12 @@
 use std::io::{self, Write};
 
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
-use zkmargin_circuits::margin::{Kind, Position, PositionTerms, Report, Side};
+use zkmargin_circuits::margin::{Kind, Position, Report, Side};
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_circuits::units::{AMOUNT_DECIMALS, PRICE_DECIMALS};
-use zkmargin_formats::account::Account;
 use zkmargin_formats::decimal::format_scaled;
 use zkmargin_formats::hex::digest_to_hex;
 use zkmargin_formats::json::{self, Json};
-use zkmargin_formats::position::position_to_json;
 
 /// Writes `text` on stdout; a closed pipe (`zkmargin check | head`) is not an error.
 pub fn print(text: &str) {
@@ -25,13 +23,17 @@ pub fn print(text: &str) {
 
 /// A uusd amount as USD with exactly six decimals, e.g. `-12.500000`.
 pub fn usd(uusd: i128) -> String {
-    let sign = if uusd < 0 { "-" } else { "" };
-    let magnitude = uusd.unsigned_abs();
-    format!(
-        "{sign}{}.{:06}",
-        magnitude / 1_000_000,
-        magnitude % 1_000_000
-    )
+    fixed(uusd, 6)
+}
+
+/// `value / 10^decimals` with exactly `decimals` decimals (`1 <= decimals <= 38`), e.g.
+/// `fixed(-1, 12) = "-0.000000000001"`: every digit of the integer, none dropped.
+pub fn fixed(value: i128, decimals: u32) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let magnitude = value.unsigned_abs();
+    let unit = 10u128.pow(decimals.min(38));
+    let width = decimals as usize;
+    format!("{sign}{}.{:0width$}", magnitude / unit, magnitude % unit)
 }
 
 /// A uusd amount that is never negative.
@@ -187,183 +189,6 @@ pub fn describe(snapshot: &Snapshot, p: &Position, is_order: bool) -> String {
     }
 }
 
-/// What the margin report is about.
-pub struct View<'a> {
-    pub snapshot: &'a Snapshot,
-    pub account: &'a Account,
-    /// The venue of `--venue`, if given.
-    pub venue: Option<usize>,
-    /// The order as valued (a perp at the snapshot price).
-    pub order: Option<Position>,
-}
-
-impl View<'_> {
-    fn venue_name(&self, v: usize) -> &str {
-        self.snapshot.venues.get(v).map_or("?", |m| m.name.as_str())
-    }
-}
-
-/// The report as a readable table: collateral per chain, figures per venue and slot, the
-/// order, the totals and the verdict.
-pub fn margin_table(view: &View, report: &Report) -> String {
-    let s = view.snapshot;
-    let mut out = String::new();
-    out.push_str(&format!(
-        "Margin report for {} (account {}) under snapshot epoch {} (profile {})\n",
-        view.account.name, view.account.idx, s.epoch, s.profile.name
-    ));
-    out.push_str(&format!(
-        "  snapshot digest {}, valid {} to {}\n",
-        digest_to_hex(&s.digest()),
-        utc(s.valid_from),
-        utc(s.valid_until)
-    ));
-    out.push_str(&format!(
-        "  level {} maintenance margin\n\n",
-        level_text(report.level_ppm)
-    ));
-
-    out.push_str("Collateral, after haircuts\n");
-    let mut rows = vec![vec![
-        "chain".to_string(),
-        "asset".into(),
-        "amount".into(),
-        "price (USD)".into(),
-        "haircut".into(),
-        "value (USD)".into(),
-    ]];
-    for (c, chain) in s.chains.iter().enumerate() {
-        let figures = report.chains.get(c);
-        let balances = view.account.book.balances.get(c);
-        let mut any = false;
-        for (a, asset) in s.assets.iter().enumerate() {
-            let x = balances.and_then(|b| b.get(a)).copied().unwrap_or(0);
-            if x == 0 {
-                continue;
-            }
-            any = true;
-            let value = figures
-                .and_then(|f| f.collateral_by_asset.get(a))
-                .copied()
-                .unwrap_or(0);
-            let haircut = s
-                .haircuts_ppm
-                .get(a)
-                .and_then(|r| r.get(c))
-                .copied()
-                .unwrap_or(0);
-            rows.push(vec![
-                chain.name.clone(),
-                asset.symbol.clone(),
-                amount(x),
-                price(asset.price),
-                percent(haircut),
-                usd_u(value),
-            ]);
-        }
-        let total = figures.map_or(0, |f| f.collateral);
-        rows.push(vec![
-            chain.name.clone(),
-            if any { "total" } else { "(nothing)" }.into(),
-            String::new(),
-            String::new(),
-            String::new(),
-            usd_u(total),
-        ]);
-    }
-    out.push_str(&table(&rows, &[false, false, true, true, true, true], 2));
-    out.push('\n');
-
-    out.push_str("Positions\n");
-    let mut rows = vec![vec![
-        "venue".to_string(),
-        "position".into(),
-        "mm (USD)".into(),
-        "upnl credit (USD)".into(),
-        "upnl debit (USD)".into(),
-    ]];
-    for (v, venue) in s.venues.iter().enumerate() {
-        let figures = report.venues.get(v);
-        let slots = view
-            .account
-            .book
-            .positions
-            .get(v)
-            .map_or(&[][..], Vec::as_slice);
-        for (i, p) in slots.iter().enumerate() {
-            let t: PositionTerms = figures
-                .and_then(|f| f.slots.get(i))
-                .copied()
-                .unwrap_or_default();
-            rows.push(vec![
-                venue.name.clone(),
-                describe(s, p, false),
-                usd_u(t.mm),
-                usd_u(t.upnl_credit),
-                usd_u(t.upnl_debit),
-            ]);
-        }
-        let f = figures.cloned().unwrap_or_default();
-        rows.push(vec![
-            venue.name.clone(),
-            if slots.is_empty() {
-                "(nothing)"
-            } else {
-                "total"
-            }
-            .into(),
-            usd_u(f.mm),
-            usd_u(f.upnl_credit),
-            usd_u(f.upnl_debit),
-        ]);
-    }
-    if let (Some(v), Some(order)) = (view.venue, view.order) {
-        rows.push(vec![
-            format!("order at {}", view.venue_name(v)),
-            describe(s, &order, true),
-            usd_u(report.order.mm),
-            "-".into(),
-            "-".into(),
-        ]);
-    }
-    out.push_str(&table(&rows, &[false, false, true, true, true], 2));
-    out.push('\n');
-
-    let positions_mm = report.mm - report.order.mm;
-    let mut rows = vec![
-        vec!["collateral".to_string(), usd_u(report.collateral)],
-        vec![
-            "+ unrealised profit (haircut)".into(),
-            usd_u(report.upnl_credit),
-        ],
-        vec!["- unrealised loss".into(), usd_u(report.upnl_debit)],
-        vec!["= equity".into(), usd(report.equity)],
-    ];
-    let mut mm_row = vec!["maintenance margin".to_string(), usd_u(report.mm)];
-    if view.order.is_some() {
-        mm_row.push(format!(
-            "positions {} + order {}",
-            usd_u(positions_mm),
-            usd_u(report.order.mm)
-        ));
-    }
-    rows.push(mm_row);
-    rows.push(vec![
-        format!("requirement ({} mm)", level_text(report.level_ppm)),
-        usd_u(report.requirement),
-    ]);
-    rows.push(vec![
-        "headroom (equity - requirement)".into(),
-        usd(report.headroom),
-    ]);
-    out.push_str("Totals (USD)\n");
-    out.push_str(&table(&rows, &[false, true, false], 2));
-    out.push('\n');
-    out.push_str(&verdict(report));
-    out.push('\n');
-    out
-}
-
 /// One line: SOLVENT or INSOLVENT, and by how much.
 pub fn verdict(report: &Report) -> String {
     if report.solvent {
@@ -389,147 +214,8 @@ pub fn uusd(value: u128) -> Json {
     Json::str(value.to_string())
 }
 
-fn iusd(value: i128) -> Json {
+pub fn iusd(value: i128) -> Json {
     Json::str(value.to_string())
-}
-
-fn terms_json(mut entries: Vec<(String, Json)>, t: &PositionTerms, p: &Position) -> Json {
-    entries.push(("mm_uusd".into(), uusd(t.mm)));
-    entries.push(("upnl_credit_uusd".into(), uusd(t.upnl_credit)));
-    entries.push(("upnl_debit_uusd".into(), uusd(t.upnl_debit)));
-    if p.kind.is_option() {
-        entries.push(("bucket".into(), Json::uint(t.bucket as u64)));
-    }
-    Json::Object(entries)
-}
-
-fn position_entries(s: &Snapshot, p: &Position) -> Vec<(String, Json)> {
-    match position_to_json(p, &s.assets) {
-        Json::Object(entries) => entries,
-        other => vec![("position".into(), other)],
-    }
-}
-
-/// The report as one JSON object. Money is integer uusd as decimal strings; the totals the
-/// interface names (`collateral_uusd` ... `headroom_uusd`, `solvent`) are at the top level.
-pub fn margin_json(view: &View, report: &Report) -> Json {
-    let s = view.snapshot;
-    let chains = s
-        .chains
-        .iter()
-        .enumerate()
-        .map(|(c, chain)| {
-            let figures = report.chains.get(c).cloned().unwrap_or_default();
-            let balances = view.account.book.balances.get(c);
-            let assets = s
-                .assets
-                .iter()
-                .enumerate()
-                .filter_map(|(a, asset)| {
-                    let x = balances.and_then(|b| b.get(a)).copied().unwrap_or(0);
-                    (x != 0).then(|| {
-                        Json::object([
-                            ("symbol", Json::str(&asset.symbol)),
-                            ("amount", Json::str(amount(x))),
-                            ("price", Json::str(price(asset.price))),
-                            (
-                                "haircut_ppm",
-                                Json::uint(
-                                    s.haircuts_ppm
-                                        .get(a)
-                                        .and_then(|r| r.get(c))
-                                        .copied()
-                                        .unwrap_or(0),
-                                ),
-                            ),
-                            (
-                                "value_uusd",
-                                uusd(figures.collateral_by_asset.get(a).copied().unwrap_or(0)),
-                            ),
-                        ])
-                    })
-                })
-                .collect();
-            Json::object([
-                ("name", Json::str(&chain.name)),
-                ("id", Json::uint(chain.id)),
-                ("assets", Json::Array(assets)),
-                ("collateral_uusd", uusd(figures.collateral)),
-            ])
-        })
-        .collect();
-    let venues = s
-        .venues
-        .iter()
-        .enumerate()
-        .map(|(v, venue)| {
-            let figures = report.venues.get(v).cloned().unwrap_or_default();
-            let slots = view
-                .account
-                .book
-                .positions
-                .get(v)
-                .map_or(&[][..], Vec::as_slice);
-            let positions = slots
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let t = figures.slots.get(i).copied().unwrap_or_default();
-                    terms_json(position_entries(s, p), &t, p)
-                })
-                .collect();
-            Json::object([
-                ("name", Json::str(&venue.name)),
-                ("id", Json::uint(venue.id)),
-                ("positions", Json::Array(positions)),
-                ("mm_uusd", uusd(figures.mm)),
-                ("upnl_credit_uusd", uusd(figures.upnl_credit)),
-                ("upnl_debit_uusd", uusd(figures.upnl_debit)),
-            ])
-        })
-        .collect();
-    let order = match (view.venue, view.order) {
-        (Some(v), Some(p)) => {
-            let mut entries: Vec<(String, Json)> =
-                vec![("venue".into(), Json::str(view.venue_name(v)))];
-            entries.extend(position_entries(s, &p));
-            entries.push(("mm_uusd".into(), uusd(report.order.mm)));
-            if p.kind.is_option() {
-                entries.push(("bucket".into(), Json::uint(report.order.bucket as u64)));
-            }
-            Json::Object(entries)
-        }
-        _ => Json::Null,
-    };
-    Json::object([
-        ("account", Json::str(&view.account.name)),
-        ("idx", Json::uint(view.account.idx)),
-        ("profile", Json::str(s.profile.name)),
-        ("epoch", Json::uint(s.epoch)),
-        ("snapshot_digest", Json::str(digest_to_hex(&s.digest()))),
-        (
-            "venue",
-            view.venue
-                .map_or(Json::Null, |v| Json::str(view.venue_name(v))),
-        ),
-        (
-            "level",
-            Json::str(format_scaled(report.level_ppm as i128, 6)),
-        ),
-        ("level_ppm", Json::uint(report.level_ppm)),
-        ("chains", Json::Array(chains)),
-        ("venues", Json::Array(venues)),
-        ("order", order),
-        ("collateral_uusd", uusd(report.collateral)),
-        ("upnl_credit_uusd", uusd(report.upnl_credit)),
-        ("upnl_debit_uusd", uusd(report.upnl_debit)),
-        ("equity_uusd", iusd(report.equity)),
-        ("mm_uusd", uusd(report.mm)),
-        ("order_mm_uusd", uusd(report.order.mm)),
-        ("requirement_uusd", uusd(report.requirement)),
-        ("headroom_uusd", iusd(report.headroom)),
-        ("solvent", Json::Bool(report.solvent)),
-    ])
 }
 
 /// Pretty JSON text.
@@ -610,6 +296,8 @@ mod tests {
         assert_eq!(usd(-12_500_000), "-12.500000");
         assert_eq!(usd(141_135_727_500), "141135.727500");
         assert_eq!(usd_u(u128::MAX), usd(i128::MAX));
+        assert_eq!(fixed(-1, 12), "-0.000000000001");
+        assert_eq!(fixed(10_185_052_500_000_000, 12), "10185.052500000000");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The pictures, drawn with `plotters`: the haircut heat map (`risk haircuts --plot`), the
-//! equity and requirement curves against price moves (`check --plot`) and, through
+//! equity and requirement curves against price moves (`check --plot`), profit and loss across
+//! the risk table's scenarios (`risk scenarios --plot`, `check --plot`) and, through
 //! [`save`], the circuit layout (`audit --layout`).
 //!
 //! Every picture is written as SVG or PNG, as its file's extension says ([`format_of`]), with
@@ -364,6 +365,127 @@ impl Picture for MoveCurves<'_> {
                 .background_style(WHITE.mix(0.8))
                 .border_style(BLACK)
                 .draw()
+                .map_err(draw_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// Two pictures in one, `top` above `bottom`, each drawn in its own part: `top_height` pixels
+/// for the upper one, the rest for the lower.
+pub struct Stacked<'a, A, B> {
+    pub top: &'a A,
+    pub top_height: u32,
+    pub bottom: &'a B,
+}
+
+impl<A: Picture, B: Picture> Picture for Stacked<'_, A, B> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let split = i32::try_from(self.top_height).unwrap_or(i32::MAX);
+        let (upper, lower) = root.split_vertically(split);
+        self.top.draw(&upper)?;
+        self.bottom.draw(&lower)
+    }
+}
+
+/// One panel of [`ScenarioBars`]: a profit and loss in each of the sixteen scenarios.
+pub struct ScenarioPanel {
+    pub caption: String,
+    /// Profit (positive) or loss (negative) in USD, in scenario order.
+    pub pnl_usd: Vec<f64>,
+    /// The scenario marked as the worst (outlined), if any.
+    pub worst: Option<usize>,
+}
+
+/// Profit and loss across the risk table's scenarios, one panel per series (an instrument, or
+/// a book's underlying): a horizontal bar per scenario, labelled with the scenario
+/// (`portfolio::Scenario::label`), green for a gain and red for a loss.
+pub struct ScenarioBars<'a> {
+    pub title: String,
+    /// The scenarios' labels, top to bottom.
+    pub labels: &'a [String],
+    pub panels: &'a [ScenarioPanel],
+}
+
+impl ScenarioBars<'_> {
+    /// Width and height in pixels: 900 across, 30 a scenario down a panel, at most 8000.
+    pub fn size(&self) -> (u32, u32) {
+        let panels = u32::try_from(self.panels.len().max(1)).unwrap_or(u32::MAX);
+        let rows = u32::try_from(self.labels.len()).unwrap_or(u32::MAX);
+        let panel = rows.saturating_mul(30).saturating_add(90);
+        (
+            900,
+            panels.saturating_mul(panel).saturating_add(60).min(8000),
+        )
+    }
+}
+
+impl Picture for ScenarioBars<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let root = root
+            .titled(&self.title, ("sans-serif", 18))
+            .map_err(draw_error)?;
+        let areas = root.split_evenly((self.panels.len().max(1), 1));
+        let rows = self.labels.len();
+        for (area, panel) in areas.iter().zip(self.panels) {
+            let largest = panel
+                .pnl_usd
+                .iter()
+                .fold(0f64, |m, v| m.max(v.abs()))
+                .max(1e-6);
+            let x_range = (-largest * 1.1)..(largest * 1.1);
+            let labels = self.labels;
+            let n = i32::try_from(rows).unwrap_or(i32::MAX);
+            // Row i (scenario i) is segment n - 1 - i: scenario 0 on top.
+            let segment = |i: usize| n - 1 - i as i32;
+            let mut chart = ChartBuilder::on(area)
+                .caption(&panel.caption, ("sans-serif", 14))
+                .margin(12)
+                .x_label_area_size(30)
+                .y_label_area_size(110)
+                .build_cartesian_2d(x_range, (0..n.max(1) - 1).into_segmented())
+                .map_err(draw_error)?;
+            chart
+                .configure_mesh()
+                .x_desc("profit and loss (USD)")
+                .y_labels(rows)
+                .y_label_formatter(&|y: &SegmentValue<i32>| match y {
+                    SegmentValue::CenterOf(s) if (0..n).contains(s) => {
+                        labels[(n - 1 - s) as usize].clone()
+                    }
+                    _ => String::new(),
+                })
+                .disable_y_mesh()
+                .draw()
+                .map_err(draw_error)?;
+            let bar = |i: usize, v: f64| {
+                [
+                    (0.0, SegmentValue::Exact(segment(i))),
+                    (v, SegmentValue::Exact(segment(i) + 1)),
+                ]
+            };
+            let bars = panel.pnl_usd.iter().enumerate().map(|(i, &v)| {
+                let colour = if v >= 0.0 {
+                    GREEN.mix(0.7)
+                } else {
+                    RED.mix(0.7)
+                };
+                Rectangle::new(bar(i, v), colour.filled())
+            });
+            chart.draw_series(bars).map_err(draw_error)?;
+            if let Some(worst) = panel.worst.filter(|&w| w < panel.pnl_usd.len()) {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        bar(worst, panel.pnl_usd[worst]),
+                        BLACK.stroke_width(2),
+                    )))
+                    .map_err(draw_error)?;
+            }
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(n))],
+                    BLACK.mix(0.5),
+                )))
                 .map_err(draw_error)?;
         }
         Ok(())

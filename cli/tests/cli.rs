@@ -11,13 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde_json::{json, Value};
-use zkmargin_circuits::margin::{evaluate, Order};
-use zkmargin_circuits::snapshot::Snapshot;
-use zkmargin_formats::account::{read_account, Account};
-use zkmargin_formats::position::parse_order;
+use zkmargin_formats::account::read_account;
 use zkmargin_formats::snapshot::read_snapshot;
 
-use common::{alice, check_book, epoch_window, p, scratch, zkmargin, Run, ORDER};
+use common::{
+    alice, check_book, check_matches_engine, epoch_window, p, scratch, zkmargin, Run, ORDER,
+};
 
 // ------------------------------------------------------------------------------- fixture
 
@@ -31,11 +30,7 @@ fn network_json(valid_from: u64, valid_until: u64) -> Value {
             {"kind": "perp", "underlying": "BTC", "size": "-1", "entry": "90000"}]}},
         {"name": "carol", "collateral": {"arbitrum": {"USDC": "10"}}}
     ]);
-    let mut net = common::network_json(77, valid_from, valid_until, accounts);
-    // A put no account holds, listed so that an order may name it.
-    net["instruments"] = json!([{"kind": "put", "underlying": "BTC", "strike": "99000",
-                                 "expiry": valid_from + 86_400}]);
-    net
+    common::network_json(77, valid_from, valid_until, accounts)
 }
 
 /// The level of the shared proof.
@@ -116,14 +111,6 @@ fn fixture() -> &'static Fixture {
             tag,
         }
     })
-}
-
-fn load(f: &Fixture, name: &str) -> (Snapshot, Account) {
-    let text = std::fs::read_to_string(&f.snapshot).unwrap();
-    let snapshot = read_snapshot(&text, "s").unwrap();
-    let text = std::fs::read_to_string(f.account(name)).unwrap();
-    let account = read_account(&text, "a", &snapshot).unwrap();
-    (snapshot, account)
 }
 
 /// `verify` of the shared proof as dex with the registered tag, plus `extra` flags.
@@ -225,60 +212,17 @@ fn check_reports_solvent_and_insolvent_books() {
     check_book(&f.snapshot, &f.account("carol"), &[]).expect_code(0);
 }
 
-/// `check --json` against the reference engine, figure by figure.
+/// `check --json` against the reference engine, figure by figure (`common`), and the per-chain
+/// detail adding up to the totals.
 fn check_json_matches_engine(f: &Fixture, name: &str, order: Option<&str>, level: &str) {
-    let mut extra = vec!["--json", "--level", level];
-    if let Some(order) = order {
-        extra.extend_from_slice(&["--venue", "dex", "--order", order]);
-    }
-    let run = check_book(&f.snapshot, &f.account(name), &extra);
-    let value: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", run.show()));
-
-    let (snapshot, account) = load(f, name);
-    let order = order.map(|text| Order {
-        venue: snapshot.venue_index("dex").unwrap(),
-        position: parse_order(text, &snapshot, "order").unwrap(),
-    });
-    let level_ppm = zkmargin_formats::decimal::parse_scaled(level, 6).unwrap() as u64;
-    let report = evaluate(
-        &snapshot.risk_params(),
-        &account.book,
-        order.as_ref(),
-        level_ppm,
-    )
-    .unwrap();
-    run.expect_code(if report.solvent { 0 } else { 2 });
-    let expected = [
-        ("collateral_uusd", report.collateral.to_string()),
-        ("upnl_credit_uusd", report.upnl_credit.to_string()),
-        ("upnl_debit_uusd", report.upnl_debit.to_string()),
-        ("equity_uusd", report.equity.to_string()),
-        ("mm_uusd", report.mm.to_string()),
-        ("requirement_uusd", report.requirement.to_string()),
-        ("headroom_uusd", report.headroom.to_string()),
-    ];
-    for (key, want) in expected {
-        assert_eq!(value[key].as_str(), Some(want.as_str()), "{name} {key}");
-    }
-    assert_eq!(value["solvent"], Value::Bool(report.solvent), "{name}");
-    // Per chain and per venue detail adds up to the totals.
+    let order = order.map(|o| ("dex", o));
+    let (value, report) = check_matches_engine(&f.snapshot, &f.account(name), order, level);
     for (c, chain) in report.chains.iter().enumerate() {
         assert_eq!(
             value["chains"][c]["collateral_uusd"].as_str(),
             Some(chain.collateral.to_string().as_str())
         );
     }
-    for (v, venue) in report.venues.iter().enumerate() {
-        assert_eq!(
-            value["venues"][v]["mm_uusd"].as_str(),
-            Some(venue.mm.to_string().as_str())
-        );
-    }
-    assert_eq!(
-        value["order_mm_uusd"].as_str(),
-        Some(report.order.mm.to_string().as_str())
-    );
 }
 
 #[test]
@@ -287,11 +231,12 @@ fn check_json_is_the_reference_engine() {
     check_json_matches_engine(f, "alice", None, "1");
     check_json_matches_engine(f, "alice", Some(ORDER), LEVEL);
     check_json_matches_engine(f, "bob", None, "1");
-    let put = format!(
-        r#"{{"kind": "put", "underlying": "BTC", "size": "-0.1", "strike": "99000", "expiry": {}}}"#,
-        f.valid_from + 86_400
+    // An order must be on a listed instrument (version 3): more of alice's call, short.
+    let call = format!(
+        r#"{{"kind": "call", "underlying": "BTC", "size": "-0.1", "strike": "110000", "expiry": {}}}"#,
+        f.valid_from + 3 * 86_400
     );
-    check_json_matches_engine(f, "alice", Some(&put), "2.25");
+    check_json_matches_engine(f, "alice", Some(&call), "2.25");
     // Bob's headroom is negative, written as a negative decimal string.
     let run = check_book(&f.snapshot, &f.account("bob"), &["--json"]);
     run.expect_code(2);
@@ -843,6 +788,7 @@ fn demo_plays_publisher_trader_and_venue() {
         "Risk publisher",
         "digest",
         "SOLVENT",
+        "netting saves",
         "certifies the epoch once",
         "nullifier",
         "deribit: VALID, a line of",

@@ -1105,13 +1105,19 @@ fn the_risk_views_are_the_reference_engine() {
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("equity") && svg.contains("ETH"));
     // As a PNG: a 300-pixel panel for each exposed asset (BTC, ETH and the USDC collateral,
-    // as in the SVG) under a 60-pixel title band.
+    // as in the SVG) under a 60-pixel title band; below, under another title band, a 570-pixel
+    // panel of the book's P&L in the 16 scenarios for each underlying it holds positions on.
     let panels = svg.matches("move of ").count() as u32;
     assert_eq!(panels, 3);
+    let underlyings = svg.matches(", scan loss ").count() as u32;
+    assert!(underlyings >= 1, "the book holds positions");
     let plot = dir.path().join("moves.png");
     check(f, &["--plot", p(&plot)]).ok();
     let png = Png::read(&plot);
-    assert_eq!((png.width, png.height), (900, 60 + 300 * panels));
+    assert_eq!(
+        (png.width, png.height),
+        (900, 60 + 300 * panels + 60 + 570 * underlyings)
+    );
     assert!(png.dark_pixels(0, 25) > 100, "no title drawn");
     check(f, &["--plot", p(&dir.path().join("m.pdf"))]).expect_bad_input("command line", "--plot");
 }

@@ -171,32 +171,55 @@ fn read_asset(at: &ValueReader) -> Result<AssetPortfolio, InputError> {
     })
 }
 
+/// Reads an instrument's key words from `obj`: `kind`, `underlying` (one of `symbols`), and
+/// for an option `strike` (a positive decimal string, USD) and `expiry` (unix seconds), which a
+/// perpetual must not have; besides these, `obj` may hold only the keys `extra`.
+pub fn read_instrument_key(
+    obj: &ObjectReader,
+    symbols: &[&str],
+    extra: &[&str],
+) -> Result<InstrumentKey, InputError> {
+    let kind = read_kind(&obj.req("kind")?)?;
+    let mut keys = vec!["kind", "underlying"];
+    if kind.is_option() {
+        keys.extend(["strike", "expiry"]);
+    } else if let Some(key) = ["strike", "expiry"].into_iter().find(|k| obj.has(k)) {
+        return Err(obj.err(key, "a perpetual has no strike and no expiry"));
+    }
+    keys.extend(extra);
+    obj.only(&keys)?;
+    let underlying = read_underlying(&obj.req("underlying")?, symbols)?;
+    let (strike, expiry) = if kind.is_option() {
+        let strike_at = obj.req("strike")?;
+        let strike = strike_at.decimal(PRICE_DECIMALS, PRICE_BITS)?;
+        if strike == 0 {
+            return Err(strike_at.err("must be positive"));
+        }
+        (strike, obj.req("expiry")?.uint(TIME_BITS)?)
+    } else {
+        (0, 0)
+    };
+    Ok(InstrumentKey {
+        underlying,
+        kind,
+        expiry,
+        strike,
+    })
+}
+
 fn read_instrument(at: &ValueReader, params: &EpochParams) -> Result<ListedInstrument, InputError> {
     let obj = at.object()?;
-    obj.only(&["kind", "underlying", "strike", "expiry", "iv_ppm"])?;
+    let symbols: Vec<&str> = params.assets.iter().map(|a| a.symbol.as_str()).collect();
     let kind_at = obj.req("kind")?;
-    let kind = read_kind(&kind_at)?;
-    if kind == Kind::Perp {
+    if read_kind(&kind_at)? == Kind::Perp {
         return Err(kind_at.err("a perpetual is listed for every asset already: list options only"));
     }
-    let symbols: Vec<&str> = params.assets.iter().map(|a| a.symbol.as_str()).collect();
-    let underlying = read_underlying(&obj.req("underlying")?, &symbols)?;
-    let strike_at = obj.req("strike")?;
-    let strike = strike_at.decimal(PRICE_DECIMALS, PRICE_BITS)?;
-    if strike == 0 {
-        return Err(strike_at.err("must be positive"));
-    }
+    let key = read_instrument_key(&obj, &symbols, &["iv_ppm"])?;
     let expiry_at = obj.req("expiry")?;
-    let expiry = expiry_at.uint(TIME_BITS)?;
     let risk = params.risk_params();
-    margin::bucket_index(&risk, expiry).map_err(|e| expiry_error(&expiry_at, e, &risk))?;
+    margin::bucket_index(&risk, key.expiry).map_err(|e| expiry_error(&expiry_at, e, &risk))?;
     Ok(ListedInstrument {
-        key: InstrumentKey {
-            underlying,
-            kind,
-            expiry,
-            strike,
-        },
+        key,
         iv_ppm: read_vol(&obj.req("iv_ppm")?)?,
     })
 }

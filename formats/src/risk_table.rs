@@ -32,19 +32,15 @@
 use std::path::{Path, PathBuf};
 
 use zkmargin_circuits::hash::{self, Fp};
-use zkmargin_circuits::margin::Kind;
 use zkmargin_circuits::portfolio::{
-    InstrumentKey, PortfolioRates, RiskRow, RiskTable, RiskTableError, MARK_BITS, SCENARIOS,
-    VECTOR_BITS,
+    PortfolioRates, RiskRow, RiskTable, RiskTableError, MARK_BITS, SCENARIOS, VECTOR_BITS,
 };
 use zkmargin_circuits::profile::Profile;
-use zkmargin_circuits::units::{PRICE_BITS, PRICE_DECIMALS, TIME_BITS};
 
 use crate::hex::digest_to_hex;
 use crate::input_error::InputError;
 use crate::json::{index_path, Json, ValueReader};
-use crate::portfolio::instrument_key_entries;
-use crate::position::{read_kind, read_underlying};
+use crate::portfolio::{instrument_key_entries, read_instrument_key};
 use crate::write::write_atomic;
 
 /// The keys of an asset's entry in the snapshot's `portfolio`.
@@ -113,29 +109,7 @@ fn read_pusd(at: &ValueReader, signed: bool, bits: u32) -> Result<i64, InputErro
 
 fn read_row(at: &ValueReader, symbols: &[&str]) -> Result<RiskRow, InputError> {
     let obj = at.object()?;
-    let kind = read_kind(&obj.req("kind")?)?;
-    let mut keys = vec!["kind", "underlying", "mark_pusd", "vector_pusd"];
-    if kind.is_option() {
-        keys.extend(["strike", "expiry"]);
-    }
-    obj.only(&keys).map_err(|e| match kind {
-        Kind::Perp => InputError {
-            reason: "a perpetual's row has no strike and no expiry (kind, underlying, \
-                     mark_pusd, vector_pusd)"
-                .into(),
-            ..e
-        },
-        _ => e,
-    })?;
-    let underlying = read_underlying(&obj.req("underlying")?, symbols)?;
-    let (strike, expiry) = if kind.is_option() {
-        (
-            obj.req("strike")?.decimal(PRICE_DECIMALS, PRICE_BITS)?,
-            obj.req("expiry")?.uint(TIME_BITS)?,
-        )
-    } else {
-        (0, 0)
-    };
+    let key = read_instrument_key(&obj, symbols, &["mark_pusd", "vector_pusd"])?;
     let mark = read_pusd(&obj.req("mark_pusd")?, false, MARK_BITS)? as u64;
     let vector_at = obj.req("vector_pusd")?;
     let items = vector_at.items()?;
@@ -149,16 +123,7 @@ fn read_row(at: &ValueReader, symbols: &[&str]) -> Result<RiskRow, InputError> {
     for (v, item) in vector.iter_mut().zip(&items) {
         *v = read_pusd(item, true, VECTOR_BITS)?;
     }
-    Ok(RiskRow {
-        key: InstrumentKey {
-            underlying,
-            kind,
-            expiry,
-            strike,
-        },
-        mark,
-        vector,
-    })
+    Ok(RiskRow { key, mark, vector })
 }
 
 /// Reads the snapshot's `risk_table` and checks it (`RiskTable::check`) for `profile` and

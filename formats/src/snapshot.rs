@@ -635,7 +635,7 @@ mod tests {
             |v| v["risk_table"][0]["strike"] = json!("1"),
             "risk_table[0].strike",
         );
-        assert!(e.reason.contains("a perpetual's row has no strike"), "{e}");
+        assert!(e.reason.contains("a perpetual has no strike"), "{e}");
         refused(
             |v| v["risk_table"][1]["expiry"] = json!("1"),
             "risk_table[1].expiry",
@@ -715,7 +715,7 @@ mod tests {
         );
         refused(
             |v| v["risk_table"][1]["strike"] = json!("0"),
-            "risk_table[1]",
+            "risk_table[1].strike",
         );
         // A table of more rows than the profile's risk depth holds.
         let e = refused(

@@ -467,7 +467,8 @@ fn malformed_slots() -> Vec<Cheat> {
         },
         Cheat {
             name: "perpetual-with-an-expiry",
-            tries: "a perpetual carrying an expiry (an option's field, in its leaf and its row's key)",
+            tries:
+                "a perpetual carrying an expiry (an option's field, in its leaf and its row's key)",
             stopped_by: "arith/row",
             at: "venue 0 slot 0: only options expire",
             build: || published_slot_field(0, 0, 5, Fp::from(1_767_229_200)),

@@ -14,12 +14,15 @@
 //!   report, and the exit code, are then those of the moved book, the order being a position
 //!   entered at the snapshot price;
 //! - `--plot FILE.svg` (or `FILE.png`, labelled alike) draws equity and requirement against
-//!   moves of -50% to +50% of each exposed asset.
+//!   moves of -50% to +50% of each exposed asset and, below, the book's profit and loss in
+//!   each of the risk table's sixteen scenarios per underlying (`Report::portfolio`, the
+//!   engine's scenario losses; the worst outlined).
 
 use std::path::Path;
 
 use zkmargin_circuits::margin::Order;
 use zkmargin_circuits::margin::{Book, MarginError, Report};
+use zkmargin_circuits::portfolio::SCENARIO_GRID;
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::account::Account;
 use zkmargin_formats::decimal::{self, format_scaled};
@@ -31,8 +34,9 @@ use zkmargin_prover::scenarios::{self, BreakingMoves, PERCENT};
 
 use crate::errors::{CliError, CommandResult, INSOLVENT, OK};
 use crate::inputs::{load_account, load_snapshot, parse_level, parse_order, venue_index};
-use crate::output::{json_text, margin_json, margin_table, price, print, table, View};
-use crate::plot::{picture_file, save, Curve, MoveCurves};
+use crate::margin_report::{margin_json, margin_table, View};
+use crate::output::{json_text, price, print, table, usd_u};
+use crate::plot::{picture_file, save, Curve, MoveCurves, ScenarioBars, ScenarioPanel, Stacked};
 use crate::CheckArgs;
 
 /// A book the engine cannot value. The account file was checked when read, so this names it.
@@ -211,6 +215,32 @@ fn curves(
     Ok(curves)
 }
 
+/// One panel per underlying the book is exposed to: its profit and loss in each scenario (the
+/// engine's loss `ceil(T / 1e15)` uusd, negated), the worst scenario outlined.
+fn scenario_panels(snapshot: &Snapshot, report: &Report) -> Vec<ScenarioPanel> {
+    report
+        .portfolio
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.exposed)
+        .map(|(a, m)| ScenarioPanel {
+            caption: format!(
+                "{}: worst {}, scan loss {} USD, portfolio margin {} USD",
+                snapshot.assets[a].symbol,
+                SCENARIO_GRID[m.worst_scenario].label(),
+                usd_u(m.scan),
+                usd_u(m.mm)
+            ),
+            pnl_usd: m
+                .losses
+                .iter()
+                .map(|t| -(t.ceil_uusd() as f64) / 1e6)
+                .collect(),
+            worst: Some(m.worst_scenario),
+        })
+        .collect()
+}
+
 pub fn run(args: &CheckArgs) -> CommandResult {
     let level = parse_level(args.level.as_deref())?;
     let plot = picture_file(args.plot.as_deref(), "--plot")?;
@@ -234,10 +264,12 @@ pub fn run(args: &CheckArgs) -> CommandResult {
     )
     .map_err(|e| margin_error(&args.account, e))?;
 
+    // The book (and the order) at the snapshot's prices.
+    let report = evaluate(&snapshot, &account, &args.account, venue, level, order)?;
     let mut notes = String::new();
     if let Some((plot, format)) = plot {
         let curves = curves(&snapshot, &book, level, &args.account)?;
-        let picture = MoveCurves {
+        let moves = MoveCurves {
             title: format!(
                 "{}: equity and requirement ({}x mm) against price moves",
                 account.name,
@@ -245,22 +277,45 @@ pub fn run(args: &CheckArgs) -> CommandResult {
             ),
             curves: &curves,
         };
-        save(plot, "--plot", format, picture.size(), &picture)?;
+        let labels: Vec<String> = SCENARIO_GRID.iter().map(|s| s.label()).collect();
+        let panels = scenario_panels(&snapshot, &report);
+        let bars = ScenarioBars {
+            title: format!(
+                "{}: the book's profit and loss in the risk table's scenarios, per underlying",
+                account.name
+            ),
+            labels: &labels,
+            panels: &panels,
+        };
+        let (width, top_height) = moves.size();
+        let picture = Stacked {
+            top: &moves,
+            top_height,
+            bottom: &bars,
+        };
+        let size = (width, top_height.saturating_add(bars.size().1).min(16_000));
+        save(plot, "--plot", format, size, &picture)?;
         notes.push_str(&format!(
-            "wrote {} (equity and requirement)\n",
+            "wrote {} (equity and requirement against moves; the book's P&L by scenario)\n",
             plot.display()
         ));
     }
 
     if shocks.is_empty() {
-        let report = evaluate(&snapshot, &account, &args.account, venue, level, order)?;
         let moves = scenarios::breaking_moves(&params, &book, level)
             .map_err(|e| margin_error(&args.account, e))?;
+        // With an order, the book's own portfolio margin: what the order adds is the
+        // difference (a hedge lowers it).
+        let book_mm = match order {
+            Some(_) => Some(evaluate(&snapshot, &account, &args.account, None, level, None)?.mm),
+            None => None,
+        };
         let view = View {
             snapshot: &snapshot,
             account: &account,
             venue,
             order,
+            book_mm,
         };
         if args.json {
             let json = with_entries(
@@ -295,6 +350,7 @@ pub fn run(args: &CheckArgs) -> CommandResult {
         account: &moved_account,
         venue: None,
         order: None,
+        book_mm: None,
     };
     let described: Vec<String> = shocks
         .iter()

@@ -34,7 +34,8 @@ use crate::errors::{CliError, CommandResult, OK};
 use crate::inputs::{
     load_account, load_signed_snapshot, load_snapshot, now, read_bytes, PROOF_FILE_LIMIT,
 };
-use crate::output::{describe, margin_table, print, tag_text, utc, View};
+use crate::margin_report::{margin_table, View};
+use crate::output::{describe, print, tag_text, utc};
 use crate::DemoArgs;
 
 /// The example network, compiled in so that the demo runs from any directory.
@@ -230,6 +231,8 @@ pub fn run(args: &DemoArgs) -> CommandResult {
         1_000_000,
         order,
     )?;
+    let book_report = margin_report(&snapshot, &account, None, 1_000_000, None)
+        .map_err(|e| CliError::internal("demo: valuing the example book", e))?;
     let checked = started.elapsed();
     timings.push(("trader: check the book (no proof)", checked));
     let order_text = order.map_or("no order".to_string(), |p| {
@@ -248,6 +251,7 @@ pub fn run(args: &DemoArgs) -> CommandResult {
                 account: &account,
                 venue: Some(venue),
                 order,
+                book_mm: Some(book_report.mm),
             },
             &report
         )
@@ -263,8 +267,6 @@ pub fn run(args: &DemoArgs) -> CommandResult {
     })?;
     let keyed = started.elapsed();
     timings.push(("trader: parameters and proving key", keyed));
-    let book_report = margin_report(&snapshot, &account, None, 1_000_000, None)
-        .map_err(|e| CliError::internal("demo: valuing the example book", e))?;
     let requests = demo_lines(&snapshot, &book_report);
     let allowances = allocate(&book_report, &requests);
     let started = Instant::now();

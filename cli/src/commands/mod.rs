@@ -10,4 +10,5 @@ pub mod parties;
 pub mod prove;
 pub mod publisher;
 pub mod risk;
+pub mod scenarios;
 pub mod verify;

@@ -1,4 +1,5 @@
-//! `zkmargin risk haircuts RISK.json [--json] [--plot FILE.svg|FILE.png]`
+//! `zkmargin risk haircuts RISK.json [--json] [--plot FILE.svg|FILE.png]` (and `risk
+//! scenarios`, the risk table's rows: `scenarios`)
 //!
 //! The haircut table of a risk model (`zkmargin_formats::risk`, `zkmargin_prover::risk`): for every asset and chain,
 //! `min(1, jump + bridge + z sigma sqrt(T / year))` in whole ppm, rounded up, computed
@@ -23,6 +24,8 @@ use crate::plot::{picture_file, save, Cell, HeatMap};
 pub enum RiskCommand {
     /// The haircut table of a risk model (zkmargin.risk/1), exact to the ppm.
     Haircuts(HaircutsArgs),
+    /// An instrument's mark and profit and loss in the risk table's sixteen scenarios.
+    Scenarios(crate::commands::scenarios::ScenariosArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,7 +118,10 @@ pub fn haircut_json(model: &RiskModel, cells: &[Vec<Haircut>]) -> Json {
 }
 
 pub fn run(command: &RiskCommand) -> CommandResult {
-    let RiskCommand::Haircuts(args) = command;
+    let args = match command {
+        RiskCommand::Haircuts(args) => args,
+        RiskCommand::Scenarios(args) => return crate::commands::scenarios::run(args),
+    };
     let plot = picture_file(args.plot.as_deref(), "--plot")?;
     let model = load_risk(&args.risk)?;
     let cells = model.table();

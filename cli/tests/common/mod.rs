@@ -269,3 +269,137 @@ impl Png {
         colours.len()
     }
 }
+
+/// `check --json EXTRA...` of `account` against the reference engine (`margin::evaluate`),
+/// figure by figure: the totals, the standard margin, the options in equity and, per exposed
+/// underlying, the worst scenario, scan loss, minimum, contingency, margin and every
+/// scenario's loss; the exit code is the engine's verdict. Returns the JSON and the report.
+pub fn check_matches_engine(
+    snapshot: &Path,
+    account: &Path,
+    order: Option<(&str, &str)>,
+    level: &str,
+) -> (Value, zkmargin_circuits::margin::Report) {
+    use zkmargin_circuits::margin::{evaluate, Order};
+    use zkmargin_circuits::portfolio::SCENARIO_GRID;
+
+    let mut extra = vec!["--json", "--level", level];
+    if let Some((venue, order)) = order {
+        extra.extend_from_slice(&["--venue", venue, "--order", order]);
+    }
+    let run = check_book(snapshot, account, &extra);
+    let value: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", run.show()));
+    let s =
+        zkmargin_formats::snapshot::read_snapshot(&std::fs::read_to_string(snapshot).unwrap(), "s")
+            .unwrap();
+    let a = zkmargin_formats::account::read_account(
+        &std::fs::read_to_string(account).unwrap(),
+        "a",
+        &s,
+    )
+    .unwrap();
+    let order = order.map(|(venue, text)| Order {
+        venue: s.venue_index(venue).unwrap(),
+        position: zkmargin_formats::position::parse_order(text, &s, "order").unwrap(),
+    });
+    let level_ppm = zkmargin_formats::decimal::parse_scaled(level, 6).unwrap() as u64;
+    let params = s.risk_params();
+    let report = evaluate(&params, &a.book, order.as_ref(), level_ppm).unwrap();
+    let book = evaluate(&params, &a.book, None, level_ppm).unwrap();
+    run.expect_code(if report.solvent { 0 } else { 2 });
+    let expected = [
+        ("collateral_uusd", report.collateral.to_string()),
+        ("upnl_credit_uusd", report.upnl_credit.to_string()),
+        ("upnl_debit_uusd", report.upnl_debit.to_string()),
+        ("option_value_uusd", report.option_value.to_string()),
+        ("option_liability_uusd", report.option_liability.to_string()),
+        ("equity_uusd", report.equity.to_string()),
+        ("mm_uusd", report.mm.to_string()),
+        ("standard_mm_uusd", report.standard_mm.to_string()),
+        ("requirement_uusd", report.requirement.to_string()),
+        ("headroom_uusd", report.headroom.to_string()),
+        (
+            "order_mm_uusd",
+            (report.mm as i128 - book.mm as i128).to_string(),
+        ),
+        ("order_standard_mm_uusd", report.order.mm.to_string()),
+    ];
+    for (key, want) in expected {
+        assert_eq!(value[key].as_str(), Some(want.as_str()), "{key}");
+    }
+    assert_eq!(value["solvent"], Value::Bool(report.solvent));
+    for (v, venue) in report.venues.iter().enumerate() {
+        let json = &value["venues"][v];
+        assert_eq!(json["standard_mm_uusd"], Value::from(venue.mm.to_string()));
+        assert_eq!(
+            json["option_value_uusd"],
+            Value::from(venue.option_value.to_string())
+        );
+        assert_eq!(
+            json["option_liability_uusd"],
+            Value::from(venue.option_liability.to_string())
+        );
+    }
+    let portfolio = value["portfolio"]
+        .as_object()
+        .expect("portfolio: an object");
+    let exposed: Vec<_> = report
+        .portfolio
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.exposed)
+        .collect();
+    assert_eq!(
+        portfolio.len(),
+        exposed.len(),
+        "one entry per exposed underlying"
+    );
+    for (asset, m) in exposed {
+        let json = &portfolio[&s.assets[asset].symbol];
+        assert_eq!(
+            json["worst_scenario"]["index"],
+            Value::from(m.worst_scenario)
+        );
+        assert_eq!(
+            json["worst_scenario"]["label"],
+            Value::from(SCENARIO_GRID[m.worst_scenario].label())
+        );
+        for (key, want) in [
+            ("scan_uusd", m.scan),
+            ("som_uusd", m.som),
+            ("contingency_uusd", m.contingency),
+            ("mm_uusd", m.mm),
+        ] {
+            assert_eq!(json[key], Value::from(want.to_string()), "{key}");
+        }
+        let losses: Vec<String> = m.losses.iter().map(|t| t.ceil_uusd().to_string()).collect();
+        assert_eq!(json["scenario_losses_uusd"], serde_json::json!(losses));
+    }
+    // The standard margin per underlying adds up to the book's.
+    let standard: u128 = portfolio
+        .values()
+        .map(|u| {
+            u["standard_mm_uusd"]
+                .as_str()
+                .unwrap()
+                .parse::<u128>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(standard, report.standard_mm);
+    (value, report)
+}
+
+/// Builds `examples/<file>` (a network.json) into `target/tmp/<fixture>` afresh and returns
+/// that directory (`snapshot.json`, `accounts/<name>.json`). A test file calls it once, from
+/// its own `OnceLock`.
+pub fn build_example(file: &str, fixture: &str) -> PathBuf {
+    let network = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(file);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(fixture);
+    let _ = std::fs::remove_dir_all(&dir);
+    zkmargin(&["network", "build", p(&network), "--out", p(&dir)]).ok();
+    dir
+}
