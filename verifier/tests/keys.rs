@@ -79,12 +79,14 @@ fn another_profiles_key_file_is_refused() {
 
 #[test]
 fn keys_of_the_wrong_size_are_refused() {
+    // The standard key, pinned and whole, with parameters of the small profile's size.
     let (params, source) = load_or_derive(SMALL.k).unwrap();
-    let vk = VerifierKeys::for_profile(SMALL).unwrap().vk().clone();
+    let standard = VerifierKeys::for_profile(STANDARD).unwrap().vk().clone();
     assert!(matches!(
-        VerifierKeys::from_parts(STANDARD, params.clone(), source, vk.clone()),
+        VerifierKeys::from_parts(STANDARD, params.clone(), source, standard),
         Err(VerifyingKeyError::WrongK { .. })
     ));
+    let vk = VerifierKeys::for_profile(SMALL).unwrap().vk().clone();
     assert!(VerifierKeys::from_parts(SMALL, params, source, vk).is_ok());
 }
 
