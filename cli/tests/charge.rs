@@ -30,8 +30,10 @@ fn snapshot() -> &'static (PathBuf, u64) {
         let mut net = common::network_json(5, valid_from, valid_until, accounts);
         let expiry = valid_from + 3 * 86_400;
         net["instruments"] = json!([
-            {"kind": "call", "underlying": "ETH", "strike": "3200", "expiry": expiry},
-            {"kind": "put", "underlying": "ETH", "strike": "2800", "expiry": expiry}
+            {"kind": "call", "underlying": "ETH", "strike": "3200", "expiry": expiry,
+             "iv_ppm": 700000},
+            {"kind": "put", "underlying": "ETH", "strike": "2800", "expiry": expiry,
+             "iv_ppm": 700000}
         ]);
         common::write_json(&network, &net);
         let out = dir.join("net");

@@ -100,8 +100,11 @@ fn split(network: &Value, dir: &Path) {
     for held in accounts.iter().filter_map(|a| a["positions"].as_object()) {
         for position in held.values().flat_map(|v| v.as_array().unwrap()) {
             if position["kind"] != "perp" {
-                let key = json!({"kind": position["kind"], "underlying": position["underlying"],
-                                 "strike": position["strike"], "expiry": position["expiry"]});
+                let underlying = &position["underlying"];
+                let vol = &network["portfolio"][underlying.as_str().unwrap()]["vol_ppm"];
+                let key = json!({"kind": position["kind"], "underlying": underlying,
+                                 "strike": position["strike"], "expiry": position["expiry"],
+                                 "iv_ppm": vol});
                 if !listed.contains(&key) {
                     listed.push(key);
                 }
@@ -1004,7 +1007,9 @@ fn the_risk_views_are_the_reference_engine() {
             crossings += 1;
         }
     }
-    assert!(crossings >= 2, "{value}");
+    // Alice's BTC fall crosses; her ETH (10 held against 5 short, a long put) crosses neither
+    // way within the search once margin is the portfolio's.
+    assert!(crossings >= 1, "{value}");
     let run = check(f, &["--venue", "dex", "--order", ORDER, "--level", "1.5"]);
     assert!(
         run.stdout.contains("Price moves that use up the headroom"),
