@@ -69,6 +69,8 @@ pub struct Metrics {
     pub fills_accepted: AtomicU64,
     pub fills_refused: AtomicU64,
     pub cancels: AtomicU64,
+    /// Freezes asked of this gateway (a freeze again counts once).
+    pub freezes: AtomicU64,
     /// Requests answered 4xx (bad input), of any endpoint.
     pub requests_invalid: AtomicU64,
     /// Requests the gateway could not serve (storage down): 5xx.
@@ -96,6 +98,7 @@ impl Default for Metrics {
             fills_accepted: AtomicU64::new(0),
             fills_refused: AtomicU64::new(0),
             cancels: AtomicU64::new(0),
+            freezes: AtomicU64::new(0),
             requests_invalid: AtomicU64::new(0),
             requests_failed: AtomicU64::new(0),
             requests_unauthorized: AtomicU64::new(0),
@@ -149,6 +152,11 @@ impl Metrics {
                 "zkmargin_cancels_total",
                 "Orders cancelled, their rest released (a retried cancel counts once).",
                 &self.cancels,
+            ),
+            (
+                "zkmargin_freezes_total",
+                "Freezes asked of this gateway (POST /v1/accounts/{tag}/freeze).",
+                &self.freezes,
             ),
             (
                 "zkmargin_requests_invalid_total",
