@@ -202,6 +202,7 @@ fn run() -> Result<(), String> {
         db: options.db.clone(),
         listen: format!("127.0.0.1:{port}"),
         public_listen: None,
+        certificate_queue: zkmargin_gateway::certificates::DEFAULT_QUEUE,
     };
     std::thread::spawn(move || {
         if let Err(e) = server::run(config) {

@@ -64,6 +64,8 @@ impl Histogram {
 pub struct Metrics {
     pub certificates_verified: AtomicU64,
     pub certificates_refused: AtomicU64,
+    /// Certificates answered 503 because the verifier's queue was full.
+    pub certificates_busy: AtomicU64,
     pub orders_accepted: AtomicU64,
     pub orders_refused: AtomicU64,
     pub fills_accepted: AtomicU64,
@@ -93,6 +95,7 @@ impl Default for Metrics {
         Metrics {
             certificates_verified: AtomicU64::new(0),
             certificates_refused: AtomicU64::new(0),
+            certificates_busy: AtomicU64::new(0),
             orders_accepted: AtomicU64::new(0),
             orders_refused: AtomicU64::new(0),
             fills_accepted: AtomicU64::new(0),
@@ -127,6 +130,11 @@ impl Metrics {
                 "zkmargin_certificates_refused_total",
                 "Certificates refused (invalid, or nullifier taken).",
                 &self.certificates_refused,
+            ),
+            (
+                "zkmargin_certificates_busy_total",
+                "Certificates answered 503 with Retry-After: the verifier's queue was full.",
+                &self.certificates_busy,
             ),
             (
                 "zkmargin_orders_accepted_total",
