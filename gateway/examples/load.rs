@@ -5,6 +5,7 @@
 //! cargo run --release -p zkmargin-gateway --example load -- --db postgres://postgres@127.0.0.1:5432/postgres
 //!     [--clients 32] [--orders 40000] [--traders 64]
 //!     [--certificates 256] [--certificate-clients 16] [--proofs 4] [--flood 0]
+//!     [--serve FILE]
 //! ```
 //!
 //! It admits one credit line per trader in the database (through the storage API, as a
@@ -31,6 +32,11 @@
 //! with a grant made for it (passes every cheap check and fails only the proof, the costly
 //! kind; refused 409 before the proof once its nullifier is held, 503 when the queue is
 //! full). It prints the orders' latencies during the flood and how the flood was answered.
+//!
+//! For an outside load tool (`--serve FILE`): the lines admitted and the snapshot published,
+//! it writes FILE (the engine token on the first line, then one trader's tag a line), prints
+//! `serving on http://ADDR` and serves until SIGINT or SIGTERM, with no load of its own:
+//! `gateway/examples/orders.lua` drives it with `wrk`, every order a fresh id.
 
 // The tests' sample market and real certificates; the tests use more of them than this tool.
 #[allow(dead_code)]
@@ -64,6 +70,7 @@ struct Options {
     certificate_clients: usize,
     proofs: usize,
     flood: usize,
+    serve: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -76,6 +83,7 @@ fn options() -> Result<Options, String> {
         certificate_clients: 16,
         proofs: 4,
         flood: 0,
+        serve: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -90,6 +98,7 @@ fn options() -> Result<Options, String> {
             "--certificate-clients" => options.certificate_clients = number()?.max(1),
             "--proofs" => options.proofs = number()?.clamp(1, 4),
             "--flood" => options.flood = number()?,
+            "--serve" => options.serve = Some(value.clone()),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -214,7 +223,7 @@ fn run() -> Result<(), String> {
         public_listen: None,
         certificate_queue: zkmargin_gateway::certificates::DEFAULT_QUEUE,
     };
-    std::thread::spawn(move || {
+    let server = std::thread::spawn(move || {
         if let Err(e) = server::run(config) {
             eprintln!("load: gateway: {e}");
             std::process::exit(1);
@@ -230,6 +239,19 @@ fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     if response.status() != 204 {
         return Err(format!("snapshot refused: {}", response.status()));
+    }
+    if let Some(file) = &options.serve {
+        let mut text = format!("{ENGINE_TOKEN}\n");
+        for trader in 0..options.traders {
+            text.push_str(&fp_to_hex(&trader_tag(run, trader)));
+            text.push('\n');
+        }
+        std::fs::write(file, text).map_err(|e| format!("{file}: {e}"))?;
+        println!("serving on {base} (token and tags in {file})");
+        // The gateway stops on SIGINT or SIGTERM.
+        return server
+            .join()
+            .map_err(|_| "the gateway panicked".to_string());
     }
     if options.orders > 0 {
         order_load(&base, &options, run, "quiet")?;
