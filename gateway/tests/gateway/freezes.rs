@@ -162,3 +162,64 @@ fn a_freeze_reaches_the_other_venue_postgres() {
         0.0
     );
 }
+
+/// At once, under a stream of orders: while one client sends orders at hyperliquid without
+/// pause, deribit freezes. Every order sent after the freeze was answered is refused, and no
+/// order is accepted after the first one refused for the freeze.
+#[test]
+fn orders_sent_after_the_answer_are_refused_postgres() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::Arc;
+    let db = Db::postgres();
+    let (here, there) = admit_both_venues(&db.url());
+    let deribit = Gateway::start(&db);
+    let hyperliquid = Arc::new(Gateway::start_with(&db, OTHER, &[]));
+    publish(&deribit, EPOCH);
+    publish(&hyperliquid, EPOCH);
+    let answered = Arc::new(AtomicBool::new(false));
+    let stream = {
+        let (gateway, answered, tag) = (
+            Arc::clone(&hyperliquid),
+            Arc::clone(&answered),
+            there.tag.clone(),
+        );
+        std::thread::spawn(move || {
+            // (sent after the freeze's answer, accepted), in the order sent.
+            let mut seen = Vec::new();
+            let mut after_answer = 0;
+            for i in 0..5_000 {
+                let after = answered.load(SeqCst);
+                let answer = order_at(&gateway, &format!("s-{i}"), &tag, "0.001");
+                let accepted = answer["accepted"] == true;
+                if !accepted {
+                    assert_frozen_refusal(&answer, VENUE);
+                }
+                seen.push((after, accepted));
+                after_answer += usize::from(after);
+                if after_answer == 20 {
+                    break;
+                }
+            }
+            seen
+        })
+    };
+    // Let the stream run, then freeze in the middle of it.
+    while uusd(&account_of(&hyperliquid, &there.tag), "spent_uusd") == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let (status, frozen) = freeze(&deribit, &here.tag, "liquidated mid-stream");
+    assert_eq!(status, 200, "{frozen}");
+    answered.store(true, SeqCst);
+    let seen = stream.join().unwrap();
+    assert!(seen.iter().any(|&(_, accepted)| accepted), "{seen:?}");
+    assert_eq!(seen.iter().filter(|&&(after, _)| after).count(), 20);
+    assert!(
+        seen.iter().all(|&(after, accepted)| !(after && accepted)),
+        "an order sent after the freeze's answer was accepted: {seen:?}"
+    );
+    let first_refused = seen.iter().position(|&(_, accepted)| !accepted).unwrap();
+    assert!(
+        seen[first_refused..].iter().all(|&(_, accepted)| !accepted),
+        "{seen:?}"
+    );
+}
