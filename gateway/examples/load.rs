@@ -4,7 +4,8 @@
 //! cargo run --release -p zkmargin-gateway --example load -- --db sqlite:/tmp/load.db
 //! cargo run --release -p zkmargin-gateway --example load -- --db postgres://postgres@127.0.0.1:5432/postgres
 //!     [--clients 32] [--orders 40000] [--traders 64]
-//!     [--certificates 256] [--certificate-clients 16] [--proofs 4]
+//!     [--certificates 256] [--certificate-clients 16] [--proofs 4] [--flood 0]
+//!     [--serve FILE]
 //! ```
 //!
 //! It admits one credit line per trader in the database (through the storage API, as a
@@ -24,6 +25,18 @@
 //! clients at once (the gateway batches those that arrive together). The same certificate
 //! again is verified again (200): every post is a whole verification. `--certificates 0`:
 //! no certificate phase.
+//!
+//! Flood (`--flood N`, N > 0): the order phase again while N clients post invalid certificates
+//! without pause, in turn: garbage (fails decoding), a real certificate with an altered
+//! grant (fails the commitment), and a real certificate whose proof has one byte changed
+//! with a grant made for it (passes every cheap check and fails only the proof, the costly
+//! kind; refused 409 before the proof once its nullifier is held, 503 when the queue is
+//! full). It prints the orders' latencies during the flood and how the flood was answered.
+//!
+//! For an outside load tool (`--serve FILE`): the lines admitted and the snapshot published,
+//! it writes FILE (the engine token on the first line, then one trader's tag a line), prints
+//! `serving on http://ADDR` and serves until SIGINT or SIGTERM, with no load of its own:
+//! `gateway/examples/orders.lua` drives it with `wrk`, every order a fresh id.
 
 // The tests' sample market and real certificates; the tests use more of them than this tool.
 #[allow(dead_code)]
@@ -56,6 +69,8 @@ struct Options {
     certificates: usize,
     certificate_clients: usize,
     proofs: usize,
+    flood: usize,
+    serve: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -67,6 +82,8 @@ fn options() -> Result<Options, String> {
         certificates: 256,
         certificate_clients: 16,
         proofs: 4,
+        flood: 0,
+        serve: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -80,6 +97,8 @@ fn options() -> Result<Options, String> {
             "--certificates" => options.certificates = number()?,
             "--certificate-clients" => options.certificate_clients = number()?.max(1),
             "--proofs" => options.proofs = number()?.clamp(1, 4),
+            "--flood" => options.flood = number()?,
+            "--serve" => options.serve = Some(value.clone()),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -179,7 +198,7 @@ fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .as_secs();
     let market = certified::market(run, 1);
-    let certificates: Vec<Certified> = if options.certificates > 0 {
+    let certificates: Vec<Certified> = if options.certificates > 0 || options.flood > 0 {
         eprintln!("load: proving {} certificates", options.proofs);
         (0..options.proofs)
             .map(|n| certified::certificate_in(&market, n, [certified::LINE, 0]))
@@ -187,7 +206,7 @@ fn run() -> Result<(), String> {
     } else {
         Vec::new()
     };
-    if !certificates.is_empty() {
+    if options.certificates > 0 {
         library_figures(&market, &certificates, options.certificates)?;
     }
     admit_lines(&options.db, run, options.traders)?;
@@ -202,8 +221,9 @@ fn run() -> Result<(), String> {
         db: options.db.clone(),
         listen: format!("127.0.0.1:{port}"),
         public_listen: None,
+        certificate_queue: zkmargin_gateway::certificates::DEFAULT_QUEUE,
     };
-    std::thread::spawn(move || {
+    let server = std::thread::spawn(move || {
         if let Err(e) = server::run(config) {
             eprintln!("load: gateway: {e}");
             std::process::exit(1);
@@ -220,10 +240,26 @@ fn run() -> Result<(), String> {
     if response.status() != 204 {
         return Err(format!("snapshot refused: {}", response.status()));
     }
-    if options.orders > 0 {
-        order_load(&base, &options, run)?;
+    if let Some(file) = &options.serve {
+        let mut text = format!("{ENGINE_TOKEN}\n");
+        for trader in 0..options.traders {
+            text.push_str(&fp_to_hex(&trader_tag(run, trader)));
+            text.push('\n');
+        }
+        std::fs::write(file, text).map_err(|e| format!("{file}: {e}"))?;
+        println!("serving on {base} (token and tags in {file})");
+        // The gateway stops on SIGINT or SIGTERM.
+        return server
+            .join()
+            .map_err(|_| "the gateway panicked".to_string());
     }
-    if !certificates.is_empty() {
+    if options.orders > 0 {
+        order_load(&base, &options, run, "quiet")?;
+    }
+    if options.flood > 0 && options.orders > 0 {
+        flood_load(&base, &options, run, &certificates)?;
+    }
+    if options.certificates > 0 {
         let bodies: Vec<String> = certificates
             .iter()
             .map(|c| certified::certificate_request(&c.bytes, &c.grants[0]))
@@ -377,8 +413,10 @@ fn certificate_load(
     )
 }
 
-/// `--orders` charges by `--clients` clients, each a fresh order id on one trader's line.
-fn order_load(base: &str, options: &Options, run: u64) -> Result<(), String> {
+/// `--orders` charges by `--clients` clients, each a fresh order id on one trader's line;
+/// `phase` names the run's ids (each phase's ids are its own).
+fn order_load(base: &str, options: &Options, run: u64, phase: &str) -> Result<(), String> {
+    let id_phase = phase.to_string();
     let per_client = options.orders.div_ceil(options.clients);
     let traders = options.traders;
     let (mut latencies, elapsed) = drive(
@@ -388,7 +426,7 @@ fn order_load(base: &str, options: &Options, run: u64) -> Result<(), String> {
         move |c, i| {
             let trader = (c * per_client + i) as u64 % traders;
             serde_json::json!({
-                "id": format!("load-{run}-{c}-{i}"),
+                "id": format!("load-{run}-{id_phase}-{c}-{i}"),
                 "tag": fp_to_hex(&trader_tag(run, trader)),
                 "order": {"kind": "perp", "underlying": "BTC", "size": "0.01"},
             })
@@ -397,7 +435,7 @@ fn order_load(base: &str, options: &Options, run: u64) -> Result<(), String> {
         |status, text| status == 200 && text.contains("\"accepted\":true"),
     )?;
     println!(
-        "{} orders, {} clients, {} lines on {}: charges {}",
+        "{} orders ({phase}), {} clients, {} lines on {}: charges {}",
         latencies.len(),
         options.clients,
         options.traders,
@@ -405,4 +443,87 @@ fn order_load(base: &str, options: &Options, run: u64) -> Result<(), String> {
         summary(&mut latencies, elapsed)
     );
     Ok(())
+}
+
+/// The invalid certificate requests of a flood: garbage, an altered grant, and an altered
+/// proof with a grant made for it.
+fn flood_bodies(certificates: &[Certified]) -> Vec<String> {
+    let real = &certificates[0];
+    let mut altered_grant = certified::grant_json(&real.grants[0]);
+    altered_grant["allowance_uusd"] = (certified::LINE * 2).to_string().into();
+    let mut forged = real.certificate.clone();
+    let last = forged.proof.len() - 1;
+    forged.proof[last] ^= 1;
+    let forged_bytes = forged.encode();
+    let mut forged_grant = real.grants[0].clone();
+    forged_grant.certificate = zkmargin_formats::certificate::Certificate::digest_of(&forged_bytes);
+    vec![
+        certified::certificate_request(&real.bytes[..real.bytes.len() / 2], &real.grants[0]),
+        certified::certificate_request_with(&real.bytes, altered_grant),
+        certified::certificate_request(&forged_bytes, &forged_grant),
+    ]
+}
+
+/// The order phase again while `--flood` clients post invalid certificates until it ends.
+fn flood_load(
+    base: &str,
+    options: &Options,
+    run: u64,
+    certificates: &[Certified],
+) -> Result<(), String> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    let bodies = Arc::new(flood_bodies(certificates));
+    let stop = Arc::new(AtomicBool::new(false));
+    // Answers by status: 422, 409, 503, anything else.
+    let answered: Arc<[AtomicU64; 4]> = Arc::new(Default::default());
+    let url = format!("{base}/v1/certificates");
+    let flooders: Vec<_> = (0..options.flood)
+        .map(|c| {
+            let (bodies, stop, answered, url) = (
+                Arc::clone(&bodies),
+                Arc::clone(&stop),
+                Arc::clone(&answered),
+                url.clone(),
+            );
+            std::thread::spawn(move || {
+                let agent = agent();
+                let mut i = c;
+                while !stop.load(Relaxed) {
+                    let status = agent
+                        .post(url.as_str())
+                        .header("content-type", "application/json")
+                        .send(bodies[i % bodies.len()].as_str())
+                        .map(|mut r| {
+                            let _ = r.body_mut().read_to_string();
+                            r.status().as_u16()
+                        })
+                        .unwrap_or(0);
+                    let slot = match status {
+                        422 => 0,
+                        409 => 1,
+                        503 => 2,
+                        _ => 3,
+                    };
+                    answered[slot].fetch_add(1, Relaxed);
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    let result = order_load(base, options, run, "flood");
+    stop.store(true, Relaxed);
+    for flooder in flooders {
+        let _ = flooder.join();
+    }
+    let [refused, taken, busy, other] = &*answered;
+    println!(
+        "flood of {} clients answered: {} refused 422, {} nullifier taken 409, {} busy 503, {} \
+         other",
+        options.flood,
+        refused.load(Relaxed),
+        taken.load(Relaxed),
+        busy.load(Relaxed),
+        other.load(Relaxed),
+    );
+    result
 }

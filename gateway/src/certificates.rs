@@ -10,6 +10,14 @@
 //! next batch. The keys are built once per profile (at start for the stored snapshot's, and
 //! again when a snapshot of another profile arrives), with a progress line on stderr.
 //!
+//! **Back-pressure.** At most the queue's capacity (`--certificate-queue`, default
+//! [`DEFAULT_QUEUE`]) of certificates wait or are verified at once: each holds a permit from
+//! [`Verifier::slot`] until it is answered, and a request that finds none is answered 503 with
+//! `Retry-After` at once, before any work on its proof. Before it takes a permit, a
+//! certificate passes the cheap checks ([`precheck`]: decoding, the header against the
+//! snapshot, the grant, the commitment it opens), so a flood of malformed or foreign
+//! certificates never reaches the queue; proofs never run on the order path's threads.
+//!
 //! The venue's expectation is the current snapshot, this venue's index in it, the least
 //! level [`MIN_LEVEL_PPM`], and the time of the batch. The trader's tag is the grant's own:
 //! the gateway has no registration of tags yet, so it cannot hold a grant to a tag the
@@ -18,11 +26,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use zkmargin_circuits::hash::Fp;
 use zkmargin_circuits::profile::Profile;
 use zkmargin_circuits::units::MIN_LEVEL_PPM;
+use zkmargin_formats::certificate::Certificate;
 use zkmargin_formats::grant::Grant;
 use zkmargin_verifier::ledger::CreditLine;
+use zkmargin_verifier::verify::check;
 use zkmargin_verifier::{Expectation, Rejection, VerifierKeys};
 
 use crate::clock;
@@ -37,8 +48,14 @@ pub const WINDOW: Duration = Duration::from_millis(3);
 /// ... and when the last batch was several (busy: the clients just answered are sending their
 /// next certificates, and a batch's fixed cost, an MSM of 2^k points, is worth sharing).
 pub const BUSY_WINDOW: Duration = Duration::from_millis(25);
-/// Certificates waiting before requests are refused as busy (each holds a few KiB).
-const QUEUE: usize = 4_096;
+/// Certificates waiting or being verified before requests are refused as busy, unless
+/// `--certificate-queue` says otherwise: four full batches, about two seconds of work on two
+/// cores (each waiting certificate holds a few KiB).
+pub const DEFAULT_QUEUE: usize = 256;
+/// The largest `--certificate-queue`.
+pub const MAX_QUEUE: usize = 65_536;
+/// What a busy answer asks the client to wait, in seconds: about one batch of 64 on two cores.
+pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 /// Why a certificate got no line.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +78,9 @@ pub enum VerifyError {
 type Reply = oneshot::Sender<Result<CreditLine, VerifyError>>;
 
 struct Pending {
+    /// Given back when the certificate is answered (or its batch is lost), not when its
+    /// client hangs up: the queue's bound holds for work the client abandoned too.
+    _slot: Slot,
     snapshot: Arc<Current>,
     certificate: Vec<u8>,
     grant: Grant,
@@ -77,14 +97,35 @@ enum Job {
 #[derive(Clone)]
 pub struct Verifier {
     jobs: mpsc::Sender<Job>,
+    /// One permit for each certificate that may wait or be verified.
+    slots: Arc<Semaphore>,
+}
+
+/// A place in the queue: held from before the certificate is queued until it is answered.
+pub struct Slot {
+    /// Given back to the semaphore when dropped.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Verifier {
-    /// Starts the verifying task on the current tokio runtime.
-    pub fn spawn(metrics: Arc<Metrics>) -> Verifier {
-        let (jobs, queue) = mpsc::channel(QUEUE);
+    /// Starts the verifying task on the current tokio runtime, with room for `capacity`
+    /// certificates (1 to [`MAX_QUEUE`]).
+    pub fn spawn(metrics: Arc<Metrics>, capacity: usize) -> Verifier {
+        // One more place than permits: a key warm-up never takes a certificate's place.
+        let (jobs, queue) = mpsc::channel(capacity + 1);
         tokio::spawn(run(queue, metrics));
-        Verifier { jobs }
+        Verifier {
+            jobs,
+            slots: Arc::new(Semaphore::new(capacity)),
+        }
+    }
+
+    /// A place in the queue, or [`VerifyError::Busy`] at once when every place is taken.
+    pub fn slot(&self) -> Result<Slot, VerifyError> {
+        Arc::clone(&self.slots)
+            .try_acquire_owned()
+            .map(|permit| Slot { _permit: permit })
+            .map_err(|_| VerifyError::Busy)
     }
 
     /// Builds the keys of `profile` in the background unless they are built.
@@ -97,12 +138,14 @@ impl Verifier {
     /// with the others waiting; the credit line it gives this venue.
     pub async fn verify(
         &self,
+        slot: Slot,
         snapshot: Arc<Current>,
         certificate: Vec<u8>,
         grant: Grant,
     ) -> Result<CreditLine, VerifyError> {
         let (reply, answer) = oneshot::channel();
         let job = Job::Verify(Pending {
+            _slot: slot,
             snapshot,
             certificate,
             grant,
@@ -215,13 +258,7 @@ fn verify_batch(held: &mut Held, mut batch: Vec<Pending>, metrics: &Metrics) {
                 continue;
             }
         };
-        let expect = Expectation {
-            snapshot: &snapshot.snapshot,
-            venue_index: snapshot.venue_index,
-            tag: None,
-            min_level_ppm: MIN_LEVEL_PPM,
-            at: clock::now(),
-        };
+        let expect = expectation(&snapshot);
         let started = Instant::now();
         let items: Vec<(&[u8], &Grant)> = group
             .iter()
@@ -236,4 +273,26 @@ fn verify_batch(held: &mut Held, mut batch: Vec<Pending>, metrics: &Metrics) {
                 .send(answer.map(|a| a.line).map_err(VerifyError::from));
         }
     }
+}
+
+/// What this venue expects of a certificate now under `current`.
+fn expectation(current: &Current) -> Expectation<'_> {
+    Expectation {
+        snapshot: &current.snapshot,
+        venue_index: current.venue_index,
+        tag: None,
+        min_level_ppm: MIN_LEVEL_PPM,
+        at: clock::now(),
+    }
+}
+
+/// The cheap checks, before a certificate may take a place in the queue: it decodes exactly,
+/// its header is the snapshot's, and the grant is this venue's and opens the certificate's
+/// commitment (`zkmargin_verifier::verify::check`; microseconds against the proof's
+/// milliseconds). The batch checks all of it again with the proof. Returns the nullifier.
+pub fn precheck(current: &Current, certificate: &[u8], grant: &Grant) -> Result<Fp, VerifyError> {
+    let decoded = Certificate::decode(certificate).map_err(Rejection::from)?;
+    let digest = Certificate::digest_of(certificate);
+    let accepted = check(&decoded, &digest, grant, &expectation(current))?;
+    Ok(accepted.line.nullifier)
 }

@@ -1,10 +1,11 @@
 //! `zkmargin-gateway --venue NAME --publisher KEY --engine-token-file FILE --db URL --listen ADDR
-//! [--public-listen ADDR]`
+//! [--public-listen ADDR] [--certificate-queue N]`
 //!
 //! Exit codes: 0 after a clean stop (SIGINT, SIGTERM); 1 when it cannot start (a bad flag, an
 //! unreachable database, an address in use), with a one-line reason.
 
 use clap::Parser;
+use zkmargin_gateway::certificates::{DEFAULT_QUEUE, MAX_QUEUE};
 use zkmargin_gateway::publisher::parse_publisher;
 use zkmargin_gateway::server::{self, Config};
 use zkmargin_gateway::token::EngineToken;
@@ -36,6 +37,11 @@ struct Args {
     /// /healthz), for a venue that exposes only that one to traders.
     #[arg(long, value_name = "ADDR")]
     public_listen: Option<String>,
+    /// Certificates that may wait for or be under verification at once; a certificate that
+    /// finds the queue full is answered 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_QUEUE as u64,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_QUEUE as u64))]
+    certificate_queue: u64,
 }
 
 fn main() {
@@ -49,6 +55,8 @@ fn main() {
             db: args.db,
             listen: args.listen,
             public_listen: args.public_listen,
+            // At most MAX_QUEUE: the parser's range.
+            certificate_queue: args.certificate_queue as usize,
         })
     });
     if let Err(reason) = result {

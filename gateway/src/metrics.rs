@@ -64,11 +64,15 @@ impl Histogram {
 pub struct Metrics {
     pub certificates_verified: AtomicU64,
     pub certificates_refused: AtomicU64,
+    /// Certificates answered 503 because the verifier's queue was full.
+    pub certificates_busy: AtomicU64,
     pub orders_accepted: AtomicU64,
     pub orders_refused: AtomicU64,
     pub fills_accepted: AtomicU64,
     pub fills_refused: AtomicU64,
     pub cancels: AtomicU64,
+    /// Freezes asked of this gateway (a freeze again counts once).
+    pub freezes: AtomicU64,
     /// Requests answered 4xx (bad input), of any endpoint.
     pub requests_invalid: AtomicU64,
     /// Requests the gateway could not serve (storage down): 5xx.
@@ -91,11 +95,13 @@ impl Default for Metrics {
         Metrics {
             certificates_verified: AtomicU64::new(0),
             certificates_refused: AtomicU64::new(0),
+            certificates_busy: AtomicU64::new(0),
             orders_accepted: AtomicU64::new(0),
             orders_refused: AtomicU64::new(0),
             fills_accepted: AtomicU64::new(0),
             fills_refused: AtomicU64::new(0),
             cancels: AtomicU64::new(0),
+            freezes: AtomicU64::new(0),
             requests_invalid: AtomicU64::new(0),
             requests_failed: AtomicU64::new(0),
             requests_unauthorized: AtomicU64::new(0),
@@ -126,6 +132,11 @@ impl Metrics {
                 &self.certificates_refused,
             ),
             (
+                "zkmargin_certificates_busy_total",
+                "Certificates answered 503 with Retry-After: the verifier's queue was full.",
+                &self.certificates_busy,
+            ),
+            (
                 "zkmargin_orders_accepted_total",
                 "Orders accepted against a credit line (a retried id counts once).",
                 &self.orders_accepted,
@@ -149,6 +160,11 @@ impl Metrics {
                 "zkmargin_cancels_total",
                 "Orders cancelled, their rest released (a retried cancel counts once).",
                 &self.cancels,
+            ),
+            (
+                "zkmargin_freezes_total",
+                "Freezes asked of this gateway (POST /v1/accounts/{tag}/freeze).",
+                &self.freezes,
             ),
             (
                 "zkmargin_requests_invalid_total",

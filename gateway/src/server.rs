@@ -27,6 +27,8 @@ pub struct Config {
     pub listen: String,
     /// The trader-facing routes only (certificates, `/healthz`), when given.
     pub public_listen: Option<String>,
+    /// Certificates that may wait or be verified at once (`--certificate-queue`).
+    pub certificate_queue: usize,
 }
 
 /// Runs the gateway; returns when it was asked to stop, or with the reason it cannot start.
@@ -55,7 +57,8 @@ pub fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     // The verifier's task lives on the runtime; the keys of the resumed snapshot's profile
     // are built in the background while the gateway already serves orders.
-    let verifier = runtime.block_on(async { Verifier::spawn(Arc::clone(&metrics)) });
+    let verifier =
+        runtime.block_on(async { Verifier::spawn(Arc::clone(&metrics), config.certificate_queue) });
     if let Some(profile) = profile {
         verifier.warm(profile);
     }

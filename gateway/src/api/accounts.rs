@@ -1,5 +1,6 @@
 //! `GET /v1/accounts/{tag}`: the line a tag spends at this venue, with what its orders hold
-//! of it (`spent_uusd`: reserved by resting orders plus filled) and what remains.
+//! of it (`spent_uusd`: reserved by resting orders plus filled), what remains, and its
+//! nullifier's freeze (`frozen`, null when none).
 
 use std::sync::Arc;
 
@@ -7,38 +8,62 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use zkmargin_circuits::hash::fp_from_hex;
+use zkmargin_circuits::hash::{fp_from_hex, Fp};
 use zkmargin_formats::json::shown;
 
 use super::error::ApiError;
 use super::App;
 use crate::ledger;
+use crate::storage::FreezeRecord;
+
+/// The account tag of a route's path.
+pub fn tag_of(tag: Result<Path<String>, PathRejection>) -> Result<Fp, ApiError> {
+    let Path(text) = tag.map_err(|e| ApiError::bad_request(format!("tag: {e}")))?;
+    fp_from_hex(&text.to_ascii_lowercase()).ok_or_else(|| {
+        ApiError::unprocessable(format!(
+            "tag: {} is not an account tag (0x and 64 hex digits)",
+            shown(&text)
+        ))
+    })
+}
+
+/// 404 for a tag without a line here.
+pub fn no_line() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no credit line for this tag")
+}
+
+/// A freeze as the API shows it.
+pub fn freeze_json(freeze: &FreezeRecord) -> serde_json::Value {
+    serde_json::json!({
+        "nullifier": freeze.nullifier,
+        "venue": freeze.venue,
+        "reason": freeze.reason,
+        "frozen_at": freeze.frozen_at,
+    })
+}
 
 pub async fn get(
     State(app): State<Arc<App>>,
     tag: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Path(text) = tag.map_err(|e| ApiError::bad_request(format!("tag: {e}")))?;
-    let tag = fp_from_hex(&text.to_ascii_lowercase()).ok_or_else(|| {
-        ApiError::unprocessable(format!(
-            "tag: {} is not an account tag (0x and 64 hex digits)",
-            shown(&text)
-        ))
-    })?;
+    let tag = tag_of(tag)?;
     let venue = app.venue.clone();
-    let state = app
+    let (state, frozen) = app
         .writer
         .run(move |store| {
-            let mut state = None;
+            let (mut state, mut frozen) = (None, None);
             store.transaction(&mut |tx| {
                 state = ledger::account(tx, &venue, &tag)?;
+                frozen = match &state {
+                    Some(s) => tx.frozen(&[&s.line.nullifier])?.pop(),
+                    None => None,
+                };
                 Ok(())
             })?;
-            Ok(state)
+            Ok((state, frozen))
         })
         .await?;
-    let state =
-        state.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no credit line for this tag"))?;
+    let state = state.ok_or_else(no_line)?;
     let line = &state.line;
     Ok(Json(serde_json::json!({
         "epoch": line.epoch,
@@ -51,5 +76,6 @@ pub async fn get(
         "reserved_uusd": state.used.reserved().to_string(),
         "filled_uusd": state.used.filled.to_string(),
         "remaining_uusd": (line.allowance - state.used.spent).to_string(),
+        "frozen": frozen.as_ref().map(freeze_json),
     })))
 }

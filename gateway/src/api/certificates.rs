@@ -3,6 +3,11 @@
 //! again, 409 when another certificate holds the nullifier, 422 with the reason for a
 //! certificate that does not verify (`crate::certificates`: verified in a batch with the
 //! others that arrive together), 409 before any snapshot.
+//!
+//! The cheap checks come first (the body's size, its JSON, base64, the grant, then
+//! `crate::certificates::precheck`: decoding, header, grant and commitment; then the nullifier
+//! against the ledger): a certificate that fails one is answered without taking a place in
+//! the verifier's queue. A full queue answers 503 with `Retry-After` and changes nothing.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -14,15 +19,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use base64::Engine;
 use zkmargin_circuits::hash::fp_to_hex;
+use zkmargin_formats::certificate::Certificate;
 use zkmargin_formats::grant::read_grant;
 use zkmargin_formats::hex::digest_to_hex;
 use zkmargin_formats::json::{to_pretty, ValueReader};
-use zkmargin_verifier::ledger::Admission;
+use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 
 use super::body::{self, CERTIFICATE_LIMIT};
 use super::error::ApiError;
 use super::App;
-use crate::certificates::VerifyError;
+use crate::certificates::{precheck, VerifyError, RETRY_AFTER_SECONDS};
 use crate::storage::LineRecord;
 
 const LABEL: &str = "request";
@@ -41,6 +47,7 @@ pub async fn post(
     match &result {
         Ok(_) => metrics.certificates_verified.fetch_add(1, Relaxed),
         Err(e) if e.is_client_error() => metrics.certificates_refused.fetch_add(1, Relaxed),
+        Err(e) if e.retry_after.is_some() => metrics.certificates_busy.fetch_add(1, Relaxed),
         Err(_) => metrics.requests_failed.fetch_add(1, Relaxed),
     };
     result
@@ -67,14 +74,15 @@ async fn admit(
         .snapshot
         .get()
         .ok_or_else(|| ApiError::conflict("no snapshot yet: POST /v1/snapshots first"))?;
+    let nullifier = precheck(&current, &certificate, &grant).map_err(verify_error)?;
+    let slot = app.verifier.slot().map_err(verify_error)?;
+    let digest = digest_to_hex(&Certificate::digest_of(&certificate));
+    nullifier_free(app, fp_to_hex(&nullifier), digest).await?;
     let verified = app
         .verifier
-        .verify(current, certificate, grant)
+        .verify(slot, current, certificate, grant)
         .await
-        .map_err(|e| match e {
-            VerifyError::Rejected(_) => ApiError::unprocessable(e.to_string()),
-            _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-        })?;
+        .map_err(verify_error)?;
     let line = LineRecord {
         venue: app.venue.clone(),
         nullifier: fp_to_hex(&verified.nullifier),
@@ -101,4 +109,35 @@ async fn admit(
             "level_ppm": line.level_ppm,
         })),
     ))
+}
+
+fn verify_error(e: VerifyError) -> ApiError {
+    match e {
+        VerifyError::Rejected(_) => ApiError::unprocessable(e.to_string()),
+        VerifyError::Busy => ApiError::busy(e.to_string(), RETRY_AFTER_SECONDS),
+        _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+/// 409 before the proof when another certificate holds the nullifier (the admission after the
+/// proof checks it again, in the transaction that takes the line).
+async fn nullifier_free(app: &App, nullifier: String, digest: String) -> Result<(), ApiError> {
+    let key = nullifier.clone();
+    let holder = app
+        .writer
+        .run(move |store| {
+            let mut holder = None;
+            store.transaction(&mut |tx| {
+                holder = tx.nullifier_holder(&key)?;
+                Ok(())
+            })?;
+            Ok(holder)
+        })
+        .await?;
+    match holder {
+        Some(held_by) if held_by != digest => Err(ApiError::conflict(
+            AdmissionRefusal::NullifierTaken { nullifier, held_by }.to_string(),
+        )),
+        _ => Ok(()),
+    }
 }

@@ -2,7 +2,7 @@
 //! Bad input is always a 4xx; a 5xx only ever means the gateway itself could not serve
 //! (its database is unreachable, say).
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use zkmargin_formats::input_error::InputError;
@@ -17,6 +17,8 @@ use crate::writer::LedgerError;
 pub struct ApiError {
     pub status: StatusCode,
     pub reason: String,
+    /// `Retry-After` in seconds, for a busy answer.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +26,15 @@ impl ApiError {
         ApiError {
             status,
             reason: reason.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 503 with `Retry-After`: the gateway has no room for this request now; nothing changed.
+    pub fn busy(reason: impl Into<String>, seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, reason)
         }
     }
 
@@ -94,10 +105,16 @@ impl From<LedgerError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(serde_json::json!({ "error": self.reason })),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

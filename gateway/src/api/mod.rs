@@ -12,6 +12,7 @@ mod certificates;
 mod counted;
 pub mod error;
 mod fills;
+mod freezes;
 mod orders;
 mod snapshots;
 
@@ -69,6 +70,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/orders/{id}/fills", post(fills::post))
         .route("/v1/orders/{id}/cancel", post(cancels::post))
         .route("/v1/accounts/{tag}", get(accounts::get))
+        .route("/v1/accounts/{tag}/freeze", post(freezes::post))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), authorize));
     public_routes()
         .merge(engine)

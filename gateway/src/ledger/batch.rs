@@ -13,7 +13,9 @@ use zkmargin_formats::hex::digest_from_hex;
 use zkmargin_verifier::ledger::CreditLine;
 
 use super::Op;
-use crate::storage::{FillRecord, LedgerTx, LineRecord, LineUse, OrderRecord, StorageError};
+use crate::storage::{
+    FillRecord, FreezeRecord, LedgerTx, LineRecord, LineUse, OrderRecord, StorageError,
+};
 
 /// A line the batch holds locked, with its use as the batch changes it.
 pub struct Held {
@@ -39,6 +41,9 @@ pub struct Batch<'a> {
     pub lines: HashMap<String, Held>,
     /// The nullifier of each charged tag's line.
     pub tag_lines: HashMap<String, String>,
+    /// The freezes of the charged tags' lines (read after the lock: a freeze committed before
+    /// this batch's charges is seen by them).
+    pub frozen: HashMap<String, FreezeRecord>,
     /// Orders by id: as stored (read after the lines were locked), and those this batch adds.
     pub orders: HashMap<String, (OrderRecord, Row)>,
     /// Fills by (order id, fill id): as stored, and those this batch adds.
@@ -143,6 +148,12 @@ impl<'a> Batch<'a> {
                 value: nullifier.clone(),
             });
         }
+        let charged: Vec<&str> = tag_lines.values().map(String::as_str).collect();
+        let frozen = tx
+            .frozen(&charged)?
+            .into_iter()
+            .map(|f| (f.nullifier.clone(), f))
+            .collect();
         ids.extend(resting.iter().copied());
         let ids: Vec<&str> = ids.into_iter().collect();
         let orders = tx
@@ -161,6 +172,7 @@ impl<'a> Batch<'a> {
             at,
             lines,
             tag_lines,
+            frozen,
             orders,
             fills,
             new_fills: Vec::new(),

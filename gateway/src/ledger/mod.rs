@@ -17,6 +17,7 @@
 //! batch that loads, locks and writes the rows a group of requests touches in [`batch`].
 
 mod batch;
+mod freeze;
 mod rules;
 
 use std::sync::Arc;
@@ -27,6 +28,8 @@ use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 
 use crate::snapshots::Current;
 use crate::storage::{LedgerTx, LineRecord, LineState, StorageError};
+
+pub use freeze::freeze_tag;
 
 /// One order to charge, as the HTTP layer checked it.
 #[derive(Clone, Debug)]

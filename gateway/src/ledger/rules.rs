@@ -15,19 +15,23 @@
 //! - **A cancel** releases what the rest reserves, once: the cancel is stored on the order,
 //!   and a cancel again answers the same and releases nothing.
 //!
-//! Refused and cancelled orders take no fill; a fill or cancel of an order placed before the
-//! lifecycle existed (charged for good) is refused.
+//! A new order of a frozen nullifier (`POST /v1/accounts/{tag}/freeze` at any venue on the
+//! database) is refused; its resting orders still fill and cancel. Refused and cancelled
+//! orders take no fill; a fill or cancel of an order placed before the lifecycle existed
+//! (charged for good) is refused.
 
 use zkmargin_circuits::charge::{default_fill, order_charge};
 use zkmargin_circuits::hash::fp_to_hex;
 use zkmargin_circuits::margin::{Kind, Order, Position, Side};
 use zkmargin_circuits::units::MIN_LEVEL_PPM;
-use zkmargin_verifier::ledger::{judge, ChargeRefusal};
+use zkmargin_verifier::ledger::{judge, ChargeAnswer, ChargeRefusal};
 
 use super::batch::{Batch, Held, Row};
 use super::{CancelAnswer, FillAnswer, FillRequest, OrderAnswer, OrderRequest, Outcome, Refusal};
 use crate::snapshots::Current;
-use crate::storage::{CancelRecord, FillRecord, Lifecycle, OrderRecord, StorageError};
+use crate::storage::{
+    CancelRecord, FillRecord, FreezeRecord, Lifecycle, OrderRecord, StorageError,
+};
 
 fn order_answer(record: &OrderRecord) -> OrderAnswer {
     OrderAnswer {
@@ -80,23 +84,29 @@ pub fn charge(batch: &mut Batch, order: &OrderRequest) -> Result<Outcome, Storag
         });
     }
     let at = batch.at;
+    let freeze = nullifier
+        .as_ref()
+        .and_then(|n| batch.frozen.get(n))
+        .map(frozen_reason);
     let held = match &nullifier {
         Some(n) => Some(batch.line_of(n)?),
         None => None,
     };
-    let answer = match held {
-        Some(held) => {
+    let answer = match (held, freeze) {
+        (Some(held), Some(reason)) => (false, remaining(held), Some(reason)),
+        (Some(held), None) => {
             let answer = judge(Some((&held.credit, held.used.spent)), charge, at);
             if answer.accepted {
                 held.used.spent += charge;
                 held.changed = true;
             }
-            answer
+            judged(answer)
         }
-        None => judge(None, charge, at),
+        (None, _) => judged(judge(None, charge, at)),
     };
+    let (accepted, remaining, reason) = answer;
     let position = &order.order.position;
-    let lifecycle = answer.accepted.then(|| Lifecycle {
+    let lifecycle = accepted.then(|| Lifecycle {
         kind: kind_name(position.kind).to_string(),
         symbol: order.symbol.clone(),
         short: position.side == Side::Short,
@@ -119,10 +129,10 @@ pub fn charge(batch: &mut Batch, order: &OrderRequest) -> Result<Outcome, Storag
         tag,
         request: order.request.clone(),
         nullifier,
-        charge: answer.charge,
-        accepted: answer.accepted,
-        remaining: answer.remaining,
-        reason: answer.refusal.as_ref().map(ToString::to_string),
+        charge,
+        accepted,
+        remaining,
+        reason,
         answered_at: batch.at,
         lifecycle,
     };
@@ -132,6 +142,21 @@ pub fn charge(batch: &mut Batch, order: &OrderRequest) -> Result<Outcome, Storag
         answer,
         fresh: true,
     })
+}
+
+/// `judge`'s answer as stored: accepted, what remains, the reason of a refusal.
+fn judged(answer: ChargeAnswer) -> (bool, u128, Option<String>) {
+    let reason = answer.refusal.as_ref().map(ToString::to_string);
+    (answer.accepted, answer.remaining, reason)
+}
+
+/// Why an order of a frozen nullifier is refused.
+fn frozen_reason(freeze: &FreezeRecord) -> String {
+    format!(
+        "the trader's certificate is frozen by {} ({}): no new orders, its resting orders \
+         may still fill or be cancelled",
+        freeze.venue, freeze.reason
+    )
 }
 
 fn kind_name(kind: Kind) -> &'static str {

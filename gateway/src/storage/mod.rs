@@ -152,6 +152,16 @@ pub struct FillRecord {
     pub answered_at: u64,
 }
 
+/// A frozen nullifier: every venue on the database refuses new orders of its lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FreezeRecord {
+    pub nullifier: String,
+    /// The venue that froze it.
+    pub venue: String,
+    pub reason: String,
+    pub frozen_at: u64,
+}
+
 /// A publisher-signed snapshot as received (its text re-checked whenever it is loaded).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SnapshotRecord {
@@ -223,6 +233,10 @@ pub trait LedgerTx {
     ) -> Result<Option<LineState>, StorageError>;
     /// Inserts a new line with nothing spent.
     fn insert_line(&mut self, line: &LineRecord, admitted_at: u64) -> Result<(), StorageError>;
+    /// The freezes of those of `nullifiers` that are frozen.
+    fn frozen(&mut self, nullifiers: &[&str]) -> Result<Vec<FreezeRecord>, StorageError>;
+    /// Freezes `freeze.nullifier` unless it is frozen already (the first freeze stands).
+    fn freeze(&mut self, freeze: &FreezeRecord) -> Result<(), StorageError>;
     /// Inserts or replaces the snapshot of `record.epoch`.
     fn put_snapshot(&mut self, record: &SnapshotRecord) -> Result<(), StorageError>;
     /// The snapshot of the highest epoch.

@@ -21,13 +21,14 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement, Transaction};
 
 use super::rows::{
-    line_state, line_use, FillRow, FillValues, LineRow, OrderRow, OrderValues, SnapshotRow,
+    line_state, line_use, FillRow, FillValues, FreezeRow, LineRow, OrderRow, OrderValues,
+    SnapshotRow,
 };
 use super::schema::{statements, MIGRATIONS, MIGRATIONS_TABLE};
 use super::{bigint, money_text, sql};
 use super::{
-    FillRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord, SnapshotRecord,
-    StorageError, Store, Work,
+    FillRecord, FreezeRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord,
+    SnapshotRecord, StorageError, Store, Work,
 };
 
 /// Attempts of one transaction before a conflict is reported as a failure.
@@ -121,6 +122,8 @@ fn prepare(client: &mut Client) -> Result<HashMap<&'static str, Statement>, Stor
         sql::LOCK_USES,
         sql::SET_USES,
         sql::USE_OF,
+        sql::FROZEN_ANY,
+        sql::FREEZE,
         sql::NULLIFIER_HOLDER,
         sql::INSERT_NULLIFIER,
         sql::INSERT_LINE,
@@ -501,6 +504,31 @@ impl LedgerTx for PgTx<'_, '_> {
             ],
         )?;
         self.execute(sql::INSERT_SPENT, &[&l.venue, &l.nullifier])
+    }
+
+    fn frozen(&mut self, nullifiers: &[&str]) -> Result<Vec<FreezeRecord>, StorageError> {
+        if nullifiers.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.query(sql::FROZEN_ANY, &[&nullifiers])?
+            .iter()
+            .map(|r| {
+                FreezeRow {
+                    nullifier: r.get(0),
+                    venue: r.get(1),
+                    reason: r.get(2),
+                    frozen_at: r.get(3),
+                }
+                .into_record()
+            })
+            .collect()
+    }
+
+    fn freeze(&mut self, f: &FreezeRecord) -> Result<(), StorageError> {
+        self.execute(
+            sql::FREEZE,
+            &[&f.nullifier, &f.venue, &f.reason, &bigint(f.frozen_at)],
+        )
     }
 
     fn put_snapshot(&mut self, s: &SnapshotRecord) -> Result<(), StorageError> {

@@ -4,8 +4,8 @@
 
 use super::StorageError;
 use super::{
-    bigint, count_value, money_text, money_value, CancelRecord, FillRecord, Lifecycle, LineRecord,
-    LineState, LineUse, OrderRecord, SnapshotRecord,
+    bigint, count_value, money_text, money_value, CancelRecord, FillRecord, FreezeRecord,
+    Lifecycle, LineRecord, LineState, LineUse, OrderRecord, SnapshotRecord,
 };
 
 fn corrupt(what: &'static str, value: impl ToString) -> StorageError {
@@ -205,6 +205,25 @@ impl FillRow {
             remaining: money_value(&self.remaining, "remaining amount")?,
             reason: self.reason,
             answered_at: count_value(self.answered_at, "answered_at")?,
+        })
+    }
+}
+
+/// The columns of `sql::FROZEN`.
+pub struct FreezeRow {
+    pub nullifier: String,
+    pub venue: String,
+    pub reason: String,
+    pub frozen_at: i64,
+}
+
+impl FreezeRow {
+    pub fn into_record(self) -> Result<FreezeRecord, StorageError> {
+        Ok(FreezeRecord {
+            nullifier: self.nullifier,
+            venue: self.venue,
+            reason: self.reason,
+            frozen_at: count_value(self.frozen_at, "frozen_at")?,
         })
     }
 }

@@ -113,6 +113,21 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     )
     ",
     ),
+    (
+        3,
+        "
+    -- Frozen nullifiers (gateway version 2: a liquidation reaches every venue). One row a
+    -- nullifier, shared by every venue on this database: a gateway refuses new orders of a
+    -- frozen nullifier's lines, while their resting orders still fill and cancel. `venue` is
+    -- the venue that froze it (POST /v1/accounts/{tag}/freeze), and the first freeze stands.
+    CREATE TABLE frozen (
+        nullifier TEXT PRIMARY KEY,
+        venue TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        frozen_at BIGINT NOT NULL
+    )
+    ",
+    ),
 ];
 
 /// The statements of one migration.
@@ -134,5 +149,6 @@ mod tests {
         }
         assert_eq!(statements(MIGRATIONS[0].1).count(), 6);
         assert_eq!(statements(MIGRATIONS[1].1).count(), 16);
+        assert_eq!(statements(MIGRATIONS[2].1).count(), 1);
     }
 }

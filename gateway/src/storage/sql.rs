@@ -87,6 +87,12 @@ pub const INSERT_LINE: &str = "INSERT INTO credit_lines (venue, nullifier, certi
 pub const INSERT_SPENT: &str =
     "INSERT INTO spent (venue, nullifier, spent_uusd, filled_uusd) VALUES ($1, $2, '0', '0')";
 
+pub const FROZEN: &str =
+    "SELECT nullifier, venue, reason, frozen_at FROM frozen WHERE nullifier = $1";
+
+pub const FREEZE: &str = "INSERT INTO frozen (nullifier, venue, reason, frozen_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (nullifier) DO NOTHING";
+
 pub const PUT_SNAPSHOT: &str =
     "INSERT INTO snapshots (epoch, digest, valid_until, body, received_at) \
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (epoch) DO UPDATE SET digest = excluded.digest, \
@@ -152,6 +158,9 @@ pub const LINES_OF: &str = concat!(
     line_columns!(),
     " FROM credit_lines l WHERE l.venue = $1 AND l.nullifier = ANY($2)"
 );
+
+pub const FROZEN_ANY: &str = "SELECT nullifier, venue, reason, frozen_at FROM frozen \
+     WHERE nullifier = ANY($1)";
 
 /// Locks the lines' rows in the order of their nullifiers (rows are locked as the sort
 /// yields them), so that two batches never each hold a line the other waits for.

@@ -9,13 +9,14 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{
-    line_state, line_use, FillRow, FillValues, LineRow, OrderRow, OrderValues, SnapshotRow,
+    line_state, line_use, FillRow, FillValues, FreezeRow, LineRow, OrderRow, OrderValues,
+    SnapshotRow,
 };
 use super::schema::{statements, MIGRATIONS, MIGRATIONS_TABLE};
 use super::{bigint, money_text, sql};
 use super::{
-    FillRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord, SnapshotRecord,
-    StorageError, Store, Work,
+    FillRecord, FreezeRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord,
+    SnapshotRecord, StorageError, Store, Work,
 };
 
 /// How long a writer waits for another process's lock before failing.
@@ -256,6 +257,15 @@ fn order_row(r: &rusqlite::Row) -> rusqlite::Result<OrderRow> {
     })
 }
 
+fn freeze_row(r: &rusqlite::Row) -> rusqlite::Result<FreezeRow> {
+    Ok(FreezeRow {
+        nullifier: r.get(0)?,
+        venue: r.get(1)?,
+        reason: r.get(2)?,
+        frozen_at: r.get(3)?,
+    })
+}
+
 fn fill_row(r: &rusqlite::Row) -> rusqlite::Result<FillRow> {
     Ok(FillRow {
         order_id: r.get(0)?,
@@ -464,6 +474,21 @@ impl LedgerTx for SqliteTx<'_> {
             ],
         )?;
         self.execute(sql::INSERT_SPENT, params![l.venue, l.nullifier])
+    }
+
+    fn frozen(&mut self, nullifiers: &[&str]) -> Result<Vec<FreezeRecord>, StorageError> {
+        let each = nullifiers.iter().map(|n| refs![n]);
+        self.find_each(sql::FROZEN, each, freeze_row)?
+            .into_iter()
+            .map(FreezeRow::into_record)
+            .collect()
+    }
+
+    fn freeze(&mut self, f: &FreezeRecord) -> Result<(), StorageError> {
+        self.execute(
+            sql::FREEZE,
+            params![f.nullifier, f.venue, f.reason, bigint(f.frozen_at)],
+        )
     }
 
     fn put_snapshot(&mut self, s: &SnapshotRecord) -> Result<(), StorageError> {

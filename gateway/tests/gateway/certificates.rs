@@ -288,3 +288,104 @@ fn certificates_arriving_together_are_verified_in_a_batch() {
         "4 certificates in {batches} batches\n{metrics}"
     );
 }
+
+/// A status, the `Retry-After` header and the body of `POST /v1/certificates`.
+fn submit_raw(gateway: &Gateway, body: &str) -> (u16, Option<String>, serde_json::Value) {
+    let mut response = client()
+        .post(&certificates_url(gateway))
+        .header("content-type", "application/json")
+        .send(body)
+        .expect("certificate request failed");
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap_or_default().to_string());
+    let text = response.body_mut().read_to_string().unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    (response.status().as_u16(), retry, value)
+}
+
+/// Back-pressure: with room for one certificate, those sent together while the keys are
+/// still being built find the queue full and are answered 503 with `Retry-After` at once,
+/// changing nothing; orders are answered meanwhile. Certificates that fail the cheap checks
+/// (a grant that does not open the commitment, a nullifier another certificate holds) are
+/// refused without a proof: no batch is verified for them.
+#[test]
+fn a_full_queue_answers_busy_with_retry_after() {
+    let (cert, other) = (honest(), second());
+    let db = Db::sqlite();
+    admit_line(&db.url(), 1, LINE, 1_000_000);
+    let gateway = Gateway::start_with(&db, VENUE, &["--certificate-queue", "1"]);
+    // The keys are built in the background from here on: the first certificate waits.
+    publish_snapshot(&gateway, &main_market().snapshot);
+    let gateway = Arc::new(gateway);
+    let body = certificate_request(&cert.bytes, &cert.grants[0]);
+    let senders = 8;
+    let barrier = Arc::new(Barrier::new(senders));
+    let threads: Vec<_> = (0..senders)
+        .map(|_| {
+            let (gateway, barrier, body) =
+                (Arc::clone(&gateway), Arc::clone(&barrier), body.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                submit_raw(&gateway, &body)
+            })
+        })
+        .collect();
+    // The order route does not wait behind the certificates.
+    let (status, order) = post(
+        &client(),
+        &format!("{}/v1/orders", gateway.base),
+        &perp_order("during", 1, "0.1"),
+    )
+    .unwrap();
+    assert_eq!((status, &order["accepted"]), (200, &true.into()), "{order}");
+    let answers: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let busy: Vec<_> = answers.iter().filter(|a| a.0 == 503).collect();
+    assert!(!busy.is_empty(), "{answers:?}");
+    for (_, retry, body) in &busy {
+        assert_eq!(retry.as_deref(), Some("1"), "{body}");
+        assert!(body["error"].as_str().unwrap().contains("retry"), "{body}");
+    }
+    let admitted = answers.iter().filter(|a| a.0 == 201).count();
+    assert_eq!(admitted, 1, "{answers:?}");
+    assert_eq!(
+        busy.len() + admitted + answers.iter().filter(|a| a.0 == 200).count(),
+        senders,
+        "{answers:?}"
+    );
+    let metrics = metrics_text(&gateway);
+    assert_eq!(
+        metric(&metrics, "zkmargin_certificates_busy_total"),
+        busy.len() as f64
+    );
+    // The queue is free again: the same certificate is answered as before.
+    assert_eq!(submit(&gateway, &cert.bytes, &cert.grants[0]).0, 200);
+
+    // Cheap refusals: no batch verified for them.
+    let batches = metric(
+        &metrics_text(&gateway),
+        "zkmargin_certificate_batch_size_count",
+    );
+    let taken = submit(&gateway, &other.bytes, &other.grants[0]);
+    assert_eq!(taken.0, 409, "{}", taken.1);
+    assert!(error_of(&taken).contains("already taken"), "{}", taken.1);
+    let mut bad = grant_json(&cert.grants[0]);
+    bad["allowance_uusd"] = (LINE * 2).to_string().into();
+    let altered = submit_with(&gateway, &cert.bytes, bad);
+    assert_eq!(altered.0, 422, "{}", altered.1);
+    assert!(error_of(&altered).contains("commitment"), "{}", altered.1);
+    let garbage = submit(
+        &gateway,
+        &cert.bytes[..cert.bytes.len() / 2],
+        &cert.grants[0],
+    );
+    assert_eq!(garbage.0, 422, "{}", garbage.1);
+    assert_eq!(
+        metric(
+            &metrics_text(&gateway),
+            "zkmargin_certificate_batch_size_count"
+        ),
+        batches
+    );
+}

@@ -70,16 +70,21 @@ pub fn admit_line(url: &str, n: u64, allowance: u128, level_ppm: u64) -> LineRec
         allowance,
         valid_until: 4_000_000_000,
     };
+    admit_new(url, &line);
+    line
+}
+
+/// Admits `line` through the storage API; it must be new.
+pub fn admit_new(url: &str, line: &LineRecord) {
     let mut store = storage::open(url).expect("cannot open the test database");
     let mut admission = None;
     store
         .transaction(&mut |tx| {
-            admission = Some(ledger::admit(tx, &line, 1)?);
+            admission = Some(ledger::admit(tx, line, 1)?);
             Ok(())
         })
         .expect("cannot admit the line");
     assert_eq!(admission, Some(Ok(Admission::New)));
-    line
 }
 
 /// The engine's token every test gateway is started with.

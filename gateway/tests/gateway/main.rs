@@ -10,6 +10,7 @@ mod bad_input;
 mod certificates;
 mod concurrency;
 mod crash;
+mod freezes;
 mod idempotency;
 mod lifecycle;
 mod orders;

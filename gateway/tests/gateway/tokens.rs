@@ -1,4 +1,4 @@
-//! Who may call what: every engine route needs the engine's bearer token (401 and nothing
+//! Who may call what: every engine route (freezes among them) needs the engine's bearer token (401 and nothing
 //! changed without it), the certificate route needs none, `--public-listen` serves only the
 //! trader-facing routes, and a token file others can read stops the gateway from starting.
 
@@ -58,6 +58,13 @@ fn engine_routes_need_the_token(db: &Db) {
         );
         unauthorized(order.unwrap(), what);
         unauthorized(get_with(&agent, &account_url, authorization).unwrap(), what);
+        let freeze = post_with(
+            &agent,
+            &format!("{account_url}/freeze"),
+            "{\"reason\": \"a stranger's liquidation\"}",
+            authorization,
+        );
+        unauthorized(freeze.unwrap(), what);
     }
     // The 401 says how to authenticate.
     let response = agent
@@ -82,6 +89,7 @@ fn engine_routes_need_the_token(db: &Db) {
     )
     .unwrap();
     assert_eq!(status, 200, "{body}");
+    // (Not frozen: the order is accepted.)
     assert_eq!(body["accepted"], true, "{body}");
     assert_eq!(
         uusd(&body, "remaining_uusd"),
@@ -107,7 +115,7 @@ fn engine_routes_need_the_token(db: &Db) {
     assert!(
         metrics.contains(&format!(
             "zkmargin_requests_unauthorized_total {}\n",
-            3 * strangers().len() + 1
+            4 * strangers().len() + 1
         )),
         "{metrics}"
     );

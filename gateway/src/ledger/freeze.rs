@@ -1,0 +1,43 @@
+//! Freezes (DESIGN.md, "The venue gateway", version 2: a liquidation reaches every venue). A
+//! freeze marks a certificate's nullifier in the registry every venue on the database shares;
+//! from its commit on, every gateway on the database refuses new orders of that nullifier's
+//! lines (`rules::charge` reads the freezes in the transaction that charges, after the lines
+//! are locked), while resting orders still fill and cancel. The first freeze of a nullifier
+//! stands; a freeze again answers it and changes nothing.
+
+use zkmargin_circuits::hash::{fp_to_hex, Fp};
+
+use crate::storage::{FreezeRecord, LedgerTx, StorageError};
+
+/// Freezes the nullifier of the line `tag` spends at `venue`: the freeze that stands (this
+/// one, or the first) and whether this call made it, or `None` when the tag has no line here.
+pub fn freeze_tag(
+    tx: &mut dyn LedgerTx,
+    venue: &str,
+    tag: &Fp,
+    reason: &str,
+    at: u64,
+) -> Result<Option<(FreezeRecord, bool)>, StorageError> {
+    let Some(state) = tx.line_for_tag(venue, &fp_to_hex(tag))? else {
+        return Ok(None);
+    };
+    let nullifier = state.line.nullifier;
+    if let Some(standing) = tx.frozen(&[&nullifier])?.pop() {
+        return Ok(Some((standing, false)));
+    }
+    let freeze = FreezeRecord {
+        nullifier,
+        venue: venue.to_string(),
+        reason: reason.to_string(),
+        frozen_at: at,
+    };
+    tx.freeze(&freeze)?;
+    // Another venue's freeze may have committed between the read and the insert (which then
+    // did nothing): answer the one that stands.
+    let standing = tx
+        .frozen(&[&freeze.nullifier])?
+        .pop()
+        .unwrap_or_else(|| freeze.clone());
+    let made = standing == freeze;
+    Ok(Some((standing, made)))
+}
