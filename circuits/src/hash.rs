@@ -37,8 +37,8 @@ use ff::{Field, PrimeField};
 
 pub use crate::field::Fp;
 use crate::margin::Position;
-use crate::portfolio::{RiskRow, RiskTable};
 use crate::permutation::constant_length_hash;
+use crate::portfolio::{RiskRow, RiskTable};
 
 /// Domain tag of `account_key`.
 pub const TAG_ACCOUNT_KEY: u64 = 1;

@@ -4,6 +4,7 @@
 pub mod charge;
 pub mod chips;
 pub mod circuit;
+pub mod config;
 pub mod field;
 /// Forgeries for the dishonest-prover corpus: public with the feature `testing`, identity hooks
 /// without it.
@@ -18,8 +19,9 @@ pub mod margin;
 pub mod muldiv;
 pub mod mutation;
 pub mod packing;
-pub mod portfolio;
 pub mod permutation;
+pub mod portfolio;
+pub mod position;
 pub mod profile;
 pub mod snapshot;
 pub mod units;

@@ -17,6 +17,7 @@ use crate::muldiv::{mul_div_ceil, mul_div_floor};
 use crate::portfolio::{
     long_option_value, row_of, short_option_liability, PortfolioRates, RiskTable, UnderlyingMargin,
 };
+pub use crate::position::{Kind, MarginError, Position, Side};
 use crate::units::{
     LINE_BITS, MAX_LEVEL_PPM, MAX_RATE_PPM, MIN_LEVEL_PPM, PNL_DIVISOR, PPM, PRICE_BITS,
     VALUE_DIVISOR,
@@ -24,107 +25,6 @@ use crate::units::{
 
 /// Prices, strikes and entries are `< 2^48` (`units::PRICE_BITS`).
 const PRICE_BOUND: u64 = 1 << PRICE_BITS;
-
-/// What a position slot holds. The code is the slot's `kind` field in a venue leaf.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Empty,
-    Perp,
-    Call,
-    Put,
-}
-
-impl Kind {
-    pub fn code(self) -> u64 {
-        match self {
-            Kind::Empty => 0,
-            Kind::Perp => 1,
-            Kind::Call => 2,
-            Kind::Put => 3,
-        }
-    }
-
-    pub fn from_code(code: u64) -> Option<Kind> {
-        // Match on the `u64` itself: `code as usize` would truncate on 32-bit targets and
-        // read, say, `2^32 + 1` as a perpetual.
-        match code {
-            0 => Some(Kind::Empty),
-            1 => Some(Kind::Perp),
-            2 => Some(Kind::Call),
-            3 => Some(Kind::Put),
-            _ => None,
-        }
-    }
-
-    pub fn is_option(self) -> bool {
-        matches!(self, Kind::Call | Kind::Put)
-    }
-}
-
-/// Long (size > 0) or short (size < 0). The code is the slot's `side` field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    Long,
-    Short,
-}
-
-impl Side {
-    pub fn code(self) -> u64 {
-        match self {
-            Side::Long => 0,
-            Side::Short => 1,
-        }
-    }
-}
-
-/// One position slot, as a venue leaf stores it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Position {
-    pub kind: Kind,
-    /// Index of the underlying asset in the snapshot.
-    pub underlying: usize,
-    pub side: Side,
-    /// Size magnitude, e9, `< 2^64`.
-    pub size: u64,
-    /// Entry price for a perpetual, strike for an option, e8, `< 2^48`.
-    pub price: u64,
-    /// Expiry (unix seconds) for an option, 0 otherwise.
-    pub expiry: u64,
-}
-
-impl Position {
-    /// An empty slot: every field zero.
-    pub const EMPTY: Position = Position {
-        kind: Kind::Empty,
-        underlying: 0,
-        side: Side::Long,
-        size: 0,
-        price: 0,
-        expiry: 0,
-    };
-
-    /// The slot's six leaf fields `(kind, underlying, side, size, price, expiry)`.
-    pub fn fields(&self) -> [u64; 6] {
-        [
-            self.kind.code(),
-            self.underlying as u64,
-            self.side.code(),
-            self.size,
-            self.price,
-            self.expiry,
-        ]
-    }
-
-    /// Signed size in e9 (negative = short).
-    pub fn signed_size(&self) -> i128 {
-        match self.side {
-            Side::Long => self.size as i128,
-            Side::Short => -(self.size as i128),
-        }
-    }
-}
 
 /// One expiry bucket: options with `previous max_seconds < tte <= max_seconds` use `tau_ppm`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,35 +69,6 @@ pub struct Order {
     /// Index of the venue in the snapshot.
     pub venue: usize,
     pub position: Position,
-}
-
-/// Why a book cannot be evaluated under a snapshot.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum MarginError {
-    #[error("underlying asset index {0} is not in the snapshot")]
-    UnknownAsset(usize),
-    #[error("venue index {0} is not in the snapshot")]
-    UnknownVenue(usize),
-    #[error("option expiring at {expiry} has already expired at {valid_from}")]
-    Expired { expiry: u64, valid_from: u64 },
-    #[error("option expiring at {expiry} is beyond the last expiry bucket ({last} s)")]
-    BeyondLastBucket { expiry: u64, last: u64 },
-    #[error("an empty slot must have every field zero")]
-    DirtyEmptySlot,
-    #[error("a perpetual must have expiry 0")]
-    PerpWithExpiry,
-    #[error("chain index {0} is not in the snapshot")]
-    UnknownChain(usize),
-    #[error("the snapshot has no {table} entry for index {index}")]
-    MissingParameter { table: &'static str, index: usize },
-    #[error("no row of the risk table for {0:?}: the publisher does not list this instrument")]
-    NotInRiskTable(crate::portfolio::InstrumentKey),
-    #[error("{what} {value} is out of range (must be {bound})")]
-    OutOfRange {
-        what: &'static str,
-        value: u64,
-        bound: &'static str,
-    },
 }
 
 /// `values[index]`, or a `MissingParameter` error naming `table`.

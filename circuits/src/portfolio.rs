@@ -28,8 +28,9 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use crate::margin::{Kind, MarginError, Position, Side};
 use crate::muldiv::{mul_div_ceil, mul_div_floor};
+pub use crate::position::InstrumentKey;
+use crate::position::{Kind, MarginError, Position, Side};
 use crate::units::{PPM, PRICE_BITS, TIME_BITS, VALUE_DIVISOR};
 
 /// Scenarios per row (SPAN's sixteen).
@@ -109,49 +110,6 @@ impl Scenario {
             VolShock::Up => format!("{moved} up"),
             VolShock::Down => format!("{moved} down"),
             VolShock::Unchanged => format!("{moved} ({}%)", self.cover_ppm / 10_000),
-        }
-    }
-}
-
-/// The key of an instrument: a perpetual is one instrument per underlying (strike and expiry
-/// 0, whatever its entry); an option is its kind, underlying, strike and expiry. The field
-/// order is the table's order (underlying, kind, expiry, strike).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct InstrumentKey {
-    pub underlying: usize,
-    pub kind: Kind,
-    pub expiry: u64,
-    /// Strike, e8 (0 for a perpetual).
-    pub strike: u64,
-}
-
-impl InstrumentKey {
-    /// The instrument a position is in (`None` for an empty slot).
-    pub fn of(position: &Position) -> Option<InstrumentKey> {
-        match position.kind {
-            Kind::Empty => None,
-            Kind::Perp => Some(InstrumentKey {
-                underlying: position.underlying,
-                kind: Kind::Perp,
-                expiry: 0,
-                strike: 0,
-            }),
-            kind => Some(InstrumentKey {
-                underlying: position.underlying,
-                kind,
-                expiry: position.expiry,
-                strike: position.price,
-            }),
-        }
-    }
-
-    /// The perpetual on `underlying`.
-    pub fn perp(underlying: usize) -> InstrumentKey {
-        InstrumentKey {
-            underlying,
-            kind: Kind::Perp,
-            expiry: 0,
-            strike: 0,
         }
     }
 }

@@ -115,7 +115,13 @@ fn option_alone_mm(row: &Value, rates: &Value, q: i128, p_e8: i128) -> u128 {
         .unwrap()
         .iter()
         .map(|v| -q * pusd(v))
-        .map(|t| if t > 0 { ceil_div(t, 1_000_000_000_000_000) } else { 0 })
+        .map(|t| {
+            if t > 0 {
+                ceil_div(t, 1_000_000_000_000_000)
+            } else {
+                0
+            }
+        })
         .max()
         .unwrap();
     let som_ppm: i128 = rates["som_ppm"].as_u64().unwrap().into();
@@ -211,8 +217,10 @@ fn options_pay_their_scenario_loss_and_premium() {
     let mm = option_alone_mm(&row, &rates, -3_000_000_000, ETH_E8);
     assert!(mm >= 54_009_000, "{mm}");
     let mark = pusd(&row["mark_pusd"]);
-    let cash_out = ceil_div(3_000_000_000 * (mark - 50_000_000_000_000).max(0), 1_000_000_000_000_000)
-        as u128;
+    let cash_out = ceil_div(
+        3_000_000_000 * (mark - 50_000_000_000_000).max(0),
+        1_000_000_000_000_000,
+    ) as u128;
     assert_eq!(
         figures("dex", &short_call, &["--fill", "50", "--level", "1.25"]),
         (at_level(mm, 1_250_000) + cash_out, mm, cash_out)

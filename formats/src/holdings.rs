@@ -8,9 +8,9 @@
 //!             "positions": {"alice": [{"kind": "perp", ...}, ...], ...}}
 //! ```
 
+use std::fmt;
 use zkmargin_circuits::margin::Position;
 use zkmargin_circuits::portfolio::InstrumentKey;
-use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use zkmargin_circuits::margin::RiskParams;

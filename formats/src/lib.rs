@@ -43,6 +43,7 @@ pub mod grant;
 pub mod hex;
 pub mod holdings;
 pub mod input_error;
+pub mod instrument;
 pub mod json;
 pub mod network;
 pub mod opening;

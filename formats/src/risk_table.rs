@@ -39,8 +39,8 @@ use zkmargin_circuits::profile::Profile;
 
 use crate::hex::digest_to_hex;
 use crate::input_error::InputError;
+use crate::instrument::{instrument_key_entries, read_instrument_key};
 use crate::json::{index_path, Json, ValueReader};
-use crate::portfolio::{instrument_key_entries, read_instrument_key};
 use crate::write::write_atomic;
 
 /// The keys of an asset's entry in the snapshot's `portfolio`.

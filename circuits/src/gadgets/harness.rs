@@ -1,5 +1,5 @@
 //! A MockProver harness for the gadgets' own tests: the margin circuit's columns, gates and
-//! chips (`MarginCircuit::configure`), with one gadget laid out by the test instead of the
+//! chips (`MarginConfig::configure`), with one gadget laid out by the test instead of the
 //! whole statement, and an instance column the test fills (a public root, or the gadget's
 //! outputs bound by `constrain_instance` so that a test can say what they must be).
 
@@ -11,7 +11,7 @@ use halo2_proofs::{
 
 use super::Chips;
 use crate::chips::arith::{ArithInstructions, Cell};
-use crate::circuit::{MarginCircuit, MarginConfig};
+use crate::config::MarginConfig;
 use crate::hash::Fp;
 
 /// What a gadget test lays out.
@@ -31,7 +31,7 @@ impl<T: GadgetTest> Circuit<Fp> for Harness<T> {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fp>) -> MarginConfig {
-        MarginCircuit::configure(meta)
+        MarginConfig::configure(meta)
     }
 
     fn synthesize(

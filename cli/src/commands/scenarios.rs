@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use clap::Args;
 use zkmargin_circuits::portfolio::{InstrumentKey, RiskRow, SCENARIO_GRID};
 use zkmargin_circuits::snapshot::Snapshot;
+use zkmargin_formats::instrument::{instrument_key_entries, read_instrument_key};
 use zkmargin_formats::json::{self, Json, ValueReader};
-use zkmargin_formats::portfolio::{instrument_key_entries, read_instrument_key};
 use zkmargin_formats::position::kind_word;
 
 use crate::errors::{CliError, CommandResult, OK};
