@@ -45,7 +45,7 @@ use crate::verifier_params::VerifierParams;
 /// measures them.
 pub const PINNED_PROOF_BYTES: &[(&str, usize)] = &[
     ("small", 4320),
-    ("standard", 4416),
+    ("standard", 4480),
     ("large", 4544),
     ("desk", 4608),
 ];
