@@ -46,8 +46,8 @@ use crate::verifier_params::VerifierParams;
 pub const PINNED_PROOF_BYTES: &[(&str, usize)] = &[
     ("small", 4320),
     ("standard", 4480),
-    ("large", 4544),
-    ("desk", 4608),
+    ("large", 4608),
+    ("desk", 4672),
 ];
 
 /// The exact proof length of a profile.
