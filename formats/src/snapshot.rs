@@ -29,6 +29,7 @@
 //! and cached.
 
 use zkmargin_circuits::hash::{fp_to_hex, Fp};
+use zkmargin_circuits::portfolio::RiskTable;
 use zkmargin_circuits::snapshot::{Member, Snapshot, SNAPSHOT_FORMAT};
 
 use crate::epoch_params::{epoch_params_entries, read_epoch_params, EpochParams, EPOCH_PARAM_KEYS};
@@ -80,6 +81,30 @@ pub fn read_snapshot_with(
     file: &str,
     how: &RootCheck,
 ) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
+    read_snapshot_parts(text, file, Some(how))
+}
+
+/// The snapshot as a verifier needs it: everything but the risk table. A certificate's
+/// instance carries the table's root and the portfolio rates, never the table, and the digest
+/// (which the publisher signs) covers the root; so a verifier that does not evaluate margins
+/// need not read the table nor hash it to its root. `risk_table` may be in the file (as
+/// `zkmargin publish` writes it) or left out (as [`write_public_snapshot`] writes it); when it
+/// is there it is neither read nor checked, and the snapshot returned has an empty table: it
+/// verifies certificates, it cannot prove nor charge. The on-chain registry reads snapshots
+/// this way: hashing a standard profile's table (up to 4,096 rows) costs more than a block.
+pub fn read_public_snapshot(
+    text: &str,
+    file: &str,
+) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
+    read_snapshot_parts(text, file, None)
+}
+
+/// The reader of both: the risk table read and checked as `table` says, or (`None`) left out.
+fn read_snapshot_parts(
+    text: &str,
+    file: &str,
+    table: Option<&RootCheck>,
+) -> Result<(Snapshot, Option<SnapshotSignature>), InputError> {
     let json = json::parse(text, file)?;
     let root = ValueReader::root(file, &json);
     let top = root.object()?;
@@ -95,8 +120,14 @@ pub fn read_snapshot_with(
 
     let symbols: Vec<&str> = params.assets.iter().map(|a| a.symbol.as_str()).collect();
     let portfolio = read_rates(&top.req("portfolio")?, &symbols)?;
-    let table_at = top.req("risk_table")?;
-    let risk_table = read_risk_table(&table_at, &symbols, &profile)?;
+    let table_at = match table {
+        Some(_) => Some(top.req("risk_table")?),
+        None => None,
+    };
+    let risk_table = match &table_at {
+        Some(at) => read_risk_table(at, &symbols, &profile)?,
+        None => RiskTable::default(),
+    };
 
     let roots = top.req("roots")?.object()?;
     roots.only(&["chains", "venues", "risk_table"])?;
@@ -129,19 +160,21 @@ pub fn read_snapshot_with(
         return Err(digest_at
             .err("does not match the contents: the snapshot was altered after it was published"));
     }
-    check_root(
-        &snapshot.risk_table,
-        profile.risk_depth,
-        &snapshot.risk_root,
-        &stored,
-        how,
-    )
-    .map_err(|()| {
-        table_at.err(
-            "does not hash to roots.risk_table (the root the digest covers): the table was \
-             altered after it was published",
+    if let (Some(how), Some(table_at)) = (table, &table_at) {
+        check_root(
+            &snapshot.risk_table,
+            profile.risk_depth,
+            &snapshot.risk_root,
+            &stored,
+            how,
         )
-    })?;
+        .map_err(|()| {
+            table_at.err(
+                "does not hash to roots.risk_table (the root the digest covers): the table \
+                 was altered after it was published",
+            )
+        })?;
+    }
     let signature = match (top.opt("publisher_key"), top.opt("signature")) {
         (None, None) => None,
         (Some(key_at), Some(signature_at)) => Some(SnapshotSignature {
@@ -171,6 +204,20 @@ pub fn write_snapshot(s: &Snapshot) -> String {
 
 /// The snapshot as pretty JSON, digest included, with the publisher's signature if given.
 pub fn write_signed_snapshot(s: &Snapshot, signature: Option<&SnapshotSignature>) -> String {
+    write_snapshot_parts(s, signature, true)
+}
+
+/// [`write_signed_snapshot`] without the risk table (its root stays, and so do the digest and
+/// the signature, which cover the root): what [`read_public_snapshot`] reads, for verifiers.
+pub fn write_public_snapshot(s: &Snapshot, signature: Option<&SnapshotSignature>) -> String {
+    write_snapshot_parts(s, signature, false)
+}
+
+fn write_snapshot_parts(
+    s: &Snapshot,
+    signature: Option<&SnapshotSignature>,
+    with_table: bool,
+) -> String {
     let mut entries: Vec<(String, Json)> = vec![
         ("format".into(), Json::str(SNAPSHOT_FORMAT)),
         ("profile".into(), Json::str(s.profile.name)),
@@ -178,10 +225,12 @@ pub fn write_signed_snapshot(s: &Snapshot, signature: Option<&SnapshotSignature>
     entries.extend(epoch_params_entries(&EpochParams::from(s)));
     let symbols: Vec<&str> = s.assets.iter().map(|a| a.symbol.as_str()).collect();
     entries.push(("portfolio".into(), rates_json(&s.portfolio, &symbols)));
-    entries.push((
-        "risk_table".into(),
-        risk_table_json(&s.risk_table, &symbols),
-    ));
+    if with_table {
+        entries.push((
+            "risk_table".into(),
+            risk_table_json(&s.risk_table, &symbols),
+        ));
+    }
     let roots = |members: &[Member], roots: &[Fp]| {
         Json::object(
             members
@@ -758,6 +807,42 @@ mod tests {
             "risk_table",
         );
         assert!(e.reason.contains("altered after it was published"), "{e}");
+    }
+
+    #[test]
+    fn the_public_form_leaves_the_table_out_and_keeps_the_digest() {
+        let s = sample();
+        let public = Snapshot {
+            risk_table: RiskTable::default(),
+            ..s.clone()
+        };
+        let text = write_public_snapshot(&s, None);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert!(value.get("risk_table").is_none(), "{text}");
+        assert_eq!(
+            read_public_snapshot(&text, FILE),
+            Ok((public.clone(), None))
+        );
+        assert_eq!(
+            public.digest(),
+            s.digest(),
+            "the digest covers the root, not the rows"
+        );
+        // The full file reads the same way (its table neither read nor hashed), and the strict
+        // reader refuses the public form: it needs the table.
+        let full = write_snapshot(&s);
+        assert_eq!(read_public_snapshot(&full, FILE), Ok((public, None)));
+        let e = read(&text, FILE).expect_err("no table");
+        assert_eq!(e.field, "risk_table", "{e}");
+        // Everything else is read as strictly: the root, the rates, the digest.
+        let mut altered: Value = serde_json::from_str(&text).unwrap();
+        altered["roots"]["risk_table"] = json!(fp_to_hex(&Fp::ONE));
+        let e = read_public_snapshot(&altered.to_string(), FILE).expect_err("another root");
+        assert_eq!(e.field, "digest", "{e}");
+        let mut altered: Value = serde_json::from_str(&text).unwrap();
+        obj(&mut altered).remove("portfolio");
+        let e = read_public_snapshot(&altered.to_string(), FILE).expect_err("no rates");
+        assert_eq!(e.field, "portfolio", "{e}");
     }
 
     #[test]

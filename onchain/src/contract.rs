@@ -15,7 +15,7 @@ use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_circuits::units::MIN_LEVEL_PPM;
 use zkmargin_formats::certificate::Certificate;
 use zkmargin_formats::hex::{bytes_from_hex, digest_to_hex};
-use zkmargin_formats::snapshot::{read_snapshot, read_snapshot_file};
+use zkmargin_formats::snapshot::{read_public_snapshot, write_public_snapshot};
 use zkmargin_verifier::keys::{pinned_vk_file_digest, read_key_file, MarginVerifyingKey};
 use zkmargin_verifier::params::digest_hex;
 use zkmargin_verifier::publisher::signing_message;
@@ -277,7 +277,10 @@ fn store_chunk(
 
 fn publish_epoch(deps: DepsMut, now: u64, text: &str) -> Result<Response> {
     let config = state::load_config(deps.storage)?;
-    let (snapshot, signature) = read_snapshot_file(text, SNAPSHOT_FILE)
+    // The risk table is not read (nor hashed to its root, which would cost more than a block
+    // for a standard table): the instance needs only its root and the rates, which the digest
+    // and so the signature cover.
+    let (snapshot, signature) = read_public_snapshot(text, SNAPSHOT_FILE)
         .map_err(|e| ContractError::Snapshot(e.to_string()))?;
     accepted_profile(&config, snapshot.profile.name)?;
     let signature = signature.ok_or(ContractError::Unsigned)?;
@@ -317,7 +320,8 @@ fn publish_epoch(deps: DepsMut, now: u64, text: &str) -> Result<Response> {
         valid_from: snapshot.valid_from,
         valid_until: snapshot.valid_until,
         published_at: now,
-        snapshot: text.to_string(),
+        // Stored without the table: what a registration reads back, at the cost of its bytes.
+        snapshot: write_public_snapshot(&snapshot, Some(&signature)),
     };
     state::save_epoch(deps.storage, &info)?;
     let event = Event::new("zkmargin_publish_epoch")
@@ -350,7 +354,7 @@ fn check_certificate(
     let profile = accepted_profile(config, &certificate.profile)?;
     let epoch = state::load_epoch(storage, certificate.epoch)?
         .ok_or(ContractError::EpochNotPublished(certificate.epoch))?;
-    let snapshot = read_snapshot(&epoch.snapshot, SNAPSHOT_FILE)
+    let (snapshot, _) = read_public_snapshot(&epoch.snapshot, SNAPSHOT_FILE)
         .map_err(|e| ContractError::Storage(e.to_string()))?;
     // A challenge comes after the epoch may have ended: it judges the proof, not the time.
     let at = at.unwrap_or(snapshot.valid_from);

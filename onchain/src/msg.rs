@@ -45,7 +45,9 @@ pub enum ExecuteMsg {
         data: Binary,
     },
     /// The publisher's signed `snapshot.json` (`zkmargin publish`): every public field of the
-    /// epoch, `publisher_key` and `signature` over its digest. One per epoch.
+    /// epoch, `publisher_key` and `signature` over its digest. One per epoch. Its `risk_table`
+    /// may be left out (the digest covers the table's root, which is all a proof is checked
+    /// against); when present it is neither read nor stored.
     PublishEpoch { snapshot: String },
     /// A certificate file's bytes, verified here (proof included).
     Register { certificate: Binary },
@@ -123,7 +125,9 @@ pub struct EpochInfo {
     pub valid_until: u64,
     /// Block time of publication.
     pub published_at: u64,
-    /// The signed `snapshot.json` as published (a venue may take the snapshot from here).
+    /// The signed `snapshot.json` as published, without its risk table (`write_public_snapshot`:
+    /// the digest, the roots, the rates and the signature are there; a venue that evaluates
+    /// margins takes the table from the publisher and checks it against `roots.risk_table`).
     pub snapshot: String,
 }
 

@@ -13,8 +13,8 @@
 //! charges for events and message bytes, and the transaction's own size and signature costs.
 //!
 //! The certificates are real: proved with `zkmargin_prover::certify` over the testing crate's
-//! sample network, small profile. The `.wasm` is built by `scripts/build-onchain.sh` when a
-//! test starts (a no-op when it is up to date).
+//! sample network, small profile (and one standard, on a registry of its own). The `.wasm` is
+//! built by `scripts/build-onchain.sh` when a test starts (a no-op when it is up to date).
 //!
 //! `cargo test --release -p zkmargin-onchain --test vm -- --nocapture` prints every call's gas
 //! and, once the tests have measured them all, the gas table of the README.
@@ -37,19 +37,21 @@ use cosmwasm_vm::{
     GasInfo, Instance, InstanceOptions, Size, Storage, VmResult, WasmLimits,
 };
 use zkmargin_circuits::hash::fp_to_hex;
-use zkmargin_circuits::profile::SMALL;
+use zkmargin_circuits::profile::{Profile, SMALL, STANDARD};
 use zkmargin_circuits::snapshot::Snapshot;
 use zkmargin_formats::account::Account;
 use zkmargin_formats::certificate::Certificate;
 use zkmargin_formats::publisher_key::PublisherSecret;
-use zkmargin_formats::snapshot::write_signed_snapshot;
+use zkmargin_formats::snapshot::{write_public_snapshot, write_signed_snapshot};
 use zkmargin_onchain::msg::{
-    CertificateResponse, EpochResponse, ExecuteMsg, InstantiateMsg, ParamsResponse, QueryMsg,
-    Status,
+    CertificateResponse, EpochResponse, ExecuteMsg, InstantiateMsg, QueryMsg, Status,
+    UploadResponse,
 };
 use zkmargin_testing::fixtures::{fixture, SAMPLE_LINES};
-use zkmargin_verifier::params::{load_or_generate, to_bytes};
+use zkmargin_verifier::keys::stored_key_file;
+use zkmargin_verifier::params::load_or_generate;
 use zkmargin_verifier::publisher::SignSnapshot;
+use zkmargin_verifier::verifier_params::{pinned_verifier_digest, VerifierParams};
 
 /// CosmWasm gas per Cosmos SDK gas (wasmd's `DefaultGasMultiplier`, CosmWasm 2.0 and later).
 const GAS_MULTIPLIER: u64 = 140_000;
@@ -61,8 +63,9 @@ const NEUTRON: u64 = 30_000_000;
 const GAS_LIMIT_SDK: u64 = OSMOSIS;
 /// wasmvm's memory limit per contract instance.
 const MEMORY_LIMIT_MIB: u32 = 32;
-/// Chunks the parameters are uploaded in (a stored value is at most 128 KiB).
-const PARAMS_CHUNKS: u32 = 5;
+/// Largest chunk the parameters are uploaded in (a stored value is at most 128 KiB; the small
+/// profile's 264,776 bytes go in 5 transactions).
+const CHUNK_BYTES: usize = 60_000;
 const DENOM: &str = "untrn";
 const BOND: u128 = 1_000_000;
 const CHALLENGE_SECONDS: u64 = 86_400;
@@ -333,9 +336,13 @@ fn publisher() -> PublisherSecret {
 }
 
 fn instantiate_msg() -> InstantiateMsg {
+    instantiate_for(SMALL)
+}
+
+fn instantiate_for(profile: Profile) -> InstantiateMsg {
     InstantiateMsg {
         publisher_key: publisher().public().to_hex(),
-        profiles: vec![SMALL.name.to_string()],
+        profiles: vec![profile.name.to_string()],
         admin: Some(admin().to_string()),
         bond: coin(BOND, DENOM),
         challenge_seconds: CHALLENGE_SECONDS,
@@ -346,46 +353,69 @@ struct Material {
     snapshot: Snapshot,
     /// The signed snapshot file.
     signed: String,
+    /// The verifier's parameters (`verifier-params-k12.bin`).
     params: Vec<u8>,
+    /// The profile's key file (`verifier/keys/small.vk`).
+    key: Vec<u8>,
+    /// The account the certificates are of.
+    account: Account,
     /// A certificate with the sample lines.
     honest: Vec<u8>,
-    /// Another certificate of the same account and epoch (so the same nullifier), other lines.
-    second: Vec<u8>,
+}
+
+/// Another small certificate of the same account and epoch (so the same nullifier), other
+/// lines. Proved on first use: the standard profile's tests need none.
+fn second() -> &'static [u8] {
+    static SECOND: OnceLock<Vec<u8>> = OnceLock::new();
+    SECOND.get_or_init(|| {
+        let m = material();
+        zkmargin_prover::certify(&m.snapshot, &m.account, 1_000_000, &[1, 2])
+            .expect("the sample book certifies other lines")
+            .bytes
+    })
 }
 
 fn material() -> &'static Material {
     static MATERIAL: OnceLock<Material> = OnceLock::new();
-    MATERIAL.get_or_init(|| {
-        std::env::set_var("ZKMARGIN_QUIET", "1");
-        let f = fixture(SMALL);
-        let snapshot = f.snapshot.clone();
-        let account = Account {
-            name: "alice".into(),
-            profile: SMALL,
-            epoch: snapshot.epoch,
-            snapshot_digest: snapshot.digest(),
-            sk: f.witness.sk,
-            idx: f.witness.idx,
-            book: f.book.clone(),
-            chain_openings: f.witness.chain_openings[..snapshot.chains.len()].to_vec(),
-            venue_openings: f.witness.venue_openings[..snapshot.venues.len()].to_vec(),
-        };
-        let honest = zkmargin_prover::certify(&snapshot, &account, 1_000_000, &SAMPLE_LINES)
-            .expect("the sample book certifies")
-            .bytes;
-        let second = zkmargin_prover::certify(&snapshot, &account, 1_000_000, &[1, 2])
-            .expect("the sample book certifies other lines")
-            .bytes;
-        let (params, _) = load_or_generate(SMALL.k).expect("the small profile's parameters");
-        let signed = write_signed_snapshot(&snapshot, Some(&publisher().sign(&snapshot)));
-        Material {
-            snapshot,
-            signed,
-            params: to_bytes(&params),
-            honest,
-            second,
-        }
-    })
+    MATERIAL.get_or_init(|| material_of(SMALL))
+}
+
+/// The standard profile's material, for its own registry (the sample epoch is the same).
+fn standard_material() -> &'static Material {
+    static MATERIAL: OnceLock<Material> = OnceLock::new();
+    MATERIAL.get_or_init(|| material_of(STANDARD))
+}
+
+fn material_of(profile: Profile) -> Material {
+    std::env::set_var("ZKMARGIN_QUIET", "1");
+    let f = fixture(profile);
+    let snapshot = f.snapshot.clone();
+    let account = Account {
+        name: "alice".into(),
+        profile,
+        epoch: snapshot.epoch,
+        snapshot_digest: snapshot.digest(),
+        sk: f.witness.sk,
+        idx: f.witness.idx,
+        book: f.book.clone(),
+        chain_openings: f.witness.chain_openings[..snapshot.chains.len()].to_vec(),
+        venue_openings: f.witness.venue_openings[..snapshot.venues.len()].to_vec(),
+    };
+    let honest = zkmargin_prover::certify(&snapshot, &account, 1_000_000, &SAMPLE_LINES)
+        .expect("the sample book certifies")
+        .bytes;
+    let (full, _) = load_or_generate(profile.k).expect("the profile's parameters");
+    let params = VerifierParams::file_of(&full).expect("the verifier's parameters");
+    let key = stored_key_file(profile).expect("the stored key").to_vec();
+    let signed = write_signed_snapshot(&snapshot, Some(&publisher().sign(&snapshot)));
+    Material {
+        snapshot,
+        signed,
+        params,
+        key,
+        account,
+        honest,
+    }
 }
 
 fn nullifier_of(bytes: &[u8]) -> String {
@@ -408,26 +438,48 @@ struct Figures {
 }
 
 /// The rows of the table, in order: (key, label).
-const TABLE: [(&str, &str); 10] = [
+const TABLE: [(&str, &str); 17] = [
     ("instantiate", "instantiate"),
     (
         "params-largest",
         "store_params, the largest of the 5 transactions",
     ),
-    ("params-all", "store_params, all 5 together"),
+    (
+        "params-all",
+        "store_params, all 5 together (each fits alone)",
+    ),
+    ("key", "store_key (one transaction, 5,713 bytes)"),
     ("publish", "publish_epoch"),
     ("register", "register (verified)"),
     ("optimistic", "register_optimistic"),
     ("challenge", "challenge of an invalid registration (voided)"),
     (
         "read",
-        "  of which: reading and decoding the parameters (query params)",
+        "  of which: reading the verifier parameters (query params)",
+    ),
+    (
+        "read-key",
+        "  of which: reading the verifying key (query key)",
     ),
     (
         "before-proof",
         "  of which: all before the proof's own check (a proof refused at its first point)",
     ),
     ("refusal", "a refused register (nullifier taken)"),
+    (
+        "std-params-largest",
+        "standard: store_params, the largest of the 18 transactions",
+    ),
+    (
+        "std-params-all",
+        "standard: store_params, all 18 together (each fits alone)",
+    ),
+    (
+        "std-key",
+        "standard: store_key (one transaction, 19,569 bytes)",
+    ),
+    ("std-publish", "standard: publish_epoch"),
+    ("std-register", "standard: register (verified)"),
 ];
 
 fn record(key: &str, sdk: u64) {
@@ -441,7 +493,10 @@ fn record(key: &str, sdk: u64) {
         return;
     }
     let sdk_of = |key: &str| figures.rows.iter().find(|(k, _)| k == key).map(|(_, g)| *g);
-    println!("\nGas table (small profile, k = {}), SDK gas:\n", SMALL.k);
+    println!(
+        "\nGas table (small profile, k = {}; standard, k = {}), SDK gas:\n",
+        SMALL.k, STANDARD.k
+    );
     println!("| call | SDK gas | Neutron (30 M) | Juno (100 M) | Osmosis (300 M) |");
     println!("|---|---:|---|---|---|");
     for (key, label) in TABLE {
@@ -458,20 +513,69 @@ fn record(key: &str, sdk: u64) {
     let register = sdk_of("register").unwrap_or(0);
     let before = sdk_of("before-proof").unwrap_or(0);
     let read = sdk_of("read").unwrap_or(0);
+    let read_key = sdk_of("read-key").unwrap_or(0);
     let optimistic = sdk_of("optimistic").unwrap_or(0);
     println!(
         "\nregister (verified) {}: the checks and storage of an optimistic registration {}, \
-         the parameters {}, keygen_vk about {}, the proof's own verification {}",
+         the verifier parameters {}, the verifying key {}, the rest before the proof {}, the \
+         proof's own verification {}",
         fmt_m(register),
         fmt_m(optimistic),
         fmt_m(read),
-        fmt_m(before.saturating_sub(read).saturating_sub(optimistic)),
+        fmt_m(read_key),
+        fmt_m(
+            before
+                .saturating_sub(read)
+                .saturating_sub(read_key)
+                .saturating_sub(optimistic)
+        ),
         fmt_m(register.saturating_sub(before))
     );
 }
 
-/// A chain with the contract instantiated and the small profile's parameters stored; the
-/// epoch not yet published; the clock inside the epoch.
+/// Uploads a profile's verifier parameters (in chunks of at most `CHUNK_BYTES`) and key file
+/// as the admin; returns the gas of the largest parameters transaction, of all of them, and of
+/// the key's.
+fn upload(chain: &mut Chain, profile: Profile, m: &Material) -> (u64, u64, u64) {
+    let parts: Vec<&[u8]> = m.params.chunks(CHUNK_BYTES).collect();
+    let (mut total, mut largest) = (0, 0);
+    for (index, data) in parts.iter().enumerate() {
+        let msg = ExecuteMsg::StoreParams {
+            k: profile.k,
+            index: index as u32,
+            count: parts.len() as u32,
+            data: Binary::from(*data),
+        };
+        let label = format!("store_params chunk {index} ({} bytes)", data.len());
+        let (result, gas) = chain.execute_with(&label, &admin(), &[], &msg);
+        let response = result.expect("a parameters chunk");
+        total += gas.sdk();
+        largest = largest.max(gas.sdk());
+        if index == parts.len() - 1 {
+            assert_eq!(
+                attribute(event(&response, "zkmargin_store_params"), "stored"),
+                "true"
+            );
+        }
+    }
+    let msg = ExecuteMsg::StoreKey {
+        profile: profile.name.to_string(),
+        index: 0,
+        count: 1,
+        data: Binary::from(m.key.as_slice()),
+    };
+    let label = format!("store_key ({} bytes)", m.key.len());
+    let (result, gas) = chain.execute_with(&label, &admin(), &[], &msg);
+    let response = result.expect("the key");
+    assert_eq!(
+        attribute(event(&response, "zkmargin_store_key"), "stored"),
+        "true"
+    );
+    (largest, total, gas.sdk())
+}
+
+/// A chain with the contract instantiated and the small profile's verifier parameters and key
+/// stored; the epoch not yet published; the clock inside the epoch.
 fn deployed() -> (Chain, &'static Mutex<Figures>) {
     static DEPLOYED: OnceLock<(Chain, Mutex<Figures>)> = OnceLock::new();
     let (chain, figures) = DEPLOYED.get_or_init(|| {
@@ -484,33 +588,26 @@ fn deployed() -> (Chain, &'static Mutex<Figures>) {
         let (result, gas) = chain.instantiate(&instantiate_msg());
         result.expect("instantiate");
         figures.rows.push(("instantiate".into(), gas.sdk()));
-        let size = m.params.len().div_ceil(PARAMS_CHUNKS as usize);
-        let mut total = 0;
-        let mut largest = 0;
-        for (index, data) in m.params.chunks(size).enumerate() {
-            let msg = ExecuteMsg::StoreParams {
-                k: SMALL.k,
-                index: index as u32,
-                count: PARAMS_CHUNKS,
-                data: Binary::from(data),
-            };
-            let label = format!("store_params chunk {index} ({} bytes)", data.len());
-            let (result, gas) = chain.execute_with(&label, &admin(), &[], &msg);
-            let response = result.expect("a parameters chunk");
-            total += gas.sdk();
-            largest = largest.max(gas.sdk());
-            if index as u32 == PARAMS_CHUNKS - 1 {
-                assert_eq!(
-                    attribute(event(&response, "zkmargin_store_params"), "stored"),
-                    "true"
-                );
-            }
-        }
+        let (largest, total, key) = upload(&mut chain, SMALL, m);
         figures.rows.push(("params-largest".into(), largest));
         figures.rows.push(("params-all".into(), total));
+        figures.rows.push(("key".into(), key));
         (chain, Mutex::new(figures))
     });
     (chain.clone(), figures)
+}
+
+/// A fresh chain at `time` with the contract instantiated for `profile`, nothing uploaded.
+fn instantiated(profile: Profile, time: u64) -> Chain {
+    let mut chain = Chain {
+        storage: ChainStorage::default(),
+        time,
+    };
+    chain
+        .instantiate(&instantiate_for(profile))
+        .0
+        .expect("instantiate");
+    chain
 }
 
 /// `deployed()` with the sample epoch published.
@@ -596,6 +693,14 @@ fn an_honest_certificate_registers_and_its_nullifier_is_then_taken() {
         epoch.snapshot_digest,
         zkmargin_formats::hex::digest_to_hex(&m.snapshot.digest())
     );
+    // Stored without its risk table (published with it): the digest, roots, rates and
+    // signature are what a registration reads back.
+    assert!(!m.snapshot.risk_table.rows.is_empty());
+    assert!(m.signed.contains("\"risk_table\": ["));
+    assert_eq!(
+        epoch.snapshot,
+        write_public_snapshot(&m.snapshot, Some(&publisher().sign(&m.snapshot)))
+    );
 
     // The same certificate again, another certificate with the same nullifier, verified or
     // optimistic: all refused.
@@ -607,14 +712,14 @@ fn an_honest_certificate_registers_and_its_nullifier_is_then_taken() {
     record("refusal", gas.sdk());
     let (result, _) = chain.execute(
         "register another certificate of the same nullifier",
-        &register(&m.second),
+        &register(second()),
     );
     refused(
         result,
         "is already registered (verified) with another certificate",
     );
-    assert_eq!(nullifier_of(&m.second), nullifier);
-    let (result, _) = chain.register_bonded("register_optimistic of the same nullifier", &m.second);
+    assert_eq!(nullifier_of(second()), nullifier);
+    let (result, _) = chain.register_bonded("register_optimistic of the same nullifier", second());
     refused(result, "is already registered (verified)");
     // An unknown nullifier has no registration; a malformed one is refused.
     let answer = certificate_query(
@@ -786,6 +891,15 @@ fn forged_replayed_and_foreign_signatures_are_refused() {
         &publish(write_signed_snapshot(&repriced, Some(&genuine))),
     );
     refused(result, "the publisher's signature does not verify");
+    // The risk table's root is signed too (the table itself is not read here): another root
+    // under the genuine signature is refused.
+    let mut rerooted = m.snapshot.clone();
+    rerooted.risk_root = zkmargin_circuits::hash::Fp::from(7);
+    let (result, _) = chain.execute(
+        "publish another risk-table root with the genuine signature",
+        &publish(write_public_snapshot(&rerooted, Some(&genuine))),
+    );
+    refused(result, "the publisher's signature does not verify");
     // A snapshot file that does not read.
     let (result, _) = chain.execute("publish garbage", &publish("{\"format\": 1}".into()));
     refused(result, "snapshot refused:");
@@ -798,10 +912,10 @@ fn forged_replayed_and_foreign_signatures_are_refused() {
         result,
         &format!("epoch {} is already published", m.snapshot.epoch),
     );
-    // The next epoch, signed properly, is its own epoch.
+    // The next epoch, signed properly, is its own epoch; published without its risk table.
     let (result, _) = chain.execute(
-        "publish the next epoch, signed",
-        &publish(write_signed_snapshot(&next, Some(&publisher().sign(&next)))),
+        "publish the next epoch, signed, without its risk table",
+        &publish(write_public_snapshot(&next, Some(&publisher().sign(&next)))),
     );
     result.expect("the next epoch");
 }
@@ -911,7 +1025,7 @@ fn a_challenge_of_a_valid_optimistic_registration_verifies_it_and_bonds_come_bac
     let (result, _) = chain.register_bonded("register_optimistic (a valid proof)", &m.honest);
     result.expect("recorded");
     // While pending, the nullifier is taken.
-    let (result, _) = chain.execute("register while pending", &register(&m.second));
+    let (result, _) = chain.execute("register while pending", &register(second()));
     refused(
         result,
         "is already registered (pending) with another certificate",
@@ -973,24 +1087,17 @@ fn a_challenge_of_a_valid_optimistic_registration_verifies_it_and_bonds_come_bac
 #[test]
 fn parameters_are_checked_against_the_pin_and_only_the_admin_uploads_them() {
     let m = material();
-    let mut chain = Chain {
-        storage: ChainStorage::default(),
-        time: m.snapshot.valid_from,
-    };
-    chain
-        .instantiate(&instantiate_msg())
-        .0
-        .expect("instantiate");
-    let size = m.params.len().div_ceil(PARAMS_CHUNKS as usize);
-    let parts: Vec<&[u8]> = m.params.chunks(size).collect();
+    let mut chain = instantiated(SMALL, m.snapshot.valid_from);
+    let parts: Vec<&[u8]> = m.params.chunks(CHUNK_BYTES).collect();
+    let count = parts.len() as u32;
     let chunk = |index: usize, data: &[u8]| ExecuteMsg::StoreParams {
         k: SMALL.k,
         index: index as u32,
-        count: PARAMS_CHUNKS,
+        count,
         data: Binary::from(data),
     };
     let (result, _) = chain.execute("store_params by a stranger", &chunk(0, parts[0]));
-    refused(result, "only the admin may store parameters");
+    refused(result, "only the admin may upload parameters or keys");
     let (result, _) = chain.execute_with(
         "store_params a chunk over 128 KiB",
         &admin(),
@@ -1019,7 +1126,7 @@ fn parameters_are_checked_against_the_pin_and_only_the_admin_uploads_them() {
         &ExecuteMsg::StoreParams {
             k: SMALL.k,
             index: last as u32,
-            count: PARAMS_CHUNKS + 1,
+            count: count + 1,
             data: Binary::from(parts[last]),
         },
     );
@@ -1035,7 +1142,10 @@ fn parameters_are_checked_against_the_pin_and_only_the_admin_uploads_them() {
             data: Binary::from(&m.params[..10]),
         },
     );
-    refused(result, "no parameters of size k = 7 are pinned");
+    refused(
+        result,
+        "no digest is pinned in this build for the verifier parameters of size k = 7",
+    );
     // Registration before the parameters are stored: refused, nothing recorded.
     let (result, _) = chain.execute(
         "publish_epoch",
@@ -1047,7 +1157,10 @@ fn parameters_are_checked_against_the_pin_and_only_the_admin_uploads_them() {
     let (result, _) = chain.execute("register before the parameters", &register(&m.honest));
     refused(
         result,
-        &format!("the parameters of size k = {} are not stored yet", SMALL.k),
+        &format!(
+            "not stored yet: the verifier parameters of size k = {}",
+            SMALL.k
+        ),
     );
     let (result, _) = chain.execute_with(
         "store_params the right last chunk",
@@ -1057,7 +1170,7 @@ fn parameters_are_checked_against_the_pin_and_only_the_admin_uploads_them() {
     );
     result.expect("the right last chunk");
     let (answer, _) =
-        chain.query::<ParamsResponse>("query params", &QueryMsg::Params { k: SMALL.k });
+        chain.query::<UploadResponse>("query params", &QueryMsg::Params { k: SMALL.k });
     let answer = answer.unwrap();
     assert!(answer.stored);
     assert_eq!(answer.bytes, m.params.len() as u64);
@@ -1067,7 +1180,114 @@ fn parameters_are_checked_against_the_pin_and_only_the_admin_uploads_them() {
         &[],
         &chunk(0, parts[0]),
     );
-    refused(result, "are already stored");
+    refused(
+        result,
+        "already stored: the verifier parameters of size k = 12",
+    );
+    // The parameters in, the key not yet: still refused.
+    let (result, _) = chain.execute("register before the key", &register(&m.honest));
+    refused(result, "not stored yet: the verifying key of profile small");
+}
+
+#[test]
+fn a_key_file_is_checked_against_its_pin_and_only_the_admin_uploads_it() {
+    let m = material();
+    let mut chain = instantiated(SMALL, m.snapshot.valid_from);
+    let key = |profile: &str, data: &[u8]| ExecuteMsg::StoreKey {
+        profile: profile.to_string(),
+        index: 0,
+        count: 1,
+        data: Binary::from(data),
+    };
+    let (result, _) = chain.execute("store_key by a stranger", &key("small", &m.key));
+    refused(result, "only the admin may upload parameters or keys");
+    // A flipped byte in the bitmaps, in the last commitment: refused whole.
+    for at in [20, m.key.len() - 1] {
+        let mut flipped = m.key.clone();
+        flipped[at] ^= 1;
+        let (result, _) = chain.execute_with(
+            "store_key, a flipped byte",
+            &admin(),
+            &[],
+            &key("small", &flipped),
+        );
+        refused(result, "the verifying key of profile small has digest");
+    }
+    // Another profile's file under this profile's name.
+    let standard = stored_key_file(STANDARD).unwrap();
+    let (result, _) = chain.execute_with(
+        "store_key, the standard profile's file as small's",
+        &admin(),
+        &[],
+        &key("small", standard),
+    );
+    refused(result, "not the pinned");
+    let (result, _) = chain.execute_with(
+        "store_key of an unknown profile",
+        &admin(),
+        &[],
+        &key("huge", &m.key),
+    );
+    refused(
+        result,
+        "no digest is pinned in this build for the verifying key of profile huge",
+    );
+    let (answer, _) = chain.query::<UploadResponse>(
+        "query key before",
+        &QueryMsg::Key {
+            profile: "small".into(),
+        },
+    );
+    assert!(
+        !answer.unwrap().stored,
+        "nothing of the refused uploads stayed"
+    );
+    let (result, _) = chain.execute_with("store_key", &admin(), &[], &key("small", &m.key));
+    result.expect("the small profile's key file");
+    let (result, _) = chain.execute_with("store_key again", &admin(), &[], &key("small", &m.key));
+    refused(result, "already stored: the verifying key of profile small");
+}
+
+/// The stored key is checked against its pin again each time it is read: bytes altered in the
+/// chain's store (which no message can do) are refused by name, never used.
+#[test]
+fn a_stored_key_altered_in_the_store_is_refused_when_read() {
+    let m = material();
+    let mut chain = published();
+    // `state::chunk_key`: the prefix, the upload id's length, the id (`k` and the profile's
+    // name), the chunk's index.
+    let id = [b"k".as_slice(), SMALL.name.as_bytes()].concat();
+    let at = [
+        b"upload_chunk:".as_slice(),
+        &[id.len() as u8],
+        &id,
+        &0u32.to_be_bytes(),
+    ]
+    .concat();
+    let stored = chain
+        .storage
+        .data
+        .get_mut(&at)
+        .expect("the key's one chunk");
+    assert_eq!(stored, &m.key);
+    let last = stored.len() - 1;
+    stored[last] ^= 1;
+    let (result, _) = chain.execute("register with an altered stored key", &register(&m.honest));
+    refused(
+        result,
+        "the stored verifier parameters or key cannot be used: the verifying key file",
+    );
+    let (answer, _) = chain.query::<UploadResponse>(
+        "query an altered key",
+        &QueryMsg::Key {
+            profile: SMALL.name.into(),
+        },
+    );
+    refused(answer, "not the pinned");
+    assert_eq!(
+        certificate_query(&mut chain, &nullifier_of(&m.honest)).registration,
+        None
+    );
 }
 
 #[test]
@@ -1115,8 +1335,8 @@ fn instantiation_refuses_bad_keys_profiles_and_bonds() {
 #[test]
 fn the_stored_parameters_decode() {
     let (mut chain, _) = deployed();
-    let (answer, gas) = chain.query::<ParamsResponse>(
-        "query params (the chunks read and Params::read)",
+    let (answer, gas) = chain.query::<UploadResponse>(
+        "query params (the chunks read and Params::read_verifier)",
         &QueryMsg::Params { k: SMALL.k },
     );
     let answer = answer.expect("the params query");
@@ -1124,7 +1344,54 @@ fn the_stored_parameters_decode() {
     assert_eq!(answer.bytes, material().params.len() as u64);
     assert_eq!(
         answer.pinned_digest.as_deref(),
-        zkmargin_verifier::params::pinned_digest(SMALL.k)
+        pinned_verifier_digest(SMALL.k)
     );
     record("read", gas.sdk());
+}
+
+#[test]
+fn the_stored_key_reads() {
+    let (mut chain, _) = deployed();
+    let (answer, gas) = chain.query::<UploadResponse>(
+        "query key (the file read, its digest checked, VerifyingKey::read)",
+        &QueryMsg::Key {
+            profile: SMALL.name.into(),
+        },
+    );
+    let answer = answer.expect("the key query");
+    assert!(answer.stored);
+    assert_eq!(answer.bytes, material().key.len() as u64);
+    record("read-key", gas.sdk());
+}
+
+/// The standard profile on a registry of its own: parameters and key uploaded, the epoch
+/// published, an honest certificate registered verified, a tampered one refused.
+#[test]
+fn a_standard_certificate_registers_verified() {
+    let m = standard_material();
+    let mut chain = instantiated(STANDARD, m.snapshot.valid_from + 60);
+    let (largest, total, key) = upload(&mut chain, STANDARD, m);
+    record("std-params-largest", largest);
+    record("std-params-all", total);
+    record("std-key", key);
+    let (result, gas) = chain.execute(
+        "standard: publish_epoch",
+        &ExecuteMsg::PublishEpoch {
+            snapshot: m.signed.clone(),
+        },
+    );
+    result.expect("publish");
+    record("std-publish", gas.sdk());
+    let (result, _) = chain.execute(
+        "standard: register a tampered proof",
+        &register(&tampered(&m.honest)),
+    );
+    refused(result, "the proof does not verify");
+    let (result, gas) = chain.execute("standard: register (verified)", &register(&m.honest));
+    let response = result.expect("an honest standard certificate registers");
+    assert_eq!(
+        attribute(event(&response, "zkmargin_register"), "status"),
+        "verified"
+    );
+    record("std-register", gas.sdk());
 }
