@@ -162,25 +162,33 @@ pub fn parse_order(
     Ok(Some(position::parse_order(text, snapshot, "--order")?))
 }
 
-/// `--at`: unix seconds.
+/// `--at`: unix seconds (default now).
 pub fn parse_at(text: Option<&str>) -> Result<u64, CliError> {
-    let Some(text) = text else {
-        return Ok(now());
-    };
-    let value = text
-        .parse::<u64>()
+    text.map_or(Ok(now()), |text| parse_unix(text, "--at"))
+}
+
+/// A time in unix seconds, below `2^TIME_BITS`; the error names `flag`.
+fn parse_unix(text: &str, flag: &str) -> Result<u64, CliError> {
+    text.parse::<u64>()
         .ok()
         .filter(|v| *v < 1u64 << TIME_BITS)
         .ok_or_else(|| {
             CliError::flag(
-                "--at",
+                flag,
                 format!(
                     "{} is not a time (unix seconds, a whole number below 2^{TIME_BITS})",
                     shown(text)
                 ),
             )
-        })?;
-    Ok(value)
+        })
+}
+
+/// A time flag that also takes `now` (`network build --valid-from`).
+pub fn parse_time_or_now(text: &str, flag: &str) -> Result<u64, CliError> {
+    if text == "now" {
+        return Ok(now());
+    }
+    parse_unix(text, flag)
 }
 
 /// `--tag`: an account tag as `zkmargin prove` prints it.

@@ -113,6 +113,10 @@ pub struct BuildArgs {
     /// Sign the snapshot with this publisher secret key (zkmargin publisher keygen).
     #[arg(long = "signing-key", value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
+    /// Move the file's epoch to start at this time (unix seconds, or now): its end and every
+    /// option's expiry move by as much, so the margins are the file's and the epoch is live.
+    #[arg(long = "valid-from", value_name = "UNIX|now")]
+    pub valid_from: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -15,7 +15,8 @@ use zkmargin_formats::account::read_account;
 use zkmargin_formats::snapshot::read_snapshot;
 
 use common::{
-    alice, check_book, check_matches_engine, epoch_window, p, scratch, zkmargin, Run, ORDER,
+    alice, check_book, check_matches_engine, epoch_window, p, read_json, scratch, zkmargin, Run,
+    ORDER,
 };
 
 // ------------------------------------------------------------------------------- fixture
@@ -500,6 +501,63 @@ fn network_refused(mutate: impl FnOnce(&mut Value), field: &str) {
     let out = dir.path().join("out");
     zkmargin(&["network", "build", p(&file), "--out", p(&out)]).expect_bad_input(p(&file), field);
     assert!(!out.exists(), "nothing is written for a bad network");
+}
+
+/// `network build --valid-from`: the bundled example moved to another start keeps its hour
+/// and the account's tag is printed alone for a script; a time that is not one, a time past
+/// the bound and an unknown venue are bad input.
+#[test]
+fn network_build_valid_from_moves_the_example_epoch() {
+    let dir = scratch();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/network.json");
+    let out = dir.path().join("net");
+    let build = |start: &str| {
+        zkmargin(&[
+            "network",
+            "build",
+            p(&example),
+            "--valid-from",
+            start,
+            "--out",
+            p(&out),
+        ])
+    };
+    build("yesterday").expect_bad_input("command line", "--valid-from");
+    assert!(!out.exists(), "nothing is written for a bad time");
+    build("1099511627770").expect_bad_input(p(&example), "valid_from");
+    assert!(
+        !out.exists(),
+        "nothing is written for a time the epoch cannot move to"
+    );
+    build("2000000000").ok();
+    let snapshot = read_json(&out.join("snapshot.json"));
+    assert_eq!(snapshot["valid_from"], json!(2_000_000_000u64));
+    assert_eq!(snapshot["valid_until"], json!(2_000_003_600u64));
+
+    let snapshot_path = out.join("snapshot.json");
+    let alice = out.join("accounts/alice.json");
+    let tag = |venue: &str| {
+        zkmargin(&[
+            "account",
+            "tag",
+            "--snapshot",
+            p(&snapshot_path),
+            "--account",
+            p(&alice),
+            "--venue",
+            venue,
+        ])
+    };
+    let run = tag("deribit");
+    run.ok();
+    let line = run.stdout.trim_end();
+    assert!(
+        line.len() == 66 && line.starts_with("0x") && !line.contains(' '),
+        "{}",
+        run.show()
+    );
+    assert_ne!(tag("okx").stdout, run.stdout, "a tag per venue");
+    tag("nowhere").expect_bad_input("command line", "--venue");
 }
 
 #[test]

@@ -9,6 +9,8 @@
 use std::collections::HashSet;
 
 use zkmargin_circuits::margin::Book;
+use zkmargin_circuits::position::Kind;
+use zkmargin_circuits::units::TIME_BITS;
 
 use crate::account_name::check_account_name;
 use crate::epoch_params::{read_epoch_params_with, EpochParams, HaircutSource, EPOCH_PARAM_KEYS};
@@ -56,6 +58,70 @@ impl Network {
         }
         most
     }
+
+    /// Moves the epoch to start at `valid_from` (`network build --valid-from`): the epoch's
+    /// end and every option's expiry, held or listed, move by the same number of seconds, so
+    /// every time to expiry, every expiry bucket and every margin stays what the file gives;
+    /// only the clock the epoch is fresh on changes. The epoch number is kept.
+    ///
+    /// Invariant kept: every moved time stays below `2^TIME_BITS`, the bound reading checked
+    /// (an error names `valid_from` otherwise, and nothing is moved).
+    pub fn retime(&mut self, valid_from: u64) -> Result<(), InputError> {
+        let shift = i128::from(valid_from) - i128::from(self.params.valid_from);
+        let limit = 1i128 << TIME_BITS;
+        let moved = |t: u64| -> Option<u64> {
+            let t = i128::from(t) + shift;
+            (0..limit).contains(&t).then(|| t as u64)
+        };
+        let refused = || {
+            InputError::new(
+                &self.file,
+                "valid_from",
+                format!(
+                    "cannot move the epoch to start at {valid_from}: a time would leave 0 to \
+                     2^{TIME_BITS}"
+                ),
+            )
+        };
+        let until = moved(self.params.valid_until).ok_or_else(refused)?;
+        let mut expiries = Vec::new();
+        for account in &self.accounts {
+            for position in account.book.positions.iter().flatten() {
+                if is_option(position.kind) {
+                    expiries.push(moved(position.expiry).ok_or_else(refused)?);
+                }
+            }
+        }
+        let mut listed = Vec::new();
+        for instrument in &self.portfolio.instruments {
+            listed.push(if is_option(instrument.key.kind) {
+                moved(instrument.key.expiry).ok_or_else(refused)?
+            } else {
+                instrument.key.expiry
+            });
+        }
+        // Every time checked: only now is anything changed.
+        self.params.valid_from = valid_from;
+        self.params.valid_until = until;
+        let mut expiries = expiries.into_iter();
+        for account in &mut self.accounts {
+            for position in account.book.positions.iter_mut().flatten() {
+                if is_option(position.kind) {
+                    position.expiry = expiries.next().expect("one expiry per option");
+                }
+            }
+        }
+        for (instrument, expiry) in self.portfolio.instruments.iter_mut().zip(listed) {
+            instrument.key.expiry = expiry;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a position or instrument of this kind has an expiry (a perpetual's and an empty
+/// slot's is 0, and stays 0 when the epoch moves).
+fn is_option(kind: Kind) -> bool {
+    matches!(kind, Kind::Call | Kind::Put)
 }
 
 /// Reads `network.json` (DESIGN.md "Files"): the epoch parameters with every bound checked,
@@ -479,5 +545,59 @@ mod tests {
         for text in ["", "null", "[]", "\"x\"", "{}"] {
             assert!(read_network(text, "net.json").is_err());
         }
+    }
+
+    /// `network build --valid-from`: the epoch, every held option's expiry and every listed
+    /// one's move by the same seconds (perpetuals keep expiry 0), so every time to expiry is
+    /// the file's; a move past the time bound is refused and changes nothing.
+    #[test]
+    fn retime_moves_the_epoch_and_every_expiry_together() {
+        let network = read_network(EXAMPLE, "network.json").unwrap();
+        let to_expiry = |n: &Network| -> Vec<(Kind, u64)> {
+            let mut times = Vec::new();
+            for account in &n.accounts {
+                for p in account.book.positions.iter().flatten() {
+                    times.push((p.kind, p.expiry.saturating_sub(n.params.valid_from)));
+                }
+            }
+            for i in &n.portfolio.instruments {
+                times.push((i.key.kind, i.key.expiry - n.params.valid_from));
+            }
+            times
+        };
+        assert!(
+            to_expiry(&network)
+                .iter()
+                .any(|(kind, _)| matches!(kind, Kind::Call | Kind::Put)),
+            "the example holds options"
+        );
+        let start = 1_796_345_105;
+        let mut moved = network.clone();
+        moved.retime(start).unwrap();
+        assert_eq!(moved.params.valid_from, start);
+        assert_eq!(
+            moved.params.valid_until - start,
+            network.params.valid_until - network.params.valid_from
+        );
+        assert_eq!(to_expiry(&moved), to_expiry(&network));
+        for account in &moved.accounts {
+            for p in account.book.positions.iter().flatten() {
+                if p.kind == Kind::Perp {
+                    assert_eq!(p.expiry, 0);
+                }
+            }
+        }
+        // Back again: the file's network exactly.
+        let mut back = moved.clone();
+        back.retime(network.params.valid_from).unwrap();
+        assert_eq!(back, network);
+
+        let mut refused = network.clone();
+        let e = refused.retime((1u64 << TIME_BITS) - 10).unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.field.as_str()),
+            ("network.json", "valid_from")
+        );
+        assert_eq!(refused, network, "a refused move changes nothing");
     }
 }

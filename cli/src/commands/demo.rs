@@ -199,6 +199,7 @@ pub fn run(args: &DemoArgs) -> CommandResult {
         EXAMPLE_LABEL,
         None,
         None,
+        None,
         Some(&publisher),
         &dir,
     )?;

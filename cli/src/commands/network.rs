@@ -1,4 +1,5 @@
-//! `zkmargin network build NETWORK.json --out DIR [--profile small|standard|large|desk]`
+//! `zkmargin network build NETWORK.json --out DIR [--profile small|standard|large|desk]
+//! [--valid-from UNIX|now]`
 //!
 //! Reads the network (epoch parameters and every account's book), draws each account's
 //! secret key and leaf salts from the operating system's generator, builds every chain's and
@@ -8,7 +9,9 @@
 //! The snapshot carries the risk table of every instrument an account holds and every one of
 //! `instruments` (`zkmargin_prover::risk_table`). `--risk RISK.json` computes the haircuts
 //! (`zkmargin risk haircuts`) and the scan ranges from a risk model in place of the file's
-//! `haircuts_ppm` and `scan_ppm`; `--signing-key` signs the snapshot as `zkmargin
+//! `haircuts_ppm` and `scan_ppm`; `--valid-from` moves the file's epoch to start then (its
+//! end and every option's expiry by the same seconds, so the margins are the file's: how the
+//! bundled examples give a live epoch on any day); `--signing-key` signs the snapshot as `zkmargin
 //! publish` does. Without a key the snapshot is unsigned: a local build has no publisher
 //! whose key a venue would know, and a key drawn on the spot would vouch for nothing.
 
@@ -32,15 +35,19 @@ use zkmargin_verifier::publisher::SignSnapshot;
 
 use crate::commands::risk::load_risk;
 use crate::errors::{eprint_line, CliError, CommandResult, OK};
-use crate::inputs::{parse_profile, read_text, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT};
+use crate::inputs::{
+    parse_profile, parse_time_or_now, read_text, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT,
+};
 use crate::output::{print, utc};
 use crate::BuildArgs;
 
-/// Builds a network from its text (`file` names it in errors), with the haircuts of a risk
-/// model and a publisher's signature when given, and writes it under `out`.
+/// Builds a network from its text (`file` names it in errors), moved to start at `valid_from`
+/// when given (`Network::retime`), with the haircuts of a risk model and a publisher's
+/// signature when given, and writes it under `out`.
 pub fn build_and_write_with(
     text: &str,
     file: &str,
+    valid_from: Option<u64>,
     profile: Option<Profile>,
     risk: Option<&RiskModel>,
     signer: Option<&PublisherSecret>,
@@ -51,6 +58,9 @@ pub fn build_and_write_with(
         None => Ok(Vec::new()),
     };
     let mut network = read_network_with(text, file, risk.map(|_| &haircuts as HaircutSource))?;
+    if let Some(start) = valid_from {
+        network.retime(start)?;
+    }
     if let Some(model) = risk {
         apply_risk_model(&mut network.portfolio, &network.params, model)?;
     }
@@ -109,9 +119,15 @@ pub fn build(args: &BuildArgs) -> CommandResult {
     };
     let text = read_text(&args.network, "NETWORK.json", NETWORK_FILE_LIMIT)?;
     let label = args.network.display().to_string();
+    let valid_from = args
+        .valid_from
+        .as_deref()
+        .map(|text| parse_time_or_now(text, "--valid-from"))
+        .transpose()?;
     let (snapshot, accounts) = build_and_write_with(
         &text,
         &label,
+        valid_from,
         profile,
         risk.as_ref(),
         signer.as_ref(),

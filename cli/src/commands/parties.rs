@@ -36,7 +36,9 @@ use zkmargin_trees::store::{store_path, Store};
 
 use crate::commands::prove::check_out_path;
 use crate::errors::{CliError, CommandResult, OK};
-use crate::inputs::{label, load_snapshot, read_text, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT};
+use crate::inputs::{
+    label, load_account, load_snapshot, read_text, venue_index, JSON_FILE_LIMIT, NETWORK_FILE_LIMIT,
+};
 use crate::output::{print, tag_text};
 
 #[derive(Debug, Subcommand)]
@@ -45,6 +47,22 @@ pub enum AccountCommand {
     New(NewArgs),
     /// Join the secret and one opening per chain and venue into the account file prove reads.
     Assemble(AssembleArgs),
+    /// Print the account's tag at a venue of the snapshot (what the trader registers there,
+    /// and what the venue passes to verify --tag).
+    Tag(TagArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The epoch snapshot (snapshot.json): it names the venues.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    /// The trader's private account file (accounts/<name>.json).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: PathBuf,
+    /// The venue, by its name in the snapshot.
+    #[arg(long, value_name = "NAME")]
+    pub venue: String,
 }
 
 #[derive(Debug, Args)]
@@ -169,7 +187,21 @@ pub fn account(command: &AccountCommand) -> CommandResult {
     match command {
         AccountCommand::New(args) => new(args),
         AccountCommand::Assemble(args) => assemble_account(args),
+        AccountCommand::Tag(args) => tag(args),
     }
+}
+
+/// `account tag`: the tag alone on its line, so a script can take it
+/// (`TAG=$(zkmargin account tag ...)`).
+fn tag(args: &TagArgs) -> CommandResult {
+    let snapshot = load_snapshot(&args.snapshot)?;
+    let account = load_account(&args.account, &snapshot)?;
+    let venue = &snapshot.venues[venue_index(&snapshot, &args.venue)?];
+    print(&format!(
+        "{}\n",
+        tag_text(&account_tag(account.sk, venue.id))
+    ));
+    Ok(OK)
 }
 
 fn new(args: &NewArgs) -> CommandResult {

@@ -153,10 +153,24 @@ fn verdict_json(snapshot: &Snapshot, verdict: &Verdict) -> String {
             ("valid", Json::Bool(false)),
             ("epoch", Json::uint(snapshot.epoch)),
             ("valid_until", Json::uint(snapshot.valid_until)),
-            ("reason", Json::str(rejection.to_string())),
+            ("reason", Json::str(rejection_text(snapshot, rejection))),
         ]),
     };
     json_text(&object)
+}
+
+/// The reason a venue is told, on one line. A lapsed snapshot also says how to check a
+/// certificate of a past epoch: `--at` a time inside it (the refusal itself stands: a venue
+/// takes no certificate of an epoch that is over).
+fn rejection_text(snapshot: &Snapshot, rejection: &Rejection) -> String {
+    match rejection {
+        Rejection::Expired { .. } => format!(
+            "{rejection}; to check a certificate of a past epoch, pass --at with a time inside \
+             it ({} to {})",
+            snapshot.valid_from, snapshot.valid_until
+        ),
+        _ => rejection.to_string(),
+    }
 }
 
 pub fn run(args: &VerifyArgs) -> CommandResult {
@@ -263,7 +277,7 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
             Ok(OK)
         }
         Err(rejection) => {
-            let reason = rejection.to_string().replace(['\n', '\r'], " ");
+            let reason = rejection_text(&snapshot, &rejection).replace(['\n', '\r'], " ");
             print(&format!("REJECTED: {reason}\n"));
             Ok(REJECTED)
         }
