@@ -14,5 +14,6 @@ mod freezes;
 mod idempotency;
 mod lifecycle;
 mod orders;
+mod readme;
 mod registry;
 mod tokens;
