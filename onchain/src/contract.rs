@@ -24,8 +24,8 @@ use zkmargin_verifier::verify::{check_header, rebuild_statement, verify_statemen
 
 use crate::error::ContractError;
 use crate::msg::{
-    CertificateResponse, EpochInfo, EpochResponse, ExecuteMsg, InstantiateMsg, QueryMsg,
-    Registration, Status, UploadResponse,
+    CertificateResponse, EpochInfo, EpochResponse, ExecuteMsg, Freeze, FreezesResponse,
+    InstantiateMsg, LoggedFreeze, QueryMsg, Registration, Status, UploadResponse,
 };
 use crate::state::{self, Config, Upload, UploadState};
 
@@ -105,12 +105,23 @@ pub fn instantiate(
             .map_err(|e| ContractError::BadMessage(format!("admin: {e}")))?,
         None => info.sender.clone(),
     };
+    let mut venues: Vec<Addr> = vec![];
+    for venue in &msg.venues {
+        let venue = deps
+            .api
+            .addr_validate(venue)
+            .map_err(|e| ContractError::BadMessage(format!("venues: {e}")))?;
+        if !venues.contains(&venue) {
+            venues.push(venue);
+        }
+    }
     let config = Config {
         publisher_key: digest_to_hex(&key),
         profiles: profiles.clone(),
         admin: admin.clone(),
         bond: msg.bond.clone(),
         challenge_seconds: msg.challenge_seconds,
+        venues,
     };
     state::save_config(deps.storage, &config)?;
     let event = Event::new("zkmargin_instantiate")
@@ -183,7 +194,67 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> R
             no_funds(&info)?;
             withdraw_bond(deps, now, &info.sender, &nullifier)
         }
+        ExecuteMsg::Freeze { nullifier, reason } => {
+            no_funds(&info)?;
+            freeze(deps, now, &info.sender, &nullifier, &reason)
+        }
     }
+}
+
+/// Most freezes one `freezes` query answers.
+const MAX_FREEZES_ANSWERED: u32 = 100;
+
+/// Longest freeze reason, characters (the gateway's bound too).
+const MAX_REASON_CHARS: usize = 128;
+
+/// A listed venue freezes a registered nullifier. The first freeze stands: a second, by any
+/// venue, changes nothing and says which freeze holds (as the gateway's freeze route does).
+/// A voided registration holds no headroom and cannot be frozen; an unknown nullifier
+/// neither (a venue freezes a trader whose certificate it took through the registry).
+fn freeze(
+    deps: DepsMut,
+    now: u64,
+    sender: &Addr,
+    nullifier: &str,
+    reason: &str,
+) -> Result<Response> {
+    let config = state::load_config(deps.storage)?;
+    if !config.venues.contains(sender) {
+        return Err(ContractError::NotAVenue(sender.to_string()));
+    }
+    let nullifier = canonical_nullifier(nullifier)?;
+    let chars = reason.chars().count();
+    if chars == 0 || chars > MAX_REASON_CHARS || reason.chars().any(char::is_control) {
+        return Err(ContractError::BadMessage(format!(
+            "reason: 1 to {MAX_REASON_CHARS} characters without control characters"
+        )));
+    }
+    let registration = state::load_registration(deps.storage, &nullifier)?
+        .ok_or_else(|| ContractError::NotRegistered(nullifier.clone()))?;
+    if registration.status == Status::Voided {
+        return Err(ContractError::NotRegistered(nullifier));
+    }
+    let (standing, fresh) = match state::load_freeze(deps.storage, &nullifier)? {
+        Some(first) => (first, false),
+        None => {
+            let first = Freeze {
+                venue: sender.clone(),
+                reason: reason.to_string(),
+                frozen_at: now,
+            };
+            state::save_freeze(deps.storage, &nullifier, &first)?;
+            state::log_freeze(deps.storage, &nullifier)?;
+            (first, true)
+        }
+    };
+    Ok(Response::new().add_event(
+        Event::new("zkmargin_freeze")
+            .add_attribute("nullifier", &nullifier)
+            .add_attribute("venue", standing.venue.as_str())
+            .add_attribute("reason", &standing.reason)
+            .add_attribute("frozen_at", standing.frozen_at.to_string())
+            .add_attribute("already_frozen", (!fresh).to_string()),
+    ))
 }
 
 /// The pinned digest an upload is checked against.
@@ -622,8 +693,26 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary> {
             let nullifier = canonical_nullifier(&nullifier)?;
             to_json_binary(&CertificateResponse {
                 registration: state::load_registration(deps.storage, &nullifier)?,
+                frozen: state::load_freeze(deps.storage, &nullifier)?,
                 nullifier,
             })?
+        }
+        QueryMsg::Freezes { after, limit } => {
+            let last = state::last_freeze(deps.storage)?;
+            let limit = u64::from(limit.clamp(1, MAX_FREEZES_ANSWERED));
+            let mut freezes = vec![];
+            for sequence in after.saturating_add(1)..=last.min(after.saturating_add(limit)) {
+                let nullifier = state::logged_freeze(deps.storage, sequence)?;
+                let freeze = state::load_freeze(deps.storage, &nullifier)?.ok_or_else(|| {
+                    ContractError::Storage(format!("the freeze of {nullifier} is missing"))
+                })?;
+                freezes.push(LoggedFreeze {
+                    sequence,
+                    nullifier,
+                    freeze,
+                });
+            }
+            to_json_binary(&FreezesResponse { freezes, last })?
         }
     };
     Ok(binary)

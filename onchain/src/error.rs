@@ -9,6 +9,8 @@ pub enum ContractError {
     BadMessage(String),
     #[error("only the admin may {0}")]
     Unauthorized(&'static str),
+    #[error("freeze refused: {0} is not a venue of this registry")]
+    NotAVenue(String),
     #[error("{0}")]
     Funds(String),
     #[error("profile {0:?} is not accepted by this registry")]

@@ -20,6 +20,9 @@ pub struct InstantiateMsg {
     /// How long after its epoch's `valid_until` an unchallenged optimistic registration stays
     /// open to challenge before its registrant may withdraw the bond, seconds.
     pub challenge_seconds: u64,
+    /// The venues' addresses that may freeze a nullifier (`freeze`); none when left out.
+    #[serde(default)]
+    pub venues: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -61,6 +64,11 @@ pub enum ExecuteMsg {
     /// The registrant takes back the bond of an unchallenged registration once the challenge
     /// period after its epoch has passed.
     WithdrawBond { nullifier: String },
+    /// A listed venue liquidated the trader of a registered nullifier: every venue reading
+    /// the registry refuses that trader's new orders for the rest of the epoch (DESIGN's
+    /// freeze, across venues that share no database). `reason`: 1 to 128 characters, no
+    /// control characters. Idempotent: a nullifier already frozen keeps its first freeze.
+    Freeze { nullifier: String, reason: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,6 +94,13 @@ pub enum QueryMsg {
     Certificate {
         nullifier: String,
     },
+    /// The freezes in the order they were made, from the one after `after` (0: from the
+    /// first), at most `limit` (at most 100): what a venue's gateway follows
+    /// (`zkmargin-gateway --registry-url`) to refuse a frozen trader's orders.
+    Freezes {
+        after: u64,
+        limit: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,6 +110,8 @@ pub struct ConfigResponse {
     pub admin: Addr,
     pub bond: Coin,
     pub challenge_seconds: u64,
+    /// Who may `freeze`.
+    pub venues: Vec<Addr>,
 }
 
 /// The answer to `params {k}` and `key {profile}`.
@@ -174,8 +191,35 @@ pub struct Registration {
     pub challenger: Option<Addr>,
 }
 
+/// A nullifier's freeze: the venue that liquidated its trader, why, and when (block time).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Freeze {
+    pub venue: Addr,
+    pub reason: String,
+    pub frozen_at: u64,
+}
+
+/// One freeze in the registry's log: its place (from 1), the nullifier and the freeze.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoggedFreeze {
+    pub sequence: u64,
+    pub nullifier: String,
+    pub freeze: Freeze,
+}
+
+/// The answer to `freezes {after, limit}`: `last` is the log's last sequence number, so a
+/// follower knows whether it has seen everything.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FreezesResponse {
+    pub freezes: Vec<LoggedFreeze>,
+    pub last: u64,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CertificateResponse {
     pub nullifier: String,
     pub registration: Option<Registration>,
+    /// The freeze that stands for this nullifier, if a venue froze it.
+    #[serde(default)]
+    pub frozen: Option<Freeze>,
 }

@@ -1,12 +1,12 @@
 //! The contract's storage: the configuration, the verifier's parameters and the verifying keys
-//! uploaded in chunks, the published epochs and one registration per nullifier. Values are JSON
+//! uploaded in chunks, the published epochs, one registration per nullifier and its freeze. Values are JSON
 //! (the uploads' chunks raw bytes).
 
 use cosmwasm_std::{from_json, to_json_vec, Storage};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::error::ContractError;
-use crate::msg::{EpochInfo, Registration};
+use crate::msg::{EpochInfo, Freeze, Registration};
 
 /// Most chunks one upload may be cut into.
 pub const MAX_UPLOAD_CHUNKS: u32 = 64;
@@ -18,6 +18,9 @@ const UPLOAD: &[u8] = b"upload:";
 const UPLOAD_CHUNK: &[u8] = b"upload_chunk:";
 const EPOCH: &[u8] = b"epoch:";
 const REGISTRATION: &[u8] = b"certificate:";
+const FROZEN: &[u8] = b"frozen:";
+const FREEZE_LOG: &[u8] = b"freeze_log:";
+const FREEZE_LOG_LAST: &[u8] = b"freeze_log_last";
 
 /// The configuration, as the `config` query answers it.
 pub use crate::msg::ConfigResponse as Config;
@@ -161,4 +164,43 @@ pub fn save_registration(
         &key(REGISTRATION, registration.nullifier.as_bytes()),
         registration,
     )
+}
+
+/// `nullifier`: canonical `0x` hex.
+pub fn load_freeze(
+    storage: &dyn Storage,
+    nullifier: &str,
+) -> Result<Option<Freeze>, ContractError> {
+    load(storage, &key(FROZEN, nullifier.as_bytes()))
+}
+
+pub fn save_freeze(
+    storage: &mut dyn Storage,
+    nullifier: &str,
+    freeze: &Freeze,
+) -> Result<(), ContractError> {
+    save(storage, &key(FROZEN, nullifier.as_bytes()), freeze)
+}
+
+/// The freeze log's last sequence number (0 when empty).
+pub fn last_freeze(storage: &dyn Storage) -> Result<u64, ContractError> {
+    Ok(load(storage, FREEZE_LOG_LAST)?.unwrap_or(0))
+}
+
+/// Appends a nullifier to the freeze log; returns its sequence number.
+pub fn log_freeze(storage: &mut dyn Storage, nullifier: &str) -> Result<u64, ContractError> {
+    let sequence = last_freeze(storage)? + 1;
+    save(
+        storage,
+        &key(FREEZE_LOG, &sequence.to_be_bytes()),
+        &nullifier,
+    )?;
+    save(storage, FREEZE_LOG_LAST, &sequence)?;
+    Ok(sequence)
+}
+
+/// The nullifier logged at `sequence`.
+pub fn logged_freeze(storage: &dyn Storage, sequence: u64) -> Result<String, ContractError> {
+    load(storage, &key(FREEZE_LOG, &sequence.to_be_bytes()))?
+        .ok_or_else(|| ContractError::Storage(format!("freeze {sequence} is missing from the log")))
 }

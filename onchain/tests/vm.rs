@@ -44,8 +44,8 @@ use zkmargin_formats::certificate::Certificate;
 use zkmargin_formats::publisher_key::PublisherSecret;
 use zkmargin_formats::snapshot::{write_public_snapshot, write_signed_snapshot};
 use zkmargin_onchain::msg::{
-    CertificateResponse, EpochResponse, ExecuteMsg, InstantiateMsg, QueryMsg, Status,
-    UploadResponse,
+    CertificateResponse, EpochResponse, ExecuteMsg, Freeze, FreezesResponse, InstantiateMsg,
+    LoggedFreeze, QueryMsg, Status, UploadResponse,
 };
 use zkmargin_testing::fixtures::{fixture, SAMPLE_LINES};
 use zkmargin_verifier::keys::stored_key_file;
@@ -188,6 +188,13 @@ fn trader() -> Addr {
 }
 fn challenger() -> Addr {
     Addr::unchecked(MockApi::default().addr_make("challenger"))
+}
+/// The two venues the registry lists (who may freeze).
+fn venue_a() -> Addr {
+    Addr::unchecked(MockApi::default().addr_make("deribit"))
+}
+fn venue_b() -> Addr {
+    Addr::unchecked(MockApi::default().addr_make("hyperliquid"))
 }
 
 impl Chain {
@@ -346,6 +353,7 @@ fn instantiate_for(profile: Profile) -> InstantiateMsg {
         admin: Some(admin().to_string()),
         bond: coin(BOND, DENOM),
         challenge_seconds: CHALLENGE_SECONDS,
+        venues: vec![venue_a().to_string(), venue_b().to_string()],
     }
 }
 
@@ -438,7 +446,7 @@ struct Figures {
 }
 
 /// The rows of the table, in order: (key, label).
-const TABLE: [(&str, &str); 17] = [
+const TABLE: [(&str, &str); 18] = [
     ("instantiate", "instantiate"),
     (
         "params-largest",
@@ -466,6 +474,7 @@ const TABLE: [(&str, &str); 17] = [
         "  of which: all before the proof's own check (a proof refused at its first point)",
     ),
     ("refusal", "a refused register (nullifier taken)"),
+    ("freeze", "freeze (a listed venue)"),
     (
         "std-params-largest",
         "standard: store_params, the largest of the 18 transactions",
@@ -734,6 +743,137 @@ fn an_honest_certificate_registers_and_its_nullifier_is_then_taken() {
         },
     );
     refused(answer, "is not 0x and 64 lower-case hex digits");
+}
+
+fn freeze_msg(nullifier: &str, reason: &str) -> ExecuteMsg {
+    ExecuteMsg::Freeze {
+        nullifier: nullifier.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Issue 18's freeze across venues that share no database: a listed venue freezes a
+/// registered nullifier and the registry's answer, which every venue reads, carries it; the
+/// first freeze stands. Refused: a freeze by anyone not listed (the trader, the admin), of a
+/// nullifier nobody registered, with funds, or with a reason empty, too long or with a
+/// control character; a refused freeze changes nothing.
+#[test]
+fn a_listed_venue_freezes_a_registered_nullifier_for_every_venue() {
+    let m = material();
+    let mut chain = published();
+    let nullifier = nullifier_of(&m.honest);
+    let (result, _) = chain.execute_with(
+        "freeze before registration",
+        &venue_a(),
+        &[],
+        &freeze_msg(&nullifier, "liquidated"),
+    );
+    refused(result, "nothing is registered for nullifier");
+    chain
+        .execute("register (verified)", &register(&m.honest))
+        .0
+        .expect("an honest certificate registers");
+    assert_eq!(certificate_query(&mut chain, &nullifier).frozen, None);
+
+    for stranger in [trader(), admin()] {
+        let (result, _) = chain.execute_with(
+            "freeze by a stranger",
+            &stranger,
+            &[],
+            &freeze_msg(&nullifier, "liquidated"),
+        );
+        refused(result, "is not a venue of this registry");
+    }
+    let long = "x".repeat(129);
+    for reason in ["", "liquidated\nat deribit", long.as_str()] {
+        let (result, _) = chain.execute_with(
+            "freeze with a bad reason",
+            &venue_a(),
+            &[],
+            &freeze_msg(&nullifier, reason),
+        );
+        refused(result, "reason: 1 to 128 characters");
+    }
+    let (result, _) = chain.execute_with(
+        "freeze with funds",
+        &venue_a(),
+        &[coin(BOND, DENOM)],
+        &freeze_msg(&nullifier, "liquidated"),
+    );
+    assert!(result.is_err(), "a freeze takes no funds");
+    assert_eq!(certificate_query(&mut chain, &nullifier).frozen, None);
+
+    let (result, gas) = chain.execute_with(
+        "freeze",
+        &venue_a(),
+        &[],
+        &freeze_msg(&nullifier, "liquidated at deribit"),
+    );
+    let response = result.expect("a listed venue freezes a registered nullifier");
+    let e = event(&response, "zkmargin_freeze");
+    assert_eq!(attribute(e, "nullifier"), nullifier);
+    assert_eq!(attribute(e, "venue"), venue_a().as_str());
+    assert_eq!(attribute(e, "already_frozen"), "false");
+    record("freeze", gas.sdk());
+    let first = Freeze {
+        venue: venue_a(),
+        reason: "liquidated at deribit".into(),
+        frozen_at: chain.time,
+    };
+    let answer = certificate_query(&mut chain, &nullifier);
+    assert_eq!(answer.frozen.as_ref(), Some(&first));
+    assert_eq!(
+        answer.registration.map(|r| r.status),
+        Some(Status::Verified),
+        "a freeze leaves the registration as it was"
+    );
+
+    // The other venue freezes too, later: the first freeze stands and is what it is told.
+    chain.time += 60;
+    let (result, _) = chain.execute_with(
+        "freeze again",
+        &venue_b(),
+        &[],
+        &freeze_msg(&nullifier, "liquidated at hyperliquid"),
+    );
+    let response = result.expect("a freeze again is answered");
+    let e = event(&response, "zkmargin_freeze");
+    assert_eq!(attribute(e, "already_frozen"), "true");
+    assert_eq!(attribute(e, "venue"), venue_a().as_str());
+    assert_eq!(attribute(e, "reason"), "liquidated at deribit");
+    assert_eq!(
+        certificate_query(&mut chain, &nullifier).frozen,
+        Some(first)
+    );
+
+    // Another nullifier is not frozen.
+    let other = fp_to_hex(&zkmargin_circuits::hash::Fp::from(5));
+    assert_eq!(certificate_query(&mut chain, &other).frozen, None);
+
+    // The log a gateway follows: the one freeze, once (the second changed nothing).
+    let freezes = |chain: &mut Chain, after: u64| -> FreezesResponse {
+        chain
+            .query("query freezes", &QueryMsg::Freezes { after, limit: 10 })
+            .0
+            .expect("the freezes query")
+    };
+    let log = freezes(&mut chain, 0);
+    assert_eq!(log.last, 1);
+    assert_eq!(
+        log.freezes,
+        vec![LoggedFreeze {
+            sequence: 1,
+            nullifier: nullifier.clone(),
+            freeze: certificate_query(&mut chain, &nullifier).frozen.unwrap(),
+        }]
+    );
+    assert_eq!(
+        freezes(&mut chain, 1),
+        FreezesResponse {
+            freezes: vec![],
+            last: 1
+        }
+    );
 }
 
 #[test]
@@ -1320,6 +1460,9 @@ fn instantiation_refuses_bad_keys_profiles_and_bonds() {
     let mut msg = instantiate_msg();
     msg.admin = Some("not an address".into());
     refused(chain.instantiate(&msg).0, "admin:");
+    let mut msg = instantiate_msg();
+    msg.venues.push("not an address".into());
+    refused(chain.instantiate(&msg).0, "venues:");
     // A message that is not JSON of the contract's kind.
     let (result, _) = chain.run("instantiate with a bad message", |instance, env| {
         call_instantiate::<_, _, _, Empty>(
