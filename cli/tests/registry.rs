@@ -77,6 +77,20 @@ fn a_venue_takes_only_what_the_registry_holds_as_verified() {
     write_json(&path, &answer(registration(&digest, "voided")));
     verify(&path).expect_rejected("holds this certificate as voided");
 
+    // Verified but frozen by a venue that liquidated the trader (the contract's freeze):
+    // rejected, naming the venue and its reason; a frozen entry that is not one is bad input.
+    let mut frozen = answer(registration(&digest, "verified"));
+    frozen["frozen"] = json!({"venue": "cosmwasm1venue", "reason": "liquidated at okx",
+                              "frozen_at": 1767225800});
+    write_json(&path, &frozen);
+    verify(&path).expect_rejected("frozen by venue cosmwasm1venue (liquidated at okx)");
+    frozen["frozen"] = json!({"venue": 7});
+    write_json(&path, &frozen);
+    verify(&path).expect_bad_input(p(&path), "frozen.venue");
+    frozen["frozen"] = Value::Null;
+    write_json(&path, &frozen);
+    verify(&path).ok();
+
     // An answer about another nullifier, or not an answer at all: bad input.
     let mut wrong = answer(Value::Null);
     wrong["nullifier"] = json!(format!("0x{}", "11".repeat(32)));

@@ -286,8 +286,8 @@ pub fn run(args: &VerifyArgs) -> CommandResult {
 
 /// `--registry`: what the on-chain registry (onchain/, query `certificate {nullifier}`) holds
 /// for the accepted certificate's nullifier. `Ok(None)` when it holds this certificate as
-/// verified; `Ok(Some(reason))` when it holds nothing, another certificate, or this one not
-/// verified (pending a challenge, voided); `Err` when the answer cannot be read or is about
+/// verified and not frozen; `Ok(Some(reason))` when it holds nothing, another certificate,
+/// this one not verified (pending a challenge, voided) or frozen by a venue; `Err` when the answer cannot be read or is about
 /// another nullifier. The answer is the query's JSON, bare or inside `{"data": ...}`.
 pub fn registry_refusal(
     answer: &str,
@@ -347,5 +347,21 @@ pub fn registry_refusal(
             "holds this certificate as {status}, not verified"
         )));
     }
-    Ok(None)
+    // A venue liquidated the trader (the contract's freeze): no venue takes new orders of it.
+    match value.get("frozen") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(frozen) => {
+            let field = |name: &str| {
+                frozen
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .ok_or_else(|| bad(&format!("frozen.{name}"), "missing or not a string"))
+            };
+            Ok(Some(format!(
+                "holds this certificate frozen by venue {} ({}): its trader was liquidated",
+                field("venue")?,
+                field("reason")?
+            )))
+        }
+    }
 }
