@@ -222,6 +222,7 @@ fn run() -> Result<(), String> {
         listen: format!("127.0.0.1:{port}"),
         public_listen: None,
         certificate_queue: zkmargin_gateway::certificates::DEFAULT_QUEUE,
+        registry: None,
     };
     let server = std::thread::spawn(move || {
         if let Err(e) = server::run(config) {

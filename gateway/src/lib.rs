@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod certificates;
+pub mod chain;
 pub mod clock;
 pub mod ledger;
 pub mod metrics;

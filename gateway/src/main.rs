@@ -42,6 +42,14 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_QUEUE as u64,
           value_parser = clap::value_parser!(u64).range(1..=MAX_QUEUE as u64))]
     certificate_queue: u64,
+    /// Follow the on-chain registry's freezes: the contract's address on the chain's REST
+    /// API, http://NODE:1317/cosmwasm/wasm/v1/contract/ADDRESS (plain HTTP).
+    #[arg(long, value_name = "URL")]
+    registry_url: Option<String>,
+    /// How often to read the registry's freeze log, milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(50..=600_000))]
+    registry_poll_ms: u64,
 }
 
 fn main() {
@@ -57,6 +65,9 @@ fn main() {
             public_listen: args.public_listen,
             // At most MAX_QUEUE: the parser's range.
             certificate_queue: args.certificate_queue as usize,
+            registry: args
+                .registry_url
+                .map(|url| (url, std::time::Duration::from_millis(args.registry_poll_ms))),
         })
     });
     if let Err(reason) = result {

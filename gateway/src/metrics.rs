@@ -73,6 +73,10 @@ pub struct Metrics {
     pub cancels: AtomicU64,
     /// Freezes asked of this gateway (a freeze again counts once).
     pub freezes: AtomicU64,
+    /// Freezes read from the on-chain registry's log and recorded here (`--registry-url`).
+    pub chain_freezes: AtomicU64,
+    /// Reads of the on-chain registry that failed (unreachable, or an answer not understood).
+    pub registry_errors: AtomicU64,
     /// Requests answered 4xx (bad input), of any endpoint.
     pub requests_invalid: AtomicU64,
     /// Requests the gateway could not serve (storage down): 5xx.
@@ -102,6 +106,8 @@ impl Default for Metrics {
             fills_refused: AtomicU64::new(0),
             cancels: AtomicU64::new(0),
             freezes: AtomicU64::new(0),
+            chain_freezes: AtomicU64::new(0),
+            registry_errors: AtomicU64::new(0),
             requests_invalid: AtomicU64::new(0),
             requests_failed: AtomicU64::new(0),
             requests_unauthorized: AtomicU64::new(0),
@@ -165,6 +171,16 @@ impl Metrics {
                 "zkmargin_freezes_total",
                 "Freezes asked of this gateway (POST /v1/accounts/{tag}/freeze).",
                 &self.freezes,
+            ),
+            (
+                "zkmargin_chain_freezes_total",
+                "Freezes read from the on-chain registry's log and recorded (--registry-url).",
+                &self.chain_freezes,
+            ),
+            (
+                "zkmargin_registry_errors_total",
+                "Reads of the on-chain registry that failed.",
+                &self.registry_errors,
             ),
             (
                 "zkmargin_requests_invalid_total",

@@ -11,6 +11,7 @@ use zkmargin_formats::publisher_key::PublisherKey;
 
 use crate::api::{self, App};
 use crate::certificates::Verifier;
+use crate::chain;
 use crate::metrics::Metrics;
 use crate::snapshots::{self, SnapshotCell};
 use crate::storage::{self, Store};
@@ -29,6 +30,9 @@ pub struct Config {
     pub public_listen: Option<String>,
     /// Certificates that may wait or be verified at once (`--certificate-queue`).
     pub certificate_queue: usize,
+    /// The on-chain registry whose freezes to follow, and how often (`--registry-url`,
+    /// `--registry-poll-ms`; `crate::chain`).
+    pub registry: Option<(String, std::time::Duration)>,
 }
 
 /// Runs the gateway; returns when it was asked to stop, or with the reason it cannot start.
@@ -61,6 +65,20 @@ pub fn run(config: Config) -> Result<(), String> {
         runtime.block_on(async { Verifier::spawn(Arc::clone(&metrics), config.certificate_queue) });
     if let Some(profile) = profile {
         verifier.warm(profile);
+    }
+    if let Some((url, interval)) = &config.registry {
+        if !url.starts_with("http://") {
+            return Err(format!(
+                "--registry-url {url}: the chain's REST API over plain http:// (a node beside \
+                 the gateway)"
+            ));
+        }
+        eprintln!(
+            "zkmargin-gateway: following the registry's freezes at {url} every {} ms",
+            interval.as_millis()
+        );
+        let _inside = runtime.enter();
+        chain::spawn(url.clone(), *interval, writer.clone(), Arc::clone(&metrics));
     }
     let app = Arc::new(App {
         venue: config.venue.clone(),

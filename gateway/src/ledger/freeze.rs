@@ -21,16 +21,25 @@ pub fn freeze_tag(
     let Some(state) = tx.line_for_tag(venue, &fp_to_hex(tag))? else {
         return Ok(None);
     };
-    let nullifier = state.line.nullifier;
-    if let Some(standing) = tx.frozen(&[&nullifier])?.pop() {
-        return Ok(Some((standing, false)));
-    }
     let freeze = FreezeRecord {
-        nullifier,
+        nullifier: state.line.nullifier,
         venue: venue.to_string(),
         reason: reason.to_string(),
         frozen_at: at,
     };
+    freeze_nullifier(tx, freeze).map(Some)
+}
+
+/// Freezes `freeze.nullifier`, whether or not a line of it is here yet (the on-chain
+/// registry's freezes, `crate::chain`, arrive for any nullifier): the freeze that stands and
+/// whether this call made it.
+pub fn freeze_nullifier(
+    tx: &mut dyn LedgerTx,
+    freeze: FreezeRecord,
+) -> Result<(FreezeRecord, bool), StorageError> {
+    if let Some(standing) = tx.frozen(&[&freeze.nullifier])?.pop() {
+        return Ok((standing, false));
+    }
     tx.freeze(&freeze)?;
     // Another venue's freeze may have committed between the read and the insert (which then
     // did nothing): answer the one that stands.
@@ -39,5 +48,5 @@ pub fn freeze_tag(
         .pop()
         .unwrap_or_else(|| freeze.clone());
     let made = standing == freeze;
-    Ok(Some((standing, made)))
+    Ok((standing, made))
 }

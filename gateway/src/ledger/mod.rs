@@ -29,7 +29,7 @@ use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 use crate::snapshots::Current;
 use crate::storage::{LedgerTx, LineRecord, LineState, StorageError};
 
-pub use freeze::freeze_tag;
+pub use freeze::{freeze_nullifier, freeze_tag};
 
 /// One order to charge, as the HTTP layer checked it.
 #[derive(Clone, Debug)]

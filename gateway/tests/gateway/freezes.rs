@@ -26,7 +26,7 @@ fn admit_both_venues(url: &str) -> (LineRecord, LineRecord) {
     (here, there)
 }
 
-fn order_at(gateway: &Gateway, id: &str, tag: &str, size: &str) -> serde_json::Value {
+pub fn order_at(gateway: &Gateway, id: &str, tag: &str, size: &str) -> serde_json::Value {
     let body = serde_json::json!({
         "id": id,
         "tag": tag,
@@ -51,14 +51,14 @@ fn freeze(gateway: &Gateway, tag: &str, reason: &str) -> Answer {
     .expect("freeze request failed")
 }
 
-fn account_of(gateway: &Gateway, tag: &str) -> serde_json::Value {
+pub fn account_of(gateway: &Gateway, tag: &str) -> serde_json::Value {
     let (status, body) = get(&client(), &format!("{}/v1/accounts/{tag}", gateway.base))
         .expect("account request failed");
     assert_eq!(status, 200, "{body}");
     body
 }
 
-fn assert_frozen_refusal(answer: &serde_json::Value, by: &str) {
+pub fn assert_frozen_refusal(answer: &serde_json::Value, by: &str) {
     assert_eq!(answer["accepted"], false, "{answer}");
     assert!(uusd(answer, "charge_uusd") > 0, "{answer}");
     let reason = answer["reason"].as_str().unwrap_or_default();

@@ -394,3 +394,26 @@ pub fn raw(address: &str, request: &[u8]) -> (u16, String) {
         .unwrap_or(0);
     (status, text)
 }
+
+/// Runs the binary on a fresh SQLite ledger with this token file and `extra` flags, for a
+/// start that must fail: its exit code and standard error.
+pub fn run_to_exit(token_file: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+    let db = Db::sqlite();
+    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin-gateway"))
+        .args([
+            "--venue",
+            VENUE,
+            "--publisher",
+            &publisher().public().to_hex(),
+        ])
+        .arg("--engine-token-file")
+        .arg(token_file)
+        .args(["--db", &db.url(), "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .output()
+        .expect("cannot run zkmargin-gateway");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -8,6 +8,7 @@ mod sample;
 
 mod bad_input;
 mod certificates;
+mod chain;
 mod concurrency;
 mod crash;
 mod freezes;

@@ -2,7 +2,6 @@
 //! changed without it), the certificate route needs none, `--public-listen` serves only the
 //! trader-facing routes, and a token file others can read stops the gateway from starting.
 
-use std::process::Command;
 
 use zkmargin_circuits::hash::fp_to_hex;
 
@@ -155,23 +154,7 @@ fn the_public_address_serves_only_the_trader() {
 
 /// Runs the binary with this token file and returns its exit code and standard error.
 fn start_with_token_file(path: &std::path::Path) -> (Option<i32>, String) {
-    let db = Db::sqlite();
-    let output = Command::new(env!("CARGO_BIN_EXE_zkmargin-gateway"))
-        .args([
-            "--venue",
-            VENUE,
-            "--publisher",
-            &publisher().public().to_hex(),
-        ])
-        .arg("--engine-token-file")
-        .arg(path)
-        .args(["--db", &db.url(), "--listen", "127.0.0.1:0"])
-        .output()
-        .expect("cannot run zkmargin-gateway");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    run_to_exit(path, &[])
 }
 
 #[test]
