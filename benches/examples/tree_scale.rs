@@ -104,13 +104,21 @@ fn load() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// The example epoch, numbered `number`, in the standard profile.
+/// The example epoch, numbered `number`, in the standard profile, listing the put the
+/// accounts hold beside the example's call (version 3: a venue commits no option the
+/// publisher's risk table lacks).
 fn write_epoch(repo: &Path, dir: &Path, number: u64) -> Result<PathBuf, String> {
     let text = std::fs::read_to_string(repo.join("examples/parties/epoch.json"))
         .map_err(|e| format!("examples/parties/epoch.json: {e}"))?;
     let text = text
         .replacen("\"profile\": \"small\"", "\"profile\": \"standard\"", 1)
-        .replacen("\"epoch\": 4812", &format!("\"epoch\": {number}"), 1);
+        .replacen("\"epoch\": 4812", &format!("\"epoch\": {number}"), 1)
+        .replacen(
+            "\"instruments\": [",
+            "\"instruments\": [{\"kind\": \"put\", \"underlying\": \"BTC\", \"strike\": \"90000\", \
+             \"expiry\": 1767312000, \"iv_ppm\": 550000}, ",
+            1,
+        );
     let path = dir.join(format!("epoch-{number}.json"));
     std::fs::write(&path, text).map_err(|e| e.to_string())?;
     Ok(path)
