@@ -1,9 +1,10 @@
 //! `zkmargin-gateway --venue NAME --publisher KEY --engine-token-file FILE --db URL --listen ADDR
-//! [--public-listen ADDR] [--certificate-queue N]`
+//! [--public-listen ADDR] [--certificate-queue N] [--registry-url URL [--registry-poll-ms MS]]`
 //!
 //! Exit codes: 0 after a clean stop (SIGINT, SIGTERM); 1 when it cannot start (a bad flag, an
 //! unreachable database, an address in use), with a one-line reason.
 
+use clap::error::ErrorKind;
 use clap::Parser;
 use zkmargin_gateway::certificates::{DEFAULT_QUEUE, MAX_QUEUE};
 use zkmargin_gateway::publisher::parse_publisher;
@@ -53,7 +54,21 @@ struct Args {
 }
 
 fn main() {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            print!("{}", e.render());
+            return;
+        }
+        Err(e) => {
+            // A bad flag cannot start the gateway: exit 1 with one line, as every other reason.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad command line");
+            let reason = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("zkmargin-gateway: {reason} (see zkmargin-gateway --help)");
+            std::process::exit(1);
+        }
+    };
     let result = parse_publisher(&args.publisher).and_then(|publisher| {
         let token = EngineToken::read_file(&args.engine_token_file)?;
         server::run(Config {

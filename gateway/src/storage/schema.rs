@@ -130,7 +130,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     ),
 ];
 
-/// The statements of one migration.
+/// The statements of one migration, split at every `;` (so no comment may hold one: tested).
 pub fn statements(migration: &str) -> impl Iterator<Item = &str> {
     migration.split(';').map(str::trim).filter(|s| {
         s.lines()
@@ -141,6 +141,22 @@ pub fn statements(migration: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `statements` splits a migration at every `;`, comments included: a `;` in a comment
+    /// would cut a statement in two at start-up. None may have one.
+    #[test]
+    fn no_comment_holds_a_statement_separator() {
+        for (version, migration) in MIGRATIONS {
+            for line in migration.lines() {
+                if let Some((_, comment)) = line.split_once("--") {
+                    assert!(
+                        !comment.contains(';'),
+                        "migration {version}: a ';' in the comment {comment:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn versions_increase_from_one() {

@@ -243,3 +243,25 @@ fn mutated_orders_never_get_a_5xx(db: &Db) {
     assert!(gateway.alive());
 }
 on_both_databases!(fuzz_orders, mutated_orders_never_get_a_5xx);
+
+/// A bad flag is a reason the gateway cannot start: exit 1 and one line on stderr naming it,
+/// as its other start failures (clap's own usage errors would exit 2).
+#[test]
+fn a_bad_flag_exits_1_with_one_line() {
+    let token = tempfile::tempdir().unwrap();
+    let token_file = token.path().join("engine.token");
+    write_token_file(&token_file, ENGINE_TOKEN);
+    for extra in [
+        &["--bogus"][..],
+        &["--certificate-queue", "0"],
+        &["--registry-poll-ms", "many"],
+    ] {
+        let (code, stderr) = run_to_exit(&token_file, extra);
+        assert_eq!(code, Some(1), "{extra:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{extra:?}: {stderr}");
+        assert!(
+            stderr.starts_with("zkmargin-gateway: ") && stderr.contains(extra[0]),
+            "{extra:?}: {stderr}"
+        );
+    }
+}

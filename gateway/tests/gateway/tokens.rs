@@ -2,7 +2,6 @@
 //! changed without it), the certificate route needs none, `--public-listen` serves only the
 //! trader-facing routes, and a token file others can read stops the gateway from starting.
 
-
 use zkmargin_circuits::hash::fp_to_hex;
 
 use crate::harness::*;
