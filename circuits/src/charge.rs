@@ -149,26 +149,15 @@ pub fn default_order_charge(
 mod tests {
     use super::*;
     use crate::margin::{Book, Bucket, Position};
-    use crate::portfolio::{InstrumentKey, PortfolioRates, RiskRow, RiskTable, SCENARIOS};
+    // The BTC perpetual's and the call's vectors (strike 100000; mark 1200 USD), USD a unit.
+    use crate::margin::tests::{CALL_VECTOR, PERP_VECTOR, PUSD};
+    use crate::portfolio::{InstrumentKey, PortfolioRates, RiskRow, RiskTable};
     use proptest::prelude::*;
 
     const E8: u64 = 100_000_000;
     const E9: u64 = 1_000_000_000;
-    /// USD to pUSD.
-    const PUSD: i64 = 1_000_000_000_000;
     const EXPIRY: u64 = 1_767_312_000;
     const STRIKE: u64 = 10_000_000_000_000;
-
-    /// The BTC perpetual's vector, USD a unit.
-    const PERP_VECTOR: [i64; SCENARIOS] = [
-        0, 0, 3000, 3000, -3000, -3000, 6000, 6000, -6000, -6000, 9000, 9000, -9000, -9000, 9450,
-        -9450,
-    ];
-    /// The call's vector (strike 100000), USD a unit; its mark is 1200 USD.
-    const CALL_VECTOR: [i64; SCENARIOS] = [
-        100, -100, 1500, 1300, -700, -800, 3500, 3300, -1100, -1200, 6000, 5800, -1300, -1350,
-        8000, -500,
-    ];
 
     /// BTC at 97000.5, USDC at 1; one venue with a 1% BTC perp rate; an option rate of 7.5%
     /// and one bucket of a year with tau 12% (the standard rules'); BTC's som 0.5% and

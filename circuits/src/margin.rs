@@ -557,7 +557,7 @@ pub fn evaluate(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! Every expected value below is worked out by hand in the comments from DESIGN.md's
     //! formulas; none is obtained by calling the function under test a second time.
 
@@ -618,15 +618,16 @@ mod tests {
     }
 
     /// USD to pUSD.
-    const PUSD: i64 = 1_000_000_000_000;
+    pub(crate) const PUSD: i64 = 1_000_000_000_000;
 
-    /// The BTC perpetual's vector, USD a unit: three scan ranges of about 9000 USD.
-    const PERP_VECTOR: [i64; SCENARIOS] = [
+    /// The BTC perpetual's vector, USD a unit: three scan ranges of about 9000 USD (the
+    /// charge's tests use it too).
+    pub(crate) const PERP_VECTOR: [i64; SCENARIOS] = [
         0, 0, 3000, 3000, -3000, -3000, 6000, 6000, -6000, -6000, 9000, 9000, -9000, -9000, 9450,
         -9450,
     ];
     /// Alice's call's vector (strike 100000, one day), USD a unit, and its mark, 1200 USD.
-    const CALL_VECTOR: [i64; SCENARIOS] = [
+    pub(crate) const CALL_VECTOR: [i64; SCENARIOS] = [
         100, -100, 1500, 1300, -700, -800, 3500, 3300, -1100, -1200, 6000, 5800, -1300, -1350,
         8000, -500,
     ];
