@@ -222,6 +222,36 @@ pub fn pack_word(limbs: &[Fp], shifts: &[u32]) -> Fp {
         .sum()
 }
 
+/// `sum limbs[i] 2^shifts[i]` of integer limbs: the word [`pack_word`] gives for the same
+/// limbs as field elements, summed as a 256-bit integer and turned into a field element once
+/// (a vault or venue packs a million leaves an epoch: [`pack_word`] spends a few field
+/// multiplications a limb). The integer cannot wrap: the callers' shifts are at most 128, so
+/// the sum stays below `2^193 < p`, and the field's sum is the integer's.
+pub fn pack_integer_word(limbs: &[u64], shifts: &[u32]) -> Fp {
+    assert_eq!(limbs.len(), shifts.len(), "one shift per limb");
+    let mut word = [0u64; 4];
+    for (&limb, &shift) in limbs.iter().zip(shifts) {
+        assert!(shift <= 128, "a word's limbs start at bit 128 or below");
+        let (at, bits) = ((shift / 64) as usize, shift % 64);
+        let spread = (limb as u128) << bits;
+        // Add `spread` at 64-bit digit `at`, carrying upwards (at most digit 3: shift <= 128).
+        let mut carry = 0u128;
+        for (digit, part) in word[at..]
+            .iter_mut()
+            .zip([spread as u64, (spread >> 64) as u64, 0])
+        {
+            let sum = *digit as u128 + part as u128 + carry;
+            *digit = sum as u64;
+            carry = sum >> 64;
+        }
+    }
+    let mut repr = [0u8; 32];
+    for (bytes, digit) in repr.chunks_exact_mut(8).zip(word) {
+        bytes.copy_from_slice(&digit.to_le_bytes());
+    }
+    Option::from(Fp::from_repr(repr)).expect("a word below 2^193 is canonical")
+}
+
 /// `2^shift` (`shift < 256`) from at most two 128-bit halves: every leaf packs its words with
 /// these, and a square-and-multiply power cost more than the leaf's Poseidon permutations.
 fn two_to(shift: u32) -> Fp {
@@ -263,8 +293,11 @@ pub fn collateral_message_of_words(key: Fp, chain_id: u64, words: &[Fp], salt: F
 
 /// The message of a collateral leaf (amounts padded to the profile's `A`).
 pub fn collateral_leaf_message(key: Fp, chain_id: u64, amounts: &[u64], salt: Fp) -> Vec<Fp> {
-    let amounts: Vec<Fp> = amounts.iter().map(|&x| Fp::from(x)).collect();
-    collateral_message_of_words(key, chain_id, &collateral_words(&amounts), salt)
+    let words: Vec<Fp> = amounts
+        .chunks(AMOUNTS_PER_WORD)
+        .map(|limbs| pack_integer_word(limbs, &AMOUNT_SHIFTS[..limbs.len()]))
+        .collect();
+    collateral_message_of_words(key, chain_id, &words, salt)
 }
 
 /// `H(3, account_key, chain_id, e_0, .., e_{ceil(A/3)-1}, salt)`.
@@ -282,7 +315,10 @@ pub fn position_message_of_words(key: Fp, venue_id: u64, words: &[Fp], salt: Fp)
 
 /// The message of a position leaf (slots padded to the profile's `P`).
 pub fn position_leaf_message(key: Fp, venue_id: u64, slots: &[Position], salt: Fp) -> Vec<Fp> {
-    let words: Vec<Fp> = slots.iter().map(|s| slot_word(&slot_fields(s))).collect();
+    let words: Vec<Fp> = slots
+        .iter()
+        .map(|s| pack_integer_word(&s.fields(), &SLOT_SHIFTS))
+        .collect();
     position_message_of_words(key, venue_id, &words, salt)
 }
 
@@ -443,6 +479,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn integer_words_are_the_field_words_even_when_limbs_overlap() {
+        // Limbs wider than their slot's width overlap the next limb and carry: the integer
+        // packing must still be the field's sum.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for trial in 0..200 {
+            let limbs: [u64; 6] = match trial {
+                0 => [u64::MAX; 6],
+                1 => [0; 6],
+                _ => std::array::from_fn(|_| next() >> (next() % 64)),
+            };
+            let as_fields = limbs.map(Fp::from);
+            assert_eq!(
+                pack_integer_word(&limbs, &SLOT_SHIFTS),
+                slot_word(&as_fields)
+            );
+            assert_eq!(
+                pack_integer_word(&limbs[..3], &AMOUNT_SHIFTS),
+                pack_word(&as_fields[..3], &AMOUNT_SHIFTS)
+            );
+        }
+    }
+
+    #[test]
     fn paths_reach_the_root() {
         let leaves = [(0u64, Fp::from(11)), (5, Fp::from(22)), (6, Fp::from(33))];
         let tree = MerkleTree::new(4, &leaves);
@@ -499,6 +564,7 @@ mod tests {
             + Fp::from(13) * two(75)
             + Fp::from(17) * two(123);
         assert_eq!(slot_word(&slot_fields(&put)), expected);
+        assert_eq!(pack_integer_word(&put.fields(), &SLOT_SHIFTS), expected);
         // Widths: the last limb ends below 2^254, and each limb starts where the last ends.
         for i in 1..6 {
             assert_eq!(SLOT_SHIFTS[i], SLOT_SHIFTS[i - 1] + SLOT_WIDTHS[i - 1]);
