@@ -20,9 +20,11 @@
 //!
 //! 1. `venue build` of epoch E into the empty directory: the first build;
 //! 2. `venue build` of epoch E+1 with the second file: 1% changed, salts kept;
-//! 3. `venue build --fresh-salts` of epoch E+2 with the first file again: 1% changed, every
-//!    salt drawn anew (every leaf rehashed);
-//! 4. `venue opening` of one account, a fresh process (median of 9 accounts), and the same
+//! 3. `venue build --changed-only` of epoch E+2 with a file of only those accounts, back to
+//!    their first holding: 1% changed, given as the changes (the registry not read);
+//! 4. `venue build --fresh-salts` of epoch E+3 with the first file again: nothing changed,
+//!    every salt drawn anew (every leaf rehashed);
+//! 5. `venue opening` of one account, a fresh process (median of 9 accounts), and the same
 //!    opening through the library on an open store (`zkmargin_trees::opening`, median of 200).
 //!
 //! `ZKMARGIN_TREE_SCALE_KEEP=1` keeps the scratch directories (to profile a step by hand).
@@ -163,17 +165,25 @@ fn positions(i: usize, bump: u64) -> String {
     format!("[{}]", all[..count].join(", "))
 }
 
-fn write_positions(dir: &Path, file: &str, n: usize, changed: &[bool]) -> Result<PathBuf, String> {
+/// A positions file of the accounts `listed` (all of them, or the changed ones), each resized
+/// by `bump` where `changed`.
+fn write_positions(
+    dir: &Path,
+    file: &str,
+    listed: &[usize],
+    changed: &[bool],
+    bump: u64,
+) -> Result<PathBuf, String> {
     let mut text = String::from(
         "{\"format\": \"zkmargin.venue/1\", \"venue\": \"deribit\", \"positions\": {\n",
     );
-    for i in 0..n {
-        let sep = if i + 1 == n { "" } else { "," };
+    for (k, &i) in listed.iter().enumerate() {
+        let sep = if k + 1 == listed.len() { "" } else { "," };
         let _ = writeln!(
             text,
             "\"{}\": {}{sep}",
             name(i),
-            positions(i, u64::from(changed[i]))
+            positions(i, if changed[i] { bump } else { 0 })
         );
     }
     text.push_str("}}\n");
@@ -191,6 +201,7 @@ struct Row {
     log2: u32,
     full: Measured,
     kept: Measured,
+    changes_only: Measured,
     /// `None` with `--no-fresh` (the fresh-salt build hashes what a first build hashes).
     fresh: Option<Measured>,
     opening_command: Duration,
@@ -209,7 +220,7 @@ fn measure(
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let mut rng = StdRng::seed_from_u64(u64::from(log2));
-    let epochs: Vec<PathBuf> = (0..3)
+    let epochs: Vec<PathBuf> = (0..4)
         .map(|e| write_epoch(repo, &dir, EPOCH + e))
         .collect::<Result<_, _>>()?;
     let registry = write_registry(&dir, n, &mut rng)?;
@@ -222,8 +233,11 @@ fn measure(
             left -= 1;
         }
     }
-    let first = write_positions(&dir, "positions-1.json", n, &vec![false; n])?;
-    let second = write_positions(&dir, "positions-2.json", n, &changed)?;
+    let everyone: Vec<usize> = (0..n).collect();
+    let changed_ones: Vec<usize> = (0..n).filter(|&i| changed[i]).collect();
+    let first = write_positions(&dir, "positions-1.json", &everyone, &changed, 0)?;
+    let second = write_positions(&dir, "positions-2.json", &everyone, &changed, 1)?;
+    let back = write_positions(&dir, "changes-3.json", &changed_ones, &changed, 0)?;
     let tree = dir.join("deribit");
     let s = |p: &Path| p.to_str().expect("UTF-8 paths").to_string();
     let build = |epoch: &Path, positions: &Path, extra: &[&str]| {
@@ -246,9 +260,11 @@ fn measure(
     let full = build(&epochs[0], &first, &[])?;
     eprintln!("2^{log2}: 1% changed, salts kept ...");
     let kept = build(&epochs[1], &second, &[])?;
+    eprintln!("2^{log2}: 1% changed, given as the changes ...");
+    let changes_only = build(&epochs[2], &back, &["--changed-only"])?;
     let fresh = if with_fresh {
-        eprintln!("2^{log2}: 1% changed, fresh salts ...");
-        Some(build(&epochs[2], &first, &["--fresh-salts"])?)
+        eprintln!("2^{log2}: fresh salts ...");
+        Some(build(&epochs[3], &first, &["--fresh-salts"])?)
     } else {
         None
     };
@@ -287,6 +303,7 @@ fn measure(
         log2,
         full,
         kept,
+        changes_only,
         fresh,
         opening_command: median(commands),
         opening_library: median(library),
@@ -332,19 +349,21 @@ fn main() {
     }
     println!("load average after: {}", load());
     println!(
-        "\n| accounts | first build | peak | 1% changed, salts kept | peak | 1% changed, fresh salts | peak | opening: command | opening: library |"
+        "\n| accounts | first build | peak | 1% changed, salts kept | peak | 1% changed, --changed-only | peak | fresh salts | peak | opening: command | opening: library |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let secs = |d: Duration| format!("{:.2} s", d.as_secs_f64());
     let mib = |m: &Measured| format!("{:.0} MiB", m.peak_bytes as f64 / MIB);
     for r in &rows {
         println!(
-            "| 2^{} | {} | {} | {} | {} | {} | {} | {:.1} ms | {:.2} ms |",
+            "| 2^{} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} ms | {:.2} ms |",
             r.log2,
             secs(r.full.wall),
             mib(&r.full),
             secs(r.kept.wall),
             mib(&r.kept),
+            secs(r.changes_only.wall),
+            mib(&r.changes_only),
             r.fresh.as_ref().map_or("-".into(), |m| secs(m.wall)),
             r.fresh.as_ref().map_or("-".into(), mib),
             r.opening_command.as_secs_f64() * 1e3,
@@ -356,7 +375,8 @@ fn main() {
         let runs = [
             ("first build", Some(&r.full)),
             ("1% changed, salts kept", Some(&r.kept)),
-            ("1% changed, fresh salts", r.fresh.as_ref()),
+            ("1% changed, --changed-only", Some(&r.changes_only)),
+            ("fresh salts", r.fresh.as_ref()),
         ];
         for (what, m) in runs.into_iter().filter_map(|(w, m)| Some((w, m?))) {
             println!(

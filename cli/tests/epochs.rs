@@ -175,6 +175,71 @@ fn the_next_epoch_reuses_the_store_and_openings_come_on_request() {
 }
 
 #[test]
+fn an_epoch_of_the_changed_accounts_alone_reuses_the_rest() {
+    let f = Files::new();
+    let tree = f.path("deribit");
+    let first = f.positions("p1.json", &[("alice", "0.5"), ("bob", "-2")]);
+    f.build(4812, &first, &tree, &[]).ok();
+    let alice = f.path("alice-4812.json");
+    f.opening(&tree, "alice", &alice).ok();
+
+    // Epoch 4813 lists bob (a new size) and carol (a first position) only.
+    let changes = f.positions("c.json", &[("bob", "-3"), ("carol", "1")]);
+    let run = f.build(4813, &changes, &tree, &["--changed-only"]);
+    run.ok();
+    assert!(
+        run.stdout
+            .contains("3 accounts, 3 with a nonzero leaf (2 accounts changed, 2 leaves rehashed"),
+        "{}",
+        run.show()
+    );
+    let root = read_root(
+        &std::fs::read_to_string(tree.join("root.json")).unwrap(),
+        "r",
+    )
+    .unwrap();
+    assert_eq!((root.epoch, root.accounts), (4813, 3));
+    // alice was not listed: her salt and holding carry over, her opening reaches the new root.
+    let alice_next = f.path("alice-4813.json");
+    f.opening(&tree, "alice", &alice_next).ok();
+    let o = read_opening(&std::fs::read_to_string(&alice_next).unwrap(), "o").unwrap();
+    assert_eq!((o.root, o.epoch), (root.root, 4813));
+    assert_eq!(salt_of(&alice_next), salt_of(&alice));
+    // The full book of the same epoch finds nothing more to change.
+    let whole = f.positions(
+        "p2.json",
+        &[("alice", "0.5"), ("bob", "-3"), ("carol", "1")],
+    );
+    let run = f.build(4813, &whole, &tree, &[]);
+    run.ok();
+    assert!(run.stdout.contains("0 accounts changed"), "{}", run.show());
+
+    // Refused in one line, the store untouched: an unregistered account, another registry,
+    // no store yet.
+    f.epoch(4814);
+    let stranger = f.positions("s.json", &[("mallory", "1")]);
+    f.build(4814, &stranger, &tree, &["--changed-only"])
+        .expect_bad_input(p(&stranger), "mallory");
+    let registry = f.path("registry.json");
+    let mut grown = read_json(&registry);
+    grown["accounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "dave", "key": fp_to_hex(&account_key(Fp::from(9))), "idx": 3}));
+    write_json(&registry, &grown);
+    f.build(4814, &changes, &tree, &["--changed-only"])
+        .expect_bad_input(p(&registry), "(file)");
+    f.build(4814, &changes, &f.path("new"), &["--changed-only"])
+        .expect_bad_input(p(&f.path("new")), "--changed-only");
+    let after = read_root(
+        &std::fs::read_to_string(tree.join("root.json")).unwrap(),
+        "r",
+    )
+    .unwrap();
+    assert_eq!(after, root);
+}
+
+#[test]
 fn a_store_of_another_tree_or_epoch_is_refused_in_one_line() {
     let f = Files::new();
     let tree = f.path("deribit");

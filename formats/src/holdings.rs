@@ -106,6 +106,33 @@ impl<'t> HoldingsPass<'t> {
     }
 }
 
+/// Reads a tree's input that lists only the accounts whose holding changed since the epoch
+/// the tree's store holds (`venue build --changed-only`): the member, and each listed
+/// account's name and holding in file order (an account listed with nothing now holds
+/// nothing). The same file format as [`read_holdings`]; whether each name is registered is
+/// for the store to say, which knows the registry of its epoch.
+pub fn read_holding_changes(
+    text: &str,
+    file: &str,
+    kind: TreeKind,
+    epoch: &Epoch,
+) -> Result<(Member, Vec<(String, Holding)>), InputError> {
+    if let Some(pass) = HoldingsPass::read(text, kind, epoch) {
+        let table = pass
+            .table
+            .into_iter()
+            .map(|(name, holding)| (name.to_string(), holding))
+            .collect();
+        return Ok((pass.member, table));
+    }
+    let mut table = Vec::new();
+    let member = read_table_tree(text, file, kind, epoch, |account, _, holding| {
+        table.push((account.to_string(), holding));
+        Ok(())
+    })?;
+    Ok((member, table))
+}
+
 /// [`read_holdings`] through the [`json::Json`] tree: the reader of record, and of errors.
 fn read_holdings_tree(
     text: &str,
@@ -114,6 +141,37 @@ fn read_holdings_tree(
     epoch: &Epoch,
     registry: &Registry,
 ) -> Result<(Member, Vec<Holding>), InputError> {
+    let mut holdings: Vec<Holding> = registry
+        .entries
+        .iter()
+        .map(|_| match kind {
+            TreeKind::Chain => Holding::Collateral(vec![0; epoch.params.assets.len()]),
+            TreeKind::Venue => Holding::Positions(Vec::new()),
+        })
+        .collect();
+    let by_name = registry.positions_by_name();
+    let member = read_table_tree(text, file, kind, epoch, |account, at, holding| {
+        let &i = by_name.get(account).ok_or_else(|| {
+            at.err(format!(
+                "{} is not in the registry: register its account key first",
+                shown(account)
+            ))
+        })?;
+        holdings[i] = holding;
+        Ok(())
+    })?;
+    Ok((member, holdings))
+}
+
+/// Walks a holdings file through the [`json::Json`] tree: checks its format and member, and
+/// hands `each` every account's name, place and holding, read by `position`'s rules.
+fn read_table_tree(
+    text: &str,
+    file: &str,
+    kind: TreeKind,
+    epoch: &Epoch,
+    mut each: impl FnMut(&str, &ValueReader, Holding) -> Result<(), InputError>,
+) -> Result<Member, InputError> {
     let (format, member_key, table_key) = match kind {
         TreeKind::Chain => (VAULT_FORMAT, "chain", "balances"),
         TreeKind::Venue => (VENUE_FORMAT, "venue", "positions"),
@@ -138,23 +196,8 @@ fn read_holdings_tree(
             })?;
             let params = &epoch.params;
             let risk = params.risk_params();
-            let mut holdings: Vec<Holding> = registry
-                .entries
-                .iter()
-                .map(|_| match kind {
-                    TreeKind::Chain => Holding::Collateral(vec![0; params.assets.len()]),
-                    TreeKind::Venue => Holding::Positions(Vec::new()),
-                })
-                .collect();
-            let by_name = registry.positions_by_name();
             for (account, at) in top.req(table_key)?.entries()? {
-                let &i = by_name.get(account).ok_or_else(|| {
-                    at.err(format!(
-                        "{} is not in the registry: register its account key first",
-                        shown(account)
-                    ))
-                })?;
-                holdings[i] = match kind {
+                let holding = match kind {
                     TreeKind::Chain => Holding::Collateral(read_amounts(&at, &params.assets)?),
                     TreeKind::Venue => {
                         let slots = at
@@ -177,8 +220,9 @@ fn read_holdings_tree(
                         Holding::Positions(slots)
                     }
                 };
+                each(account, &at, holding)?;
             }
-            Ok((member.clone(), holdings))
+            Ok(member.clone())
         },
     )
 }

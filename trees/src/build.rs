@@ -20,8 +20,9 @@
 //! the result is the root it holds already (a build repeated after a crash); anything else is
 //! refused, naming the store, since the root of that epoch may be published.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ff::Field;
@@ -30,6 +31,7 @@ use zkmargin_circuits::hash::{empty_roots, Fp};
 use zkmargin_circuits::snapshot::Member;
 use zkmargin_formats::epoch::Epoch;
 use zkmargin_formats::input_error::InputError;
+use zkmargin_formats::json::shown;
 use zkmargin_formats::registry::Registry;
 use zkmargin_formats::root::RootFile;
 use zkmargin_formats::tree::{Holding, TreeKind};
@@ -60,6 +62,29 @@ pub struct TreeInput<'a> {
     pub holdings: &'a [Holding],
     /// The registry's file, named in errors about an account.
     pub registry_file: &'a str,
+    /// BLAKE2b-256 of the registry file's bytes, kept in the store: a later epoch built from
+    /// the changed accounts alone ([`build_changes`]) must use the same registry.
+    pub registry_digest: [u8; 32],
+}
+
+/// An epoch given as the accounts whose holding changed since the epoch the store holds: what
+/// a venue's or vault's own books know, so that an epoch reads a few thousand accounts, not
+/// every registered one (at a million accounts, reading and comparing every holding takes
+/// longer than rehashing what changed).
+pub struct ChangesInput<'a> {
+    pub epoch: &'a Epoch,
+    pub kind: TreeKind,
+    pub member: &'a Member,
+    /// The accounts whose holding changed, by registered name, each at most once (an account
+    /// that now holds nothing is listed with an empty holding); every other account keeps its
+    /// holding.
+    pub changes: &'a [(String, Holding)],
+    /// The file the changes came from, named in errors about an account.
+    pub changes_file: &'a str,
+    /// The registry's file and the BLAKE2b-256 of its bytes: it must be the registry of the
+    /// epoch the store holds (a registry that changed is read in full by [`build`]).
+    pub registry_file: &'a str,
+    pub registry_digest: [u8; 32],
 }
 
 /// What a build did.
@@ -95,7 +120,6 @@ pub fn build(
     let profile = input.epoch.profile;
     let entries = &input.registry.entries;
     input.registry.check_fits(&profile, input.registry_file)?;
-    assert!(profile.depth <= MAX_DEPTH, "profile depths fit the store");
     if input.holdings.len() != entries.len() {
         return Err(InputError::new(
             input.registry_file,
@@ -103,43 +127,13 @@ pub fn build(
             "one holding per registered account is required",
         ));
     }
-    let new_root_file = |root: Fp| RootFile {
-        epoch: input.epoch.params.epoch,
-        profile,
+    let header = Header {
+        epoch: input.epoch,
         kind: input.kind,
-        member: input.member.clone(),
-        assets: input.epoch.asset_symbols(),
+        member: input.member,
         accounts: entries.len() as u64,
-        root,
     };
-
-    // The store: the epoch it holds, if any, must be an earlier one of the same tree.
-    let path = store_path(dir);
-    let partial = dir.join(format!(".{STORE_FILE}.partial"));
-    let (store, old) = if path.exists() {
-        let store = Store::open(&path, true)?;
-        let old = store.root()?.ok_or_else(|| {
-            InputError::new(
-                path.display().to_string(),
-                "root",
-                "the store holds no epoch",
-            )
-        })?;
-        check_same_tree(&path, &old, &new_root_file(old.root))?;
-        (store, Some(old))
-    } else {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            InputError::new(
-                dir.display().to_string(),
-                "--out",
-                format!("cannot create the directory: {e}"),
-            )
-        })?;
-        // A first build that stopped half-way left this; it never became the store.
-        let _ = std::fs::remove_file(&partial);
-        (Store::create(&partial)?, None)
-    };
-
+    let opened = open_store(dir, &header, true)?;
     let mut clock = Clock::start();
     // Every account's digest, on every core (the bytes are kept for changed accounts only,
     // encoded again below: at a million accounts they would be the largest thing in memory).
@@ -150,7 +144,7 @@ pub fn build(
         .collect();
 
     // What changed: the digest pages of the new epoch against the store's.
-    let old_pages: HashMap<u64, Vec<u8>> = store.digest_pages()?.into_iter().collect();
+    let old_pages: HashMap<u64, Vec<u8>> = opened.store.digest_pages()?.into_iter().collect();
     let mut new_pages: HashMap<u64, Vec<u8>> = HashMap::new();
     let mut changed: Vec<usize> = Vec::new();
     for (i, (e, n)) in entries.iter().zip(&new).enumerate() {
@@ -170,6 +164,7 @@ pub fn build(
             changed.push(i);
         }
     }
+    drop(new);
     let was_held = |idx: u64| {
         let slot = (idx % DIGESTS_PER_PAGE) as usize * DIGEST_BYTES;
         old_pages
@@ -190,47 +185,309 @@ pub fn build(
             }
         }
     }
-
+    let changes: Vec<Change> = changed
+        .iter()
+        .map(|&i| Change {
+            idx: entries[i].idx,
+            name: &entries[i].name,
+            key: entries[i].key,
+            holding: &input.holdings[i],
+            was_held: was_held(entries[i].idx),
+        })
+        .collect();
+    let mut pages: Vec<u64> = new_pages.keys().chain(old_pages.keys()).copied().collect();
+    pages.sort_unstable();
+    pages.dedup();
+    let zeros = vec![0; DIGESTS_PER_PAGE as usize * DIGEST_BYTES];
+    let pages: Vec<(u64, &[u8])> = pages
+        .into_iter()
+        .filter_map(|page| {
+            let now = new_pages.get(&page).unwrap_or(&zeros);
+            (old_pages.get(&page) != Some(now)).then_some((page, &now[..]))
+        })
+        .collect();
     clock.lap("compare");
+    let present = input.holdings.iter().filter(|h| h.present()).count();
+    finish(
+        opened,
+        &header,
+        Epochs {
+            changes,
+            removed,
+            pages,
+            present: Some(present),
+            registry_digest: &input.registry_digest,
+            holdings_file: input.registry_file,
+        },
+        draw,
+        clock,
+    )
+}
+
+/// Builds the next epoch of the tree in `dir/tree.db` from the accounts whose holding changed
+/// (`input.changes`), drawing a new salt for each with `draw`; every other account keeps its
+/// holding, salt and leaf. The store must hold an earlier epoch of the same tree, built from
+/// the same registry (its digest); salts are always kept for the accounts not listed (a fresh
+/// salt for every account needs every holding: [`build`] with [`Salts::Fresh`]).
+pub fn build_changes(
+    dir: &Path,
+    input: &ChangesInput,
+    draw: &mut dyn FnMut() -> Fp,
+) -> Result<BuildReport, InputError> {
+    let path = store_path(dir);
+    if !path.exists() {
+        return Err(InputError::new(
+            dir.display().to_string(),
+            "--changed-only",
+            "there is no store of an earlier epoch here to take the unchanged accounts from \
+             (build the first epoch from every account's holding)",
+        ));
+    }
+    let old_accounts = {
+        let store = Store::open(&path, false)?;
+        let old = store
+            .root()?
+            .ok_or_else(|| store.damaged("it holds no epoch"))?;
+        if store.registry_digest()? != Some(input.registry_digest) {
+            return Err(InputError::new(
+                input.registry_file,
+                "(file)",
+                "is not the registry the store's epoch was built from: when the registry \
+                 changes, give every account's holding (without --changed-only)",
+            ));
+        }
+        old.accounts
+    };
+    let header = Header {
+        epoch: input.epoch,
+        kind: input.kind,
+        member: input.member,
+        accounts: old_accounts,
+    };
+    let opened = open_store(dir, &header, false)?;
+    let mut clock = Clock::start();
+    let store = &opened.store;
+    let mut pages: HashMap<u64, Vec<u8>> = HashMap::new();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(input.changes.len());
+    let mut changes: Vec<Change> = Vec::with_capacity(input.changes.len());
+    for (name, holding) in input.changes {
+        let refuse = |reason: &str| {
+            Err(InputError::new(
+                input.changes_file,
+                name.as_str(),
+                format!("{} {reason}", shown(name)),
+            ))
+        };
+        if !seen.insert(name) {
+            return refuse("is listed twice");
+        }
+        let Some(row) = store.account_by_name(name)? else {
+            return refuse("is not in the registry: register its account key first");
+        };
+        let (page, slot) = (
+            row.idx / DIGESTS_PER_PAGE,
+            (row.idx % DIGESTS_PER_PAGE) as usize * DIGEST_BYTES,
+        );
+        let digests = match pages.entry(page) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(store.digest_page(page)?),
+        };
+        let now = digest(name, &row.key, &encode(holding));
+        if digests[slot..slot + DIGEST_BYTES] == now {
+            continue;
+        }
+        digests[slot..slot + DIGEST_BYTES].copy_from_slice(&now);
+        changes.push(Change {
+            idx: row.idx,
+            name,
+            key: row.key,
+            holding,
+            was_held: row.leaf != Fp::ZERO,
+        });
+    }
+    let mut pages: Vec<(u64, Vec<u8>)> = pages.into_iter().collect();
+    pages.sort_unstable_by_key(|(page, _)| *page);
+    clock.lap("compare");
+    finish(
+        opened,
+        &header,
+        Epochs {
+            changes,
+            removed: Vec::new(),
+            pages: pages.iter().map(|(p, d)| (*p, &d[..])).collect(),
+            present: None,
+            registry_digest: &input.registry_digest,
+            holdings_file: input.changes_file,
+        },
+        draw,
+        clock,
+    )
+}
+
+/// Which tree and epoch a build writes.
+struct Header<'a> {
+    epoch: &'a Epoch,
+    kind: TreeKind,
+    member: &'a Member,
+    /// Registered accounts.
+    accounts: u64,
+}
+
+impl Header<'_> {
+    fn root_file(&self, root: Fp) -> RootFile {
+        RootFile {
+            epoch: self.epoch.params.epoch,
+            profile: self.epoch.profile,
+            kind: self.kind,
+            member: self.member.clone(),
+            assets: self.epoch.asset_symbols(),
+            accounts: self.accounts,
+            root,
+        }
+    }
+}
+
+/// A store opened for a build: the epoch it held (none in a first build, which writes a new
+/// file to rename into place at its end).
+struct Opened {
+    store: Store,
+    path: PathBuf,
+    partial: PathBuf,
+    old: Option<RootFile>,
+}
+
+/// Opens the store of `dir` to build the epoch of `header` into, or creates it (`create`);
+/// a store of another tree or a later epoch is refused.
+fn open_store(dir: &Path, header: &Header, create: bool) -> Result<Opened, InputError> {
+    assert!(
+        header.epoch.profile.depth <= MAX_DEPTH,
+        "profile depths fit the store"
+    );
+    let path = store_path(dir);
+    let partial = dir.join(format!(".{STORE_FILE}.partial"));
+    if path.exists() || !create {
+        let store = Store::open(&path, true)?;
+        let old = store.root()?.ok_or_else(|| {
+            InputError::new(
+                path.display().to_string(),
+                "root",
+                "the store holds no epoch",
+            )
+        })?;
+        check_same_tree(&path, &old, &header.root_file(old.root))?;
+        return Ok(Opened {
+            store,
+            path,
+            partial,
+            old: Some(old),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        InputError::new(
+            dir.display().to_string(),
+            "--out",
+            format!("cannot create the directory: {e}"),
+        )
+    })?;
+    // A first build that stopped half-way left this; it never became the store.
+    let _ = std::fs::remove_file(&partial);
+    Ok(Opened {
+        store: Store::create(&partial)?,
+        path,
+        partial,
+        old: None,
+    })
+}
+
+/// An account whose leaf a build computes anew.
+struct Change<'a> {
+    idx: u64,
+    name: &'a str,
+    key: Fp,
+    holding: &'a Holding,
+    /// Whether the store has a row at this index (so a zero leaf there still changes the
+    /// tree).
+    was_held: bool,
+}
+
+/// What an epoch changes, found by [`build`] or [`build_changes`].
+struct Epochs<'a> {
+    changes: Vec<Change<'a>>,
+    /// Indices the registry no longer lists.
+    removed: Vec<u64>,
+    /// The digest pages that differ from the store's.
+    pages: Vec<(u64, &'a [u8])>,
+    /// Accounts with a nonzero leaf, where the build knows them all.
+    present: Option<usize>,
+    registry_digest: &'a [u8; 32],
+    /// The file holdings came from, named when one does not fit the profile.
+    holdings_file: &'a str,
+}
+
+/// The shared end of a build: new salts and leaves for the changed accounts, their paths, and
+/// everything written to the store in one step.
+fn finish(
+    opened: Opened,
+    header: &Header,
+    epochs: Epochs,
+    draw: &mut dyn FnMut() -> Fp,
+    mut clock: Clock,
+) -> Result<BuildReport, InputError> {
+    let Opened {
+        store,
+        path,
+        partial,
+        old,
+    } = opened;
+    let Epochs {
+        changes,
+        removed,
+        pages,
+        present,
+        registry_digest,
+        holdings_file,
+    } = epochs;
+    let profile = header.epoch.profile;
     // New salts (drawn in order, one per changed account that holds something), then the
     // changed leaves on every core.
-    let salts_drawn: Vec<Fp> = changed
+    let salts_drawn: Vec<Fp> = changes
         .iter()
-        .map(|&i| {
-            if input.holdings[i].present() {
+        .map(|c| {
+            if c.holding.present() {
                 draw()
             } else {
                 Fp::ZERO
             }
         })
         .collect();
-    let leaves: Vec<Fp> = changed
+    let leaves: Vec<Fp> = changes
         .par_iter()
         .zip(&salts_drawn)
-        .map(|(&i, &salt)| {
-            input.holdings[i]
-                .leaf(&profile, entries[i].key, input.member.id, salt)
-                .ok_or(i)
+        .map(|(c, &salt)| {
+            c.holding
+                .leaf(&profile, c.key, header.member.id, salt)
+                .ok_or(c)
         })
-        .collect::<Result<_, usize>>()
-        .map_err(|i| {
+        .collect::<Result<_, &Change>>()
+        .map_err(|c| {
             InputError::new(
-                input.registry_file,
-                format!("accounts[{i}]"),
+                holdings_file,
+                c.name,
                 format!(
                     "{}'s holding does not fit profile {}",
-                    entries[i].name, profile.name
+                    shown(c.name),
+                    profile.name
                 ),
             )
         })?;
 
     clock.lap("leaves");
     // The changed leaves (a leaf that was 0 and stays 0 changes nothing) and their paths.
-    let mut moved: Vec<(u64, Fp)> = changed
+    let mut moved: Vec<(u64, Fp)> = changes
         .iter()
         .zip(&leaves)
-        .filter(|&(&i, leaf)| *leaf != Fp::ZERO || was_held(entries[i].idx))
-        .map(|(&i, &leaf)| (entries[i].idx, leaf))
+        .filter(|&(c, leaf)| *leaf != Fp::ZERO || c.was_held)
+        .map(|(c, &leaf)| (c.idx, leaf))
         .collect();
     moved.extend(removed.iter().map(|&idx| (idx, Fp::ZERO)));
     let depth = profile.depth;
@@ -250,7 +507,7 @@ pub fn build(
         .root()
         .or(old.as_ref().map(|o| o.root))
         .unwrap_or(empty[depth]);
-    let root_file = new_root_file(root);
+    let root_file = header.root_file(root);
     if let Some(old) = &old {
         if old.epoch == root_file.epoch && *old != root_file {
             return Err(InputError::new(
@@ -267,15 +524,14 @@ pub fn build(
     }
 
     // The rows: changed accounts rewritten, removed ones deleted; the changed nodes; the pages.
-    drop(new);
-    let rows: Vec<AccountRow> = changed
+    let rows: Vec<AccountRow> = changes
         .par_iter()
         .zip(salts_drawn.par_iter().zip(&leaves))
-        .map(|(&i, (&salt, &leaf))| AccountRow {
-            idx: entries[i].idx,
-            name: entries[i].name.clone(),
-            key: entries[i].key,
-            holding: encode(&input.holdings[i]),
+        .map(|(c, (&salt, &leaf))| AccountRow {
+            idx: c.idx,
+            name: c.name.to_string(),
+            key: c.key,
+            holding: encode(c.holding),
             salt,
             leaf,
         })
@@ -294,21 +550,29 @@ pub fn build(
     for h in 1..depth {
         store.put_nodes(h, &levels.heights[h], empty[h])?;
     }
-    let mut pages: Vec<u64> = new_pages.keys().chain(old_pages.keys()).copied().collect();
-    pages.sort_unstable();
-    pages.dedup();
-    let zeros = vec![0; DIGESTS_PER_PAGE as usize * DIGEST_BYTES];
-    for page in pages {
-        let now = new_pages.get(&page).unwrap_or(&zeros);
-        if old_pages.get(&page) != Some(now) {
-            store.put_digest_page(page, now)?;
-        }
+    for (page, digests) in pages {
+        store.put_digest_page(page, digests)?;
     }
     store.set_root(&root_file)?;
+    store.set_registry_digest(registry_digest)?;
+    // Accounts with a nonzero leaf: counted by a full build, carried from the store's count
+    // by a build of the changes.
+    let present = match present {
+        Some(present) => present,
+        None => {
+            let before = store.present_accounts()?;
+            let gained = leaves.iter().filter(|l| **l != Fp::ZERO).count();
+            let lost = changes.iter().filter(|c| c.was_held).count();
+            (before + gained).checked_sub(lost).ok_or_else(|| {
+                store.damaged("its count of accounts with a leaf is below the changes'")
+            })?
+        }
+    };
+    store.set_present_accounts(present)?;
     if first {
         store.finish_new()?;
         std::fs::rename(&partial, &path)
-            .and_then(|()| std::fs::File::open(dir)?.sync_all())
+            .and_then(|()| std::fs::File::open(path.parent().unwrap_or(Path::new(".")))?.sync_all())
             .map_err(|e| {
                 InputError::new(
                     path.display().to_string(),
@@ -320,12 +584,11 @@ pub fn build(
         store.commit()?;
     }
     clock.lap("store");
-    let present = input.holdings.iter().filter(|h| h.present()).count();
     Ok(BuildReport {
         root: root_file,
         first,
         present,
-        changed: changed.len(),
+        changed: changes.len(),
         hashed_leaves: leaves.iter().filter(|l| **l != Fp::ZERO).count(),
         removed: removed.len(),
         hashed_nodes: levels.hashed_nodes(),

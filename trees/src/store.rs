@@ -3,7 +3,7 @@
 //!
 //! | table | row | holds |
 //! |---|---|---|
-//! | `meta` | `format`, `root` | `zkmargin.tree-store/1`, and the root file of the epoch the store holds (epoch, profile, kind, name, id, assets, accounts, root) |
+//! | `meta` | `format`, `root`, `registry`, `present` | `zkmargin.tree-store/1`, the root file of the epoch the store holds (epoch, profile, kind, name, id, assets, accounts, root), the BLAKE2b-256 of the registry file it was built from (hex), and how many accounts have a nonzero leaf |
 //! | `account` | one per registered account, by `idx` | `name` (unique), `key`, `holding` (`holding_bytes`), `salt`, `leaf` |
 //! | `node` | one per non-empty node at heights `1..depth` | `id = height 2^40 + position`, `value` |
 //! | `digest` | one per page of 4096 indices | the 32-byte digests (`holding_bytes::digest`) of the page's accounts, zeros where none |
@@ -24,6 +24,7 @@ use std::time::Duration;
 use ff::PrimeField;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use zkmargin_circuits::hash::Fp;
+use zkmargin_formats::hex::{digest_from_hex, digest_to_hex};
 use zkmargin_formats::input_error::InputError;
 use zkmargin_formats::root::{read_root, write_root, RootFile};
 
@@ -64,6 +65,18 @@ pub struct AccountRow {
 pub struct Store {
     conn: Connection,
     label: String,
+}
+
+/// The digest a store keeps of the registry file its epoch was built from: BLAKE2b-256 of the
+/// file's bytes (any change to the file, even its spacing, counts as another registry).
+pub fn registry_digest(registry_file_bytes: &[u8]) -> [u8; 32] {
+    blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(b"zkmargin.reg/1\0\0")
+        .hash(registry_file_bytes)
+        .as_bytes()
+        .try_into()
+        .expect("a 32-byte digest")
 }
 
 /// The store's path in `dir`.
@@ -221,6 +234,62 @@ impl Store {
 
     pub fn set_root(&self, root: &RootFile) -> Result<(), InputError> {
         self.set_meta("root", &write_root(root))
+    }
+
+    /// The BLAKE2b-256 of the registry file the store's epoch was built from (`None` for a
+    /// store built before it was recorded): a build of only the changed accounts needs the
+    /// same registry, since it reads no other account.
+    pub fn registry_digest(&self) -> Result<Option<[u8; 32]>, InputError> {
+        match self.meta("registry")? {
+            None => Ok(None),
+            Some(hex) => digest_from_hex(&hex)
+                .map(Some)
+                .ok_or_else(|| self.damaged("its registry digest")),
+        }
+    }
+
+    pub fn set_registry_digest(&self, digest: &[u8; 32]) -> Result<(), InputError> {
+        self.set_meta("registry", &digest_to_hex(digest))
+    }
+
+    /// How many accounts have a nonzero leaf (kept beside the root by every build; counted
+    /// from the rows in a store that predates the count).
+    pub fn present_accounts(&self) -> Result<usize, InputError> {
+        if let Some(text) = self.meta("present")? {
+            return text
+                .parse()
+                .map_err(|_| self.damaged("its count of accounts with a leaf"));
+        }
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM account WHERE leaf != zeroblob(32)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))?;
+        usize::try_from(count).map_err(|_| self.damaged("a negative count"))
+    }
+
+    pub fn set_present_accounts(&self, present: usize) -> Result<(), InputError> {
+        self.set_meta("present", &present.to_string())
+    }
+
+    /// One digest page (`DIGESTS_PER_PAGE x 32 bytes`, all zero where the store has none).
+    pub fn digest_page(&self, page: u64) -> Result<Vec<u8>, InputError> {
+        let digests: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT digests FROM digest WHERE page = ?1")
+            .map_err(|e| self.sql(e))?
+            .query_row([page as i64], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let size = DIGESTS_PER_PAGE as usize * DIGEST_BYTES;
+        match digests {
+            None => Ok(vec![0; size]),
+            Some(d) if d.len() == size => Ok(d),
+            Some(_) => Err(self.damaged("a digest page")),
+        }
     }
 
     /// Every digest page: `(page, DIGESTS_PER_PAGE x 32 bytes)`, by page.

@@ -11,11 +11,11 @@ use zkmargin_circuits::profile::SMALL;
 use zkmargin_formats::epoch::Epoch;
 use zkmargin_formats::epoch_params::EpochParams;
 use zkmargin_formats::opening::{read_opening, write_opening};
-use zkmargin_formats::registry::Registry;
+use zkmargin_formats::registry::{write_registry, Registry};
 use zkmargin_formats::tree::{Holding, TreeKind};
-use zkmargin_trees::build::{build, BuildReport, Salts, TreeInput};
+use zkmargin_trees::build::{build, build_changes, BuildReport, ChangesInput, Salts, TreeInput};
 use zkmargin_trees::opening::opening;
-use zkmargin_trees::store::{store_path, Store};
+use zkmargin_trees::store::{registry_digest, store_path, Store};
 
 fn epoch(number: u64) -> Epoch {
     let mut params = EpochParams::from(&zkmargin_testing::fixtures::fixture(SMALL).snapshot);
@@ -57,6 +57,36 @@ impl Draws {
     }
 }
 
+/// The digest of the registry's file as `registry build` writes it.
+fn digest_of(registry: &Registry) -> [u8; 32] {
+    registry_digest(write_registry(registry).as_bytes())
+}
+
+/// An epoch of only the accounts listed in `changes`.
+fn run_changes(
+    dir: &Path,
+    epoch: &Epoch,
+    registry: &Registry,
+    changes: &[(&str, Holding)],
+    draws: &mut Draws,
+) -> Result<BuildReport, zkmargin_formats::input_error::InputError> {
+    let member = epoch.params.venues[0].clone();
+    let changes: Vec<(String, Holding)> = changes
+        .iter()
+        .map(|(n, h)| (n.to_string(), h.clone()))
+        .collect();
+    let input = ChangesInput {
+        epoch,
+        kind: TreeKind::Venue,
+        member: &member,
+        changes: &changes,
+        changes_file: "changes.json",
+        registry_file: "registry.json",
+        registry_digest: digest_of(registry),
+    };
+    build_changes(dir, &input, &mut || draws.next())
+}
+
 struct Built {
     report: BuildReport,
 }
@@ -78,6 +108,7 @@ fn run(
         registry,
         holdings,
         registry_file: "registry.json",
+        registry_digest: digest_of(registry),
     };
     build(dir, &input, salts, &mut || draws.next()).map(|report| Built { report })
 }
@@ -309,4 +340,114 @@ fn a_damaged_store_gives_an_error_not_an_opening() {
     // Not a store at all.
     std::fs::write(dir.path().join("x.db"), b"not sqlite").unwrap();
     assert!(Store::open(&dir.path().join("x.db"), false).is_err());
+}
+
+#[test]
+fn an_epoch_of_the_changed_accounts_alone_is_the_full_inputs_epoch() {
+    // Two stores of the same first epoch; the next epoch given in full to one and as its
+    // changes to the other (in registry order, so that both draw the same salts).
+    let tmp = tempfile::tempdir().unwrap();
+    let (full, delta) = (tmp.path().join("full"), tmp.path().join("delta"));
+    let reg = registry(&["a", "b", "c", "d", "e", "f"]);
+    let first = holdings(&[1, 2, 0, 4, 5, 6]);
+    for dir in [&full, &delta] {
+        run(dir, &epoch(10), 0, &reg, &first, Salts::Keep, &mut Draws(0)).unwrap();
+    }
+    let second = holdings(&[1, 7, 3, 4, 5, 0]);
+    let whole = run(
+        &full,
+        &epoch(11),
+        0,
+        &reg,
+        &second,
+        Salts::Keep,
+        &mut Draws(50),
+    )
+    .unwrap();
+    // d is listed with the holding it had: not a change, no new salt.
+    let changes = [
+        ("b", second[1].clone()),
+        ("c", second[2].clone()),
+        ("d", second[3].clone()),
+        ("f", second[5].clone()),
+    ];
+    let r = run_changes(&delta, &epoch(11), &reg, &changes, &mut Draws(50)).unwrap();
+    let counts = |r: &BuildReport| {
+        let mut r = r.clone();
+        r.timings.clear();
+        r
+    };
+    assert_eq!(counts(&r), counts(&whole.report));
+    assert_eq!((r.changed, r.hashed_leaves, r.present), (3, 2, 5));
+    assert_eq!(r.root.root, whole_root(&delta, &epoch(11), &reg, &second));
+
+    // A third epoch: f opens again, a closes; the count of accounts with a leaf follows.
+    let third = holdings(&[0, 7, 3, 4, 5, 8]);
+    let changes = [("a", third[0].clone()), ("f", third[5].clone())];
+    let r = run_changes(&delta, &epoch(12), &reg, &changes, &mut Draws(90)).unwrap();
+    assert_eq!((r.changed, r.hashed_leaves, r.present), (2, 1, 5));
+    assert_eq!(r.root.root, whole_root(&delta, &epoch(12), &reg, &third));
+    // ... and the next full epoch finds nothing changed.
+    let again = run(
+        &delta,
+        &epoch(13),
+        0,
+        &reg,
+        &third,
+        Salts::Keep,
+        &mut Draws(0),
+    )
+    .unwrap();
+    assert_eq!(
+        (again.report.changed, again.report.root.root),
+        (0, r.root.root)
+    );
+}
+
+#[test]
+fn an_epoch_of_changes_refuses_what_it_cannot_take_from_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("venue");
+    let reg = registry(&["a", "b"]);
+    let one = |size| holdings(&[size])[0].clone();
+    // No store yet: the unchanged accounts have nowhere to come from.
+    let e = run_changes(&dir, &epoch(10), &reg, &[("a", one(1))], &mut Draws(0)).unwrap_err();
+    assert_eq!(e.field, "--changed-only", "{e}");
+    run(
+        &dir,
+        &epoch(10),
+        0,
+        &reg,
+        &holdings(&[1, 2]),
+        Salts::Keep,
+        &mut Draws(0),
+    )
+    .unwrap();
+    let root = Store::open(&store_path(&dir), false)
+        .unwrap()
+        .root()
+        .unwrap();
+
+    let refused = |changes: &[(&str, Holding)], registry: &Registry| {
+        let e = run_changes(&dir, &epoch(11), registry, changes, &mut Draws(0)).unwrap_err();
+        // Nothing of the refused epoch is kept.
+        let store = Store::open(&store_path(&dir), false).unwrap();
+        assert_eq!(store.root().unwrap(), root);
+        e
+    };
+    let e = refused(&[("mallory", one(3))], &reg);
+    assert_eq!(
+        (e.file.as_str(), e.field.as_str()),
+        ("changes.json", "mallory")
+    );
+    assert!(e.reason.contains("not in the registry"), "{e}");
+    let e = refused(&[("a", one(3)), ("a", one(4))], &reg);
+    assert!(e.reason.contains("listed twice"), "{e}");
+    // Another registry (one more account): the store cannot tell who else changed.
+    let e = refused(&[("a", one(3))], &registry(&["a", "b", "c"]));
+    assert_eq!(e.file, "registry.json", "{e}");
+    assert!(e.reason.contains("not the registry"), "{e}");
+    // An earlier epoch than the store's.
+    let e = run_changes(&dir, &epoch(9), &reg, &[("a", one(3))], &mut Draws(0)).unwrap_err();
+    assert_eq!(e.field, "epoch", "{e}");
 }
