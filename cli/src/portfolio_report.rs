@@ -60,13 +60,22 @@ fn exposed<'r>(report: &'r Report) -> impl Iterator<Item = (usize, &'r Underlyin
         .filter(|(_, m)| m.exposed)
 }
 
-/// The worst scenario in words: `-1 up (#12)`.
+/// The worst scenario's label (`-1 up`), or `none loses` where no scenario loses anything (a
+/// scan of 0: the statement's maximum is then its floor of 0, not a scenario).
+pub fn worst_label(margin: &UnderlyingMargin) -> String {
+    match SCENARIO_GRID.get(margin.worst_scenario) {
+        _ if margin.scan == 0 => "none loses".into(),
+        Some(s) => s.label(),
+        None => "?".into(),
+    }
+}
+
+/// The worst scenario in words with its index: `-1 up (#12)`.
 fn worst_text(margin: &UnderlyingMargin) -> String {
-    SCENARIO_GRID
-        .get(margin.worst_scenario)
-        .map_or("?".into(), |s| {
-            format!("{} (#{})", s.label(), margin.worst_scenario)
-        })
+    match margin.scan {
+        0 => worst_label(margin),
+        _ => format!("{} (#{})", worst_label(margin), margin.worst_scenario),
+    }
 }
 
 /// The section "Portfolio margin per underlying" of the text report, and the line saying what

@@ -72,6 +72,21 @@ fn hedged_books_need_at_most_035_of_their_standard_margin() {
             "{name}: portfolio margin is {ratio} ppm of standard"
         );
     }
+    // The basis book loses in no scenario (the two perpetuals cancel): the report names none.
+    let run = common::zkmargin(&[
+        "check",
+        "--snapshot",
+        common::p(&snapshot()),
+        "--account",
+        common::p(&account("basis")),
+    ]);
+    run.ok();
+    let row = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("BTC "))
+        .unwrap();
+    assert!(row.contains("none loses"), "{}", run.show());
     // The naked short call nets against nothing: well above the hedged books.
     let naked = ratio_ppm("naked");
     assert!(naked > MOST_PPM, "naked: {naked} ppm");

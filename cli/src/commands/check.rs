@@ -37,6 +37,7 @@ use crate::inputs::{load_account, load_snapshot, parse_level, parse_order, venue
 use crate::margin_report::{margin_json, margin_table, View};
 use crate::output::{json_text, price, print, table, usd_u};
 use crate::plot::{picture_file, save, Curve, MoveCurves, ScenarioBars, ScenarioPanel, Stacked};
+use crate::portfolio_report::worst_label;
 use crate::CheckArgs;
 
 /// A book the engine cannot value. The account file was checked when read, so this names it.
@@ -227,7 +228,7 @@ fn scenario_panels(snapshot: &Snapshot, report: &Report) -> Vec<ScenarioPanel> {
             caption: format!(
                 "{}: worst {}, scan loss {} USD, portfolio margin {} USD",
                 snapshot.assets[a].symbol,
-                SCENARIO_GRID[m.worst_scenario].label(),
+                worst_label(m),
                 usd_u(m.scan),
                 usd_u(m.mm)
             ),
@@ -236,7 +237,7 @@ fn scenario_panels(snapshot: &Snapshot, report: &Report) -> Vec<ScenarioPanel> {
                 .iter()
                 .map(|t| -(t.ceil_uusd() as f64) / 1e6)
                 .collect(),
-            worst: Some(m.worst_scenario),
+            worst: (m.scan > 0).then_some(m.worst_scenario),
         })
         .collect()
 }
