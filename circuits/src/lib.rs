@@ -16,6 +16,7 @@ pub mod gadgets;
 pub mod hash;
 pub mod instance;
 pub mod margin;
+mod montgomery;
 pub mod muldiv;
 pub mod mutation;
 pub mod packing;

@@ -20,9 +20,16 @@
 //!   multiplications) and the last full round before them takes the product of every `B`.
 //!
 //! A partial round then costs 8 multiplications, and a permutation 592 instead of 816; with
-//! the constants computed once, a node hash takes about half the reference's time. The tests
-//! below compare every message length the circuits use with the reference on random inputs,
-//! so the two cannot drift apart.
+//! the constants computed once, a node hash takes about half the reference's time.
+//!
+//! - **One reduction a matrix row.** The state is kept in Montgomery words (`montgomery`),
+//!   where a row of a matrix times the state, three products, is summed before it is reduced
+//!   once: 3 reductions a full round's matrix instead of 9, and 1 instead of 3 for a partial
+//!   round's row. A standard venue leaf (six permutations) took 69.7 us here against 81.9 us
+//!   with `Fp`'s own multiplications (best of six runs each, one core).
+//!
+//! The tests below compare every message length the circuits use with the reference on random
+//! inputs, so the two cannot drift apart.
 
 use std::sync::OnceLock;
 
@@ -30,6 +37,7 @@ use ff::{Field, PrimeField};
 use halo2_poseidon::{P128Pow5T3, Spec};
 
 use crate::field::Fp;
+use crate::montgomery::Word;
 
 /// Width of the state (P128Pow5T3: 3) and rate of the sponge (2).
 const WIDTH: usize = 3;
@@ -144,27 +152,56 @@ impl Rounds {
     }
 }
 
-fn rounds() -> &'static Rounds {
-    static ROUNDS: OnceLock<Rounds> = OnceLock::new();
-    ROUNDS.get_or_init(Rounds::derive)
+/// [`Rounds`] in Montgomery words ([`Word`]), as the permutation computes with them.
+struct WordRounds {
+    first: [[Word; WIDTH]; HALF_FULL],
+    last: [[Word; WIDTH]; HALF_FULL],
+    into_partial: WordMatrix,
+    partial_constant: [Word; PARTIAL],
+    partial_row: [[Word; WIDTH]; PARTIAL],
+    partial_column: [[Word; WIDTH - 1]; PARTIAL],
+    mds: WordMatrix,
 }
 
-/// `x^5`, P128Pow5T3's S-box.
-#[inline(always)]
-fn sbox(x: Fp) -> Fp {
-    x.square().square() * x
-}
+type WordMatrix = [[Word; WIDTH]; WIDTH];
 
-#[inline(always)]
-fn full_round(state: &mut [Fp; WIDTH], constants: &[Fp; WIDTH], matrix: &Matrix) {
-    for (word, c) in state.iter_mut().zip(constants) {
-        *word = sbox(*word + c);
+impl WordRounds {
+    fn of(k: &Rounds) -> WordRounds {
+        fn words<const N: usize>(xs: &[Fp; N]) -> [Word; N] {
+            xs.map(|x| Word::from_fp(&x))
+        }
+        WordRounds {
+            first: k.first.map(|c| words(&c)),
+            last: k.last.map(|c| words(&c)),
+            into_partial: k.into_partial.map(|r| words(&r)),
+            partial_constant: words(&k.partial_constant),
+            partial_row: k.partial_row.map(|r| words(&r)),
+            partial_column: k.partial_column.map(|c| words(&c)),
+            mds: k.mds.map(|r| words(&r)),
+        }
     }
-    *state = times(matrix, state);
+}
+
+fn rounds() -> &'static WordRounds {
+    static ROUNDS: OnceLock<WordRounds> = OnceLock::new();
+    ROUNDS.get_or_init(|| WordRounds::of(&Rounds::derive()))
+}
+
+#[inline(always)]
+fn full_round(state: &mut [Word; WIDTH], constants: &[Word; WIDTH], matrix: &WordMatrix) {
+    for (word, c) in state.iter_mut().zip(constants) {
+        *word = word.add(*c).pow5();
+    }
+    // Each row of the matrix times the state, reduced once.
+    *state = [
+        Word::dot(&matrix[0], state),
+        Word::dot(&matrix[1], state),
+        Word::dot(&matrix[2], state),
+    ];
 }
 
 /// The P128Pow5T3 permutation.
-fn permute(state: &mut [Fp; WIDTH]) {
+fn permute(state: &mut [Word; WIDTH]) {
     let k = rounds();
     for (r, constants) in k.first.iter().enumerate() {
         let matrix = if r + 1 == HALF_FULL {
@@ -175,13 +212,12 @@ fn permute(state: &mut [Fp; WIDTH]) {
         full_round(state, constants, matrix);
     }
     for r in 0..PARTIAL {
-        let x = sbox(state[0] + k.partial_constant[r]);
-        let row = &k.partial_row[r];
+        let x = state[0].add(k.partial_constant[r]).pow5();
         let column = &k.partial_column[r];
         *state = [
-            row[0] * x + row[1] * state[1] + row[2] * state[2],
-            column[0] * x + state[1],
-            column[1] * x + state[2],
+            Word::dot(&k.partial_row[r], &[x, state[1], state[2]]),
+            column[0].mul(x).add(state[1]),
+            column[1].mul(x).add(state[2]),
         ];
     }
     for constants in &k.last {
@@ -195,20 +231,20 @@ fn permute(state: &mut [Fp; WIDTH]) {
 /// `Hash::<Fp, P128Pow5T3, ConstantLength<len>, 3, 2>::init().hash(message)`.
 pub fn constant_length_hash(message: &[Fp]) -> Fp {
     let mut state = [
-        Fp::ZERO,
-        Fp::ZERO,
-        Fp::from_u128((message.len() as u128) << 64),
+        Word::ZERO,
+        Word::ZERO,
+        Word::from_fp(&Fp::from_u128((message.len() as u128) << 64)),
     ];
     for block in message.chunks(RATE) {
         for (word, value) in state.iter_mut().zip(block) {
-            *word += value;
+            *word = word.add(Word::from_fp(value));
         }
         permute(&mut state);
     }
     if message.is_empty() {
         permute(&mut state);
     }
-    state[0]
+    state[0].to_fp()
 }
 
 #[cfg(test)]
