@@ -14,25 +14,22 @@
 //! trips, not three per order.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement, Transaction};
 
 use super::rows::{
-    line_state, line_use, FillRow, FillValues, FreezeRow, LineRow, OrderRow, OrderValues,
-    SnapshotRow,
+    cell_error, line_state, read_use, text, Cells, FillRow, FillValues, FreezeRow, LineRow,
+    OrderRow, OrderValues, SnapshotRow,
 };
 use super::schema::{statements, MIGRATIONS, MIGRATIONS_TABLE};
-use super::{bigint, money_text, sql};
+use super::{bigint, money_text, retry, sql};
 use super::{
     FillRecord, FreezeRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord,
     SnapshotRecord, StorageError, Store, Work,
 };
 
-/// Attempts of one transaction before a conflict is reported as a failure.
-const ATTEMPTS: u32 = 20;
 /// An arbitrary constant naming the migration lock among PostgreSQL's advisory locks.
 const MIGRATION_LOCK: i64 = 0x7a6b_6d61_7267_696e;
 
@@ -97,7 +94,11 @@ fn migrate(client: &mut Client) -> Result<(), StorageError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .map_err(db)?;
     tx.batch_execute(MIGRATIONS_TABLE).map_err(db)?;
-    let applied: i64 = tx.query_one(sql::APPLIED_VERSION, &[]).map_err(db)?.get(0);
+    let applied = tx
+        .query_one(sql::APPLIED_VERSION, &[])
+        .map_err(db)?
+        .int(0)?
+        .unwrap_or(0);
     for (version, migration) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
         for statement in statements(migration) {
             tx.batch_execute(statement).map_err(db)?;
@@ -138,34 +139,33 @@ fn prepare(client: &mut Client) -> Result<HashMap<&'static str, Statement>, Stor
     Ok(prepared)
 }
 
+impl PgStore {
+    /// Runs `work` in one transaction, `read_only` or not, on a live connection.
+    fn attempt(&mut self, read_only: bool, work: &mut Work) -> Result<(), StorageError> {
+        if self.client.is_closed() {
+            self.reconnect()?;
+        }
+        let mut tx = self
+            .client
+            .build_transaction()
+            .read_only(read_only)
+            .start()
+            .map_err(db)?;
+        work(&mut PgTx {
+            tx: &mut tx,
+            statements: &self.statements,
+        })?;
+        tx.commit().map_err(db)
+    }
+}
+
 impl Store for PgStore {
     fn transaction(&mut self, work: &mut Work) -> Result<(), StorageError> {
-        let mut last = None;
-        for attempt in 0..ATTEMPTS {
-            if self.client.is_closed() {
-                self.reconnect()?;
-            }
-            let result = (|| {
-                let mut tx = self.client.transaction().map_err(db)?;
-                work(&mut PgTx {
-                    tx: &mut tx,
-                    statements: &self.statements,
-                })?;
-                tx.commit().map_err(db)
-            })();
-            match result {
-                Err(StorageError::Conflict(reason)) => {
-                    // Back off a little, growing, so that the contenders spread out.
-                    std::thread::sleep(Duration::from_micros(200 << attempt.min(6)));
-                    last = Some(reason);
-                }
-                other => return other,
-            }
-        }
-        Err(StorageError::Database(format!(
-            "gave up after {ATTEMPTS} conflicting attempts: {}",
-            last.unwrap_or_default()
-        )))
+        retry(|| self.attempt(false, work))
+    }
+
+    fn read(&mut self, work: &mut Work) -> Result<(), StorageError> {
+        retry(|| self.attempt(true, work))
     }
 
     fn describe(&self) -> String {
@@ -225,7 +225,7 @@ impl PgTx<'_, '_> {
         }
         self.query(sql, &[&venue, &keys])?
             .iter()
-            .map(|r| line_row(r).into_record(venue))
+            .map(|r| LineRow::read(r)?.into_record(venue))
             .collect()
     }
 
@@ -239,64 +239,25 @@ impl PgTx<'_, '_> {
                 value: line.nullifier,
             });
         };
-        let used = line_use(row.get(0), row.get(1))?;
+        let used = read_use(&row, 0)?;
         line_state(line, used).map(Some)
     }
 }
 
-fn line_row(r: &postgres::Row) -> LineRow {
-    LineRow {
-        nullifier: r.get(0),
-        certificate: r.get(1),
-        epoch: r.get(2),
-        level_ppm: r.get(3),
-        allowance: r.get(4),
-        valid_until: r.get(5),
-        tag: r.get(6),
+impl Cells for postgres::Row {
+    fn text(&self, i: usize) -> Result<Option<String>, StorageError> {
+        self.try_get(i)
+            .map_err(|e| cell_error(column_name(self, i), e))
+    }
+
+    fn int(&self, i: usize) -> Result<Option<i64>, StorageError> {
+        self.try_get(i)
+            .map_err(|e| cell_error(column_name(self, i), e))
     }
 }
 
-fn order_row(r: &postgres::Row) -> OrderRow {
-    OrderRow {
-        id: r.get(0),
-        tag: r.get(1),
-        request: r.get(2),
-        nullifier: r.get(3),
-        charge: r.get(4),
-        accepted: r.get(5),
-        remaining: r.get(6),
-        reason: r.get(7),
-        answered_at: r.get(8),
-        kind: r.get(9),
-        symbol: r.get(10),
-        side: r.get(11),
-        strike: r.get(12),
-        expiry: r.get(13),
-        size: r.get(14),
-        limit: r.get(15),
-        rest: r.get(16),
-        reserved: r.get(17),
-        filled: r.get(18),
-        cancelled_at: r.get(19),
-        released: r.get(20),
-        cancel_remaining: r.get(21),
-    }
-}
-
-fn fill_row(r: &postgres::Row) -> FillRow {
-    FillRow {
-        order_id: r.get(0),
-        fill_id: r.get(1),
-        size: r.get(2),
-        price: r.get(3),
-        charge: r.get(4),
-        accepted: r.get(5),
-        rest: r.get(6),
-        reserved: r.get(7),
-        remaining: r.get(8),
-        reason: r.get(9),
-        answered_at: r.get(10),
-    }
+fn column_name(row: &postgres::Row, i: usize) -> &str {
+    row.columns().get(i).map_or("?", |c| c.name())
 }
 
 /// One column of a batch, as the array an `UNNEST($n::type[])` takes.
@@ -311,7 +272,7 @@ impl LedgerTx for PgTx<'_, '_> {
         }
         self.query(sql::FIND_ORDERS, &[&venue, &ids])?
             .iter()
-            .map(|r| order_row(r).into_record(venue))
+            .map(|r| OrderRow::read(r)?.into_record(venue))
             .collect()
     }
 
@@ -382,7 +343,7 @@ impl LedgerTx for PgTx<'_, '_> {
         let fills = column(keys, |k| k.1);
         self.query(sql::FIND_FILLS, &[&venue, &orders, &fills])?
             .iter()
-            .map(|r| fill_row(r).into_record(venue))
+            .map(|r| FillRow::read(r)?.into_record(venue))
             .collect()
     }
 
@@ -436,7 +397,7 @@ impl LedgerTx for PgTx<'_, '_> {
         }
         self.query(sql::LOCK_USES, &[&venue, &nullifiers])?
             .iter()
-            .map(|r| Ok((r.get(0), line_use(r.get(1), r.get(2))?)))
+            .map(|r| Ok((text(r, 0, "spent nullifier")?, read_use(r, 1)?)))
             .collect()
     }
 
@@ -461,9 +422,10 @@ impl LedgerTx for PgTx<'_, '_> {
     }
 
     fn nullifier_holder(&mut self, nullifier: &str) -> Result<Option<String>, StorageError> {
-        Ok(self
-            .query_opt(sql::NULLIFIER_HOLDER, &[&nullifier])?
-            .map(|r| r.get(0)))
+        match self.query_opt(sql::NULLIFIER_HOLDER, &[&nullifier])? {
+            Some(r) => r.text(0),
+            None => Ok(None),
+        }
     }
 
     fn insert_nullifier(
@@ -512,15 +474,7 @@ impl LedgerTx for PgTx<'_, '_> {
         }
         self.query(sql::FROZEN_ANY, &[&nullifiers])?
             .iter()
-            .map(|r| {
-                FreezeRow {
-                    nullifier: r.get(0),
-                    venue: r.get(1),
-                    reason: r.get(2),
-                    frozen_at: r.get(3),
-                }
-                .into_record()
-            })
+            .map(|r| FreezeRow::read(r))
             .collect()
     }
 
@@ -546,16 +500,6 @@ impl LedgerTx for PgTx<'_, '_> {
 
     fn latest_snapshot(&mut self) -> Result<Option<SnapshotRecord>, StorageError> {
         let row = self.query_opt(sql::LATEST_SNAPSHOT, &[])?;
-        row.map(|r| {
-            SnapshotRow {
-                epoch: r.get(0),
-                digest: r.get(1),
-                valid_until: r.get(2),
-                body: r.get(3),
-                received_at: r.get(4),
-            }
-            .into_record()
-        })
-        .transpose()
+        row.map(|r| SnapshotRow::read(&r)).transpose()
     }
 }

@@ -6,11 +6,11 @@
 //! batches them), not from weakening that. Writes take the database lock up front
 //! (`BEGIN IMMEDIATE`), so two writers, even in two processes, never interleave.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::rows::{
-    line_state, line_use, FillRow, FillValues, FreezeRow, LineRow, OrderRow, OrderValues,
-    SnapshotRow,
+    cell_error, line_state, read_use, text, Cells, FillRow, FillValues, FreezeRow, LineRow,
+    OrderRow, OrderValues, SnapshotRow,
 };
 use super::schema::{statements, MIGRATIONS, MIGRATIONS_TABLE};
 use super::{bigint, money_text, sql};
@@ -113,13 +113,27 @@ fn now() -> i64 {
     bigint(crate::clock::now())
 }
 
-impl Store for SqliteStore {
-    fn transaction(&mut self, work: &mut Work) -> Result<(), StorageError> {
-        // One writer per file at a time (the lock is taken at BEGIN): a busy database is
-        // retried by busy_timeout inside SQLite, so one attempt is enough here.
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+impl SqliteStore {
+    /// Runs `work` in a transaction begun with `begin`.
+    fn run(&mut self, begin: &str, work: &mut Work) -> Result<(), StorageError> {
+        self.conn.execute_batch(begin).map_err(db)?;
         let result = work(&mut SqliteTx { conn: &self.conn });
         self.finish(result)
+    }
+}
+
+impl Store for SqliteStore {
+    fn transaction(&mut self, work: &mut Work) -> Result<(), StorageError> {
+        // One writer per file at a time: the lock is taken at BEGIN, where SQLite's busy
+        // handler waits for it up to BUSY_TIMEOUT (its own retry); once held, nothing in the
+        // transaction can conflict, so the conflict that remains (the lock not had in that
+        // time) is answered rather than waited on again.
+        self.run("BEGIN IMMEDIATE", work)
+    }
+
+    fn read(&mut self, work: &mut Work) -> Result<(), StorageError> {
+        // A deferred transaction only reads: in WAL mode it never waits for the writer.
+        self.run("BEGIN", work)
     }
 
     fn describe(&self) -> String {
@@ -141,17 +155,31 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
+    /// The first row `sql` finds with `values`, read by `read`.
+    fn find_one<P: rusqlite::Params, R>(
+        &mut self,
+        sql: &str,
+        values: P,
+        read: fn(&dyn Cells) -> Result<R, StorageError>,
+    ) -> Result<Option<R>, StorageError> {
+        let mut statement = self.statement(sql)?;
+        let mut rows = statement.query(values).map_err(db)?;
+        match rows.next().map_err(db)? {
+            Some(row) => read(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Runs the one-row query `sql` once per parameter set, collecting the rows it finds.
     fn find_each<P: rusqlite::Params, R>(
         &mut self,
         sql: &str,
         each: impl IntoIterator<Item = P>,
-        row: fn(&rusqlite::Row) -> rusqlite::Result<R>,
+        read: fn(&dyn Cells) -> Result<R, StorageError>,
     ) -> Result<Vec<R>, StorageError> {
-        let mut statement = self.statement(sql)?;
         let mut found = Vec::new();
         for values in each {
-            found.extend(statement.query_row(values, row).optional().map_err(db)?);
+            found.extend(self.find_one(sql, values, read)?);
         }
         Ok(found)
     }
@@ -175,21 +203,7 @@ impl SqliteTx<'_> {
         venue: &str,
         key: &str,
     ) -> Result<Option<LineRecord>, StorageError> {
-        let row = self
-            .statement(sql)?
-            .query_row(params![venue, key], |r| {
-                Ok(LineRow {
-                    nullifier: r.get(0)?,
-                    certificate: r.get(1)?,
-                    epoch: r.get(2)?,
-                    level_ppm: r.get(3)?,
-                    allowance: r.get(4)?,
-                    valid_until: r.get(5)?,
-                    tag: r.get(6)?,
-                })
-            })
-            .optional()
-            .map_err(db)?;
+        let row = self.find_one(sql, params![venue, key], LineRow::read)?;
         row.map(|r| r.into_record(venue)).transpose()
     }
 
@@ -208,13 +222,7 @@ impl SqliteTx<'_> {
     }
 
     fn line_use(&mut self, venue: &str, nullifier: &str) -> Result<Option<LineUse>, StorageError> {
-        let row: Option<(String, String)> = self
-            .statement(sql::USE_OF)?
-            .query_row(params![venue, nullifier], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(db)?;
-        row.map(|(spent, filled)| line_use(&spent, &filled))
-            .transpose()
+        self.find_one(sql::USE_OF, params![venue, nullifier], |r| read_use(r, 0))
     }
 
     /// A line with its use (a line without its `spent` row is corruption).
@@ -230,62 +238,22 @@ impl SqliteTx<'_> {
     }
 }
 
-fn order_row(r: &rusqlite::Row) -> rusqlite::Result<OrderRow> {
-    Ok(OrderRow {
-        id: r.get(0)?,
-        tag: r.get(1)?,
-        request: r.get(2)?,
-        nullifier: r.get(3)?,
-        charge: r.get(4)?,
-        accepted: r.get(5)?,
-        remaining: r.get(6)?,
-        reason: r.get(7)?,
-        answered_at: r.get(8)?,
-        kind: r.get(9)?,
-        symbol: r.get(10)?,
-        side: r.get(11)?,
-        strike: r.get(12)?,
-        expiry: r.get(13)?,
-        size: r.get(14)?,
-        limit: r.get(15)?,
-        rest: r.get(16)?,
-        reserved: r.get(17)?,
-        filled: r.get(18)?,
-        cancelled_at: r.get(19)?,
-        released: r.get(20)?,
-        cancel_remaining: r.get(21)?,
-    })
-}
+impl Cells for rusqlite::Row<'_> {
+    fn text(&self, i: usize) -> Result<Option<String>, StorageError> {
+        self.get(i)
+            .map_err(|e| cell_error(&format!("column {i}"), e))
+    }
 
-fn freeze_row(r: &rusqlite::Row) -> rusqlite::Result<FreezeRow> {
-    Ok(FreezeRow {
-        nullifier: r.get(0)?,
-        venue: r.get(1)?,
-        reason: r.get(2)?,
-        frozen_at: r.get(3)?,
-    })
-}
-
-fn fill_row(r: &rusqlite::Row) -> rusqlite::Result<FillRow> {
-    Ok(FillRow {
-        order_id: r.get(0)?,
-        fill_id: r.get(1)?,
-        size: r.get(2)?,
-        price: r.get(3)?,
-        charge: r.get(4)?,
-        accepted: r.get(5)?,
-        rest: r.get(6)?,
-        reserved: r.get(7)?,
-        remaining: r.get(8)?,
-        reason: r.get(9)?,
-        answered_at: r.get(10)?,
-    })
+    fn int(&self, i: usize) -> Result<Option<i64>, StorageError> {
+        self.get(i)
+            .map_err(|e| cell_error(&format!("column {i}"), e))
+    }
 }
 
 impl LedgerTx for SqliteTx<'_> {
     fn find_orders(&mut self, venue: &str, ids: &[&str]) -> Result<Vec<OrderRecord>, StorageError> {
         let each = ids.iter().map(|id| refs![&venue, id]);
-        self.find_each(sql::FIND_ORDER, each, order_row)?
+        self.find_each(sql::FIND_ORDER, each, OrderRow::read)?
             .into_iter()
             .map(|row| row.into_record(venue))
             .collect()
@@ -352,7 +320,7 @@ impl LedgerTx for SqliteTx<'_> {
         keys: &[(&str, &str)],
     ) -> Result<Vec<FillRecord>, StorageError> {
         let each = keys.iter().map(|(order, fill)| refs![&venue, order, fill]);
-        self.find_each(sql::FIND_FILL, each, fill_row)?
+        self.find_each(sql::FIND_FILL, each, FillRow::read)?
             .into_iter()
             .map(|row| row.into_record(venue))
             .collect()
@@ -430,10 +398,9 @@ impl LedgerTx for SqliteTx<'_> {
     }
 
     fn nullifier_holder(&mut self, nullifier: &str) -> Result<Option<String>, StorageError> {
-        self.statement(sql::NULLIFIER_HOLDER)?
-            .query_row(params![nullifier], |r| r.get(0))
-            .optional()
-            .map_err(db)
+        self.find_one(sql::NULLIFIER_HOLDER, params![nullifier], |r| {
+            text(r, 0, "certificate")
+        })
     }
 
     fn insert_nullifier(
@@ -478,10 +445,7 @@ impl LedgerTx for SqliteTx<'_> {
 
     fn frozen(&mut self, nullifiers: &[&str]) -> Result<Vec<FreezeRecord>, StorageError> {
         let each = nullifiers.iter().map(|n| refs![n]);
-        self.find_each(sql::FROZEN, each, freeze_row)?
-            .into_iter()
-            .map(FreezeRow::into_record)
-            .collect()
+        self.find_each(sql::FROZEN, each, FreezeRow::read)
     }
 
     fn freeze(&mut self, f: &FreezeRecord) -> Result<(), StorageError> {
@@ -505,19 +469,6 @@ impl LedgerTx for SqliteTx<'_> {
     }
 
     fn latest_snapshot(&mut self) -> Result<Option<SnapshotRecord>, StorageError> {
-        let row = self
-            .statement(sql::LATEST_SNAPSHOT)?
-            .query_row([], |r| {
-                Ok(SnapshotRow {
-                    epoch: r.get(0)?,
-                    digest: r.get(1)?,
-                    valid_until: r.get(2)?,
-                    body: r.get(3)?,
-                    received_at: r.get(4)?,
-                })
-            })
-            .optional()
-            .map_err(db)?;
-        row.map(SnapshotRow::into_record).transpose()
+        self.find_one(sql::LATEST_SNAPSHOT, [], SnapshotRow::read)
     }
 }
