@@ -48,7 +48,7 @@ async fn cancel(
     let order_id = order_id(id)?;
     let text = body::text(headers, body, ORDER_LIMIT).await?;
     if !text.trim().is_empty() {
-        let doc = zkmargin_formats::json::parse(&text, LABEL)?;
+        let doc = body::parse(&text, LABEL)?;
         ValueReader::root(LABEL, &doc).object()?.only(&[])?;
     }
     match app.writer.apply(Op::Cancel(order_id)).await? {

@@ -16,9 +16,9 @@ mod freezes;
 mod orders;
 mod snapshots;
 
-use std::sync::Arc;
-
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -30,6 +30,7 @@ use zkmargin_formats::publisher_key::PublisherKey;
 
 use crate::certificates::Verifier;
 use crate::metrics::Metrics;
+use crate::reader::Reader;
 use crate::snapshots::{Current, SnapshotCell};
 use crate::token::EngineToken;
 use crate::writer::Writer;
@@ -46,10 +47,16 @@ pub struct App {
     /// What the matching engine presents on every engine route.
     pub token: EngineToken,
     pub writer: Writer,
+    /// Account reads and the nullifier check, on their own connection.
+    pub reader: Reader,
     /// Certificates are verified here, in batches, off the order path.
     pub verifier: Verifier,
     pub metrics: Arc<Metrics>,
     pub snapshot: SnapshotCell,
+    /// One permit per request under way (`--max-requests`).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// How long a request may take (`--request-timeout-ms`).
+    pub request_timeout: Duration,
 }
 
 impl App {
@@ -72,20 +79,48 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/accounts/{tag}", get(accounts::get))
         .route("/v1/accounts/{tag}/freeze", post(freezes::post))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), authorize));
-    public_routes()
+    let routes = public_routes()
         .merge(engine)
-        .route("/metrics", get(metrics))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(app)
+        .route("/metrics", get(metrics));
+    finish(routes, app)
 }
 
 /// The trader-facing routes only, for `--public-listen`.
 pub fn public_router(app: Arc<App>) -> Router {
-    public_routes()
+    finish(public_routes(), app)
+}
+
+/// The answers for what no route takes, and the bounds of every request.
+fn finish(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(Arc::clone(&app), bounded))
         .with_state(app)
+}
+
+/// The bounds of every request: at most `--max-requests` under way (one more is answered
+/// 503 with `Retry-After` at once, having done nothing), each answered within
+/// `--request-timeout-ms` (else 503: an order may still be committed after it, and its
+/// retry with the same id gets its answer).
+async fn bounded(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let Ok(_permit) = app.in_flight.try_acquire() else {
+        let busy = ApiError::Busy("too many requests under way: retry later".into());
+        busy.count(&app.metrics);
+        return busy.into_response();
+    };
+    match tokio::time::timeout(app.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let late = ApiError::Unavailable(format!(
+                "the request took longer than {} ms: retry it (an order, fill or cancel with \
+                 the same id is answered once)",
+                app.request_timeout.as_millis()
+            ));
+            late.count(&app.metrics);
+            late.into_response()
+        }
+    }
 }
 
 fn public_routes() -> Router<Arc<App>> {
@@ -106,8 +141,7 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
         Ok(()) => next.run(request).await,
         Err(refusal) => {
             app.metrics.requests_unauthorized.fetch_add(1, Relaxed);
-            let mut response =
-                ApiError::new(StatusCode::UNAUTHORIZED, refusal.to_string()).into_response();
+            let mut response = ApiError::Unauthorized(refusal.to_string()).into_response();
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer realm=\"zkmargin-gateway engine\""),
@@ -117,13 +151,21 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
     }
 }
 
-async fn healthz(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
-    let snapshot = app.snapshot.get();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "venue": app.venue,
-        "epoch": snapshot.as_ref().map(|s| s.snapshot.epoch),
-    }))
+/// 200 `{"status": "ok", ...}` while the ledger's writer takes charges; 503 with `"status":
+/// "unavailable"` and the reason once it is gone (every charge would then be answered 503).
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let epoch = app.snapshot.get().map(|s| s.snapshot.epoch);
+    health(&app.venue, epoch, app.writer.alive())
+}
+
+fn health(venue: &str, epoch: Option<u64>, writer_alive: bool) -> Response {
+    let mut body = serde_json::json!({ "status": "ok", "venue": venue, "epoch": epoch });
+    if writer_alive {
+        return axum::Json(body).into_response();
+    }
+    body["status"] = "unavailable".into();
+    body["error"] = "the ledger's writer stopped: no charge can be committed".into();
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
@@ -137,12 +179,9 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no such endpoint")
+    ApiError::NotFound("no such endpoint".into())
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method not allowed on this endpoint",
-    )
+    ApiError::MethodNotAllowed("method not allowed on this endpoint".into())
 }

@@ -14,9 +14,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::charge::default_fill;
+use zkmargin_circuits::hash::fp_to_hex;
 use zkmargin_circuits::margin::{Kind, Order, Position};
-use zkmargin_circuits::units::{MIN_LEVEL_PPM, PRICE_BITS, PRICE_DECIMALS};
+use zkmargin_circuits::units::{PRICE_BITS, PRICE_DECIMALS};
 use zkmargin_formats::json::{shown, Json as Doc, ValueReader};
 use zkmargin_formats::position::read_position;
 
@@ -88,7 +89,7 @@ fn read_request(doc: &Doc, current: &crate::snapshots::Current) -> Result<OrderR
     let id_at = top.req("id")?;
     let id = id_at.str()?;
     check_id(id).map_err(|reason| id_at.err(reason))?;
-    let tag = top.req("tag")?.fp()?;
+    let tag = fp_to_hex(&top.req("tag")?.fp()?);
     let snapshot = &current.snapshot;
     let params = &current.params;
     let position = read_position(&top.req("order")?, &snapshot.assets, params, true)?;
@@ -105,9 +106,8 @@ fn read_request(doc: &Doc, current: &crate::snapshots::Current) -> Result<OrderR
         Some(fill) => fill,
         None => default_fill(params, &order).map_err(cannot)?,
     };
-    // Whatever the line's level, an order the engine refuses here is refused at any level:
-    // check it now so that bad input never reaches the ledger.
-    order_charge(params, &order, fill, MIN_LEVEL_PPM).map_err(cannot)?;
+    // The charge itself is computed once, by the ledger at the line's level; an order it
+    // cannot charge is refused there (422, the same words), storing nothing.
     Ok(OrderRequest {
         id: id.to_string(),
         tag,
