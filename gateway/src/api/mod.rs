@@ -102,14 +102,23 @@ fn finish(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
 /// The bounds of every request: at most `--max-requests` under way (one more is answered
 /// 503 with `Retry-After` at once, having done nothing), each answered within
 /// `--request-timeout-ms` (else 503: an order may still be committed after it, and its
-/// retry with the same id gets its answer).
+/// retry with the same id gets its answer). `/healthz` and `/metrics` take no place: a
+/// venue's monitoring sees a loaded gateway as it is, not as refused.
 async fn bounded(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    let Ok(_permit) = app.in_flight.try_acquire() else {
-        let busy = ApiError::Busy("too many requests under way: retry later".into());
-        busy.count(&app.metrics);
-        return busy.into_response();
+    let monitoring = matches!(request.uri().path(), "/healthz" | "/metrics");
+    let permit = if monitoring {
+        None
+    } else {
+        match app.in_flight.try_acquire() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                let busy = ApiError::Busy("too many requests under way: retry later".into());
+                busy.count(&app.metrics);
+                return busy.into_response();
+            }
+        }
     };
-    match tokio::time::timeout(app.request_timeout, next.run(request)).await {
+    let response = match tokio::time::timeout(app.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             let late = ApiError::Unavailable(format!(
@@ -120,7 +129,9 @@ async fn bounded(State(app): State<Arc<App>>, request: Request, next: Next) -> R
             late.count(&app.metrics);
             late.into_response()
         }
-    }
+    };
+    drop(permit);
+    response
 }
 
 fn public_routes() -> Router<Arc<App>> {
