@@ -41,6 +41,11 @@ impl Reader {
         self.read(move |tx| tx.nullifier_holder(&nullifier)).await
     }
 
+    /// Whether the database answers: one empty read-only transaction.
+    pub async fn ping(&self) -> Result<(), LedgerError> {
+        self.read(|_| Ok(())).await
+    }
+
     async fn read<T: Send + 'static>(
         &self,
         mut work: impl FnMut(&mut dyn LedgerTx) -> Result<T, StorageError> + Send + 'static,

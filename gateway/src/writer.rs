@@ -361,3 +361,59 @@ fn answer<I, T>(
         let _ = reply.send(outcome);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("no runtime")
+    }
+
+    fn writer(queue: usize) -> (Writer, mpsc::Receiver<Job>) {
+        let (jobs, receiver) = mpsc::channel(queue);
+        let send_timeout = Duration::from_millis(20);
+        (Writer { jobs, send_timeout }, receiver)
+    }
+
+    /// The writer's thread gone: seen by `alive` (so by `/healthz`), and every request
+    /// answered `Stopped` (503) rather than waiting.
+    #[test]
+    fn a_writer_gone_is_seen_and_answered() {
+        let (writer, queue) = writer(1);
+        assert!(writer.alive());
+        drop(queue);
+        assert!(!writer.alive());
+        let answer = runtime().block_on(writer.apply(Op::Cancel("o".into())));
+        assert!(matches!(answer, Err(LedgerError::Stopped)), "{answer:?}");
+    }
+
+    /// No room in the queue within the send timeout: `Busy`, nothing queued.
+    #[test]
+    fn a_full_queue_is_busy_after_the_send_timeout() {
+        let (writer, mut queue) = writer(1);
+        let runtime = runtime();
+        let (reply, _answer) = oneshot::channel();
+        let first = Job::Ledger(Op::Cancel("first".into()), reply);
+        runtime.block_on(writer.jobs.send(first)).expect("no room");
+        let started = Instant::now();
+        let answer = runtime.block_on(writer.apply(Op::Cancel("second".into())));
+        assert!(matches!(answer, Err(LedgerError::Busy)), "{answer:?}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(matches!(queue.try_recv(), Ok(Job::Ledger(Op::Cancel(id), _)) if id == "first"));
+        assert!(queue.try_recv().is_err());
+    }
+
+    /// A panic in a transaction's work is that job's answer, not the end of the thread.
+    #[test]
+    fn a_panic_is_an_answer() {
+        let answer: Result<(), _> = guarded(|| panic!("a row nothing expected"));
+        assert!(
+            matches!(&answer, Err(LedgerError::Failed(m)) if m.contains("nothing expected")),
+            "{answer:?}"
+        );
+    }
+}

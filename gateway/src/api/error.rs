@@ -158,6 +158,13 @@ impl From<LedgerError> for ApiError {
     }
 }
 
+/// The reason as answered.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -170,5 +177,37 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn storage(e: StorageError) -> ApiError {
+        ApiError::from(LedgerError::Storage(e))
+    }
+
+    /// The status follows the kind, whatever the words.
+    #[test]
+    fn the_status_follows_the_kind() {
+        let corrupt = storage(StorageError::Corrupt {
+            what: "spent amount",
+            value: "invalid JSON".into(),
+        });
+        assert_eq!(corrupt.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(corrupt.to_string().contains("corrupt"), "{corrupt}");
+        let down = storage(StorageError::Database("invalid JSON".into()));
+        assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(down.retry_after(), None);
+        let conflict = storage(StorageError::Conflict("serialization".into()));
+        assert_eq!(conflict.retry_after(), Some(RETRY_AFTER_SECONDS));
+        let busy = ApiError::from(LedgerError::Busy);
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.retry_after(), Some(RETRY_AFTER_SECONDS));
+        let failed = ApiError::from(LedgerError::Failed("invalid JSON".into()));
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let input = ApiError::from(InputError::new("request", "id", "invalid JSON: no"));
+        assert_eq!(input.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

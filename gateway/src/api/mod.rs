@@ -162,21 +162,35 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
     }
 }
 
-/// 200 `{"status": "ok", ...}` while the ledger's writer takes charges; 503 with `"status":
-/// "unavailable"` and the reason once it is gone (every charge would then be answered 503).
+/// 200 `{"status": "ok", "venue", "epoch"}` while the gateway can charge: its ledger's writer
+/// takes jobs and its database answers (one empty read-only transaction on the reads'
+/// connection). Otherwise 503 with `"status": "unavailable"` and the reason in `"error"`:
+/// every charge would be answered 503 too.
 async fn healthz(State(app): State<Arc<App>>) -> Response {
     let epoch = app.snapshot.get().map(|s| s.snapshot.epoch);
-    health(&app.venue, epoch, app.writer.alive())
+    let ready = if app.writer.alive() {
+        app.reader
+            .ping()
+            .await
+            .map_err(|e| ApiError::from(e).to_string())
+    } else {
+        Err(WRITER_GONE.to_string())
+    };
+    health(&app.venue, epoch, ready)
 }
 
-fn health(venue: &str, epoch: Option<u64>, writer_alive: bool) -> Response {
+const WRITER_GONE: &str = "the ledger's writer stopped: no charge can be committed";
+
+fn health(venue: &str, epoch: Option<u64>, ready: Result<(), String>) -> Response {
     let mut body = serde_json::json!({ "status": "ok", "venue": venue, "epoch": epoch });
-    if writer_alive {
-        return axum::Json(body).into_response();
+    match ready {
+        Ok(()) => axum::Json(body).into_response(),
+        Err(reason) => {
+            body["status"] = "unavailable".into();
+            body["error"] = reason.into();
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
     }
-    body["status"] = "unavailable".into();
-    body["error"] = "the ledger's writer stopped: no charge can be committed".into();
-    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
@@ -195,4 +209,17 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed("method not allowed on this endpoint".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer gone (its thread ended: no charge can be committed), `/healthz` is 503.
+    #[test]
+    fn health_is_503_without_the_writer() {
+        let answer = health("deribit", Some(4812), Err(WRITER_GONE.into()));
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(health("deribit", None, Ok(())).status(), StatusCode::OK);
+    }
 }

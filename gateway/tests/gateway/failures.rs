@@ -242,3 +242,65 @@ fn a_held_up_ledger_answers_busy_in_bounded_time() {
 fn orders_of(gateway: &Gateway) -> String {
     format!("{}/v1/orders", gateway.base)
 }
+
+/// `/healthz` follows the database: the server stopped, an order is answered 503 and so is
+/// `/healthz` (naming the ledger as unavailable); started again, both are served again (the
+/// gateway connects anew), and the order refused during the outage was never charged.
+#[test]
+fn health_follows_the_database() {
+    let db = Db::postgres();
+    let Db::Postgres(cluster) = &db else {
+        unreachable!("a PostgreSQL database")
+    };
+    admit_line(&db.url(), 1, 100_000_000_000, 1_000_000);
+    let gateway = Gateway::start(&db);
+    publish(&gateway, 4812);
+    let (agent, orders) = (client(), orders_of(&gateway));
+    let (status, body) = post(&agent, &orders, &perp_order("before", 1, "0.1")).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(health(&gateway).0, 200);
+    cluster.stop();
+    let (status, body) = post(&agent, &orders, &perp_order("during", 1, "0.1")).unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unavailable"),
+        "{body}"
+    );
+    let (status, body) = health(&gateway);
+    assert_eq!(
+        (status, &body["status"]),
+        (503, &"unavailable".into()),
+        "{body}"
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unavailable"),
+        "{body}"
+    );
+    cluster.start_again();
+    let until = Instant::now() + Duration::from_secs(20);
+    let answer = loop {
+        let answer = post(&agent, &orders, &perp_order("during", 1, "0.1")).unwrap();
+        if answer.0 != 503 || Instant::now() > until {
+            break answer;
+        }
+        thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        (answer.0, &answer.1["accepted"]),
+        (200, &true.into()),
+        "{}",
+        answer.1
+    );
+    let (status, body) = health(&gateway);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        uusd(&account(&gateway, 1), "spent_uusd"),
+        2 * charge_of_tenth()
+    );
+}
