@@ -22,7 +22,7 @@ use zkmargin_formats::json::{shown, Json as Doc, ValueReader};
 use zkmargin_formats::position::read_position;
 
 use super::body::{self, ORDER_LIMIT};
-use super::counted::{counted, Counters};
+use super::counted::{counted, Counters, Fresh};
 use super::error::ApiError;
 use super::App;
 use crate::ledger::{Op, OrderRequest, Outcome};
@@ -45,12 +45,12 @@ pub async fn post(
     counted(metrics, counters, charge(&app, &headers, body)).await
 }
 
-/// The answer, and whether it is new (not a retried id's stored answer).
+/// The answer, and what it counts as.
 async fn charge(
     app: &App,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(serde_json::Value, bool), ApiError> {
+) -> Result<(serde_json::Value, Fresh), ApiError> {
     let doc = body::json(headers, body, ORDER_LIMIT, LABEL).await?;
     let current = app.current()?;
     let request = read_request(&doc, &current)?;
@@ -64,7 +64,7 @@ async fn charge(
             if let Some(reason) = answer.reason {
                 out["reason"] = reason.into();
             }
-            Ok((out, fresh))
+            Ok((out, fresh.then_some(answer.accepted)))
         }
         other => Err(ApiError::from_outcome(other)),
     }
