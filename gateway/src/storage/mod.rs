@@ -9,6 +9,7 @@
 //! Money is `u128` (allowances are below 2^100, beyond `i64`), stored as canonical decimal
 //! TEXT in both databases; times and epochs are below 2^40 and fit `BIGINT`.
 
+pub mod driver;
 pub mod postgres;
 pub mod rows;
 pub mod schema;
