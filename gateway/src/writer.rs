@@ -34,6 +34,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock;
@@ -197,13 +198,19 @@ impl Writer {
     }
 
     /// Queues the job `make` builds around its reply, waiting at most the send timeout for
-    /// room, and waits for the answer.
+    /// room (no timer at all when there is room), and waits for the answer.
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> Result<T, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        match tokio::time::timeout(self.send_timeout, self.jobs.send(make(reply))).await {
-            Err(_) => return Err(LedgerError::Busy),
-            Ok(Err(_)) => return Err(LedgerError::Stopped),
-            Ok(Ok(())) => {}
+        match self.jobs.try_send(make(reply)) {
+            Ok(()) => {}
+            Err(TrySendError::Closed(_)) => return Err(LedgerError::Stopped),
+            Err(TrySendError::Full(job)) => {
+                match tokio::time::timeout(self.send_timeout, self.jobs.send(job)).await {
+                    Err(_) => return Err(LedgerError::Busy),
+                    Ok(Err(_)) => return Err(LedgerError::Stopped),
+                    Ok(Ok(())) => {}
+                }
+            }
         }
         answer.await.map_err(|_| LedgerError::Stopped)?
     }
@@ -335,28 +342,29 @@ fn answer<I, T>(
             &result,
             Err(LedgerError::Failed(_)) | Err(LedgerError::Storage(StorageError::Corrupt { .. }))
         );
+    if let Err(e) = &result {
+        let then = if alone { ": running each alone" } else { "" };
+        let n = batch.len();
+        eprintln!("zkmargin-gateway: a batch of {n} {what} failed ({e}){then}");
+    }
     let outcomes: Vec<Result<T, LedgerError>> = match result {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-        Err(e) if alone => {
-            eprintln!(
-                "zkmargin-gateway: a batch of {} {what} failed ({e}): running each alone",
-                batch.len()
-            );
-            items
-                .iter()
-                .map(|item| {
-                    let mut one = run(&mut *store, &[item])?;
-                    one.pop()
-                        .ok_or_else(|| LedgerError::Failed("no outcome".into()))
-                })
-                .collect()
-        }
+        Err(_) if alone => items
+            .iter()
+            .map(|item| {
+                let mut one = run(&mut *store, &[item])?;
+                one.pop()
+                    .ok_or_else(|| LedgerError::Failed("no outcome".into()))
+            })
+            .inspect(|outcome| {
+                if let Err(e) = outcome {
+                    eprintln!("zkmargin-gateway: one of the {what} failed alone: {e}");
+                }
+            })
+            .collect(),
         Err(e) => batch.iter().map(|_| Err(e.clone())).collect(),
     };
     for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
-        if let Err(e) = &outcome {
-            eprintln!("zkmargin-gateway: one of the {what} failed: {e}");
-        }
         // The requester may have gone (a client hung up): nothing to tell then.
         let _ = reply.send(outcome);
     }
