@@ -1,10 +1,12 @@
-//! The ledger's writer: one thread owns the database connection and runs every transaction.
+//! The ledger's writer: one thread owns the write connection and runs every write
+//! transaction.
 //!
 //! Group commit: while one transaction commits (an fsync on SQLite, a WAL flush on
 //! PostgreSQL), the charges, fills and cancels that arrive queue up; the writer then takes
 //! all that are waiting (up to [`MAX_BATCH`]) into the next transaction, commits them
-//! together and only then answers each. So a charge is durable before it is acknowledged, and the cost of the
-//! flush is shared by every charge that waited for it rather than paid once per request.
+//! together and only then answers each. So a charge is durable before it is acknowledged,
+//! and the cost of the flush is shared by every charge that waited for it rather than paid
+//! once per request.
 //!
 //! Admissions of verified certificates are committed in groups the same way (a batch of
 //! certificates verified together asks for its lines together).
@@ -12,7 +14,6 @@
 //! Jobs run in the order they were queued: a batch of ledger operations stops at the first
 //! job of another kind (an admission, say), which runs after the batch, so a charge sent
 //! after an admission was answered always sees the line.
-
 //!
 //! The writer runs typed jobs only, one kind per command (as mini-redis has one type per
 //! command): ledger operations, admissions, a snapshot to store, a freeze, the registry's

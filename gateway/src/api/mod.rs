@@ -123,7 +123,7 @@ async fn bounded(State(app): State<Arc<App>>, request: Request, next: Next) -> R
         Err(_) => {
             let late = ApiError::Unavailable(format!(
                 "the request took longer than {} ms: retry it (an order, fill or cancel with \
-                 the same id is answered once)",
+                 the same id is charged once)",
                 app.request_timeout.as_millis()
             ));
             late.count(&app.metrics);

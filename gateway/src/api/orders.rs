@@ -3,9 +3,10 @@
 //! (`fills.rs`) or is cancelled (`cancels.rs`).
 //!
 //! The order is read against the current snapshot (the same grammar as `zkmargin charge
-//! --order`), its charge checked computable here, then reserved by the ledger's writer at the
-//! line's level (`fill`, when given, is the order's limit: the price it is charged at). The
-//! answer comes only after the reservation is committed. The same id again gets the stored
+//! --order`), then charged once, by the ledger's writer at the line's level, and reserved
+//! (`fill`, when given, is the order's limit: the price it is charged at); an order that
+//! cannot be charged is refused there with 422, storing nothing. The answer comes only after
+//! the reservation is committed. The same id again gets the stored
 //! answer; the same id with another request is refused (`IdReused`).
 
 use std::sync::Arc;
