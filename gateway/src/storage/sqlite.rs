@@ -9,6 +9,7 @@
 
 use rusqlite::types::ToSqlOutput;
 use rusqlite::Connection;
+use rusqlite::TransactionBehavior::{self, Deferred, Immediate};
 
 use super::driver::{migrate, Driver, OnRow, Param, Tx};
 use super::rows::{cell_error, Cells};
@@ -61,26 +62,21 @@ impl SqliteStore {
         // The write lock held from BEGIN IMMEDIATE: another process starting waits, then finds
         // the migrations applied.
         let now = crate::clock::now();
-        store.within("BEGIN IMMEDIATE", |mut driver| migrate(&mut driver, now))?;
+        store.within(Immediate, |mut driver| migrate(&mut driver, now))?;
         Ok(store)
     }
 
-    /// Runs `work` in a transaction begun with `begin`: committed when it succeeds, rolled
-    /// back when it fails.
+    /// Runs `work` in a transaction begun as `behavior` says: committed when it succeeds,
+    /// rolled back when it fails or panics (the transaction is rolled back as it is dropped,
+    /// so the connection is never left inside one).
     fn within(
         &mut self,
-        begin: &str,
+        behavior: TransactionBehavior,
         work: impl FnOnce(SqliteDriver) -> Result<(), StorageError>,
     ) -> Result<(), StorageError> {
-        self.conn.execute_batch(begin).map_err(db)?;
-        match work(SqliteDriver { conn: &self.conn }) {
-            Ok(()) => self.conn.execute_batch("COMMIT").map_err(db),
-            Err(e) => {
-                // The rollback's own failure would hide the cause; the cause is what matters.
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        let tx = self.conn.transaction_with_behavior(behavior).map_err(db)?;
+        work(SqliteDriver { conn: &tx })?;
+        tx.commit().map_err(db)
     }
 }
 
@@ -90,12 +86,12 @@ impl Store for SqliteStore {
         // handler waits for it up to BUSY_TIMEOUT (its own retry); once held, nothing in the
         // transaction can conflict, so the conflict that remains (the lock not had in that
         // time) is answered rather than waited on again.
-        self.within("BEGIN IMMEDIATE", |driver| work(&mut Tx(driver)))
+        self.within(Immediate, |driver| work(&mut Tx(driver)))
     }
 
     fn read(&mut self, work: &mut Work) -> Result<(), StorageError> {
         // A deferred transaction only reads: in WAL mode it never waits for the writer.
-        self.within("BEGIN", |driver| work(&mut Tx(driver)))
+        self.within(Deferred, |driver| work(&mut Tx(driver)))
     }
 
     fn describe(&self) -> String {
@@ -168,5 +164,31 @@ impl Cells for rusqlite::Row<'_> {
     fn int(&self, i: usize) -> Result<Option<i64>, StorageError> {
         self.get(i)
             .map_err(|e| cell_error(&format!("column {i}"), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    /// A transaction whose work panics leaves no transaction open: the next one runs.
+    #[test]
+    fn a_panic_leaves_no_transaction_open() {
+        let dir = tempfile::tempdir().expect("no temporary directory");
+        let path = dir.path().join("ledger.db");
+        let mut store = SqliteStore::open(&path.display().to_string()).expect("cannot open");
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            store.transaction(&mut |_| panic!("a bug in the work"))
+        }));
+        assert!(panicked.is_err());
+        let mut latest = Some(None);
+        store
+            .transaction(&mut |tx| {
+                latest = Some(tx.latest_snapshot()?);
+                Ok(())
+            })
+            .expect("the next transaction failed");
+        assert_eq!(latest, Some(None));
     }
 }
