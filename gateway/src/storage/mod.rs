@@ -273,7 +273,7 @@ const ATTEMPTS: u32 = 20;
 
 /// Runs `attempt` until it ends in something other than a conflict, backing off a little more
 /// each time so that contenders spread out; after [`ATTEMPTS`] conflicts, the last one is
-/// returned as a database failure. Both backends' transactions run through it.
+/// returned, still a conflict (answered 503 with `Retry-After`).
 pub fn retry(mut attempt: impl FnMut() -> Result<(), StorageError>) -> Result<(), StorageError> {
     let mut last = String::new();
     for n in 0..ATTEMPTS {
@@ -285,7 +285,7 @@ pub fn retry(mut attempt: impl FnMut() -> Result<(), StorageError>) -> Result<()
             other => return other,
         }
     }
-    Err(StorageError::Database(format!(
+    Err(StorageError::Conflict(format!(
         "gave up after {ATTEMPTS} conflicting attempts: {last}"
     )))
 }
