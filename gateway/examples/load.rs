@@ -223,6 +223,7 @@ fn run() -> Result<(), String> {
         public_listen: None,
         certificate_queue: zkmargin_gateway::certificates::DEFAULT_QUEUE,
         registry: None,
+        limits: server::Limits::default(),
     };
     let server = std::thread::spawn(move || {
         if let Err(e) = server::run(config) {

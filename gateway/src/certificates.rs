@@ -54,7 +54,8 @@ pub const BUSY_WINDOW: Duration = Duration::from_millis(25);
 pub const DEFAULT_QUEUE: usize = 256;
 /// The largest `--certificate-queue`.
 pub const MAX_QUEUE: usize = 65_536;
-/// What a busy answer asks the client to wait, in seconds: about one batch of 64 on two cores.
+/// What a busy answer (a full queue, here or the ledger writer's) asks the client to wait, in
+/// seconds: about one batch of 64 on two cores.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 /// Why a certificate got no line.

@@ -27,7 +27,6 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use crate::clock;
-use crate::ledger;
 use crate::metrics::Metrics;
 use crate::storage::FreezeRecord;
 use crate::writer::Writer;
@@ -127,19 +126,7 @@ async fn read_log(base: &str, after: u64) -> Result<(Vec<FreezeRecord>, u64, u64
 /// new here.
 async fn record(writer: &Writer, freezes: Vec<FreezeRecord>) -> Result<u64, String> {
     writer
-        .run(move |store| {
-            let mut made = 0;
-            store.transaction(&mut |tx| {
-                made = 0;
-                for freeze in &freezes {
-                    if ledger::freeze_nullifier(tx, freeze.clone())?.1 {
-                        made += 1;
-                    }
-                }
-                Ok(())
-            })?;
-            Ok(made)
-        })
+        .record_freezes(freezes)
         .await
         .map_err(|e| e.to_string())
 }

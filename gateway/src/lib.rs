@@ -12,6 +12,7 @@ pub mod clock;
 pub mod ledger;
 pub mod metrics;
 pub mod publisher;
+pub mod reader;
 pub mod server;
 pub mod snapshots;
 pub mod storage;

@@ -1,14 +1,17 @@
 //! `zkmargin-gateway --venue NAME --publisher KEY --engine-token-file FILE --db URL --listen ADDR
-//! [--public-listen ADDR] [--certificate-queue N] [--registry-url URL [--registry-poll-ms MS]]`
+//! [--public-listen ADDR] [--certificate-queue N] [--registry-url URL [--registry-poll-ms MS]]
+//! [--request-timeout-ms MS] [--max-requests N] [--ledger-queue N] [--ledger-wait-ms MS]`
 //!
 //! Exit codes: 0 after a clean stop (SIGINT, SIGTERM); 1 when it cannot start (a bad flag, an
 //! unreachable database, an address in use), with a one-line reason.
 
 use clap::error::ErrorKind;
 use clap::Parser;
+use std::time::Duration;
 use zkmargin_gateway::certificates::{DEFAULT_QUEUE, MAX_QUEUE};
 use zkmargin_gateway::publisher::parse_publisher;
-use zkmargin_gateway::server::{self, Config};
+
+use zkmargin_gateway::server::{self, Config, Limits};
 use zkmargin_gateway::token::EngineToken;
 
 #[derive(Debug, Parser)]
@@ -51,6 +54,24 @@ struct Args {
     #[arg(long, value_name = "MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(50..=600_000))]
     registry_poll_ms: u64,
+    /// How long a request may take before it is answered 503 (an order so answered may still
+    /// be committed: retry it with the same id).
+    #[arg(long, value_name = "MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    request_timeout_ms: u64,
+    /// Requests under way at once; one more is answered 503 with Retry-After at once.
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    max_requests: u64,
+    /// Ledger operations that may wait for the ledger's writer.
+    #[arg(long, value_name = "N", default_value_t = zkmargin_gateway::writer::QUEUE as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    ledger_queue: u64,
+    /// How long a request waits for a place in the ledger's queue before it is answered 503
+    /// with Retry-After (nothing done).
+    #[arg(long, value_name = "MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    ledger_wait_ms: u64,
 }
 
 fn main() {
@@ -82,7 +103,14 @@ fn main() {
             certificate_queue: args.certificate_queue as usize,
             registry: args
                 .registry_url
-                .map(|url| (url, std::time::Duration::from_millis(args.registry_poll_ms))),
+                .map(|url| (url, Duration::from_millis(args.registry_poll_ms))),
+            // Each at most its parser's range.
+            limits: Limits {
+                request_timeout: Duration::from_millis(args.request_timeout_ms),
+                max_requests: args.max_requests as usize,
+                ledger_queue: args.ledger_queue as usize,
+                ledger_wait: Duration::from_millis(args.ledger_wait_ms),
+            },
         })
     });
     if let Err(reason) = result {

@@ -1,8 +1,11 @@
-//! Starting the gateway: open the database, resume the stored snapshot, start the ledger's
-//! writer, then serve HTTP (on `--listen`, and the trader-facing routes on `--public-listen`
-//! when given) until SIGINT or SIGTERM, finishing the requests under way.
+//! Starting the gateway: open the database (twice: the writer's connection and the
+//! reads'), resume the stored snapshot, start the ledger's writer, then serve HTTP (on
+//! `--listen`, and the trader-facing routes on `--public-listen` when given) until SIGINT or
+//! SIGTERM, finishing the requests under way. The stop waits for the requests under way and
+//! the writer's queue, not for a key build in the background (at most [`STOP_GRACE`]).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -13,10 +16,41 @@ use crate::api::{self, App};
 use crate::certificates::Verifier;
 use crate::chain;
 use crate::metrics::Metrics;
+use crate::reader::Reader;
 use crate::snapshots::{self, SnapshotCell};
 use crate::storage::{self, Store};
 use crate::token::EngineToken;
-use crate::writer::Writer;
+use crate::writer::{self, Writer};
+
+/// How long the stop waits for background work on the blocking pool (a key build, a batch
+/// whose clients are gone) before the process ends without it.
+pub const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// What bounds the load the gateway takes on.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// How long a request may take before it is answered 503 (`--request-timeout-ms`).
+    pub request_timeout: Duration,
+    /// Requests under way at once; one more is answered 503 at once (`--max-requests`).
+    pub max_requests: usize,
+    /// Jobs that may wait for the ledger's writer (`--ledger-queue`).
+    pub ledger_queue: usize,
+    /// How long a request waits for a place in that queue before it is answered 503
+    /// (`--ledger-wait-ms`).
+    pub ledger_wait: Duration,
+}
+
+/// The defaults of the flags.
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            request_timeout: Duration::from_secs(30),
+            max_requests: 1024,
+            ledger_queue: writer::QUEUE,
+            ledger_wait: writer::SEND_TIMEOUT,
+        }
+    }
+}
 
 pub struct Config {
     pub venue: String,
@@ -33,6 +67,7 @@ pub struct Config {
     /// The on-chain registry whose freezes to follow, and how often (`--registry-url`,
     /// `--registry-poll-ms`; `crate::chain`).
     pub registry: Option<(String, std::time::Duration)>,
+    pub limits: Limits,
 }
 
 /// Runs the gateway; returns when it was asked to stop, or with the reason it cannot start.
@@ -52,9 +87,19 @@ pub fn run(config: Config) -> Result<(), String> {
         profile = Some(current.snapshot.profile);
         snapshot.offer(Arc::new(current));
     }
+    // The reads' own connection: they never queue behind charges nor lock what they read.
+    let reads = storage::open(&config.db).map_err(|e| e.to_string())?;
+    let reader = Reader::new(reads, config.venue.clone());
     let metrics = Arc::new(Metrics::default());
-    let (writer, writer_thread) = Writer::spawn(store, config.venue.clone(), Arc::clone(&metrics))
-        .map_err(|e| format!("cannot start the ledger's writer: {e}"))?;
+    let limits = config.limits.clone();
+    let (writer, writer_thread) = Writer::spawn(
+        store,
+        config.venue.clone(),
+        Arc::clone(&metrics),
+        limits.ledger_queue,
+        limits.ledger_wait,
+    )
+    .map_err(|e| format!("cannot start the ledger's writer: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -85,13 +130,17 @@ pub fn run(config: Config) -> Result<(), String> {
         publisher: config.publisher,
         token: config.token,
         writer,
+        reader,
         verifier,
         metrics,
         snapshot,
+        in_flight: Arc::new(tokio::sync::Semaphore::new(limits.max_requests)),
+        request_timeout: limits.request_timeout,
     });
     runtime.block_on(serve(app, &config.listen, config.public_listen.as_deref()))?;
-    // Every handle is dropped with the server: the writer drains its queue and stops.
-    drop(runtime);
+    // Every handle is dropped with the server and the runtime's tasks: the writer drains its
+    // queue and stops. A key build still running on the blocking pool is not waited for.
+    runtime.shutdown_timeout(STOP_GRACE);
     let _ = writer_thread.join();
     Ok(())
 }

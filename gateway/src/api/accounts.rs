@@ -6,30 +6,29 @@ use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::Json;
-use zkmargin_circuits::hash::{fp_from_hex, Fp};
+use zkmargin_circuits::hash::{fp_from_hex, fp_to_hex};
 use zkmargin_formats::json::shown;
 
 use super::error::ApiError;
 use super::App;
-use crate::ledger;
 use crate::storage::FreezeRecord;
 
-/// The account tag of a route's path.
-pub fn tag_of(tag: Result<Path<String>, PathRejection>) -> Result<Fp, ApiError> {
+/// The account tag of a route's path, as lines are stored (`fp_to_hex`).
+pub fn tag_of(tag: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     let Path(text) = tag.map_err(|e| ApiError::bad_request(format!("tag: {e}")))?;
-    fp_from_hex(&text.to_ascii_lowercase()).ok_or_else(|| {
+    let tag = fp_from_hex(&text.to_ascii_lowercase()).ok_or_else(|| {
         ApiError::unprocessable(format!(
             "tag: {} is not an account tag (0x and 64 hex digits)",
             shown(&text)
         ))
-    })
+    })?;
+    Ok(fp_to_hex(&tag))
 }
 
 /// 404 for a tag without a line here.
 pub fn no_line() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no credit line for this tag")
+    ApiError::NotFound("no credit line for this tag".into())
 }
 
 /// A freeze as the API shows it.
@@ -47,23 +46,7 @@ pub async fn get(
     tag: Result<Path<String>, PathRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let tag = tag_of(tag)?;
-    let venue = app.venue.clone();
-    let (state, frozen) = app
-        .writer
-        .run(move |store| {
-            let (mut state, mut frozen) = (None, None);
-            store.transaction(&mut |tx| {
-                state = ledger::account(tx, &venue, &tag)?;
-                frozen = match &state {
-                    Some(s) => tx.frozen(&[&s.line.nullifier])?.pop(),
-                    None => None,
-                };
-                Ok(())
-            })?;
-            Ok((state, frozen))
-        })
-        .await?;
-    let state = state.ok_or_else(no_line)?;
+    let (state, frozen) = app.reader.account(tag).await?.ok_or_else(no_line)?;
     let line = &state.line;
     Ok(Json(serde_json::json!({
         "epoch": line.epoch,

@@ -2,7 +2,7 @@
 //! (the formats crate's reader: duplicate keys refused, errors naming the field).
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use zkmargin_formats::json::{self, Json};
 
 use super::error::ApiError;
@@ -15,10 +15,7 @@ pub const SNAPSHOT_LIMIT: usize = 16 << 20;
 pub const CERTIFICATE_LIMIT: usize = 1 << 20;
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("request body is larger than {limit} bytes"),
-    )
+    ApiError::TooLarge(format!("request body is larger than {limit} bytes"))
 }
 
 /// How far past its limit a body is still read (and thrown away) before the refusal, so that
@@ -59,5 +56,10 @@ pub async fn json(
     label: &str,
 ) -> Result<Json, ApiError> {
     let text = text(headers, body, limit).await?;
-    Ok(json::parse(&text, label)?)
+    parse(&text, label)
+}
+
+/// `text` parsed as one JSON document: 400 when it is not JSON (its syntax, a duplicate key).
+pub fn parse(text: &str, label: &str) -> Result<Json, ApiError> {
+    json::parse(text, label).map_err(|e| ApiError::bad_request(e.to_string()))
 }

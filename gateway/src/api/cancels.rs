@@ -15,7 +15,7 @@ use axum::Json;
 use zkmargin_formats::json::ValueReader;
 
 use super::body::{self, ORDER_LIMIT};
-use super::counted::{counted, Counters};
+use super::counted::{counted, Counters, Fresh};
 use super::error::ApiError;
 use super::fills::{order_id, size_text};
 use super::App;
@@ -44,11 +44,11 @@ async fn cancel(
     id: Result<Path<String>, PathRejection>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(serde_json::Value, bool), ApiError> {
+) -> Result<(serde_json::Value, Fresh), ApiError> {
     let order_id = order_id(id)?;
     let text = body::text(headers, body, ORDER_LIMIT).await?;
     if !text.trim().is_empty() {
-        let doc = zkmargin_formats::json::parse(&text, LABEL)?;
+        let doc = body::parse(&text, LABEL)?;
         ValueReader::root(LABEL, &doc).object()?.only(&[])?;
     }
     match app.writer.apply(Op::Cancel(order_id)).await? {
@@ -59,7 +59,7 @@ async fn cancel(
                 "filled_size": size_text(answer.filled_size),
                 "remaining_uusd": answer.remaining.to_string(),
             }),
-            fresh,
+            fresh.then_some(true),
         )),
         other => Err(ApiError::from_outcome(other)),
     }

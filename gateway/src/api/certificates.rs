@@ -28,7 +28,7 @@ use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 use super::body::{self, CERTIFICATE_LIMIT};
 use super::error::ApiError;
 use super::App;
-use crate::certificates::{precheck, VerifyError, RETRY_AFTER_SECONDS};
+use crate::certificates::{precheck, VerifyError};
 use crate::storage::LineRecord;
 
 const LABEL: &str = "request";
@@ -47,7 +47,7 @@ pub async fn post(
     match &result {
         Ok(_) => metrics.certificates_verified.fetch_add(1, Relaxed),
         Err(e) if e.is_client_error() => metrics.certificates_refused.fetch_add(1, Relaxed),
-        Err(e) if e.retry_after.is_some() => metrics.certificates_busy.fetch_add(1, Relaxed),
+        Err(ApiError::Busy(_)) => metrics.certificates_busy.fetch_add(1, Relaxed),
         Err(_) => metrics.requests_failed.fetch_add(1, Relaxed),
     };
     result
@@ -114,26 +114,15 @@ async fn admit(
 fn verify_error(e: VerifyError) -> ApiError {
     match e {
         VerifyError::Rejected(_) => ApiError::unprocessable(e.to_string()),
-        VerifyError::Busy => ApiError::busy(e.to_string(), RETRY_AFTER_SECONDS),
-        _ => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        VerifyError::Busy => ApiError::Busy(e.to_string()),
+        _ => ApiError::Unavailable(e.to_string()),
     }
 }
 
 /// 409 before the proof when another certificate holds the nullifier (the admission after the
 /// proof checks it again, in the transaction that takes the line).
 async fn nullifier_free(app: &App, nullifier: String, digest: String) -> Result<(), ApiError> {
-    let key = nullifier.clone();
-    let holder = app
-        .writer
-        .run(move |store| {
-            let mut holder = None;
-            store.transaction(&mut |tx| {
-                holder = tx.nullifier_holder(&key)?;
-                Ok(())
-            })?;
-            Ok(holder)
-        })
-        .await?;
+    let holder = app.reader.nullifier_holder(nullifier.clone()).await?;
     match holder {
         Some(held_by) if held_by != digest => Err(ApiError::conflict(
             AdmissionRefusal::NullifierTaken { nullifier, held_by }.to_string(),

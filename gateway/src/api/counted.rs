@@ -19,21 +19,25 @@ pub struct Counters<'a> {
     pub refused: &'a AtomicU64,
 }
 
+/// What an answer counts as: `None` for a stored answer given again (a retried id), else
+/// whether it was accepted (the ledger's own outcome, not read back from the JSON).
+pub type Fresh = Option<bool>;
+
 /// Runs a route's work, `(answer, fresh)`, and counts it.
 pub async fn counted(
     metrics: &Metrics,
     counters: Counters<'_>,
-    work: impl std::future::Future<Output = Result<(serde_json::Value, bool), ApiError>>,
+    work: impl std::future::Future<Output = Result<(serde_json::Value, Fresh), ApiError>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let started = Instant::now();
     let result = work.await;
     counters.seconds.observe_duration(started.elapsed());
     match &result {
-        Ok((_, false)) => {}
-        Ok((answer, true)) if answer["accepted"] == false => {
+        Ok((_, None)) => {}
+        Ok((_, Some(false))) => {
             counters.refused.fetch_add(1, Relaxed);
         }
-        Ok((_, true)) => {
+        Ok((_, Some(true))) => {
             counters.accepted.fetch_add(1, Relaxed);
         }
         Err(e) => e.count(metrics),

@@ -21,7 +21,7 @@ use zkmargin_formats::decimal::format_scaled;
 use zkmargin_formats::json::ValueReader;
 
 use super::body::{self, ORDER_LIMIT};
-use super::counted::{counted, Counters};
+use super::counted::{counted, Counters, Fresh};
 use super::error::ApiError;
 use super::orders::check_id;
 use super::App;
@@ -61,7 +61,7 @@ async fn fill(
     id: Result<Path<String>, PathRejection>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(serde_json::Value, bool), ApiError> {
+) -> Result<(serde_json::Value, Fresh), ApiError> {
     let order_id = order_id(id)?;
     let doc = body::json(headers, body, ORDER_LIMIT, LABEL).await?;
     let root = ValueReader::root(LABEL, &doc);
@@ -96,7 +96,7 @@ async fn fill(
             if let Some(reason) = answer.reason {
                 out["reason"] = reason.into();
             }
-            Ok((out, fresh))
+            Ok((out, fresh.then_some(answer.accepted)))
         }
         other => Err(ApiError::from_outcome(other)),
     }

@@ -21,8 +21,6 @@ use super::body::{self, ORDER_LIMIT};
 use super::error::ApiError;
 use super::orders::check_id;
 use super::App;
-use crate::clock;
-use crate::ledger;
 
 const LABEL: &str = "freeze";
 
@@ -61,17 +59,9 @@ async fn freeze(
     let reason = reason_at.str()?.to_string();
     // The same bounds as an id: one line a venue's operators can read back.
     check_id(&reason).map_err(|e| reason_at.err(e.replace("an id", "a reason")))?;
-    let venue = app.venue.clone();
     let (freeze, made) = app
         .writer
-        .run(move |store| {
-            let mut freeze = None;
-            store.transaction(&mut |tx| {
-                freeze = ledger::freeze_tag(tx, &venue, &tag, &reason, clock::now())?;
-                Ok(())
-            })?;
-            Ok(freeze)
-        })
+        .freeze_tag(tag, reason)
         .await?
         .ok_or_else(no_line)?;
     Ok((Json(freeze_json(&freeze)), made))

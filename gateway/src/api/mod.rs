@@ -16,9 +16,9 @@ mod freezes;
 mod orders;
 mod snapshots;
 
-use std::sync::Arc;
-
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -30,6 +30,7 @@ use zkmargin_formats::publisher_key::PublisherKey;
 
 use crate::certificates::Verifier;
 use crate::metrics::Metrics;
+use crate::reader::Reader;
 use crate::snapshots::{Current, SnapshotCell};
 use crate::token::EngineToken;
 use crate::writer::Writer;
@@ -46,10 +47,16 @@ pub struct App {
     /// What the matching engine presents on every engine route.
     pub token: EngineToken,
     pub writer: Writer,
+    /// Account reads and the nullifier check, on their own connection.
+    pub reader: Reader,
     /// Certificates are verified here, in batches, off the order path.
     pub verifier: Verifier,
     pub metrics: Arc<Metrics>,
     pub snapshot: SnapshotCell,
+    /// One permit per request under way (`--max-requests`).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// How long a request may take (`--request-timeout-ms`).
+    pub request_timeout: Duration,
 }
 
 impl App {
@@ -72,20 +79,59 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/accounts/{tag}", get(accounts::get))
         .route("/v1/accounts/{tag}/freeze", post(freezes::post))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), authorize));
-    public_routes()
+    let routes = public_routes()
         .merge(engine)
-        .route("/metrics", get(metrics))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(app)
+        .route("/metrics", get(metrics));
+    finish(routes, app)
 }
 
 /// The trader-facing routes only, for `--public-listen`.
 pub fn public_router(app: Arc<App>) -> Router {
-    public_routes()
+    finish(public_routes(), app)
+}
+
+/// The answers for what no route takes, and the bounds of every request.
+fn finish(routes: Router<Arc<App>>, app: Arc<App>) -> Router {
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(Arc::clone(&app), bounded))
         .with_state(app)
+}
+
+/// The bounds of every request: at most `--max-requests` under way (one more is answered
+/// 503 with `Retry-After` at once, having done nothing), each answered within
+/// `--request-timeout-ms` (else 503: an order may still be committed after it, and its
+/// retry with the same id gets its answer). `/healthz` and `/metrics` take no place: a
+/// venue's monitoring sees a loaded gateway as it is, not as refused.
+async fn bounded(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let monitoring = matches!(request.uri().path(), "/healthz" | "/metrics");
+    let permit = if monitoring {
+        None
+    } else {
+        match app.in_flight.try_acquire() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                let busy = ApiError::Busy("too many requests under way: retry later".into());
+                busy.count(&app.metrics);
+                return busy.into_response();
+            }
+        }
+    };
+    let response = match tokio::time::timeout(app.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let late = ApiError::Unavailable(format!(
+                "the request took longer than {} ms: retry it (an order, fill or cancel with \
+                 the same id is charged once)",
+                app.request_timeout.as_millis()
+            ));
+            late.count(&app.metrics);
+            late.into_response()
+        }
+    };
+    drop(permit);
+    response
 }
 
 fn public_routes() -> Router<Arc<App>> {
@@ -106,8 +152,7 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
         Ok(()) => next.run(request).await,
         Err(refusal) => {
             app.metrics.requests_unauthorized.fetch_add(1, Relaxed);
-            let mut response =
-                ApiError::new(StatusCode::UNAUTHORIZED, refusal.to_string()).into_response();
+            let mut response = ApiError::Unauthorized(refusal.to_string()).into_response();
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer realm=\"zkmargin-gateway engine\""),
@@ -117,13 +162,35 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
     }
 }
 
-async fn healthz(State(app): State<Arc<App>>) -> axum::Json<serde_json::Value> {
-    let snapshot = app.snapshot.get();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "venue": app.venue,
-        "epoch": snapshot.as_ref().map(|s| s.snapshot.epoch),
-    }))
+/// 200 `{"status": "ok", "venue", "epoch"}` while the gateway can charge: its ledger's writer
+/// takes jobs and its database answers (one empty read-only transaction on the reads'
+/// connection). Otherwise 503 with `"status": "unavailable"` and the reason in `"error"`:
+/// every charge would be answered 503 too.
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let epoch = app.snapshot.get().map(|s| s.snapshot.epoch);
+    let ready = if app.writer.alive() {
+        app.reader
+            .ping()
+            .await
+            .map_err(|e| ApiError::from(e).to_string())
+    } else {
+        Err(WRITER_GONE.to_string())
+    };
+    health(&app.venue, epoch, ready)
+}
+
+const WRITER_GONE: &str = "the ledger's writer stopped: no charge can be committed";
+
+fn health(venue: &str, epoch: Option<u64>, ready: Result<(), String>) -> Response {
+    let mut body = serde_json::json!({ "status": "ok", "venue": venue, "epoch": epoch });
+    match ready {
+        Ok(()) => axum::Json(body).into_response(),
+        Err(reason) => {
+            body["status"] = "unavailable".into();
+            body["error"] = reason.into();
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
+    }
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
@@ -137,12 +204,22 @@ async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no such endpoint")
+    ApiError::NotFound("no such endpoint".into())
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method not allowed on this endpoint",
-    )
+    ApiError::MethodNotAllowed("method not allowed on this endpoint".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer gone (its thread ended: no charge can be committed), `/healthz` is 503.
+    #[test]
+    fn health_is_503_without_the_writer() {
+        let answer = health("deribit", Some(4812), Err(WRITER_GONE.into()));
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(health("deribit", None, Ok(())).status(), StatusCode::OK);
+    }
 }

@@ -3,9 +3,10 @@
 //! (`fills.rs`) or is cancelled (`cancels.rs`).
 //!
 //! The order is read against the current snapshot (the same grammar as `zkmargin charge
-//! --order`), its charge checked computable here, then reserved by the ledger's writer at the
-//! line's level (`fill`, when given, is the order's limit: the price it is charged at). The
-//! answer comes only after the reservation is committed. The same id again gets the stored
+//! --order`), then charged once, by the ledger's writer at the line's level, and reserved
+//! (`fill`, when given, is the order's limit: the price it is charged at); an order that
+//! cannot be charged is refused there with 422, storing nothing. The answer comes only after
+//! the reservation is committed. The same id again gets the stored
 //! answer; the same id with another request is refused (`IdReused`).
 
 use std::sync::Arc;
@@ -14,14 +15,15 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use zkmargin_circuits::charge::{default_fill, order_charge};
+use zkmargin_circuits::charge::default_fill;
+use zkmargin_circuits::hash::fp_to_hex;
 use zkmargin_circuits::margin::{Kind, Order, Position};
-use zkmargin_circuits::units::{MIN_LEVEL_PPM, PRICE_BITS, PRICE_DECIMALS};
+use zkmargin_circuits::units::{PRICE_BITS, PRICE_DECIMALS};
 use zkmargin_formats::json::{shown, Json as Doc, ValueReader};
 use zkmargin_formats::position::read_position;
 
 use super::body::{self, ORDER_LIMIT};
-use super::counted::{counted, Counters};
+use super::counted::{counted, Counters, Fresh};
 use super::error::ApiError;
 use super::App;
 use crate::ledger::{Op, OrderRequest, Outcome};
@@ -44,12 +46,12 @@ pub async fn post(
     counted(metrics, counters, charge(&app, &headers, body)).await
 }
 
-/// The answer, and whether it is new (not a retried id's stored answer).
+/// The answer, and what it counts as.
 async fn charge(
     app: &App,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(serde_json::Value, bool), ApiError> {
+) -> Result<(serde_json::Value, Fresh), ApiError> {
     let doc = body::json(headers, body, ORDER_LIMIT, LABEL).await?;
     let current = app.current()?;
     let request = read_request(&doc, &current)?;
@@ -63,7 +65,7 @@ async fn charge(
             if let Some(reason) = answer.reason {
                 out["reason"] = reason.into();
             }
-            Ok((out, fresh))
+            Ok((out, fresh.then_some(answer.accepted)))
         }
         other => Err(ApiError::from_outcome(other)),
     }
@@ -88,7 +90,7 @@ fn read_request(doc: &Doc, current: &crate::snapshots::Current) -> Result<OrderR
     let id_at = top.req("id")?;
     let id = id_at.str()?;
     check_id(id).map_err(|reason| id_at.err(reason))?;
-    let tag = top.req("tag")?.fp()?;
+    let tag = fp_to_hex(&top.req("tag")?.fp()?);
     let snapshot = &current.snapshot;
     let params = &current.params;
     let position = read_position(&top.req("order")?, &snapshot.assets, params, true)?;
@@ -105,9 +107,8 @@ fn read_request(doc: &Doc, current: &crate::snapshots::Current) -> Result<OrderR
         Some(fill) => fill,
         None => default_fill(params, &order).map_err(cannot)?,
     };
-    // Whatever the line's level, an order the engine refuses here is refused at any level:
-    // check it now so that bad input never reaches the ledger.
-    order_charge(params, &order, fill, MIN_LEVEL_PPM).map_err(cannot)?;
+    // The charge itself is computed once, by the ledger at the line's level; an order it
+    // cannot charge is refused there (422, the same words), storing nothing.
     Ok(OrderRequest {
         id: id.to_string(),
         tag,

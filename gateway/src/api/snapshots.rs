@@ -31,9 +31,7 @@ async fn publish(app: &App, headers: &HeaderMap, body: Body) -> Result<StatusCod
     let current =
         snapshots::check(&text, &app.publisher, &app.venue).map_err(ApiError::unprocessable)?;
     let record = snapshots::record(&current, &text, clock::now());
-    app.writer
-        .run(move |store| store.transaction(&mut |tx| tx.put_snapshot(&record)))
-        .await?;
+    app.writer.put_snapshot(record).await?;
     app.verifier.warm(current.snapshot.profile);
     app.snapshot.offer(Arc::new(current));
     Ok(StatusCode::NO_CONTENT)

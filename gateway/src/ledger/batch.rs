@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use zkmargin_circuits::hash::{fp_from_hex, fp_to_hex};
+use zkmargin_circuits::hash::fp_from_hex;
 use zkmargin_formats::hex::digest_from_hex;
 use zkmargin_verifier::ledger::CreditLine;
 
@@ -78,7 +78,7 @@ impl<'a> Batch<'a> {
     pub(super) fn load(
         tx: &mut dyn LedgerTx,
         venue: &'a str,
-        ops: &[Op],
+        ops: &[&Op],
         at: u64,
     ) -> Result<Batch<'a>, StorageError> {
         let mut tags = BTreeSet::new();
@@ -88,7 +88,7 @@ impl<'a> Batch<'a> {
         for op in ops {
             match op {
                 Op::Charge(order) => {
-                    tags.insert(fp_to_hex(&order.tag));
+                    tags.insert(order.tag.clone());
                     ids.insert(order.id.as_str());
                 }
                 Op::Fill(fill) => {

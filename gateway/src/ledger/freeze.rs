@@ -5,20 +5,18 @@
 //! are locked), while resting orders still fill and cancel. The first freeze of a nullifier
 //! stands; a freeze again answers it and changes nothing.
 
-use zkmargin_circuits::hash::{fp_to_hex, Fp};
-
 use crate::storage::{FreezeRecord, LedgerTx, StorageError};
 
-/// Freezes the nullifier of the line `tag` spends at `venue`: the freeze that stands (this
+/// Freezes the nullifier of the line `tag` (`fp_to_hex`) spends at `venue`: the freeze that stands (this
 /// one, or the first) and whether this call made it, or `None` when the tag has no line here.
 pub fn freeze_tag(
     tx: &mut dyn LedgerTx,
     venue: &str,
-    tag: &Fp,
+    tag: &str,
     reason: &str,
     at: u64,
 ) -> Result<Option<(FreezeRecord, bool)>, StorageError> {
-    let Some(state) = tx.line_for_tag(venue, &fp_to_hex(tag))? else {
+    let Some(state) = tx.line_for_tag(venue, tag)? else {
         return Ok(None);
     };
     let freeze = FreezeRecord {

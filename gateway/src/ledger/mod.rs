@@ -22,12 +22,11 @@ mod rules;
 
 use std::sync::Arc;
 
-use zkmargin_circuits::hash::{fp_to_hex, Fp};
 use zkmargin_circuits::margin::{Order, RiskParams};
 use zkmargin_verifier::ledger::{Admission, AdmissionRefusal};
 
 use crate::snapshots::Current;
-use crate::storage::{LedgerTx, LineRecord, LineState, StorageError};
+use crate::storage::{FreezeRecord, LedgerTx, LineRecord, LineState, StorageError};
 
 pub use freeze::{freeze_nullifier, freeze_tag};
 
@@ -35,7 +34,8 @@ pub use freeze::{freeze_nullifier, freeze_tag};
 #[derive(Clone, Debug)]
 pub struct OrderRequest {
     pub id: String,
-    pub tag: Fp,
+    /// The trader's tag, `fp_to_hex` (as lines are stored).
+    pub tag: String,
     /// The request's canonical text (`orders::canonical_request`): a retried id must repeat it.
     pub request: String,
     pub order: Order,
@@ -152,13 +152,18 @@ pub fn admit(
     Ok(Ok(Admission::New))
 }
 
-/// The line `tag` spends at `venue`, with what its orders hold.
+/// The line `tag` (`fp_to_hex`) spends at `venue`, with what its orders hold, and its
+/// nullifier's freeze.
 pub fn account(
     tx: &mut dyn LedgerTx,
     venue: &str,
-    tag: &Fp,
-) -> Result<Option<LineState>, StorageError> {
-    tx.line_for_tag(venue, &fp_to_hex(tag))
+    tag: &str,
+) -> Result<Option<(LineState, Option<FreezeRecord>)>, StorageError> {
+    let Some(state) = tx.line_for_tag(venue, tag)? else {
+        return Ok(None);
+    };
+    let frozen = tx.frozen(&[&state.line.nullifier])?.pop();
+    Ok(Some((state, frozen)))
 }
 
 /// Applies `ops` at `venue` at time `at`, in order, in the caller's transaction. Returns one
@@ -166,7 +171,7 @@ pub fn account(
 pub fn apply_batch(
     tx: &mut dyn LedgerTx,
     venue: &str,
-    ops: &[Op],
+    ops: &[&Op],
     at: u64,
 ) -> Result<Vec<Outcome>, StorageError> {
     let mut batch = batch::Batch::load(tx, venue, ops, at)?;

@@ -21,7 +21,6 @@
 //! (charged for good) is refused.
 
 use zkmargin_circuits::charge::{default_fill, order_charge};
-use zkmargin_circuits::hash::fp_to_hex;
 use zkmargin_circuits::margin::{Kind, Order, Position, Side};
 use zkmargin_circuits::units::MIN_LEVEL_PPM;
 use zkmargin_verifier::ledger::{judge, ChargeAnswer, ChargeRefusal};
@@ -48,8 +47,8 @@ fn remaining(held: &Held) -> u128 {
 
 /// `POST /v1/orders`: reserves the order's charge on the tag's line.
 pub fn charge(batch: &mut Batch, order: &OrderRequest) -> Result<Outcome, StorageError> {
-    let tag = fp_to_hex(&order.tag);
-    let nullifier = batch.tag_lines.get(&tag).cloned();
+    let tag = &order.tag;
+    let nullifier = batch.tag_lines.get(tag).cloned();
     let level = nullifier
         .as_ref()
         .and_then(|n| batch.lines.get(n))
@@ -58,12 +57,12 @@ pub fn charge(batch: &mut Batch, order: &OrderRequest) -> Result<Outcome, Storag
         Ok(charge) => charge.total,
         Err(e) => {
             return Ok(Outcome::Refused(Refusal::Invalid(format!(
-                "the order cannot be charged: {e}"
+                "request: order: cannot be charged: {e}"
             ))))
         }
     };
     if let Some((seen, _)) = batch.orders.get(&order.id) {
-        let answer = if seen.tag == tag && seen.request == order.request {
+        let answer = if seen.tag == *tag && seen.request == order.request {
             order_answer(seen)
         } else {
             // Another order under a known id: refused, nothing stored or spent.
@@ -126,7 +125,7 @@ pub fn charge(batch: &mut Batch, order: &OrderRequest) -> Result<Outcome, Storag
     let record = OrderRecord {
         venue: batch.venue.to_string(),
         id: order.id.clone(),
-        tag,
+        tag: tag.clone(),
         request: order.request.clone(),
         nullifier,
         charge,

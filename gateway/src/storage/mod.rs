@@ -9,6 +9,7 @@
 //! Money is `u128` (allowances are below 2^100, beyond `i64`), stored as canonical decimal
 //! TEXT in both databases; times and epochs are below 2^40 and fit `BIGINT`.
 
+pub mod driver;
 pub mod postgres;
 pub mod rows;
 pub mod schema;
@@ -18,17 +19,21 @@ pub mod sqlite;
 use std::fmt;
 
 /// A storage failure: the database is unreachable, full, or said something unexpected. Never
-/// caused by a request's content (every input is checked before it reaches storage).
-#[derive(Debug, thiserror::Error)]
+/// caused by a request's content (every input is checked before it reaches storage). The
+/// kind travels to the HTTP answer (`api::error`): unavailable or conflicting is 503, corrupt
+/// is 500.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("storage: {0}")]
     Database(String),
     /// A conflict with another writer (PostgreSQL serialization failure, deadlock or unique
-    /// violation raced by another process): the transaction is retried from the start.
+    /// violation raced by another process: the transaction is retried from the start,
+    /// [`retry`]), or SQLite's lock still held by another process after its busy timeout.
     #[error("storage conflict: {0}")]
     Conflict(String),
-    /// A stored value that does not read back (a hand-edited or corrupted row).
-    #[error("storage holds an unreadable {what}: {value:?}")]
+    /// A stored value that does not read back (a hand-edited or corrupted row): a cell of
+    /// another type, a NULL where a value must be, a value out of range.
+    #[error("storage holds a corrupt {what}: {value:?}")]
     Corrupt { what: &'static str, value: String },
     #[error("unsupported database URL {0:?} (use sqlite:PATH or postgres://...)")]
     Url(String),
@@ -250,11 +255,39 @@ pub type Work<'a> = dyn FnMut(&mut dyn LedgerTx) -> Result<(), StorageError> + '
 /// A database holding the gateway's ledger.
 pub trait Store: Send {
     /// Runs `work` in one write transaction and commits it durably before returning `Ok`.
-    /// On [`StorageError::Conflict`] the backend rolls back and runs `work` again (a bounded
-    /// number of times); on any other error it rolls back and returns it.
+    /// PostgreSQL: on [`StorageError::Conflict`] the backend rolls back and runs `work` again
+    /// (a bounded number of times, [`retry`]). SQLite takes the database's write lock before
+    /// `work` runs (waiting for it up to its busy timeout, SQLite's own retry), so `work`
+    /// never conflicts there; a lock not had in that time is returned as a conflict. On any
+    /// other error the backend rolls back and returns it.
     fn transaction(&mut self, work: &mut Work) -> Result<(), StorageError>;
+    /// Runs `work` in one read-only transaction: it takes no lock that a writer waits for
+    /// (no `FOR UPDATE`, no SQLite write lock) and sees what was committed when it began.
+    fn read(&mut self, work: &mut Work) -> Result<(), StorageError>;
     /// What the database is, for logs (no password).
     fn describe(&self) -> String;
+}
+
+/// Attempts of one transaction before a conflict is reported as a failure.
+const ATTEMPTS: u32 = 20;
+
+/// Runs `attempt` until it ends in something other than a conflict, backing off a little more
+/// each time so that contenders spread out; after [`ATTEMPTS`] conflicts, the last one is
+/// returned, still a conflict (answered 503 with `Retry-After`).
+pub fn retry(mut attempt: impl FnMut() -> Result<(), StorageError>) -> Result<(), StorageError> {
+    let mut last = String::new();
+    for n in 0..ATTEMPTS {
+        match attempt() {
+            Err(StorageError::Conflict(reason)) => {
+                std::thread::sleep(std::time::Duration::from_micros(200 << n.min(6)));
+                last = reason;
+            }
+            other => return other,
+        }
+    }
+    Err(StorageError::Conflict(format!(
+        "gave up after {ATTEMPTS} conflicting attempts: {last}"
+    )))
 }
 
 /// Opens (creating if needed) the database named by `url` and applies the migrations:

@@ -1,6 +1,7 @@
 //! Rows as both backends read them (columns in the order of `sql`'s column lists), and their
 //! checked conversion to records: a stored value that does not read back is corruption,
-//! never silently zero.
+//! never silently zero, and never a panic. Each row is read once here, over [`Cells`], the
+//! two calls a backend's row offers.
 
 use super::StorageError;
 use super::{
@@ -13,6 +14,38 @@ fn corrupt(what: &'static str, value: impl ToString) -> StorageError {
         what,
         value: value.to_string(),
     }
+}
+
+/// One row as a backend returns it, its cells read by position without panicking: a cell of
+/// another type than asked is [`StorageError::Corrupt`] (a hand-edited or altered table).
+pub trait Cells {
+    /// A TEXT cell (`None` for NULL).
+    fn text(&self, i: usize) -> Result<Option<String>, StorageError>;
+    /// A BIGINT cell (`None` for NULL).
+    fn int(&self, i: usize) -> Result<Option<i64>, StorageError>;
+}
+
+/// The error of a cell that cannot be read as asked.
+pub fn cell_error(column: &str, error: impl ToString) -> StorageError {
+    corrupt("cell", format!("{column}: {}", error.to_string()))
+}
+
+/// A TEXT cell that must not be NULL.
+pub fn text(r: &dyn Cells, i: usize, what: &'static str) -> Result<String, StorageError> {
+    r.text(i)?.ok_or_else(|| corrupt(what, "NULL"))
+}
+
+/// A BIGINT cell that must not be NULL.
+fn int(r: &dyn Cells, i: usize, what: &'static str) -> Result<i64, StorageError> {
+    r.int(i)?.ok_or_else(|| corrupt(what, "NULL"))
+}
+
+/// A line's `spent` and `filled` (`sql::USE_OF`'s columns from `first` on).
+pub fn read_use(r: &dyn Cells, first: usize) -> Result<LineUse, StorageError> {
+    line_use(
+        &text(r, first, "spent amount")?,
+        &text(r, first + 1, "filled amount")?,
+    )
 }
 
 /// A stored size (e9, below 2^64, decimal TEXT like money) back to `u64`.
@@ -32,6 +65,18 @@ pub struct LineRow {
 }
 
 impl LineRow {
+    pub fn read(r: &dyn Cells) -> Result<LineRow, StorageError> {
+        Ok(LineRow {
+            nullifier: text(r, 0, "line nullifier")?,
+            certificate: text(r, 1, "line certificate")?,
+            epoch: int(r, 2, "epoch")?,
+            level_ppm: int(r, 3, "level")?,
+            allowance: text(r, 4, "allowance")?,
+            valid_until: int(r, 5, "valid_until")?,
+            tag: text(r, 6, "line tag")?,
+        })
+    }
+
     pub fn into_record(self, venue: &str) -> Result<LineRecord, StorageError> {
         Ok(LineRecord {
             venue: venue.to_string(),
@@ -94,6 +139,33 @@ pub struct OrderRow {
 }
 
 impl OrderRow {
+    pub fn read(r: &dyn Cells) -> Result<OrderRow, StorageError> {
+        Ok(OrderRow {
+            id: text(r, 0, "order id")?,
+            tag: text(r, 1, "order tag")?,
+            request: text(r, 2, "order request")?,
+            nullifier: r.text(3)?,
+            charge: text(r, 4, "charge")?,
+            accepted: int(r, 5, "accepted")?,
+            remaining: text(r, 6, "remaining amount")?,
+            reason: r.text(7)?,
+            answered_at: int(r, 8, "answered_at")?,
+            kind: r.text(9)?,
+            symbol: r.text(10)?,
+            side: r.text(11)?,
+            strike: r.int(12)?,
+            expiry: r.int(13)?,
+            size: r.text(14)?,
+            limit: r.int(15)?,
+            rest: r.text(16)?,
+            reserved: r.text(17)?,
+            filled: r.text(18)?,
+            cancelled_at: r.int(19)?,
+            released: r.text(20)?,
+            cancel_remaining: r.text(21)?,
+        })
+    }
+
     pub fn into_record(self, venue: &str) -> Result<OrderRecord, StorageError> {
         let lifecycle = match self.kind {
             None => None,
@@ -191,6 +263,22 @@ pub struct FillRow {
 }
 
 impl FillRow {
+    pub fn read(r: &dyn Cells) -> Result<FillRow, StorageError> {
+        Ok(FillRow {
+            order_id: text(r, 0, "fill order id")?,
+            fill_id: text(r, 1, "fill id")?,
+            size: text(r, 2, "fill size")?,
+            price: int(r, 3, "fill price")?,
+            charge: text(r, 4, "fill charge")?,
+            accepted: int(r, 5, "accepted")?,
+            rest: text(r, 6, "order rest")?,
+            reserved: text(r, 7, "reserved")?,
+            remaining: text(r, 8, "remaining amount")?,
+            reason: r.text(9)?,
+            answered_at: int(r, 10, "answered_at")?,
+        })
+    }
+
     pub fn into_record(self, venue: &str) -> Result<FillRecord, StorageError> {
         Ok(FillRecord {
             venue: venue.to_string(),
@@ -218,6 +306,16 @@ pub struct FreezeRow {
 }
 
 impl FreezeRow {
+    pub fn read(r: &dyn Cells) -> Result<FreezeRecord, StorageError> {
+        FreezeRow {
+            nullifier: text(r, 0, "frozen nullifier")?,
+            venue: text(r, 1, "freezing venue")?,
+            reason: text(r, 2, "freeze reason")?,
+            frozen_at: int(r, 3, "frozen_at")?,
+        }
+        .into_record()
+    }
+
     pub fn into_record(self) -> Result<FreezeRecord, StorageError> {
         Ok(FreezeRecord {
             nullifier: self.nullifier,
@@ -238,6 +336,17 @@ pub struct SnapshotRow {
 }
 
 impl SnapshotRow {
+    pub fn read(r: &dyn Cells) -> Result<SnapshotRecord, StorageError> {
+        SnapshotRow {
+            epoch: int(r, 0, "snapshot epoch")?,
+            digest: text(r, 1, "snapshot digest")?,
+            valid_until: int(r, 2, "valid_until")?,
+            body: text(r, 3, "snapshot body")?,
+            received_at: int(r, 4, "received_at")?,
+        }
+        .into_record()
+    }
+
     pub fn into_record(self) -> Result<SnapshotRecord, StorageError> {
         Ok(SnapshotRecord {
             epoch: count_value(self.epoch, "epoch")?,

@@ -1,4 +1,5 @@
-//! The embedded backend: one SQLite file in WAL mode.
+//! The embedded backend: one SQLite file in WAL mode. Its driver ([`SqliteDriver`]) binds,
+//! runs and reads one row at a time; the ledger's row operations are `driver::Tx`'s.
 //!
 //! Durability: `synchronous = FULL` makes every COMMIT reach the disk (WAL plus fsync) before
 //! it returns, so an acknowledged charge survives a crash of the process or the machine.
@@ -6,18 +7,13 @@
 //! batches them), not from weakening that. Writes take the database lock up front
 //! (`BEGIN IMMEDIATE`), so two writers, even in two processes, never interleave.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::ToSqlOutput;
+use rusqlite::Connection;
+use rusqlite::TransactionBehavior::{self, Deferred, Immediate};
 
-use super::rows::{
-    line_state, line_use, FillRow, FillValues, FreezeRow, LineRow, OrderRow, OrderValues,
-    SnapshotRow,
-};
-use super::schema::{statements, MIGRATIONS, MIGRATIONS_TABLE};
-use super::{bigint, money_text, sql};
-use super::{
-    FillRecord, FreezeRecord, LedgerTx, LineRecord, LineState, LineUse, OrderRecord,
-    SnapshotRecord, StorageError, Store, Work,
-};
+use super::driver::{migrate, Driver, OnRow, Param, Tx};
+use super::rows::{cell_error, Cells};
+use super::{StorageError, Store, Work};
 
 /// How long a writer waits for another process's lock before failing.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -32,14 +28,6 @@ fn db(e: rusqlite::Error) -> StorageError {
         }
         other => StorageError::Database(other.to_string()),
     }
-}
-
-/// A row's parameters as an array of references (what `execute_each` and `find_each` take
-/// from an iterator: `params!` would borrow a temporary).
-macro_rules! refs {
-    ($($value:expr),* $(,)?) => {
-        [$($value as &dyn rusqlite::ToSql),*]
-    };
 }
 
 /// SQLite reads `$1` as a named parameter; `?1` is the numbered one.
@@ -71,55 +59,39 @@ impl SqliteStore {
             conn,
             path: path.to_string(),
         };
-        store.migrate()?;
+        // The write lock held from BEGIN IMMEDIATE: another process starting waits, then finds
+        // the migrations applied.
+        let now = crate::clock::now();
+        store.within(Immediate, |mut driver| migrate(&mut driver, now))?;
         Ok(store)
     }
 
-    fn migrate(&mut self) -> Result<(), StorageError> {
-        self.conn.execute_batch(MIGRATIONS_TABLE).map_err(db)?;
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
-        let result = (|| {
-            let applied: i64 = self
-                .conn
-                .query_row(sql::APPLIED_VERSION, [], |r| r.get(0))
-                .map_err(db)?;
-            for (version, migration) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
-                for statement in statements(migration) {
-                    self.conn.execute_batch(statement).map_err(db)?;
-                }
-                self.conn
-                    .execute(&numbered(sql::RECORD_VERSION), params![version, now()])
-                    .map_err(db)?;
-            }
-            Ok(())
-        })();
-        self.finish(result)
+    /// Runs `work` in a transaction begun as `behavior` says: committed when it succeeds,
+    /// rolled back when it fails or panics (the transaction is rolled back as it is dropped,
+    /// so the connection is never left inside one).
+    fn within(
+        &mut self,
+        behavior: TransactionBehavior,
+        work: impl FnOnce(SqliteDriver) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let tx = self.conn.transaction_with_behavior(behavior).map_err(db)?;
+        work(SqliteDriver { conn: &tx })?;
+        tx.commit().map_err(db)
     }
-
-    /// Commits on success, rolls back on failure.
-    fn finish(&mut self, result: Result<(), StorageError>) -> Result<(), StorageError> {
-        match result {
-            Ok(()) => self.conn.execute_batch("COMMIT").map_err(db),
-            Err(e) => {
-                // The rollback's own failure would hide the cause; the cause is what matters.
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
-    }
-}
-
-fn now() -> i64 {
-    bigint(crate::clock::now())
 }
 
 impl Store for SqliteStore {
     fn transaction(&mut self, work: &mut Work) -> Result<(), StorageError> {
-        // One writer per file at a time (the lock is taken at BEGIN): a busy database is
-        // retried by busy_timeout inside SQLite, so one attempt is enough here.
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
-        let result = work(&mut SqliteTx { conn: &self.conn });
-        self.finish(result)
+        // One writer per file at a time: the lock is taken at BEGIN, where SQLite's busy
+        // handler waits for it up to BUSY_TIMEOUT (its own retry); once held, nothing in the
+        // transaction can conflict, so the conflict that remains (the lock not had in that
+        // time) is answered rather than waited on again.
+        self.within(Immediate, |driver| work(&mut Tx(driver)))
+    }
+
+    fn read(&mut self, work: &mut Work) -> Result<(), StorageError> {
+        // A deferred transaction only reads: in WAL mode it never waits for the writer.
+        self.within(Deferred, |driver| work(&mut Tx(driver)))
     }
 
     fn describe(&self) -> String {
@@ -127,397 +99,96 @@ impl Store for SqliteStore {
     }
 }
 
-struct SqliteTx<'a> {
+/// The SQLite driver: statements prepared once per connection (`prepare_cached`), one row
+/// at a time (no arrays).
+pub struct SqliteDriver<'a> {
     conn: &'a Connection,
 }
 
-impl SqliteTx<'_> {
+impl SqliteDriver<'_> {
     fn statement(&self, sql: &str) -> Result<rusqlite::CachedStatement<'_>, StorageError> {
         self.conn.prepare_cached(&numbered(sql)).map_err(db)
     }
+}
 
-    fn execute(&mut self, sql: &str, values: &[&dyn rusqlite::ToSql]) -> Result<(), StorageError> {
-        self.statement(sql)?.execute(values).map_err(db)?;
+impl Driver for SqliteDriver<'_> {
+    const ARRAYS: bool = false;
+
+    fn execute(&mut self, sql: &'static str, params: &[Param]) -> Result<(), StorageError> {
+        let mut statement = self.statement(sql)?;
+        statement
+            .execute(rusqlite::params_from_iter(params))
+            .map_err(db)?;
         Ok(())
     }
 
-    /// Runs the one-row query `sql` once per parameter set, collecting the rows it finds.
-    fn find_each<P: rusqlite::Params, R>(
+    fn query(
         &mut self,
-        sql: &str,
-        each: impl IntoIterator<Item = P>,
-        row: fn(&rusqlite::Row) -> rusqlite::Result<R>,
-    ) -> Result<Vec<R>, StorageError> {
-        let mut statement = self.statement(sql)?;
-        let mut found = Vec::new();
-        for values in each {
-            found.extend(statement.query_row(values, row).optional().map_err(db)?);
-        }
-        Ok(found)
-    }
-
-    /// Runs `sql` once per parameter set.
-    fn execute_each<P: rusqlite::Params>(
-        &mut self,
-        sql: &str,
-        each: impl IntoIterator<Item = P>,
+        sql: &'static str,
+        params: &[Param],
+        row: &mut OnRow,
     ) -> Result<(), StorageError> {
         let mut statement = self.statement(sql)?;
-        for values in each {
-            statement.execute(values).map_err(db)?;
+        let mut rows = statement
+            .query(rusqlite::params_from_iter(params))
+            .map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            row(r)?;
         }
         Ok(())
     }
 
-    fn line(
-        &mut self,
-        sql: &str,
-        venue: &str,
-        key: &str,
-    ) -> Result<Option<LineRecord>, StorageError> {
-        let row = self
-            .statement(sql)?
-            .query_row(params![venue, key], |r| {
-                Ok(LineRow {
-                    nullifier: r.get(0)?,
-                    certificate: r.get(1)?,
-                    epoch: r.get(2)?,
-                    level_ppm: r.get(3)?,
-                    allowance: r.get(4)?,
-                    valid_until: r.get(5)?,
-                    tag: r.get(6)?,
-                })
-            })
-            .optional()
-            .map_err(db)?;
-        row.map(|r| r.into_record(venue)).transpose()
+    fn script(&mut self, sql: &str) -> Result<(), StorageError> {
+        self.conn.execute_batch(sql).map_err(db)
     }
+}
 
-    /// The line `sql` finds for each of `keys` (a tag or a nullifier), those there are.
-    fn lines(
-        &mut self,
-        sql: &str,
-        venue: &str,
-        keys: &[&str],
-    ) -> Result<Vec<LineRecord>, StorageError> {
-        let mut lines = Vec::new();
-        for key in keys {
-            lines.extend(self.line(sql, venue, key)?);
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Param::Text(value) => value.to_sql(),
+            Param::Int(value) => value.to_sql(),
+            Param::Texts(_) | Param::Ints(_) => Err(rusqlite::Error::ToSqlConversionFailure(
+                "SQLite binds no arrays".into(),
+            )),
         }
-        Ok(lines)
-    }
-
-    fn line_use(&mut self, venue: &str, nullifier: &str) -> Result<Option<LineUse>, StorageError> {
-        let row: Option<(String, String)> = self
-            .statement(sql::USE_OF)?
-            .query_row(params![venue, nullifier], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(db)?;
-        row.map(|(spent, filled)| line_use(&spent, &filled))
-            .transpose()
-    }
-
-    /// A line with its use (a line without its `spent` row is corruption).
-    fn state(&mut self, line: Option<LineRecord>) -> Result<Option<LineState>, StorageError> {
-        let Some(line) = line else { return Ok(None) };
-        let used = self
-            .line_use(&line.venue, &line.nullifier)?
-            .ok_or_else(|| StorageError::Corrupt {
-                what: "line without its spent row",
-                value: line.nullifier.clone(),
-            })?;
-        line_state(line, used).map(Some)
     }
 }
 
-fn order_row(r: &rusqlite::Row) -> rusqlite::Result<OrderRow> {
-    Ok(OrderRow {
-        id: r.get(0)?,
-        tag: r.get(1)?,
-        request: r.get(2)?,
-        nullifier: r.get(3)?,
-        charge: r.get(4)?,
-        accepted: r.get(5)?,
-        remaining: r.get(6)?,
-        reason: r.get(7)?,
-        answered_at: r.get(8)?,
-        kind: r.get(9)?,
-        symbol: r.get(10)?,
-        side: r.get(11)?,
-        strike: r.get(12)?,
-        expiry: r.get(13)?,
-        size: r.get(14)?,
-        limit: r.get(15)?,
-        rest: r.get(16)?,
-        reserved: r.get(17)?,
-        filled: r.get(18)?,
-        cancelled_at: r.get(19)?,
-        released: r.get(20)?,
-        cancel_remaining: r.get(21)?,
-    })
+impl Cells for rusqlite::Row<'_> {
+    fn text(&self, i: usize) -> Result<Option<String>, StorageError> {
+        self.get(i)
+            .map_err(|e| cell_error(&format!("column {i}"), e))
+    }
+
+    fn int(&self, i: usize) -> Result<Option<i64>, StorageError> {
+        self.get(i)
+            .map_err(|e| cell_error(&format!("column {i}"), e))
+    }
 }
 
-fn freeze_row(r: &rusqlite::Row) -> rusqlite::Result<FreezeRow> {
-    Ok(FreezeRow {
-        nullifier: r.get(0)?,
-        venue: r.get(1)?,
-        reason: r.get(2)?,
-        frozen_at: r.get(3)?,
-    })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
 
-fn fill_row(r: &rusqlite::Row) -> rusqlite::Result<FillRow> {
-    Ok(FillRow {
-        order_id: r.get(0)?,
-        fill_id: r.get(1)?,
-        size: r.get(2)?,
-        price: r.get(3)?,
-        charge: r.get(4)?,
-        accepted: r.get(5)?,
-        rest: r.get(6)?,
-        reserved: r.get(7)?,
-        remaining: r.get(8)?,
-        reason: r.get(9)?,
-        answered_at: r.get(10)?,
-    })
-}
-
-impl LedgerTx for SqliteTx<'_> {
-    fn find_orders(&mut self, venue: &str, ids: &[&str]) -> Result<Vec<OrderRecord>, StorageError> {
-        let each = ids.iter().map(|id| refs![&venue, id]);
-        self.find_each(sql::FIND_ORDER, each, order_row)?
-            .into_iter()
-            .map(|row| row.into_record(venue))
-            .collect()
-    }
-
-    fn insert_orders(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError> {
-        let values: Vec<(&str, OrderValues)> = orders
-            .iter()
-            .map(|o| (o.venue.as_str(), OrderValues::from(o)))
-            .collect();
-        let each = values.iter().map(|(venue, v)| {
-            refs![
-                venue,
-                &v.id,
-                &v.tag,
-                &v.request,
-                &v.nullifier,
-                &v.charge,
-                &v.accepted,
-                &v.remaining,
-                &v.reason,
-                &v.answered_at,
-                &v.kind,
-                &v.symbol,
-                &v.side,
-                &v.strike,
-                &v.expiry,
-                &v.size,
-                &v.limit,
-                &v.rest,
-                &v.reserved,
-                &v.filled,
-                &v.cancelled_at,
-                &v.released,
-                &v.cancel_remaining
-            ]
-        });
-        self.execute_each(sql::INSERT_ORDER, each)
-    }
-
-    fn update_lifecycles(&mut self, orders: &[OrderRecord]) -> Result<(), StorageError> {
-        let values: Vec<(&str, OrderValues)> = orders
-            .iter()
-            .map(|o| (o.venue.as_str(), OrderValues::from(o)))
-            .collect();
-        let each = values.iter().map(|(venue, v)| {
-            refs![
-                venue,
-                &v.id,
-                &v.rest,
-                &v.reserved,
-                &v.filled,
-                &v.cancelled_at,
-                &v.released,
-                &v.cancel_remaining
-            ]
-        });
-        self.execute_each(sql::UPDATE_LIFECYCLE, each)
-    }
-
-    fn find_fills(
-        &mut self,
-        venue: &str,
-        keys: &[(&str, &str)],
-    ) -> Result<Vec<FillRecord>, StorageError> {
-        let each = keys.iter().map(|(order, fill)| refs![&venue, order, fill]);
-        self.find_each(sql::FIND_FILL, each, fill_row)?
-            .into_iter()
-            .map(|row| row.into_record(venue))
-            .collect()
-    }
-
-    fn insert_fills(&mut self, fills: &[FillRecord]) -> Result<(), StorageError> {
-        let values: Vec<(&str, FillValues)> = fills
-            .iter()
-            .map(|f| (f.venue.as_str(), FillValues::from(f)))
-            .collect();
-        let each = values.iter().map(|(venue, v)| {
-            refs![
-                venue,
-                &v.order_id,
-                &v.fill_id,
-                &v.size,
-                &v.price,
-                &v.charge,
-                &v.accepted,
-                &v.rest,
-                &v.reserved,
-                &v.remaining,
-                &v.reason,
-                &v.answered_at
-            ]
-        });
-        self.execute_each(sql::INSERT_FILL, each)
-    }
-
-    fn lines_for_tags(
-        &mut self,
-        venue: &str,
-        tags: &[&str],
-    ) -> Result<Vec<LineRecord>, StorageError> {
-        self.lines(sql::LINE_FOR_TAG, venue, tags)
-    }
-
-    fn lines_of(
-        &mut self,
-        venue: &str,
-        nullifiers: &[&str],
-    ) -> Result<Vec<LineRecord>, StorageError> {
-        self.lines(sql::LINE_OF, venue, nullifiers)
-    }
-
-    fn lock_uses(
-        &mut self,
-        venue: &str,
-        nullifiers: &[&str],
-    ) -> Result<Vec<(String, LineUse)>, StorageError> {
-        // BEGIN IMMEDIATE already holds the database's write lock: no row lock needed.
-        let mut uses = Vec::new();
-        for nullifier in nullifiers {
-            if let Some(used) = self.line_use(venue, nullifier)? {
-                uses.push((nullifier.to_string(), used));
-            }
-        }
-        Ok(uses)
-    }
-
-    fn set_uses(&mut self, venue: &str, uses: &[(&str, LineUse)]) -> Result<(), StorageError> {
-        let values: Vec<(&str, String, String)> = uses
-            .iter()
-            .map(|(n, used)| (*n, money_text(used.spent), money_text(used.filled)))
-            .collect();
-        let each = values
-            .iter()
-            .map(|(nullifier, spent, filled)| refs![&venue, nullifier, spent, filled]);
-        self.execute_each(sql::SET_USE, each)
-    }
-
-    fn line_for_tag(&mut self, venue: &str, tag: &str) -> Result<Option<LineState>, StorageError> {
-        let line = self.line(sql::LINE_FOR_TAG, venue, tag)?;
-        self.state(line)
-    }
-
-    fn nullifier_holder(&mut self, nullifier: &str) -> Result<Option<String>, StorageError> {
-        self.statement(sql::NULLIFIER_HOLDER)?
-            .query_row(params![nullifier], |r| r.get(0))
-            .optional()
-            .map_err(db)
-    }
-
-    fn insert_nullifier(
-        &mut self,
-        nullifier: &str,
-        certificate: &str,
-        epoch: u64,
-        venue: &str,
-    ) -> Result<(), StorageError> {
-        self.execute(
-            sql::INSERT_NULLIFIER,
-            params![nullifier, certificate, bigint(epoch), venue],
-        )
-    }
-
-    fn find_line(
-        &mut self,
-        venue: &str,
-        nullifier: &str,
-    ) -> Result<Option<LineState>, StorageError> {
-        let line = self.line(sql::LINE_OF, venue, nullifier)?;
-        self.state(line)
-    }
-
-    fn insert_line(&mut self, l: &LineRecord, admitted_at: u64) -> Result<(), StorageError> {
-        self.execute(
-            sql::INSERT_LINE,
-            params![
-                l.venue,
-                l.nullifier,
-                l.certificate,
-                l.tag,
-                bigint(l.epoch),
-                bigint(l.level_ppm),
-                money_text(l.allowance),
-                bigint(l.valid_until),
-                bigint(admitted_at)
-            ],
-        )?;
-        self.execute(sql::INSERT_SPENT, params![l.venue, l.nullifier])
-    }
-
-    fn frozen(&mut self, nullifiers: &[&str]) -> Result<Vec<FreezeRecord>, StorageError> {
-        let each = nullifiers.iter().map(|n| refs![n]);
-        self.find_each(sql::FROZEN, each, freeze_row)?
-            .into_iter()
-            .map(FreezeRow::into_record)
-            .collect()
-    }
-
-    fn freeze(&mut self, f: &FreezeRecord) -> Result<(), StorageError> {
-        self.execute(
-            sql::FREEZE,
-            params![f.nullifier, f.venue, f.reason, bigint(f.frozen_at)],
-        )
-    }
-
-    fn put_snapshot(&mut self, s: &SnapshotRecord) -> Result<(), StorageError> {
-        self.execute(
-            sql::PUT_SNAPSHOT,
-            params![
-                bigint(s.epoch),
-                s.digest,
-                bigint(s.valid_until),
-                s.body,
-                bigint(s.received_at)
-            ],
-        )
-    }
-
-    fn latest_snapshot(&mut self) -> Result<Option<SnapshotRecord>, StorageError> {
-        let row = self
-            .statement(sql::LATEST_SNAPSHOT)?
-            .query_row([], |r| {
-                Ok(SnapshotRow {
-                    epoch: r.get(0)?,
-                    digest: r.get(1)?,
-                    valid_until: r.get(2)?,
-                    body: r.get(3)?,
-                    received_at: r.get(4)?,
-                })
+    /// A transaction whose work panics leaves no transaction open: the next one runs.
+    #[test]
+    fn a_panic_leaves_no_transaction_open() {
+        let dir = tempfile::tempdir().expect("no temporary directory");
+        let path = dir.path().join("ledger.db");
+        let mut store = SqliteStore::open(&path.display().to_string()).expect("cannot open");
+        let panicked = catch_unwind(AssertUnwindSafe(|| {
+            store.transaction(&mut |_| panic!("a bug in the work"))
+        }));
+        assert!(panicked.is_err());
+        let mut latest = Some(None);
+        store
+            .transaction(&mut |tx| {
+                latest = Some(tx.latest_snapshot()?);
+                Ok(())
             })
-            .optional()
-            .map_err(db)?;
-        row.map(SnapshotRow::into_record).transpose()
+            .expect("the next transaction failed");
+        assert_eq!(latest, Some(None));
     }
 }

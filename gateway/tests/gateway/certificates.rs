@@ -291,18 +291,7 @@ fn certificates_arriving_together_are_verified_in_a_batch() {
 
 /// A status, the `Retry-After` header and the body of `POST /v1/certificates`.
 fn submit_raw(gateway: &Gateway, body: &str) -> (u16, Option<String>, serde_json::Value) {
-    let mut response = client()
-        .post(&certificates_url(gateway))
-        .header("content-type", "application/json")
-        .send(body)
-        .expect("certificate request failed");
-    let retry = response
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap_or_default().to_string());
-    let text = response.body_mut().read_to_string().unwrap();
-    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-    (response.status().as_u16(), retry, value)
+    post_busy(&certificates_url(gateway), body, None)
 }
 
 /// Back-pressure: with room for one certificate, those sent together while the keys are

@@ -250,6 +250,29 @@ pub fn post_with(
     answer(request.send(body))
 }
 
+/// A status, the `Retry-After` header and the body of a POST with this `Authorization` header,
+/// or none.
+pub fn post_busy(
+    url: &str,
+    body: &str,
+    authorization: Option<&str>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let mut request = client()
+        .post(url)
+        .header("content-type", "application/json");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let mut response = request.send(body).expect("request failed");
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap_or_default().to_string());
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    (response.status().as_u16(), retry, value)
+}
+
 /// GET with the engine's token.
 pub fn get(agent: &ureq::Agent, url: &str) -> Result<Answer, String> {
     get_with(agent, url, Some(&bearer()))

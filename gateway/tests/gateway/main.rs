@@ -11,6 +11,7 @@ mod certificates;
 mod chain;
 mod concurrency;
 mod crash;
+mod failures;
 mod freezes;
 mod idempotency;
 mod lifecycle;

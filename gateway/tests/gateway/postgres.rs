@@ -16,6 +16,8 @@ pub struct PgCluster {
     dir: TempDir,
     bin: PathBuf,
     pub port: u16,
+    /// The server's options, to start it again the same.
+    options: String,
 }
 
 fn is_root() -> bool {
@@ -151,7 +153,12 @@ impl PgCluster {
                 ],
             );
             if output.status.success() {
-                return PgCluster { dir, bin, port };
+                return PgCluster {
+                    dir,
+                    bin,
+                    port,
+                    options,
+                };
             }
         }
         let log = std::fs::read_to_string(&log).unwrap_or_default();
@@ -161,6 +168,38 @@ impl PgCluster {
     /// A fresh database for one gateway ledger.
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl PgCluster {
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    /// Stops the server (fast shutdown: connections cut), as an outage would.
+    pub fn stop(&self) {
+        let data = self.data();
+        let stop = ["-D", &data, "-m", "fast", "-w", "stop"];
+        check(run(&self.bin, "pg_ctl", &stop), "pg_ctl stop");
+    }
+
+    /// Starts the stopped server again, on the same port.
+    pub fn start_again(&self) {
+        let (data, log) = (self.data(), self.dir.path().join("server.log"));
+        let log = log.display().to_string();
+        let start = [
+            "-D",
+            &data,
+            "-l",
+            &log,
+            "-o",
+            &self.options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ];
+        check(run(&self.bin, "pg_ctl", &start), "pg_ctl start");
     }
 }
 
