@@ -113,15 +113,16 @@ fn add_wide(x: &mut [u64; 8], y: &[u64; 8]) {
 impl Word {
     pub(crate) const ZERO: Word = Word([0; 4]);
 
-    /// `R^2 mod p`, canonical limbs: `from_fp` multiplies by it to enter Montgomery form.
+    /// `R^2 mod p`, canonical limbs (computed once): `from_fp` multiplies by it to enter
+    /// Montgomery form.
     fn r_squared() -> [u64; 4] {
-        let r = Fp::from(2).pow_vartime([256]);
-        limbs(&r.square())
+        static R2: std::sync::OnceLock<[u64; 4]> = std::sync::OnceLock::new();
+        *R2.get_or_init(|| limbs(&Fp::from(2).pow_vartime([256]).square()))
     }
 
     pub(crate) fn from_fp(x: &Fp) -> Word {
         // x * R^2 / R = x R.
-        Word(reduce(product(&limbs(x), &Self::r_squared_cached())))
+        Word(reduce(product(&limbs(x), &Self::r_squared())))
     }
 
     pub(crate) fn to_fp(self) -> Fp {
@@ -134,11 +135,6 @@ impl Word {
             bytes.copy_from_slice(&limb.to_le_bytes());
         }
         Option::from(Fp::from_repr(repr)).expect("a reduced word is canonical")
-    }
-
-    fn r_squared_cached() -> [u64; 4] {
-        static R2: std::sync::OnceLock<[u64; 4]> = std::sync::OnceLock::new();
-        *R2.get_or_init(Self::r_squared)
     }
 
     #[inline(always)]

@@ -46,22 +46,24 @@ const RATE: usize = 2;
 const HALF_FULL: usize = 4;
 const PARTIAL: usize = 56;
 
-type Matrix = [[Fp; WIDTH]; WIDTH];
+/// A 3x3 matrix of field elements (`Fp` while the constants are derived, [`Word`] as the
+/// permutation uses them).
+type Matrix<T = Fp> = [[T; WIDTH]; WIDTH];
 
 /// The rearranged constants of the permutation.
-struct Rounds {
+struct Rounds<T = Fp> {
     /// Round constants of the first and last full rounds (the first of the last four carries
     /// the partial rounds' leftover constants).
-    first: [[Fp; WIDTH]; HALF_FULL],
-    last: [[Fp; WIDTH]; HALF_FULL],
+    first: [[T; WIDTH]; HALF_FULL],
+    last: [[T; WIDTH]; HALF_FULL],
     /// The matrix of the last full round before the partial rounds: `B_1 . M`.
-    into_partial: Matrix,
+    into_partial: Matrix<T>,
     /// Each partial round's constant on word 0, and its sparse matrix: first row, and the
     /// first column below the diagonal.
-    partial_constant: [Fp; PARTIAL],
-    partial_row: [[Fp; WIDTH]; PARTIAL],
-    partial_column: [[Fp; WIDTH - 1]; PARTIAL],
-    mds: Matrix,
+    partial_constant: [T; PARTIAL],
+    partial_row: [[T; WIDTH]; PARTIAL],
+    partial_column: [[T; WIDTH - 1]; PARTIAL],
+    mds: Matrix<T>,
 }
 
 #[inline(always)]
@@ -152,43 +154,31 @@ impl Rounds {
     }
 }
 
-/// [`Rounds`] in Montgomery words ([`Word`]), as the permutation computes with them.
-struct WordRounds {
-    first: [[Word; WIDTH]; HALF_FULL],
-    last: [[Word; WIDTH]; HALF_FULL],
-    into_partial: WordMatrix,
-    partial_constant: [Word; PARTIAL],
-    partial_row: [[Word; WIDTH]; PARTIAL],
-    partial_column: [[Word; WIDTH - 1]; PARTIAL],
-    mds: WordMatrix,
-}
-
-type WordMatrix = [[Word; WIDTH]; WIDTH];
-
-impl WordRounds {
-    fn of(k: &Rounds) -> WordRounds {
+impl Rounds {
+    /// The same constants in Montgomery words ([`Word`]), as the permutation computes with them.
+    fn words(&self) -> Rounds<Word> {
         fn words<const N: usize>(xs: &[Fp; N]) -> [Word; N] {
             xs.map(|x| Word::from_fp(&x))
         }
-        WordRounds {
-            first: k.first.map(|c| words(&c)),
-            last: k.last.map(|c| words(&c)),
-            into_partial: k.into_partial.map(|r| words(&r)),
-            partial_constant: words(&k.partial_constant),
-            partial_row: k.partial_row.map(|r| words(&r)),
-            partial_column: k.partial_column.map(|c| words(&c)),
-            mds: k.mds.map(|r| words(&r)),
+        Rounds {
+            first: self.first.map(|c| words(&c)),
+            last: self.last.map(|c| words(&c)),
+            into_partial: self.into_partial.map(|r| words(&r)),
+            partial_constant: words(&self.partial_constant),
+            partial_row: self.partial_row.map(|r| words(&r)),
+            partial_column: self.partial_column.map(|c| words(&c)),
+            mds: self.mds.map(|r| words(&r)),
         }
     }
 }
 
-fn rounds() -> &'static WordRounds {
-    static ROUNDS: OnceLock<WordRounds> = OnceLock::new();
-    ROUNDS.get_or_init(|| WordRounds::of(&Rounds::derive()))
+fn rounds() -> &'static Rounds<Word> {
+    static ROUNDS: OnceLock<Rounds<Word>> = OnceLock::new();
+    ROUNDS.get_or_init(|| Rounds::derive().words())
 }
 
 #[inline(always)]
-fn full_round(state: &mut [Word; WIDTH], constants: &[Word; WIDTH], matrix: &WordMatrix) {
+fn full_round(state: &mut [Word; WIDTH], constants: &[Word; WIDTH], matrix: &Matrix<Word>) {
     for (word, c) in state.iter_mut().zip(constants) {
         *word = word.add(*c).pow5();
     }
