@@ -243,28 +243,25 @@ pub fn build_changes(
              (build the first epoch from every account's holding)",
         ));
     }
-    let old_accounts = {
-        let store = Store::open(&path, false)?;
-        let old = store
-            .root()?
-            .ok_or_else(|| store.damaged("it holds no epoch"))?;
-        if store.registry_digest()? != Some(input.registry_digest) {
-            return Err(InputError::new(
-                input.registry_file,
-                "(file)",
-                "is not the registry the store's epoch was built from: when the registry \
-                 changes, give every account's holding (without --changed-only)",
-            ));
-        }
-        old.accounts
-    };
-    let header = Header {
+    // The registry (and so the count of accounts) is the store's epoch's: the header takes
+    // that count once the store is open.
+    let mut header = Header {
         epoch: input.epoch,
         kind: input.kind,
         member: input.member,
-        accounts: old_accounts,
+        accounts: 0,
     };
     let opened = open_store(dir, &header, false)?;
+    if opened.store.registry_digest()? != Some(input.registry_digest) {
+        return Err(InputError::new(
+            input.registry_file,
+            "(file)",
+            "is not the registry the store's epoch was built from: when the registry \
+             changes, give every account's holding (without --changed-only)",
+        ));
+    }
+    // (`open_store` without `create` opens only a store that holds an epoch.)
+    header.accounts = opened.old.as_ref().map_or(0, |old| old.accounts);
     let mut clock = Clock::start();
     let store = &opened.store;
     let mut pages: HashMap<u64, Vec<u8>> = HashMap::new();
