@@ -400,7 +400,7 @@ impl<D: Driver> LedgerTx for Tx<D> {
     }
 
     fn line_for_tag(&mut self, venue: &str, tag: &str) -> Result<Option<LineState>, StorageError> {
-        let line = self.lines((sql::LINE_FOR_TAG, sql::LINES_FOR_TAGS), venue, &[tag])?;
+        let line = self.lines_for_tags(venue, &[tag])?;
         self.state(line.into_iter().next())
     }
 
@@ -427,7 +427,7 @@ impl<D: Driver> LedgerTx for Tx<D> {
         venue: &str,
         nullifier: &str,
     ) -> Result<Option<LineState>, StorageError> {
-        let line = self.lines((sql::LINE_OF, sql::LINES_OF), venue, &[nullifier])?;
+        let line = self.lines_of(venue, &[nullifier])?;
         self.state(line.into_iter().next())
     }
 
